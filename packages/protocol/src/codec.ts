@@ -1,0 +1,29 @@
+import type { Message } from './messages.js';
+
+/** The two codecs of protocol version 1. */
+export type CodecName = 'json' | 'msgpack';
+
+/** One encoded message: a JSON string or MessagePack bytes. */
+export type EncodedMessage = string | Uint8Array;
+
+/**
+ * A codec turns messages into frames and frames into raw batches. Messages are encoded one by
+ * one so that an encoded message can be kept for retransmission and, for topics, written to many
+ * connections without encoding it again; `frame` joins encoded messages into one batch frame.
+ */
+export interface Codec {
+  readonly name: CodecName;
+  /** Whether frames are binary (MessagePack) or text (JSON). */
+  readonly binary: boolean;
+  /** Encodes one message. Throws {@link EncodeError} for a value the codec cannot carry. */
+  encode(message: Message): EncodedMessage;
+  /** Joins encoded messages (at least one) into one frame holding their batch. */
+  frame(parts: readonly EncodedMessage[]): string | Uint8Array;
+  /** Size of an encoded message in bytes (UTF-16 code units for JSON, an upper bound's proxy). */
+  size(part: EncodedMessage): number;
+  /**
+   * Decodes a frame into an untrusted value (validate it with `parseBatch`). Throws
+   * {@link ProtocolViolation} with 4415 for the wrong frame kind and 4400 for undecodable bytes.
+   */
+  decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown;
+}

@@ -1,0 +1,266 @@
+/**
+ * Close codes and error codes of the protocol, mirroring the tables of docs/protocol.md
+ * (sections 6 and 7). A test compares these tables with the document.
+ */
+
+/** What a client does when a connection closes with a code. */
+export type CloseAction = 'stop' | 'reconnect' | 'refresh';
+
+/** Who may send a close code. */
+export type CloseSender = 'server' | 'client' | 'both' | 'none';
+
+/** One row of the close-code table. */
+export interface CloseCodeInfo {
+  readonly code: number;
+  readonly sender: CloseSender;
+  readonly action: CloseAction;
+  readonly when: string;
+}
+
+/** Every close code the protocol uses, by name. */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  ABNORMAL: 1006,
+  MESSAGE_TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
+  SERVICE_RESTART: 1012,
+  TRY_AGAIN_LATER: 1013,
+  HEARTBEAT_TIMEOUT: 4000,
+  OVERLOADED: 4001,
+  SLOW_CONSUMER: 4002,
+  UNAUTHENTICATED: 4100,
+  INVALID_MESSAGE: 4400,
+  FORBIDDEN: 4403,
+  SUBPROTOCOL_NOT_ACCEPTABLE: 4406,
+  HELLO_TIMEOUT: 4408,
+  STREAM_ID_REUSED: 4409,
+  RESUME_REJECTED: 4410,
+  FRAME_TOO_LARGE: 4413,
+  WRONG_FRAME_TYPE: 4415,
+  NOT_READY: 4425,
+  DUPLICATE_HELLO: 4429,
+  CREDIT_EXCEEDED: 4430,
+  SESSION_TAKEN_OVER: 4440,
+} as const;
+
+/** Name of a close code, e.g. `"HELLO_TIMEOUT"`. */
+export type CloseCodeName = keyof typeof CloseCode;
+
+/** The close-code table: sender, client action and meaning of every code. */
+export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
+  NORMAL: {
+    code: 1000,
+    sender: 'both',
+    action: 'stop',
+    when: 'the side that closes is done; from the server: do not come back',
+  },
+  GOING_AWAY: {
+    code: 1001,
+    sender: 'both',
+    action: 'reconnect',
+    when: 'the server is shutting down or the page is leaving',
+  },
+  ABNORMAL: {
+    code: 1006,
+    sender: 'none',
+    action: 'reconnect',
+    when: 'the connection dropped without a close frame (set locally)',
+  },
+  MESSAGE_TOO_BIG: {
+    code: 1009,
+    sender: 'server',
+    action: 'stop',
+    when: "a frame exceeded the transport's hard payload limit",
+  },
+  INTERNAL_ERROR: { code: 1011, sender: 'server', action: 'reconnect', when: 'the server hit an unexpected condition' },
+  SERVICE_RESTART: {
+    code: 1012,
+    sender: 'server',
+    action: 'reconnect',
+    when: 'the server is restarting or finished draining (GOAWAY)',
+  },
+  TRY_AGAIN_LATER: {
+    code: 1013,
+    sender: 'server',
+    action: 'reconnect',
+    when: 'the server is overloaded; retry after backoff',
+  },
+  HEARTBEAT_TIMEOUT: {
+    code: 4000,
+    sender: 'both',
+    action: 'reconnect',
+    when: 'no PONG (server) or no message (client) within heartbeatMs + heartbeatTimeoutMs',
+  },
+  OVERLOADED: {
+    code: 4001,
+    sender: 'server',
+    action: 'reconnect',
+    when: 'the connection limit or load shedding refused this connection',
+  },
+  SLOW_CONSUMER: {
+    code: 4002,
+    sender: 'server',
+    action: 'reconnect',
+    when: 'the client did not keep up with a stream whose policy closes the connection',
+  },
+  UNAUTHENTICATED: {
+    code: 4100,
+    sender: 'server',
+    action: 'refresh',
+    when: 'credentials are missing, invalid or expired',
+  },
+  INVALID_MESSAGE: {
+    code: 4400,
+    sender: 'both',
+    action: 'stop',
+    when: 'a frame could not be decoded or a message was invalid',
+  },
+  FORBIDDEN: { code: 4403, sender: 'server', action: 'stop', when: 'the credentials do not allow this connection' },
+  SUBPROTOCOL_NOT_ACCEPTABLE: {
+    code: 4406,
+    sender: 'server',
+    action: 'stop',
+    when: 'no offered subprotocol token matched (section 1.2)',
+  },
+  HELLO_TIMEOUT: { code: 4408, sender: 'server', action: 'stop', when: 'no HELLO within helloTimeoutMs' },
+  STREAM_ID_REUSED: {
+    code: 4409,
+    sender: 'server',
+    action: 'stop',
+    when: 'a CALL or EVENT id was not greater than every earlier id',
+  },
+  RESUME_REJECTED: {
+    code: 4410,
+    sender: 'client',
+    action: 'stop',
+    when: 'the client could not retransmit what the server had not received',
+  },
+  FRAME_TOO_LARGE: {
+    code: 4413,
+    sender: 'both',
+    action: 'stop',
+    when: 'a frame exceeded maxFrameBytes or held more than maxBatch messages',
+  },
+  WRONG_FRAME_TYPE: {
+    code: 4415,
+    sender: 'both',
+    action: 'stop',
+    when: 'a text frame on a msgpack connection or a binary frame on a json one',
+  },
+  NOT_READY: {
+    code: 4425,
+    sender: 'server',
+    action: 'stop',
+    when: 'a message other than HELLO arrived before WELCOME',
+  },
+  DUPLICATE_HELLO: { code: 4429, sender: 'server', action: 'stop', when: 'a second HELLO on one connection' },
+  CREDIT_EXCEEDED: {
+    code: 4430,
+    sender: 'both',
+    action: 'stop',
+    when: 'DATA or PUB beyond the credit the receiver granted',
+  },
+  SESSION_TAKEN_OVER: { code: 4440, sender: 'server', action: 'stop', when: 'another connection resumed this session' },
+};
+
+const actionByCode = new Map<number, CloseAction>(Object.values(CLOSE_CODES).map((info) => [info.code, info.action]));
+
+/**
+ * What a client does after a close with `code`: the table's action, else by range
+ * (40xx reconnect, 41xx refresh, 44xx and 45xx–49xx stop, other 1xxx reconnect).
+ */
+export function closeAction(code: number): CloseAction {
+  const known = actionByCode.get(code);
+  if (known) return known;
+  if (code >= 4000 && code < 4100) return 'reconnect';
+  if (code >= 4100 && code < 4200) return 'refresh';
+  if (code >= 4200) return 'stop';
+  return 'reconnect';
+}
+
+/** One row of the error-code table. */
+export interface ErrorCodeInfo {
+  readonly retryable: boolean;
+  /** `wire`: sent in ERROR messages; `local`: raised by the client itself, never sent. */
+  readonly origin: 'wire' | 'local';
+  readonly meaning: string;
+}
+
+/** The protocol's error codes with their retryability and meaning. */
+export const ERROR_CODES = {
+  CANCELLED: {
+    retryable: false,
+    origin: 'local',
+    meaning: 'the caller aborted the call (AbortSignal, iterator return)',
+  },
+  INVALID_ARGUMENT: {
+    retryable: false,
+    origin: 'wire',
+    meaning: "the input or payload failed the contract's schema; data.issues lists path and message",
+  },
+  NOT_FOUND: { retryable: false, origin: 'wire', meaning: 'no procedure of that kind at that path' },
+  UNAUTHENTICATED: { retryable: false, origin: 'wire', meaning: 'the procedure needs credentials the session lacks' },
+  PERMISSION_DENIED: { retryable: false, origin: 'wire', meaning: 'the session may not call the procedure' },
+  FAILED_PRECONDITION: {
+    retryable: false,
+    origin: 'wire',
+    meaning: "the request conflicts with the session's state (channel already subscribed)",
+  },
+  RESOURCE_EXHAUSTED: { retryable: true, origin: 'wire', meaning: 'a limit was reached (maxStreams, a bounded queue)' },
+  SLOW_CONSUMER: {
+    retryable: false,
+    origin: 'wire',
+    meaning: "the stream's queue policy ended the stream because the client lagged",
+  },
+  UNAVAILABLE: { retryable: true, origin: 'wire', meaning: 'the server is draining or cannot serve now' },
+  INTERNAL: {
+    retryable: false,
+    origin: 'wire',
+    meaning: 'the handler failed unexpectedly or produced output its schema rejects',
+  },
+  UNSUPPORTED_PROTOCOL: {
+    retryable: false,
+    origin: 'wire',
+    meaning: 'subprotocol negotiation failed; data lists offered and supported tokens',
+  },
+  PROTOCOL_ERROR: {
+    retryable: false,
+    origin: 'wire',
+    meaning: 'the peer violated this protocol; the connection is closing',
+  },
+  DEADLINE_EXCEEDED: {
+    retryable: true,
+    origin: 'local',
+    meaning: 'the per-call timeout elapsed before the call settled',
+  },
+  PAYLOAD_TOO_LARGE: {
+    retryable: false,
+    origin: 'local',
+    meaning: "the message would exceed the server's maxFrameBytes, so it was not sent",
+  },
+  CONNECTION_CLOSED: {
+    retryable: true,
+    origin: 'local',
+    meaning: 'the connection closed for good (terminal close code, client closed, retries exhausted)',
+  },
+  SESSION_LOST: {
+    retryable: true,
+    origin: 'local',
+    meaning: 'the session could not be resumed; the call may or may not have run',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/** A protocol error code, e.g. `"NOT_FOUND"`. */
+export type ProtocolErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * An error code: one of the protocol's, or an application's own
+ * (`^[A-Z][A-Z0-9_]*$`). The `string & {}` keeps editor completion for the known ones.
+ */
+export type ErrorCode = ProtocolErrorCode | (string & {});
+
+/** Whether `code` is one of the protocol's own error codes. */
+export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}

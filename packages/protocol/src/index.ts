@@ -1,0 +1,66 @@
+/**
+ * The Switchboard wire protocol, version 1: message types, codecs (JSON and MessagePack),
+ * validation of everything a peer sends, subprotocol tokens, and the close-code and error-code
+ * tables. docs/protocol.md is the normative text this package mirrors.
+ *
+ * @packageDocumentation
+ */
+export type { Codec, CodecName, EncodedMessage } from './codec.js';
+export {
+  CLOSE_CODES,
+  type CloseAction,
+  CloseCode,
+  type CloseCodeInfo,
+  type CloseCodeName,
+  type CloseSender,
+  closeAction,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  isProtocolErrorCode,
+  type ProtocolErrorCode,
+} from './codes.js';
+export {
+  EncodeError,
+  type Issue,
+  isRpcError,
+  ProtocolViolation,
+  RpcError,
+  type RpcErrorOptions,
+  toRpcError,
+} from './errors.js';
+export { jsonCodec } from './json-codec.js';
+export * from './messages.js';
+export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
+export {
+  checkBatch,
+  checkFrameSize,
+  decodeClientFrame,
+  decodeServerFrame,
+  type FrameLimits,
+  parseClientMessage,
+  parseServerMessage,
+} from './parse.js';
+export {
+  type ApiId,
+  buildSubprotocol,
+  CODECS,
+  clientOffers,
+  FALLBACK_TOKEN,
+  type Negotiation,
+  negotiateSubprotocol,
+  parseSubprotocol,
+  type ServerOffer,
+  type Subprotocol,
+  supportedSubprotocols,
+  WIRE_VERSION,
+} from './subprotocol.js';
+
+import type { Codec, CodecName } from './codec.js';
+import { jsonCodec } from './json-codec.js';
+import { msgpackCodec } from './msgpack-codec.js';
+
+/** The codec of a name. */
+export function codecFor(name: CodecName): Codec {
+  return name === 'json' ? jsonCodec : msgpackCodec;
+}

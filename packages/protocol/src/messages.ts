@@ -1,0 +1,157 @@
+/**
+ * Message types of the Switchboard wire protocol, version 1 (docs/protocol.md, section 3).
+ * Every message is a positional array whose first element is its type.
+ */
+
+/** Numeric message types, as `as const` data. */
+export const MessageType = {
+  HELLO: 1,
+  WELCOME: 2,
+  PING: 3,
+  PONG: 4,
+  POS: 5,
+  GOAWAY: 6,
+  CALL: 10,
+  DATA: 11,
+  CREDIT: 12,
+  END: 13,
+  CANCEL: 14,
+  ERROR: 15,
+  EVENT: 16,
+  ACK: 17,
+  PUB: 18,
+} as const;
+
+/** One of the numeric message types. */
+export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
+
+/** Name of a message type, e.g. `"CALL"`. */
+export type MessageTypeName = keyof typeof MessageType;
+
+/** Limits a server advertises in WELCOME (docs/protocol.md, section 3.2). */
+export interface Limits {
+  /** Largest frame either side may send, in bytes. @default 16777216 */
+  maxFrameBytes: number;
+  /** Most messages in one frame. @default 1024 */
+  maxBatch: number;
+  /** Most open streams (calls, streams, subscriptions, events) per session. @default 4096 */
+  maxStreams: number;
+  /** Interval of the server's PING, in ms. @default 25000 */
+  heartbeatMs: number;
+  /** Grace after a missed PING before the client declares the server dead, in ms. @default 10000 */
+  heartbeatTimeoutMs: number;
+  /** The client acknowledges (POS) after at most this many sequenced messages. @default 64 */
+  ackEvery: number;
+  /** How long the server keeps a disconnected session, in ms. @default 120000 */
+  resumeWindowMs: number;
+  /** Most unacknowledged messages the server keeps per session. @default 10000 */
+  resumeBufferMessages: number;
+  /** Most unacknowledged bytes the server keeps per session. @default 8388608 */
+  resumeBufferBytes: number;
+}
+
+/** The defaults of {@link Limits}, used when a server does not override them. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxBatch: 1024,
+  maxStreams: 4096,
+  heartbeatMs: 25_000,
+  heartbeatTimeoutMs: 10_000,
+  ackEvery: 64,
+  resumeWindowMs: 120_000,
+  resumeBufferMessages: 10_000,
+  resumeBufferBytes: 8 * 1024 * 1024,
+});
+
+/** `[1, auth, resumeToken, received]`: the client's first message. */
+export type HelloMessage = [type: 1, auth: unknown, resumeToken: string | null, received: number];
+/** `[2, sessionId, resumeToken, resumed, received, limits]`: the server's answer to HELLO. */
+export type WelcomeMessage = [
+  type: 2,
+  sessionId: string,
+  resumeToken: string,
+  resumed: boolean,
+  received: number,
+  limits: Limits,
+];
+/** `[3, received]`: heartbeat; answered with PONG. */
+export type PingMessage = [type: 3, received: number];
+/** `[4, received]`: answer to PING. */
+export type PongMessage = [type: 4, received: number];
+/** `[5, received]`: a bare acknowledgement of sequenced messages. */
+export type PosMessage = [type: 5, received: number];
+/** `[6, message]`: the server is draining; start no new calls here. */
+export type GoawayMessage = [type: 6, message: string];
+/** `[10, id, path, input, credit?]`: opens a stream. */
+export type CallMessage = [type: 10, id: number, path: string, input: unknown, credit?: number];
+/** `[11, id, item]`: one item on a stream. */
+export type DataMessage = [type: 11, id: number, item: unknown];
+/** `[12, id, limit]`: absolute, cumulative credit limit for the peer's items on a stream. */
+export type CreditMessage = [type: 12, id: number, limit: number];
+/** `[13, id, result?]`: half-close (client) or completion (server). */
+export type EndMessage = [type: 13, id: number, result?: unknown];
+/** `[14, id]`: the client abandons a stream. */
+export type CancelMessage = [type: 14, id: number];
+/** `[15, id, code, message, data?]`: a stream failed; on id 0 the connection fails. */
+export type ErrorMessage = [type: 15, id: number, code: string, message: string, data?: unknown];
+/** `[16, id, path, payload, key]`: an acknowledged event with an idempotency key. */
+export type EventMessage = [type: 16, id: number, path: string, payload: unknown, key: string];
+/** `[17, id]`: the event's handler finished. */
+export type AckMessage = [type: 17, id: number];
+/** `[18, channel, item, position?]`: an item published on a topic channel. */
+export type PubMessage = [type: 18, channel: string, item: unknown, position?: string];
+
+/** Any message of the protocol. */
+export type Message =
+  | HelloMessage
+  | WelcomeMessage
+  | PingMessage
+  | PongMessage
+  | PosMessage
+  | GoawayMessage
+  | CallMessage
+  | DataMessage
+  | CreditMessage
+  | EndMessage
+  | CancelMessage
+  | ErrorMessage
+  | EventMessage
+  | AckMessage
+  | PubMessage;
+
+/** Messages a client may send. */
+export type ClientMessage =
+  | HelloMessage
+  | PingMessage
+  | PongMessage
+  | PosMessage
+  | CallMessage
+  | DataMessage
+  | CreditMessage
+  | EndMessage
+  | CancelMessage
+  | EventMessage;
+
+/** Messages a server may send. */
+export type ServerMessage =
+  | WelcomeMessage
+  | PingMessage
+  | PongMessage
+  | PosMessage
+  | GoawayMessage
+  | DataMessage
+  | CreditMessage
+  | EndMessage
+  | ErrorMessage
+  | AckMessage
+  | PubMessage;
+
+/**
+ * Whether a message counts for session resume (docs/protocol.md, section 4).
+ * Handshake, heartbeat and POS messages and ERROR on stream 0 are control messages.
+ */
+export function isSequenced(message: Message): boolean {
+  const type = message[0];
+  if (type === MessageType.ERROR) return message[1] !== 0;
+  return type >= MessageType.CALL;
+}

@@ -1,0 +1,229 @@
+import type { Codec } from './codec.js';
+import { CloseCode } from './codes.js';
+import { ProtocolViolation } from './errors.js';
+import { type ClientMessage, DEFAULT_LIMITS, type Limits, MessageType, type ServerMessage } from './messages.js';
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+function invalid(message: string): never {
+  throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, message);
+}
+
+/** Reads a non-negative safe integer field; MessagePack int 64 arrives as bigint and is accepted. */
+function count(msg: unknown[], index: number, what: string, min = 0): number {
+  let value = msg[index];
+  if (typeof value === 'bigint' && value >= BigInt(min) && value <= BigInt(MAX_ID)) {
+    value = Number(value);
+    msg[index] = value;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_ID) {
+    invalid(`${what} must be an integer from ${min} to 2^53-1`);
+  }
+  return value;
+}
+
+function text(msg: unknown[], index: number, what: string, allowEmpty = false): string {
+  const value = msg[index];
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    invalid(`${what} must be a ${allowEmpty ? '' : 'non-empty '}string`);
+  }
+  return value;
+}
+
+function need(msg: unknown[], length: number, name: string): void {
+  if (msg.length < length) invalid(`${name} needs ${length - 1} fields, got ${msg.length - 1}`);
+}
+
+function parseLimits(value: unknown): Limits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid('WELCOME limits must be an object');
+  }
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const field = record[key];
+    if (field === undefined) continue;
+    const n = typeof field === 'bigint' ? Number(field) : field;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) invalid(`WELCOME limit ${key} must be an integer`);
+    limits[key] = n;
+  }
+  return limits;
+}
+
+/**
+ * Validates one message sent by a client. Throws {@link ProtocolViolation} (4400) when the type
+ * is unknown, a server-only type, or a field is missing or mistyped.
+ */
+export function parseClientMessage(raw: unknown): ClientMessage {
+  if (!Array.isArray(raw) || raw.length === 0) invalid('a message must be a non-empty array');
+  const msg = raw as unknown[];
+  switch (msg[0]) {
+    case MessageType.HELLO:
+      need(msg, 4, 'HELLO');
+      if (msg[2] !== null && typeof msg[2] !== 'string') invalid('HELLO resumeToken must be a string or null');
+      count(msg, 3, 'HELLO received');
+      break;
+    case MessageType.PING:
+    case MessageType.PONG:
+    case MessageType.POS:
+      need(msg, 2, 'PING/PONG/POS');
+      count(msg, 1, 'received');
+      break;
+    case MessageType.CALL:
+      need(msg, 4, 'CALL');
+      count(msg, 1, 'CALL id', 1);
+      text(msg, 2, 'CALL path');
+      if (msg.length > 4 && msg[4] !== undefined && msg[4] !== null) count(msg, 4, 'CALL credit');
+      break;
+    case MessageType.DATA:
+      need(msg, 3, 'DATA');
+      count(msg, 1, 'DATA id', 1);
+      break;
+    case MessageType.CREDIT:
+      need(msg, 3, 'CREDIT');
+      count(msg, 1, 'CREDIT id', 1);
+      count(msg, 2, 'CREDIT limit');
+      break;
+    case MessageType.END:
+    case MessageType.CANCEL:
+      need(msg, 2, msg[0] === MessageType.END ? 'END' : 'CANCEL');
+      count(msg, 1, 'stream id', 1);
+      break;
+    case MessageType.EVENT:
+      need(msg, 5, 'EVENT');
+      count(msg, 1, 'EVENT id', 1);
+      text(msg, 2, 'EVENT path');
+      text(msg, 4, 'EVENT key');
+      break;
+    default:
+      invalid(`unknown or server-only message type ${JSON.stringify(msg[0])}`);
+  }
+  return msg as ClientMessage;
+}
+
+/**
+ * Validates one message sent by a server. Throws {@link ProtocolViolation} (4400) when the type
+ * is unknown, a client-only type, or a field is missing or mistyped. Fills WELCOME limits the
+ * server left out with their defaults.
+ */
+export function parseServerMessage(raw: unknown): ServerMessage {
+  if (!Array.isArray(raw) || raw.length === 0) invalid('a message must be a non-empty array');
+  const msg = raw as unknown[];
+  switch (msg[0]) {
+    case MessageType.WELCOME:
+      need(msg, 6, 'WELCOME');
+      text(msg, 1, 'WELCOME sessionId');
+      text(msg, 2, 'WELCOME resumeToken');
+      if (typeof msg[3] !== 'boolean') invalid('WELCOME resumed must be a boolean');
+      count(msg, 4, 'WELCOME received');
+      msg[5] = parseLimits(msg[5]);
+      break;
+    case MessageType.PING:
+    case MessageType.PONG:
+    case MessageType.POS:
+      need(msg, 2, 'PING/PONG/POS');
+      count(msg, 1, 'received');
+      break;
+    case MessageType.GOAWAY:
+      need(msg, 2, 'GOAWAY');
+      text(msg, 1, 'GOAWAY message', true);
+      break;
+    case MessageType.DATA:
+      need(msg, 3, 'DATA');
+      count(msg, 1, 'DATA id', 1);
+      break;
+    case MessageType.CREDIT:
+      need(msg, 3, 'CREDIT');
+      count(msg, 1, 'CREDIT id', 1);
+      count(msg, 2, 'CREDIT limit');
+      break;
+    case MessageType.END:
+    case MessageType.ACK:
+      need(msg, 2, msg[0] === MessageType.END ? 'END' : 'ACK');
+      count(msg, 1, 'stream id', 1);
+      break;
+    case MessageType.ERROR:
+      need(msg, 4, 'ERROR');
+      count(msg, 1, 'ERROR id');
+      text(msg, 2, 'ERROR code');
+      text(msg, 3, 'ERROR message', true);
+      break;
+    case MessageType.PUB:
+      need(msg, 3, 'PUB');
+      text(msg, 1, 'PUB channel');
+      if (msg.length > 3 && msg[3] !== undefined && msg[3] !== null) text(msg, 3, 'PUB position', true);
+      break;
+    default:
+      invalid(`unknown or client-only message type ${JSON.stringify(msg[0])}`);
+  }
+  return msg as ServerMessage;
+}
+
+/** Size limits a receiver enforces on every frame. */
+export interface FrameLimits {
+  /** Largest frame in bytes. */
+  readonly maxFrameBytes: number;
+  /** Most messages in one frame. */
+  readonly maxBatch: number;
+}
+
+function frameSize(data: string | Uint8Array | ArrayBuffer): number {
+  return typeof data === 'string' ? data.length : data.byteLength;
+}
+
+/**
+ * Checks a frame's size before decoding it. Throws {@link ProtocolViolation} 4413 when it is
+ * larger than `maxFrameBytes`.
+ */
+export function checkFrameSize(data: string | Uint8Array | ArrayBuffer, limits: FrameLimits): void {
+  const size = frameSize(data);
+  if (size > limits.maxFrameBytes) {
+    throw new ProtocolViolation(CloseCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${limits.maxFrameBytes}`);
+  }
+}
+
+/**
+ * Checks that a decoded frame is a batch: a non-empty array of at most `maxBatch` messages.
+ * Throws {@link ProtocolViolation} 4400 or 4413.
+ */
+export function checkBatch(decoded: unknown, limits: FrameLimits): unknown[] {
+  if (!Array.isArray(decoded) || decoded.length === 0) invalid('a frame must hold a non-empty array of messages');
+  if (decoded.length > limits.maxBatch) {
+    throw new ProtocolViolation(
+      CloseCode.FRAME_TOO_LARGE,
+      `batch of ${decoded.length} messages exceeds ${limits.maxBatch}`,
+    );
+  }
+  return decoded;
+}
+
+/**
+ * Decodes and validates a frame a client sent: size, codec, batch shape and every message.
+ * Throws only {@link ProtocolViolation}, whose `closeCode` the server closes with.
+ */
+export function decodeClientFrame(
+  codec: Codec,
+  data: string | Uint8Array | ArrayBuffer,
+  isBinary: boolean,
+  limits: FrameLimits,
+): ClientMessage[] {
+  checkFrameSize(data, limits);
+  const batch = checkBatch(codec.decode(data, isBinary), limits);
+  for (let i = 0; i < batch.length; i++) parseClientMessage(batch[i]);
+  return batch as ClientMessage[];
+}
+
+/**
+ * Decodes and validates a frame a server sent. Throws only {@link ProtocolViolation}.
+ */
+export function decodeServerFrame(
+  codec: Codec,
+  data: string | Uint8Array | ArrayBuffer,
+  isBinary: boolean,
+  limits: FrameLimits,
+): ServerMessage[] {
+  checkFrameSize(data, limits);
+  const batch = checkBatch(codec.decode(data, isBinary), limits);
+  for (let i = 0; i < batch.length; i++) parseServerMessage(batch[i]);
+  return batch as ServerMessage[];
+}
