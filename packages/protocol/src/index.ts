@@ -64,3 +64,4 @@ import { msgpackCodec } from './msgpack-codec.js';
 export function codecFor(name: CodecName): Codec {
   return name === 'json' ? jsonCodec : msgpackCodec;
 }
+export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';

@@ -1,0 +1,279 @@
+import { type Message, RpcError } from '@switchboard/protocol';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting cancels the call: the server's handler sees its signal abort; the call rejects with CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Rejects with DEADLINE_EXCEEDED (and cancels on the server) after this many ms. @default the client's timeoutMs */
+  readonly timeoutMs?: number;
+}
+
+/** What a call needs from the connection that carries it. */
+export interface CallHost {
+  readonly creditWindow: number;
+  /** Queues a message on the session. Throws RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
+  send(message: Message): void;
+  /** The call finished: forget it. */
+  finished(call: ClientCall): void;
+  /** Resolves when the socket has room again; undefined when it has room now. */
+  writable(): Promise<void> | undefined;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };
+
+interface PendingSend {
+  readonly item: unknown;
+  readonly resolve: () => void;
+  readonly reject: (error: RpcError) => void;
+}
+
+const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
+
+/**
+ * One call on the client: what it sends (its opening message, its items under the server's
+ * credit) and what it receives (a result, items it grants credit for as they are consumed).
+ * It is the object behind every handle the typed client returns.
+ */
+export class ClientCall {
+  id = 0;
+  done = false;
+  /** Opened under the current session (CALL/EVENT sent). */
+  opened = false;
+  private outcome: Outcome | undefined;
+  private promise: Promise<unknown> | undefined;
+  private settleResult: ((outcome: Outcome) => void) | undefined;
+  private items: unknown[] | undefined;
+  private head = 0;
+  private itemWaiter: (() => void) | undefined;
+  private received = 0;
+  private consumed = 0;
+  private granted: number;
+  private sendLimit = 0;
+  private sentCount = 0;
+  private sends: PendingSend[] | undefined;
+  private endRequested = false;
+  private endSent = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly path: string,
+    readonly input: unknown,
+    /** `key` is set for an acknowledged event (EVENT message), else the call opens with CALL. */
+    readonly key: string | undefined,
+    readonly channel: string | undefined,
+    private readonly options: CallOptions,
+    timeoutMs: number | undefined,
+  ) {
+    this.granted = host.creditWindow;
+    const signal = options.signal;
+    if (signal) {
+      if (signal.aborted) {
+        this.outcome = {
+          ok: false,
+          error: new RpcError('CANCELLED', 'the call was aborted', { cause: signal.reason }),
+        };
+        this.done = true;
+        return;
+      }
+      this.onAbort = () => this.cancel(new RpcError('CANCELLED', 'the call was aborted', { cause: signal.reason }));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    const timeout = options.timeoutMs ?? timeoutMs;
+    if (timeout !== undefined && timeout > 0 && Number.isFinite(timeout)) {
+      this.timer = setTimeout(
+        () => this.cancel(new RpcError('DEADLINE_EXCEEDED', `no answer within ${timeout} ms`)),
+        timeout,
+      );
+    }
+  }
+
+  /** Sends the opening message under stream id `id` of the current session. */
+  open(id: number): void {
+    if (this.done) return;
+    this.id = id;
+    this.opened = true;
+    this.received = 0;
+    this.sentCount = 0;
+    this.sendLimit = 0;
+    this.consumed = 0;
+    this.granted = this.host.creditWindow;
+    try {
+      if (this.key !== undefined) this.host.send([16, id, this.path, this.input ?? null, this.key]);
+      else this.host.send([10, id, this.path, this.input ?? null, this.granted]);
+    } catch (error) {
+      this.opened = false;
+      this.settle({ ok: false, error: error as RpcError });
+    }
+  }
+
+  // ---- incoming -------------------------------------------------------------------------
+
+  /** DATA or PUB for this call. Returns false when it exceeds the credit granted (a violation). */
+  item(value: unknown): boolean {
+    if (this.done) return true;
+    if (++this.received > this.granted) return false;
+    (this.items ??= []).push(value);
+    this.wakeItems();
+    return true;
+  }
+
+  /** END or ACK from the server. */
+  end(result: unknown): void {
+    this.settle({ ok: true, value: result });
+  }
+
+  /** ERROR from the server, or a local failure (session lost, connection closed). */
+  fail(error: RpcError): void {
+    this.settle({ ok: false, error });
+  }
+
+  /** CREDIT from the server: items this call may send. */
+  credit(limit: number): void {
+    if (limit <= this.sendLimit) return;
+    this.sendLimit = limit;
+    this.pumpSends();
+  }
+
+  // ---- outgoing (client streams and channels) -----------------------------------------------
+
+  /** Sends an item; resolves once it is queued within the server's credit. */
+  send(item: unknown): Promise<void> {
+    if (this.done || this.endRequested)
+      return Promise.reject(this.outcome?.ok === false ? this.outcome.error : FINISHED);
+    return new Promise<void>((resolve, reject) => {
+      (this.sends ??= []).push({ item, resolve, reject });
+      this.pumpSends();
+    });
+  }
+
+  /** Half-closes: no more items (sent after the items still waiting for credit). */
+  close(): void {
+    if (this.done || this.endRequested) return;
+    this.endRequested = true;
+    this.pumpSends();
+  }
+
+  private pumping = false;
+
+  private pumpSends(): void {
+    if (this.pumping || !this.opened || this.done) return;
+    this.pumping = true;
+    try {
+      const sends = this.sends;
+      while (sends && sends.length > 0 && this.sentCount < this.sendLimit) {
+        const room = this.host.writable();
+        if (room) {
+          void room.then(() => {
+            this.pumping = false;
+            this.pumpSends();
+          });
+          return;
+        }
+        const next = sends.shift() as PendingSend;
+        try {
+          this.host.send([11, this.id, next.item]);
+          this.sentCount++;
+          next.resolve();
+        } catch (error) {
+          next.reject(error as RpcError);
+        }
+      }
+      if (this.endRequested && !this.endSent && (!sends || sends.length === 0)) {
+        this.endSent = true;
+        this.host.send([13, this.id]);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Session lost and the call is an event with a key: it will be sent again under a new id. */
+  reset(): void {
+    this.opened = false;
+  }
+
+  // ---- settling ---------------------------------------------------------------------------
+
+  /** Cancels: CANCEL to the server when opened, and the call rejects with `reason`. */
+  cancel(reason: RpcError = new RpcError('CANCELLED', 'the call was cancelled')): void {
+    if (this.done) return;
+    if (this.opened) {
+      try {
+        this.host.send([14, this.id]);
+      } catch {
+        // CANCEL always encodes; a failure here means the session is gone and nothing runs anyway.
+      }
+    }
+    this.settle({ ok: false, error: reason });
+  }
+
+  private settle(outcome: Outcome): void {
+    if (this.done) return;
+    this.done = true;
+    this.outcome = outcome;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+    const sends = this.sends;
+    if (sends) {
+      this.sends = undefined;
+      const error = outcome.ok ? FINISHED : outcome.error;
+      for (const pending of sends) pending.reject(error);
+    }
+    this.settleResult?.(outcome);
+    this.wakeItems();
+    this.host.finished(this);
+  }
+
+  /** The call's result (END's value, or the rejection). Created on first use. */
+  result(): Promise<unknown> {
+    if (!this.promise) {
+      const known = this.outcome;
+      this.promise = known
+        ? known.ok
+          ? Promise.resolve(known.value)
+          : Promise.reject(known.error)
+        : new Promise((resolve, reject) => {
+            this.settleResult = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
+          });
+    }
+    return this.promise;
+  }
+
+  private wakeItems(): void {
+    const waiter = this.itemWaiter;
+    this.itemWaiter = undefined;
+    waiter?.();
+  }
+
+  /** The next received item; credit is granted back as items are taken. */
+  async nextItem(): Promise<IteratorResult<unknown>> {
+    for (;;) {
+      const items = this.items;
+      if (items && this.head < items.length) {
+        const value = items[this.head];
+        items[this.head++] = undefined;
+        if (this.head > 256 && this.head * 2 > items.length) {
+          items.splice(0, this.head);
+          this.head = 0;
+        }
+        this.consumed++;
+        const window = this.host.creditWindow;
+        if (!this.done && this.consumed + window - this.granted >= window / 2) {
+          this.granted = this.consumed + window;
+          this.host.send([12, this.id, this.granted]);
+        }
+        return { done: false, value };
+      }
+      const outcome = this.outcome;
+      if (outcome) {
+        if (outcome.ok) return { done: true, value: undefined };
+        throw outcome.error;
+      }
+      await new Promise<void>((resolve) => {
+        this.itemWaiter = resolve;
+      });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type {
+  BidiProcedure,
+  ClientStreamProcedure,
+  EventProcedure,
+  InferInput,
+  InferOutput,
+  Procedure,
+  ProcedureError,
+  ProcedureTree,
+  ServerStreamProcedure,
+  TopicProcedure,
+  UnaryProcedure,
+} from '@switchboard/contract';
+import type { CallOptions } from './call.js';
+
+/** A call's result: awaitable like a promise, and cancellable. Rejects with an RpcError. */
+export interface Pending<TResult, TError = unknown> extends PromiseLike<TResult> {
+  catch<T = never>(onRejected?: ((reason: TError) => T | PromiseLike<T>) | null): Promise<TResult | T>;
+  finally(onFinally?: (() => void) | null): Promise<TResult>;
+  /** Cancels the call: the server's handler sees its signal abort; this rejects with CANCELLED. */
+  cancel(): void;
+}
+
+/** Items a server streams: iterate with `for await`; `break` (or `cancel()`) cancels on the server. */
+export interface ItemStream<TItem> extends AsyncIterable<TItem> {
+  cancel(): void;
+}
+
+/** The sending side of a client stream. */
+export interface Upload<TItem, TResult, TError = unknown> {
+  /** Sends an item; resolves once the server's credit admits it (backpressure). */
+  send(item: TItem): Promise<void>;
+  /** Half-closes and returns the server's result. */
+  end(): Pending<TResult, TError>;
+  /** Sends every item of `source` under backpressure, then ends. */
+  pipe(source: AsyncIterable<TItem> | Iterable<TItem>): Pending<TResult, TError>;
+  cancel(): void;
+}
+
+/** A bidirectional channel: send items, iterate the server's items. */
+export interface Channel<TSend, TReceive> extends AsyncIterable<TReceive> {
+  /** Sends an item; resolves once the server's credit admits it. */
+  send(item: TSend): Promise<void>;
+  /** Half-closes the client's side; the server's items keep coming until it ends. */
+  end(): void;
+  cancel(): void;
+}
+
+/** What a topic subscription names. */
+export interface TopicInput {
+  /** The sub-channel, e.g. a room name; absent for the whole topic. */
+  readonly key?: string;
+}
+
+type Args<TInput> = [TInput] extends [undefined]
+  ? [input?: undefined, options?: CallOptions]
+  : undefined extends InferInput<TInput>
+    ? [input?: InferInput<TInput>, options?: CallOptions]
+    : [input: InferInput<TInput>, options?: CallOptions];
+
+type Result<TOutput> = [TOutput] extends [undefined] ? unknown : InferOutput<TOutput>;
+
+/** The client's function for one procedure. */
+export type ClientProcedure<TProc> = TProc extends UnaryProcedure
+  ? (...args: Args<TProc['input']>) => Pending<Result<TProc['output']>, ProcedureError<TProc>>
+  : TProc extends ServerStreamProcedure
+    ? (...args: Args<TProc['input']>) => ItemStream<InferOutput<TProc['item']>>
+    : TProc extends ClientStreamProcedure
+      ? (
+          ...args: Args<TProc['input']>
+        ) => Upload<InferInput<TProc['item']>, Result<TProc['output']>, ProcedureError<TProc>>
+      : TProc extends BidiProcedure
+        ? (...args: Args<TProc['input']>) => Channel<InferInput<TProc['clientItem']>, InferOutput<TProc['serverItem']>>
+        : TProc extends EventProcedure
+          ? (payload: InferInput<TProc['input']>, options?: CallOptions) => Pending<void, ProcedureError<TProc>>
+          : TProc extends TopicProcedure
+            ? (input?: TopicInput, options?: CallOptions) => ItemStream<InferOutput<TProc['item']>>
+            : never;
+
+/** The typed client of a procedure tree: the contract's shape, with a function per procedure. */
+export type ClientTree<TTree extends ProcedureTree> = {
+  readonly [K in keyof TTree]: TTree[K] extends Procedure
+    ? ClientProcedure<TTree[K]>
+    : TTree[K] extends ProcedureTree
+      ? ClientTree<TTree[K]>
+      : never;
+};

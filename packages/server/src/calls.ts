@@ -1,0 +1,350 @@
+import { type Schema, topicChannel, validate } from '@switchboard/contract';
+import { type Message, RpcError, toRpcError } from '@switchboard/protocol';
+import type { EventOutcome } from './events.js';
+import type { HandlerOptions } from './handlers.js';
+import { Inbound } from './inbound.js';
+import type { BoundProcedure, CallInfo, Middleware } from './service.js';
+import { type Delivery, PolicyQueue, type TopicSink } from './topics.js';
+
+/** What a call needs from the session that runs it. */
+export interface CallHost {
+  readonly ctx: unknown;
+  readonly middleware: ReadonlyArray<Middleware<unknown>>;
+  readonly validateOutput: boolean;
+  readonly creditWindow: number;
+  readonly sessionInfo: HandlerOptions<unknown>['session'];
+  /** Queues a message; false when it could not be encoded (the call then fails). */
+  push(message: Message): boolean;
+  pushDelivery(delivery: Delivery): void;
+  release(call: ServerCall): void;
+  /** Resolves when the socket has room again (high/low watermarks). */
+  writable(): Promise<void> | undefined;
+  subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined;
+  reportError(error: unknown, path: string): void;
+  exposeErrors: boolean;
+  closeSlowConsumer(): void;
+}
+
+type AnyHandler = (...args: unknown[]) => unknown;
+
+function errorMessage(call: ServerCall, error: RpcError): Message {
+  const data = error.data;
+  return data === undefined ? [15, call.id, error.code, error.message] : [15, call.id, error.code, error.message, data];
+}
+
+/**
+ * One stream of a session on the server: a unary call, a stream, a channel, an event or a topic
+ * subscription. It owns the handler's AbortSignal and the credit of its outgoing items.
+ */
+export class ServerCall implements TopicSink {
+  readonly controller = new AbortController();
+  /** Outgoing items sent, and the credit limit the client granted. */
+  sent = 0;
+  limit: number;
+  inbound: Inbound<unknown> | undefined;
+  done = false;
+  private creditWaiter: (() => void) | undefined;
+  private queue: PolicyQueue | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly id: number,
+    readonly bound: BoundProcedure,
+    credit: number,
+  ) {
+    this.limit = credit;
+  }
+
+  /** CREDIT from the client. */
+  grant(limit: number): void {
+    if (limit <= this.limit) return;
+    this.limit = limit;
+    if (this.queue) this.drainQueue();
+    const waiter = this.creditWaiter;
+    this.creditWaiter = undefined;
+    waiter?.();
+  }
+
+  /** CANCEL from the client, or the session ended: abort and send nothing more. */
+  cancel(reason: RpcError = new RpcError('CANCELLED', 'cancelled by the client')): void {
+    if (this.done) return;
+    this.settle();
+    this.controller.abort(reason);
+    this.inbound?.fail(reason);
+  }
+
+  end(result?: unknown): void {
+    if (this.done) return;
+    if (this.report) {
+      this.reportOutcome({ ok: true });
+      return;
+    }
+    this.settle();
+    this.host.push(result === undefined ? [13, this.id] : [13, this.id, result]);
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    let rpc = toRpcError(error);
+    if (rpc.code === 'INTERNAL' && rpc.cause !== undefined) {
+      this.host.reportError(rpc.cause, this.bound.path);
+      if (this.host.exposeErrors && rpc.cause instanceof Error) {
+        rpc = new RpcError('INTERNAL', rpc.cause.message, { data: { stack: rpc.cause.stack } });
+      }
+    }
+    if (this.report) {
+      this.reportOutcome({ ok: false, error: rpc });
+      return;
+    }
+    this.settle();
+    this.sendError(rpc);
+    this.controller.abort(rpc);
+  }
+
+  private sendError(rpc: RpcError): void {
+    if (!this.host.push(errorMessage(this, rpc))) {
+      this.host.push([15, this.id, 'INTERNAL', 'error data could not be encoded']);
+    }
+  }
+
+  private report: ((outcome: EventOutcome) => void) | undefined;
+
+  private reportOutcome(outcome: EventOutcome): void {
+    const report = this.report as (outcome: EventOutcome) => void;
+    this.report = undefined;
+    report(outcome);
+  }
+
+  /**
+   * Runs an acknowledged event and resolves with its outcome instead of answering, so that the
+   * outcome can be remembered by idempotency key and sent for every retry with {@link settleEvent}.
+   */
+  runCaptured(payload: unknown): Promise<EventOutcome> {
+    return new Promise((resolve) => {
+      this.report = resolve;
+      void this.run(payload);
+    });
+  }
+
+  /** Answers an acknowledged event with its (possibly remembered) outcome: ACK or ERROR. */
+  settleEvent(outcome: EventOutcome): void {
+    if (this.done) return;
+    this.settle();
+    if (outcome.ok) this.host.push([17, this.id]);
+    else this.sendError(outcome.error);
+  }
+
+  private settle(): void {
+    this.done = true;
+    this.unsubscribe?.();
+    this.inbound?.fail(new RpcError('CANCELLED', 'stream finished'));
+    const waiter = this.creditWaiter;
+    this.creditWaiter = undefined;
+    waiter?.();
+    this.host.release(this);
+  }
+
+  /** Runs the call: validates input, applies middleware, dispatches on the procedure's kind. */
+  async run(rawInput: unknown): Promise<void> {
+    try {
+      const proc = this.bound.proc;
+      let input: unknown;
+      if (proc.kind === 'topic') input = rawInput ?? {};
+      else if (proc.input) input = await this.check(proc.input, rawInput, 'INVALID_ARGUMENT', 'invalid input');
+      if (this.done) return;
+      const middleware = this.host.middleware;
+      if (middleware.length === 0) {
+        await this.dispatch(input, this.host.ctx);
+        return;
+      }
+      const info: CallInfo<unknown> = {
+        path: this.bound.path,
+        kind: proc.kind,
+        ctx: this.host.ctx,
+        input,
+        signal: this.controller.signal,
+      };
+      const step = (index: number, ctx: unknown): Promise<unknown> => {
+        const mw = middleware[index];
+        if (!mw) return this.dispatch(input, ctx);
+        return mw({ ...info, ctx }, (override) => step(index + 1, override ? override.ctx : ctx));
+      };
+      await step(0, this.host.ctx);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private check(schema: Schema, value: unknown, code: 'INVALID_ARGUMENT' | 'INTERNAL', message: string): unknown {
+    const result = validate(schema, value);
+    const settle = (checked: Awaited<typeof result>): unknown => {
+      if (checked.ok) return checked.value;
+      throw new RpcError(
+        code,
+        message,
+        code === 'INVALID_ARGUMENT'
+          ? { data: { issues: checked.issues } }
+          : { cause: new Error(`${message}: ${JSON.stringify(checked.issues)}`) },
+      );
+    };
+    return result instanceof Promise ? result.then(settle) : settle(result);
+  }
+
+  private options(ctx: unknown, input?: unknown): HandlerOptions<unknown, Record<string, never>> & { input?: unknown } {
+    const opts: HandlerOptions<unknown, Record<string, never>> & { input?: unknown } = {
+      ctx,
+      signal: this.controller.signal,
+      path: this.bound.path,
+      errors: this.bound.errors,
+      session: this.host.sessionInfo,
+    };
+    if (input !== undefined) opts.input = input;
+    return opts;
+  }
+
+  private async dispatch(input: unknown, ctx: unknown): Promise<unknown> {
+    const proc = this.bound.proc;
+    const handler = this.bound.handler as AnyHandler;
+    switch (proc.kind) {
+      case 'unary': {
+        const output = await handler(input, this.options(ctx));
+        const checked =
+          proc.output && this.host.validateOutput
+            ? await this.check(proc.output, output, 'INTERNAL', 'output failed validation')
+            : output;
+        this.end(checked);
+        return checked;
+      }
+      case 'event': {
+        await handler(input, this.options(ctx));
+        this.end();
+        return undefined;
+      }
+      case 'serverStream':
+        return this.pump(handler(input, this.options(ctx)) as AsyncIterable<unknown>, proc.item);
+      case 'clientStream': {
+        const inbound = this.openInbound(proc.item);
+        const output = await handler(inbound, this.options(ctx, input));
+        const checked =
+          proc.output && this.host.validateOutput
+            ? await this.check(proc.output, output, 'INTERNAL', 'output failed validation')
+            : output;
+        this.end(checked);
+        return checked;
+      }
+      case 'bidi': {
+        const inbound = this.openInbound(proc.clientItem);
+        return this.pump(handler(inbound, this.options(ctx, input)) as AsyncIterable<unknown>, proc.serverItem);
+      }
+      case 'topic':
+        return this.subscribe(input as { key?: unknown });
+    }
+  }
+
+  private openInbound(schema: Schema): Inbound<unknown> {
+    const window = this.host.creditWindow;
+    this.inbound = new Inbound(schema, window, (limit) => {
+      if (!this.done) this.host.push([12, this.id, limit]);
+    });
+    this.host.push([12, this.id, window]);
+    return this.inbound;
+  }
+
+  private waitCredit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.creditWaiter = resolve;
+    });
+  }
+
+  /** Sends a handler's items while the client grants credit and the socket has room. */
+  private async pump(source: AsyncIterable<unknown> | Iterable<unknown>, schema: Schema): Promise<void> {
+    const iterator =
+      Symbol.asyncIterator in source
+        ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (source as Iterable<unknown>)[Symbol.iterator]();
+    const validateItems = this.host.validateOutput;
+    let finished = false;
+    try {
+      for (;;) {
+        while (this.sent >= this.limit && !this.done) await this.waitCredit();
+        if (this.done) return;
+        const room = this.host.writable();
+        if (room) await room;
+        if (this.done) return;
+        const next = await iterator.next();
+        if (this.done) return;
+        if (next.done) {
+          finished = true;
+          this.end();
+          return;
+        }
+        const item = validateItems
+          ? await this.check(schema, next.value, 'INTERNAL', 'stream item failed validation')
+          : next.value;
+        if (this.done) return;
+        this.sent++;
+        if (!this.host.push([11, this.id, item])) throw new RpcError('INTERNAL', 'stream item could not be encoded');
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+
+  private subscribe(input: { key?: unknown }): void {
+    if (typeof input !== 'object' || input === null || (input.key !== undefined && typeof input.key !== 'string')) {
+      throw new RpcError('INVALID_ARGUMENT', 'topic input must be { key?: string }');
+    }
+    const proc = this.bound.proc;
+    this.queue = new PolicyQueue(proc.kind === 'topic' ? proc.policy : undefined);
+    const unsubscribe = this.host.subscribeTopic(topicChannel(this.bound.path, input.key), this);
+    if (!unsubscribe) throw new RpcError('FAILED_PRECONDITION', 'this channel is already subscribed in this session');
+    this.unsubscribe = unsubscribe;
+  }
+
+  /** Dropped items of a topic subscription under its policy. */
+  get dropped(): number {
+    return this.queue?.dropped ?? 0;
+  }
+
+  /** A topic item for this subscription: sent at once when credit allows, else queued by policy. */
+  deliver(delivery: Delivery): void {
+    if (this.done) return;
+    const queue = this.queue as PolicyQueue;
+    if (queue.length === 0 && this.sent < this.limit && this.host.writable() === undefined) {
+      this.sent++;
+      this.host.pushDelivery(delivery);
+      return;
+    }
+    const overflow = queue.add(delivery);
+    if (overflow === 'error') this.fail(new RpcError('SLOW_CONSUMER', 'the subscription queue overflowed'));
+    else if (overflow === 'close') this.host.closeSlowConsumer();
+    else if (queue.length === 1) this.scheduleDrain();
+  }
+
+  private draining = false;
+
+  private scheduleDrain(): void {
+    if (this.draining) return;
+    const room = this.host.writable();
+    if (!room) return;
+    this.draining = true;
+    void room.then(() => {
+      this.draining = false;
+      this.drainQueue();
+    });
+  }
+
+  private drainQueue(): void {
+    const queue = this.queue as PolicyQueue;
+    while (!this.done && queue.length > 0 && this.sent < this.limit) {
+      if (this.host.writable() !== undefined) {
+        this.scheduleDrain();
+        return;
+      }
+      const delivery = queue.shift() as Delivery;
+      this.sent++;
+      this.host.pushDelivery(delivery);
+    }
+  }
+}

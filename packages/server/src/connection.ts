@@ -1,0 +1,350 @@
+import {
+  type ClientMessage,
+  CloseCode,
+  type Codec,
+  decodeClientFrame,
+  type FrameLimits,
+  isRpcError,
+  type Limits,
+  ProtocolViolation,
+  RpcError,
+  type WelcomeMessage,
+} from '@switchboard/protocol';
+import type { EventStore } from './events.js';
+import type { Handshake, Service } from './service.js';
+import { Session, type SessionLink, type SessionSettings } from './session.js';
+import type { SocketLike } from './socket.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly settings: SessionSettings;
+  readonly helloTimeoutMs: number;
+  readonly highWatermark: number;
+  readonly lowWatermark: number;
+  readonly events: EventStore;
+  readonly draining: boolean;
+  findSession(token: string): Session | undefined;
+  keepSession(session: Session): void;
+  forgetSession(session: Session): void;
+  connectionClosed(connection: Connection): void;
+}
+
+const State = { Hello: 0, Handshaking: 1, Open: 2, Closed: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+const MAX_REASON_BYTES = 123;
+
+function truncateReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= MAX_REASON_BYTES) return reason;
+  return new TextDecoder().decode(bytes.slice(0, MAX_REASON_BYTES - 3)).replace(/\uFFFD$/, '') + '...';
+}
+
+/**
+ * One WebSocket connection on the server: the protocol state machine from HELLO to close. It
+ * validates every frame (violations close with their documented code), runs the handshake,
+ * dispatches messages to the session's calls, sends heartbeats and applies socket backpressure.
+ */
+export class Connection implements SessionLink {
+  private state: State = State.Hello;
+  session: Session | undefined;
+  private readonly limits: Limits;
+  private readonly frameLimits: FrameLimits;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private framesSeen = 0;
+  private framesAtPing = 0;
+  private lastAckSent = 0;
+  private drainWaiters: Array<() => void> = [];
+  private readonly onSent = (): void => this.checkDrain();
+
+  constructor(
+    private readonly host: ConnectionHost,
+    private readonly socket: SocketLike,
+    readonly service: Service,
+    readonly codec: Codec,
+    private readonly handshake: Omit<Handshake, 'auth'>,
+  ) {
+    this.limits = host.settings.limits;
+    this.frameLimits = { maxFrameBytes: this.limits.maxFrameBytes, maxBatch: this.limits.maxBatch };
+    this.timer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time'), host.helloTimeoutMs);
+  }
+
+  /** A frame arrived from the client. Never throws: violations close the connection. */
+  receive(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): void {
+    if (this.state === State.Closed) return;
+    this.framesSeen++;
+    let batch: ClientMessage[];
+    try {
+      batch = decodeClientFrame(this.codec, data, isBinary, this.frameLimits);
+    } catch (error) {
+      this.violation(error);
+      return;
+    }
+    for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
+      try {
+        this.handle(batch[i] as ClientMessage);
+      } catch (error) {
+        this.violation(error);
+      }
+    }
+  }
+
+  /** The transport saw a WebSocket pong. */
+  pong(): void {
+    this.framesSeen++;
+  }
+
+  private handle(message: ClientMessage): void {
+    if (this.state !== State.Open) {
+      if (message[0] !== 1) throw new ProtocolViolation(CloseCode.NOT_READY, 'only HELLO is allowed before WELCOME');
+      if (this.state !== State.Hello) throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
+      this.state = State.Handshaking;
+      void this.hello(message[1], message[2], message[3]);
+      return;
+    }
+    const session = this.session as Session;
+    switch (message[0]) {
+      case 1:
+        throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
+      case 3:
+        session.outbox.ack(message[1]);
+        session.push([4, session.received]);
+        this.lastAckSent = session.received;
+        return;
+      case 4:
+      case 5:
+        session.outbox.ack(message[1]);
+        return;
+    }
+    session.received++;
+    switch (message[0]) {
+      case 10: {
+        this.checkId(session, message[1]);
+        if (this.host.draining) {
+          session.push([15, message[1], 'UNAVAILABLE', 'the server is draining']);
+          break;
+        }
+        const call = session.open(message[1], this.service.procedures.get(message[2]), message[4] ?? 0, message[2]);
+        if (call) void call.run(message[3]);
+        break;
+      }
+      case 11: {
+        const call = session.calls.get(message[1]);
+        if (call?.inbound && !call.inbound.push(message[2])) {
+          throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
+        }
+        break;
+      }
+      case 12:
+        session.calls.get(message[1])?.grant(message[2]);
+        break;
+      case 13:
+        session.calls.get(message[1])?.inbound?.end();
+        break;
+      case 14:
+        session.calls.get(message[1])?.cancel();
+        break;
+      case 16:
+        this.checkId(session, message[1]);
+        this.event(session, message[1], message[2], message[3], message[4]);
+        break;
+    }
+    if (session.received - this.lastAckSent >= this.limits.ackEvery) {
+      this.lastAckSent = session.received;
+      session.push([5, session.received]);
+    }
+  }
+
+  private checkId(session: Session, id: number): void {
+    if (id <= session.lastId) {
+      throw new ProtocolViolation(CloseCode.STREAM_ID_REUSED, `stream id ${id} is not greater than ${session.lastId}`);
+    }
+    session.lastId = id;
+  }
+
+  private event(session: Session, id: number, path: string, payload: unknown, key: string): void {
+    const bound = this.service.procedures.get(path);
+    if (this.host.draining) {
+      session.push([15, id, 'UNAVAILABLE', 'the server is draining']);
+      return;
+    }
+    const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, path);
+    if (!call) return;
+    void this.host.events
+      .run(`${path}\u0000${key}`, () => call.runCaptured(payload))
+      .then((outcome) => call.settleEvent(outcome));
+  }
+
+  private async hello(auth: unknown, resumeToken: string | null, received: number): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    let session: Session | undefined;
+    let resumed = false;
+    if (resumeToken !== null) {
+      const previous = this.host.findSession(resumeToken);
+      if (
+        previous &&
+        !previous.destroyed &&
+        previous.service === this.service &&
+        previous.codec === this.codec &&
+        previous.outbox.canResumeFrom(received)
+      ) {
+        session = previous;
+        resumed = true;
+      } else if (previous) {
+        previous.destroy();
+        this.host.forgetSession(previous);
+      }
+    }
+    if (!session) {
+      let ctx: unknown;
+      try {
+        ctx = await this.service.context({ ...this.handshake, auth });
+      } catch (error) {
+        const code = isRpcError(error) ? error.code : 'INTERNAL';
+        if (code === 'UNAUTHENTICATED')
+          this.close(CloseCode.UNAUTHENTICATED, isRpcError(error) ? error.message : 'unauthenticated');
+        else if (code === 'PERMISSION_DENIED')
+          this.close(CloseCode.FORBIDDEN, isRpcError(error) ? error.message : 'forbidden');
+        else {
+          this.host.settings.reportError(error, 'context');
+          this.close(CloseCode.INTERNAL_ERROR, 'could not build the session context');
+        }
+        return;
+      }
+      if (this.state === State.Closed) return;
+      session = new Session(this.service, this.codec, ctx, this.host.settings);
+    }
+    if (this.state === State.Closed) {
+      if (!resumed) session.destroy();
+      return;
+    }
+    this.attach(session, resumed, received);
+  }
+
+  private attach(session: Session, resumed: boolean, clientReceived: number): void {
+    if (session.link && session.link !== this) (session.link as Connection).takenOver();
+    if (session.expiry) clearTimeout(session.expiry);
+    session.expiry = undefined;
+    this.session = session;
+    session.link = this;
+    this.state = State.Open;
+    const socket = this.socket;
+    const onSent = this.onSent;
+    session.outbox.attach((frame) => socket.send(frame, onSent));
+    const welcome: WelcomeMessage = [2, session.id, session.resumeToken, resumed, session.received, this.limits];
+    session.outbox.push(welcome);
+    session.outbox.flush();
+    if (resumed) session.outbox.retransmitFrom(clientReceived);
+    this.host.keepSession(session);
+    this.lastAckSent = session.received;
+    this.scheduleHeartbeat();
+  }
+
+  private takenOver(): void {
+    this.session = undefined;
+    this.close(CloseCode.SESSION_TAKEN_OVER, 'another connection resumed this session');
+  }
+
+  private scheduleHeartbeat(): void {
+    const { heartbeatMs, heartbeatTimeoutMs } = this.limits;
+    if (heartbeatMs <= 0) return;
+    this.timer = setTimeout(() => {
+      const session = this.session;
+      if (this.state !== State.Open || !session) return;
+      this.framesAtPing = this.framesSeen;
+      session.push([3, session.received]);
+      this.socket.ping?.();
+      this.timer = setTimeout(() => {
+        if (this.state !== State.Open) return;
+        if (this.framesSeen === this.framesAtPing) {
+          this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no answer to heartbeat');
+          this.socket.terminate();
+          return;
+        }
+        this.scheduleHeartbeat();
+      }, heartbeatTimeoutMs);
+    }, heartbeatMs);
+    this.timer.unref?.();
+  }
+
+  writable(): Promise<void> | undefined {
+    if (this.state !== State.Open) return undefined;
+    const buffered = this.socket.bufferedAmount + (this.session?.outbox.queuedBytes ?? 0);
+    if (buffered <= this.host.highWatermark) return undefined;
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private checkDrain(): void {
+    if (this.drainWaiters.length === 0) return;
+    if (this.state === State.Open && this.socket.bufferedAmount > this.host.lowWatermark) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  closeSlowConsumer(): void {
+    this.close(CloseCode.SLOW_CONSUMER, 'the client did not keep up with a stream');
+  }
+
+  /** Sends GOAWAY: the client starts nothing new here. */
+  goaway(message: string): void {
+    if (this.state === State.Open) this.session?.push([6, message]);
+  }
+
+  private violation(error: unknown): void {
+    if (error instanceof ProtocolViolation) {
+      this.close(error.closeCode, error.message, true);
+      return;
+    }
+    this.host.settings.reportError(error, 'connection');
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+  }
+
+  /**
+   * Closes the connection with `code`. For violations the full message first goes out as ERROR on
+   * stream 0, because a close reason holds only 123 bytes.
+   */
+  close(code: number, reason: string, explain = false): void {
+    if (this.state === State.Closed) return;
+    if (explain) {
+      try {
+        this.socket.send(this.codec.frame([this.codec.encode([15, 0, 'PROTOCOL_ERROR', reason])]));
+      } catch {
+        // The socket is already failing; the close code still tells the client why.
+      }
+    }
+    this.session?.outbox.flush();
+    this.socket.close(code, truncateReason(reason));
+    this.closed(code);
+  }
+
+  /** The socket closed (by either side). The session is kept for resume unless the close was final. */
+  closed(code: number): void {
+    if (this.state === State.Closed) return;
+    const wasOpen = this.state === State.Open;
+    this.state = State.Closed;
+    if (this.timer) clearTimeout(this.timer);
+    this.checkDrain();
+    const session = this.session;
+    this.host.connectionClosed(this);
+    if (!session || !wasOpen || session.link !== this) return;
+    session.link = undefined;
+    session.outbox.detach();
+    const final = code === CloseCode.NORMAL || (code >= 4400 && code < 5000) || this.host.draining;
+    if (final || this.limits.resumeWindowMs <= 0) {
+      session.destroy();
+      this.host.forgetSession(session);
+      return;
+    }
+    session.expiry = setTimeout(() => {
+      session.destroy(new RpcError('UNAVAILABLE', 'the session expired'));
+      this.host.forgetSession(session);
+    }, this.limits.resumeWindowMs);
+    session.expiry.unref?.();
+  }
+
+  /** Whether the connection still has calls running. */
+  get busy(): boolean {
+    return (this.session?.calls.size ?? 0) > 0;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The Switchboard server: implement a contract with handlers, serve one or more services over
+ * any transport through a minimal socket interface (`@switchboard/server/ws` for `ws`).
+ *
+ * @packageDocumentation
+ */
+
+export { RpcError } from '@switchboard/protocol';
+export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
+export type {
+  BidiHandler,
+  ClientStreamHandler,
+  ErrorBuilders,
+  EventHandler,
+  HandlerInput,
+  HandlerOf,
+  HandlerOptions,
+  HandlerOutput,
+  Handlers,
+  ServerStreamHandler,
+  SessionInfo,
+  TopicAt,
+  TopicPath,
+  UnaryHandler,
+} from './handlers.js';
+export { type Acceptance, type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
+export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
+export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';

@@ -1,0 +1,176 @@
+import {
+  type Contract,
+  flattenProcedures,
+  type InferInput,
+  type Procedure,
+  type ProcedureKind,
+  topicChannel,
+  validate,
+} from '@switchboard/contract';
+import { RpcError } from '@switchboard/protocol';
+import type { Broker } from './broker.js';
+import type { ErrorBuilders, Handlers, TopicAt, TopicPath } from './handlers.js';
+
+/** What the server knows about a connection when it builds the session's context. */
+export interface Handshake {
+  /** The `auth` value of the client's HELLO (a token, an object) or null. */
+  readonly auth: unknown;
+  /** The HTTP upgrade request's headers, lower-cased names. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Cookies of the upgrade request. */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** The upgrade request's URL (path and query). */
+  readonly url: string;
+  /** The peer's address, when the transport knows it. */
+  readonly remoteAddress: string | undefined;
+}
+
+/** What middleware sees of a call. */
+export interface CallInfo<TContext> {
+  readonly path: string;
+  readonly kind: ProcedureKind;
+  readonly ctx: TContext;
+  /** The validated input (the payload of an event; for topics `{ key? }`). */
+  readonly input: unknown;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Middleware wraps every call of a service: it may reject it (throw an RpcError such as
+ * PERMISSION_DENIED), replace the context for the handler (`next({ ctx })`), or observe the
+ * outcome. `next()` settles when the handler's work is done: a unary result, the end of a stream.
+ */
+export type Middleware<TContext> = (
+  call: CallInfo<TContext>,
+  next: (override?: { ctx: TContext }) => Promise<unknown>,
+) => Promise<unknown>;
+
+/** Options of {@link implement}. */
+export interface ServiceOptions<TContext> {
+  /**
+   * Builds the session's context from the handshake, once per session. Throw
+   * `RpcError('UNAUTHENTICATED')` to close with 4100 (the client refreshes credentials) or
+   * `RpcError('PERMISSION_DENIED')` to close with 4403.
+   * @default () => ({})
+   */
+  readonly context?: (handshake: Handshake) => TContext | Promise<TContext>;
+  /** Middleware applied to every call, outermost first. @default [] */
+  readonly middleware?: ReadonlyArray<Middleware<TContext>>;
+  /** Validate results and stream items against the contract before sending. @default true */
+  readonly validateOutput?: boolean;
+}
+
+/** A procedure bound to its handler. */
+export interface BoundProcedure {
+  readonly path: string;
+  readonly proc: Procedure;
+  readonly handler: ((...args: never[]) => unknown) | undefined;
+  readonly errors: ErrorBuilders<Record<string, never>>;
+}
+
+function errorBuilders(proc: Procedure): ErrorBuilders<Record<string, never>> {
+  const builders: Record<string, (data: unknown, message?: string) => RpcError> = {};
+  for (const code of Object.keys(proc.errors)) {
+    builders[code] = (data, message) => new RpcError(code, message ?? code, { data });
+  }
+  return builders as unknown as ErrorBuilders<Record<string, never>>;
+}
+
+function handlerAt(handlers: unknown, path: string): ((...args: never[]) => unknown) | undefined {
+  let node = handlers;
+  for (const name of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[name];
+  }
+  return typeof node === 'function' ? (node as (...args: never[]) => unknown) : undefined;
+}
+
+/**
+ * A contract bound to its handlers, ready to be served by a server (several services, one per
+ * API version, may share a server). Topics are published through {@link Service.publish}.
+ */
+export class Service<TContract extends Contract = Contract, TContext = unknown> {
+  readonly contract: TContract;
+  readonly procedures: ReadonlyMap<string, BoundProcedure>;
+  readonly context: (handshake: Handshake) => TContext | Promise<TContext>;
+  readonly middleware: ReadonlyArray<Middleware<TContext>>;
+  readonly validateOutput: boolean;
+  private readonly brokers = new Set<Broker>();
+
+  constructor(
+    contract: TContract,
+    options: ServiceOptions<TContext>,
+    handlers: Handlers<TContract['procedures'], TContext>,
+  ) {
+    this.contract = contract;
+    const bound = new Map<string, BoundProcedure>();
+    for (const [path, proc] of flattenProcedures(contract.procedures)) {
+      const handler = handlerAt(handlers, path);
+      if (!handler && proc.kind !== 'topic') throw new TypeError(`no handler for procedure ${path}`);
+      bound.set(path, { path, proc, handler, errors: errorBuilders(proc) });
+    }
+    this.procedures = bound;
+    this.context = options.context ?? (() => ({}) as TContext);
+    this.middleware = options.middleware ?? [];
+    this.validateOutput = options.validateOutput ?? true;
+  }
+
+  /** @internal Called by a server that serves this service. */
+  attachBroker(broker: Broker): () => void {
+    this.brokers.add(broker);
+    return () => this.brokers.delete(broker);
+  }
+
+  /**
+   * Publishes an item on a topic (to subscribers of `key` when given). The item is validated
+   * against the topic's schema once and encoded once per codec for all subscribers. Rejects
+   * with INVALID_ARGUMENT for an invalid item, and with FAILED_PRECONDITION when no server
+   * serves this service yet.
+   */
+  async publish<TPath extends TopicPath<TContract['procedures']>>(
+    path: TPath,
+    item: InferInput<TopicAt<TContract['procedures'], TPath> extends { item: infer S } ? S : never>,
+    options: { key?: string } = {},
+  ): Promise<void> {
+    const bound = this.procedures.get(path);
+    if (bound?.proc.kind !== 'topic') throw new RpcError('NOT_FOUND', `no topic ${path}`);
+    let checked = validate(bound.proc.item, item);
+    if (checked instanceof Promise) checked = await checked;
+    if (!checked.ok)
+      throw new RpcError('INVALID_ARGUMENT', `invalid item for topic ${path}`, { data: { issues: checked.issues } });
+    if (this.brokers.size === 0) throw new RpcError('FAILED_PRECONDITION', 'the service is not served by any server');
+    const channel = topicChannel(path, options.key);
+    for (const broker of this.brokers) await broker.publish(channel, checked.value);
+  }
+}
+
+/**
+ * Implements a contract: binds its procedures to handlers, optionally with a session context
+ * (built once per session from the handshake) and middleware. The handlers come last so that
+ * TypeScript infers the context type from `context` before it types the handlers.
+ * Throws a TypeError when a procedure (other than a topic) has no handler.
+ *
+ * @example
+ * const service = implement(api, { context: ({ auth }) => ({ user: verify(auth) }) }, {
+ *   users: { get: async ({ id }, { ctx }) => db.user(id, ctx.user) },
+ * });
+ */
+export function implement<TContract extends Contract>(
+  contract: TContract,
+  handlers: Handlers<TContract['procedures'], {}>,
+): Service<TContract, {}>;
+export function implement<TContract extends Contract, TContext>(
+  contract: TContract,
+  options: ServiceOptions<TContext>,
+  handlers: Handlers<TContract['procedures'], TContext>,
+): Service<TContract, TContext>;
+export function implement<TContract extends Contract, TContext>(
+  contract: TContract,
+  optionsOrHandlers: ServiceOptions<TContext> | Handlers<TContract['procedures'], TContext>,
+  handlers?: Handlers<TContract['procedures'], TContext>,
+): Service<TContract, TContext> {
+  if (handlers === undefined) {
+    return new Service(contract, {}, optionsOrHandlers as Handlers<TContract['procedures'], TContext>);
+  }
+  return new Service(contract, optionsOrHandlers as ServiceOptions<TContext>, handlers);
+}

@@ -1,0 +1,138 @@
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Acceptance, CloseOptions, SwitchboardServer } from './server.js';
+import type { SocketLike } from './socket.js';
+
+/** Options of {@link attach}. */
+export interface AttachOptions {
+  /** The path upgrades must target; other upgrades are left to other listeners. @default '/' */
+  readonly path?: string;
+}
+
+/** Options of {@link listen}. */
+export interface ListenOptions extends AttachOptions {
+  /** The port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** The interface to bind. @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+/** A server listening on a port. */
+export interface Listening {
+  readonly port: number;
+  /** The ws:// URL clients connect to. */
+  readonly url: string;
+  readonly http: HttpServer;
+  /** Drains the Switchboard server (GOAWAY, in-flight calls, 1012), then stops listening. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+function wrap(ws: WebSocket): SocketLike {
+  return {
+    send: (frame, onSent) => ws.send(frame, { binary: typeof frame !== 'string' }, onSent),
+    close: (code, reason) => ws.close(code, reason),
+    terminate: () => ws.terminate(),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    ping: () => ws.ping(),
+  };
+}
+
+function reject(socket: Duplex, status: number, text: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Serves a Switchboard server on an existing `http.Server` at `path`: checks the origin,
+ * negotiates the subprotocol during the upgrade, and wires `ws` sockets to the server core.
+ * A client that offers no acceptable token and no fallback gets HTTP 400 naming the supported
+ * tokens; a forbidden origin gets HTTP 403. Returns a function that detaches.
+ */
+export function attach(server: SwitchboardServer, http: HttpServer, options: AttachOptions = {}): () => void {
+  const path = options.path ?? '/';
+  const acceptances = new WeakMap<IncomingMessage, Acceptance>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: server.limits.maxFrameBytes * 2,
+    perMessageDeflate: false,
+    handleProtocols: (_protocols, request) => acceptances.get(request)?.token ?? false,
+  });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = request.url ?? '/';
+    const pathname = url.split('?')[0];
+    if (pathname !== path) return;
+    if (!server.originAllowed(request.headers.origin)) {
+      reject(socket, 403, 'Forbidden', 'origin not allowed');
+      return;
+    }
+    const header = request.headers['sec-websocket-protocol'];
+    const offers = header
+      ? header
+          .split(',')
+          .map((token) => token.trim())
+          .filter(Boolean)
+      : [];
+    const acceptance = server.negotiate(offers);
+    if (!acceptance.ok && acceptance.token === undefined) {
+      reject(socket, 400, 'Bad Request', acceptance.message);
+      return;
+    }
+    acceptances.set(request, acceptance);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = server.accept(
+        wrap(ws),
+        { headers: request.headers, url, remoteAddress: request.socket.remoteAddress },
+        acceptance,
+      );
+      if (!connection) return;
+      ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary));
+      ws.on('pong', () => connection.pong());
+      ws.on('close', (code) => connection.closed(code));
+      ws.on('error', () => ws.terminate());
+    });
+  };
+  http.on('upgrade', onUpgrade);
+  return () => {
+    http.off('upgrade', onUpgrade);
+    wss.close();
+  };
+}
+
+/**
+ * Serves a Switchboard server on its own HTTP server.
+ *
+ * @example
+ * const { url, close } = await listen(createServer({ services: [service] }), { port: 8080 });
+ */
+export async function listen(server: SwitchboardServer, options: ListenOptions = {}): Promise<Listening> {
+  const http = createHttpServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('Switchboard: connect with a WebSocket');
+  });
+  const detach = attach(server, http, options);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, rejectListen) => {
+    http.once('error', rejectListen);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', rejectListen);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const path = options.path ?? '/';
+  return {
+    port,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
+    http,
+    close: async (closeOptions) => {
+      await server.close(closeOptions);
+      detach();
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

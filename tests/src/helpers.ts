@@ -1,0 +1,34 @@
+import { type Client, type ClientOptions, createClient } from '@switchboard/client';
+import type { Contract } from '@switchboard/contract';
+import type { CodecName } from '@switchboard/protocol';
+import { createServer, type ServerOptions, type SwitchboardServer } from '@switchboard/server';
+import { type Listening, listen } from '@switchboard/server/ws';
+
+/** Both codecs, for `describe.each`. */
+export const CODECS: CodecName[] = ['json', 'msgpack'];
+
+/** A server on a free loopback port. */
+export async function startServer(options: ServerOptions): Promise<Listening & { server: SwitchboardServer }> {
+  const server = createServer({ onError: () => undefined, ...options });
+  const listening = await listen(server, { port: 0 });
+  return Object.assign(listening, { server });
+}
+
+/** A client of `contract` speaking only `codec`, that does not reconnect unless asked. */
+export function connect<TContract extends Contract>(
+  contract: TContract,
+  url: string,
+  codec: CodecName,
+  options: Partial<ClientOptions> = {},
+): Client<TContract> {
+  return createClient(contract, { url, codecs: [codec], reconnect: false, ...options });
+}
+
+/** Resolves when `predicate` holds, checking after each event loop turn; rejects after `ms`. */
+export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
