@@ -90,7 +90,7 @@ export function unary<
   TInput extends Schema | undefined = undefined,
   TOutput extends Schema | undefined = undefined,
   TErrors extends ErrorMap = {},
->(def: { input?: TInput; output?: TOutput; errors?: TErrors }): UnaryProcedure<Opt<TInput>, Opt<TOutput>, TErrors> {
+>(def: { input?: TInput; output?: TOutput; errors?: TErrors }): NoInfer<UnaryProcedure<Opt<TInput>, Opt<TOutput>, TErrors>> {
   return {
     kind: 'unary',
     input: def.input as Opt<TInput>,
@@ -109,7 +109,7 @@ export function serverStream<
   item: TItem;
   errors?: TErrors;
   policy?: SlowConsumerPolicy;
-}): ServerStreamProcedure<Opt<TInput>, TItem, TErrors> {
+}): NoInfer<ServerStreamProcedure<Opt<TInput>, TItem, TErrors>> {
   return {
     kind: 'serverStream',
     input: def.input as Opt<TInput>,
@@ -130,7 +130,7 @@ export function clientStream<
   item: TItem;
   output?: TOutput;
   errors?: TErrors;
-}): ClientStreamProcedure<Opt<TInput>, TItem, Opt<TOutput>, TErrors> {
+}): NoInfer<ClientStreamProcedure<Opt<TInput>, TItem, Opt<TOutput>, TErrors>> {
   return {
     kind: 'clientStream',
     input: def.input as Opt<TInput>,
@@ -152,7 +152,7 @@ export function bidi<
   serverItem: TServerItem;
   errors?: TErrors;
   policy?: SlowConsumerPolicy;
-}): BidiProcedure<Opt<TInput>, TClientItem, TServerItem, TErrors> {
+}): NoInfer<BidiProcedure<Opt<TInput>, TClientItem, TServerItem, TErrors>> {
   return {
     kind: 'bidi',
     input: def.input as Opt<TInput>,
@@ -167,11 +167,11 @@ export function bidi<
 export function event<TPayload extends Schema, TErrors extends ErrorMap = {}>(def: {
   payload: TPayload;
   errors?: TErrors;
-}): EventProcedure<TPayload, TErrors> {
+}): NoInfer<EventProcedure<TPayload, TErrors>> {
   return { kind: 'event', input: def.payload, errors: (def.errors ?? {}) as TErrors };
 }
 
 /** Defines a topic: the server publishes typed items, clients subscribe (optionally to a key). */
-export function topic<TItem extends Schema>(def: { item: TItem; policy?: SlowConsumerPolicy }): TopicProcedure<TItem> {
+export function topic<TItem extends Schema>(def: { item: TItem; policy?: SlowConsumerPolicy }): NoInfer<TopicProcedure<TItem>> {
   return { kind: 'topic', input: undefined, item: def.item, errors: {}, policy: def.policy };
 }

@@ -27,13 +27,14 @@ export interface RpcErrorOptions<TData = unknown> {
 export class RpcError<TCode extends ErrorCode = ErrorCode, TData = unknown> extends Error {
   override readonly name = 'RpcError';
   readonly code: TCode;
-  readonly data: TData | undefined;
+  /** Structured detail: the typed data of an application error, `issues` for INVALID_ARGUMENT. */
+  readonly data: TData;
   readonly retryable: boolean;
 
   constructor(code: TCode, message: string, options: RpcErrorOptions<TData> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.data = options.data;
+    this.data = options.data as TData;
     this.retryable = options.retryable ?? (isProtocolErrorCode(code) ? ERROR_CODES[code].retryable : false);
   }
 
