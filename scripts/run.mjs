@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// The README's two commands go through this script so that a fresh clone needs only Node 20
+// and npm: it finds pnpm 10 (or runs it through npx), installs the workspace from the lockfile,
+// provides the services the tests use (Redis, Chromium) where the machine lacks them, then runs
+// the task. Usage: node scripts/run.mjs <test|demo|bench>
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const task = process.argv[2] ?? 'test';
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+
+function log(message) {
+  console.log(`[switchboard] ${message}`);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, env, ...options });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function works(command, args) {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function pnpm() {
+  const version = works('pnpm', ['--version']);
+  if (version?.startsWith('10.')) return ['pnpm'];
+  log('pnpm 10 not found: running it through npx');
+  return ['npx', '--yes', 'pnpm@10.34.9'];
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function apt(packages) {
+  if (process.platform !== 'linux' || !works('apt-get', ['--version'])) return false;
+  const asRoot = (args) => (process.getuid?.() === 0 ? ['apt-get', args] : ['sudo', ['-n', 'apt-get', ...args]]);
+  log(`installing ${packages.join(' ')} with apt-get`);
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...packages],
+  ]) {
+    const [command, full] = asRoot(args);
+    if (spawnSync(command, full, { stdio: 'inherit', env: aptEnv }).status !== 0) return false;
+  }
+  return true;
+}
+
+async function ensureRedis() {
+  if (await portOpen(6379)) return;
+  if (!works('redis-server', ['--version']) && !apt(['redis-server'])) {
+    throw new Error('Redis is needed on 127.0.0.1:6379 for the tests; install redis-server');
+  }
+  log('starting redis-server on 127.0.0.1:6379');
+  run('redis-server', ['--daemonize', 'yes', '--port', '6379', '--bind', '127.0.0.1', '--save', '']);
+  for (let i = 0; i < 50 && !(await portOpen(6379)); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+function ensureChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  if (candidates.some((path) => path && existsSync(path))) return;
+  if (!apt(['chromium'])) log('chromium is not installed: the browser tests will be reported as failed');
+}
+
+const pm = pnpm();
+const [bin, ...prefix] = pm;
+log(`installing the workspace (${pm.join(' ')} install --frozen-lockfile)`);
+run(bin, [...prefix, 'install', '--frozen-lockfile']);
+
+if (task === 'test') {
+  await ensureRedis();
+  ensureChromium();
+  run(bin, [...prefix, 'run', 'check']);
+} else if (task === 'demo') {
+  run(bin, [...prefix, 'run', 'demo:start']);
+} else if (task === 'bench') {
+  run(bin, [...prefix, 'run', 'bench:run', ...process.argv.slice(3)]);
+} else {
+  console.error(`unknown task ${task}: use test, demo or bench`);
+  process.exit(2);
+}
