@@ -19,7 +19,7 @@ export interface Codec {
   encode(message: Message): EncodedMessage;
   /** Joins encoded messages (at least one) into one frame holding their batch. */
   frame(parts: readonly EncodedMessage[]): string | Uint8Array;
-  /** Size of an encoded message in bytes (UTF-16 code units for JSON, an upper bound's proxy). */
+  /** Size of an encoded message in bytes (UTF-8 bytes for JSON), as limits such as maxFrameBytes count. */
   size(part: EncodedMessage): number;
   /**
    * Decodes a frame into an untrusted value (validate it with `parseBatch`). Throws

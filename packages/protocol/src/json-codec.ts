@@ -35,6 +35,23 @@ function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unk
 }
 
 /**
+ * Bytes of `text` in UTF-8, the form a text frame takes on the wire: limits such as maxFrameBytes
+ * count bytes, and non-ASCII text takes up to three bytes per UTF-16 code unit.
+ */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // 2 bytes below U+0800; a surrogate pair (4 bytes) is two units of 2; the rest of the BMP is 3.
+    if (unit >= 0x80) bytes += unit < 0x800 || (unit >= 0xd800 && unit < 0xe000) ? 1 : 2;
+  }
+  return bytes;
+}
+
+// Node's native count where it exists (servers, Node clients); the loop above in browsers.
+const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
+
+/**
  * The JSON codec: text frames of UTF-8 JSON. Values travel as `JSON.stringify` writes them:
  * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError).
  */
@@ -43,6 +60,6 @@ export const jsonCodec: Codec = {
   binary: false,
   encode,
   frame,
-  size: (part) => part.length,
+  size: nodeBuffer ? (part) => nodeBuffer.byteLength(part as string, 'utf8') : (part) => utf8Length(part as string),
   decode,
 };

@@ -7,12 +7,25 @@ import type { Message } from './messages.js';
 /** MessagePack extension type that carries a `Map` as an array of `[key, value]` pairs. */
 export const MAP_EXTENSION_TYPE = 0x4d;
 
+/**
+ * A Map on its way to the wire. msgpackr writes every exact `Map` as a plain MessagePack map,
+ * which decodes as an object, before it consults extensions; `encode` therefore swaps Maps for
+ * this wrapper, which the 0x4d extension writes as the MessagePack array of its entries.
+ */
+class MapEntries {
+  constructor(readonly entries: unknown[]) {}
+}
+
 addExtension({
-  Class: Map,
+  Class: MapEntries,
   type: MAP_EXTENSION_TYPE,
-  write: (map: Map<unknown, unknown>) => [...map],
-  read: (entries: unknown) => {
+  pack: (value: MapEntries) => packr.pack(value.entries),
+  unpack: (bytes: Uint8Array) => {
+    const entries: unknown = packr.unpack(bytes);
     if (!Array.isArray(entries)) throw new Error('Map extension must hold an array');
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw new Error('Map extension entries must be pairs');
+    }
     return new Map(entries as [unknown, unknown][]);
   },
 });
@@ -30,10 +43,45 @@ const packr = new Packr({
   useBigIntExtension: true,
 } as ConstructorParameters<typeof Packr>[0] & { skipValues: unknown[] });
 
+/**
+ * Replaces every Map inside arrays and plain objects by {@link MapEntries}, copying only the
+ * containers on the way to a Map, so a message without Maps is packed as it is.
+ */
+function withMapEntries(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Map) {
+    const entries: unknown[] = [];
+    for (const [key, item] of value) entries.push([withMapEntries(key), withMapEntries(item)]);
+    return new MapEntries(entries);
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const replaced = withMapEntries(item);
+      if (replaced !== item) (copy ??= value.slice())[i] = replaced;
+    }
+    return copy ?? value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const replaced = withMapEntries(item);
+    if (replaced === item) continue;
+    copy ??= { ...record };
+    // defineProperty, not assignment, so that a "__proto__" key stays an own property
+    Object.defineProperty(copy, key, { value: replaced, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? value;
+}
+
 function encode(message: Message): Uint8Array {
   try {
     // A view into msgpackr's current block; msgpackr never writes over bytes it returned.
-    return packr.pack(message);
+    return packr.pack(withMapEntries(message));
   } catch (cause) {
     throw new EncodeError(`cannot encode as MessagePack: ${(cause as Error).message}`, { cause });
   }

@@ -37,9 +37,11 @@ export class Outbox {
   /** Sequence number of the oldest message still kept, minus one. */
   private base = 0;
   private readonly kept: EncodedMessage[] = [];
+  private readonly keptSizes: number[] = [];
   private keptHead = 0;
   private keptBytes = 0;
   private pending: EncodedMessage[] = [];
+  private pendingSizes: number[] = [];
   private pendingBytes = 0;
   private scheduled = false;
   private sink: FrameSink | undefined;
@@ -74,6 +76,7 @@ export class Outbox {
   attach(sink: FrameSink): void {
     this.sink = sink;
     this.pending = [];
+    this.pendingSizes = [];
     this.pendingBytes = 0;
   }
 
@@ -81,6 +84,7 @@ export class Outbox {
   detach(): void {
     this.sink = undefined;
     this.pending = [];
+    this.pendingSizes = [];
     this.pendingBytes = 0;
   }
 
@@ -95,11 +99,13 @@ export class Outbox {
     if (sequenced) {
       this.sent++;
       this.kept.push(part);
+      this.keptSizes.push(size);
       this.keptBytes += size;
       this.trim();
     }
     if (this.sink === undefined) return;
     this.pending.push(part);
+    this.pendingSizes.push(size);
     this.pendingBytes += size;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -111,9 +117,7 @@ export class Outbox {
   ack(received: number): void {
     let drop = Math.min(received, this.sent) - this.base;
     while (drop > 0 && this.keptHead < this.kept.length) {
-      this.keptBytes -= this.codec.size(this.kept[this.keptHead] as EncodedMessage);
-      this.kept[this.keptHead++] = '';
-      this.base++;
+      this.forgetOldest();
       drop--;
     }
     this.compact();
@@ -132,9 +136,9 @@ export class Outbox {
     if (!this.canResumeFrom(received)) return false;
     this.ack(received);
     for (let i = this.keptHead; i < this.kept.length; i++) {
-      const part = this.kept[i] as EncodedMessage;
-      this.pending.push(part);
-      this.pendingBytes += this.codec.size(part);
+      this.pending.push(this.kept[i] as EncodedMessage);
+      this.pendingSizes.push(this.keptSizes[i] as number);
+      this.pendingBytes += this.keptSizes[i] as number;
     }
     if (this.pending.length > 0 && !this.scheduled && this.sink) {
       this.scheduled = true;
@@ -149,18 +153,22 @@ export class Outbox {
     const sink = this.sink;
     if (!sink || this.pending.length === 0) return;
     const parts = this.pending;
+    const sizes = this.pendingSizes;
+    const total = this.pendingBytes;
     this.pending = [];
+    this.pendingSizes = [];
     this.pendingBytes = 0;
-    if (parts.length <= this.maxBatch && this.sizeOf(parts, 0, parts.length) + parts.length + 8 <= this.maxFrameBytes) {
+    // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
+    if (parts.length <= this.maxBatch && total + parts.length + 5 <= this.maxFrameBytes) {
       sink(this.codec.frame(parts));
       return;
     }
     let start = 0;
     while (start < parts.length) {
       let end = start;
-      let bytes = 8;
+      let bytes = 5;
       while (end < parts.length && end - start < this.maxBatch) {
-        const size = this.codec.size(parts[end] as EncodedMessage) + 1;
+        const size = (sizes[end] as number) + 1;
         if (end > start && bytes + size > this.maxFrameBytes) break;
         bytes += size;
         end++;
@@ -170,27 +178,27 @@ export class Outbox {
     }
   }
 
-  private sizeOf(parts: readonly EncodedMessage[], from: number, to: number): number {
-    let total = 0;
-    for (let i = from; i < to; i++) total += this.codec.size(parts[i] as EncodedMessage);
-    return total;
-  }
-
   private trim(): void {
     while (
       this.keptHead < this.kept.length &&
       (this.kept.length - this.keptHead > this.bufferMessages || this.keptBytes > this.bufferBytes)
     ) {
-      this.keptBytes -= this.codec.size(this.kept[this.keptHead] as EncodedMessage);
-      this.kept[this.keptHead++] = '';
-      this.base++;
+      this.forgetOldest();
     }
     this.compact();
+  }
+
+  private forgetOldest(): void {
+    this.keptBytes -= this.keptSizes[this.keptHead] as number;
+    this.kept[this.keptHead] = '';
+    this.keptHead++;
+    this.base++;
   }
 
   private compact(): void {
     if (this.keptHead > 1024 && this.keptHead * 2 > this.kept.length) {
       this.kept.splice(0, this.keptHead);
+      this.keptSizes.splice(0, this.keptHead);
       this.keptHead = 0;
     }
   }

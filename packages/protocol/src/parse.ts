@@ -9,6 +9,11 @@ function invalid(message: string): never {
   throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, message);
 }
 
+/** Names an untrusted message type for an error message; JSON.stringify throws on bigints and cycles. */
+function describeType(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value;
+}
+
 /** Reads a non-negative safe integer field; MessagePack int 64 arrives as bigint and is accepted. */
 function count(msg: unknown[], index: number, what: string, min = 0): number {
   let value = msg[index];
@@ -96,7 +101,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       text(msg, 4, 'EVENT key');
       break;
     default:
-      invalid(`unknown or server-only message type ${JSON.stringify(msg[0])}`);
+      invalid(`unknown or server-only message type ${describeType(msg[0])}`);
   }
   return msg as ClientMessage;
 }
@@ -154,7 +159,7 @@ export function parseServerMessage(raw: unknown): ServerMessage {
       if (msg.length > 3 && msg[3] !== undefined && msg[3] !== null) text(msg, 3, 'PUB position', true);
       break;
     default:
-      invalid(`unknown or client-only message type ${JSON.stringify(msg[0])}`);
+      invalid(`unknown or client-only message type ${describeType(msg[0])}`);
   }
   return msg as ServerMessage;
 }
