@@ -172,6 +172,7 @@ export function createClient<TContract extends Contract>(
     $ready: () =>
       new Promise<void>((resolve, reject) => {
         if (connection.state === 'open') return resolve();
+        if (connection.state === 'closed') return reject(connection.closedError);
         const off = connection.on('state', (change) => {
           if (change.state === 'open') {
             off();

@@ -311,7 +311,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   start(call: ClientCall): void {
     if (call.done) return;
     if (this.state === 'closed') {
-      call.fail(this.lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed'));
+      call.fail(this.closedError);
       return;
     }
     if (this.state === 'open' && this.lastError?.code !== 'UNAVAILABLE') this.openCall(call);
@@ -505,6 +505,11 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.outbox.flush();
     socket?.close(CloseCode.NORMAL, 'client closed');
     this.terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
+  }
+
+  /** The error the client settled everything with when it closed for good. */
+  get closedError(): RpcError {
+    return this.lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed');
   }
 
   /** The current session id, once WELCOME arrived. */

@@ -3,8 +3,10 @@ import { type Message, RpcError, toRpcError } from '@switchboard/protocol';
 import type { EventOutcome } from './events.js';
 import type { HandlerOptions } from './handlers.js';
 import { Inbound } from './inbound.js';
+import { BoundedQueue } from './policy-queue.js';
+import { PushStream } from './push.js';
 import type { BoundProcedure, CallInfo, Middleware } from './service.js';
-import { type Delivery, PolicyQueue, type TopicSink } from './topics.js';
+import type { Delivery, TopicSink } from './topics.js';
 
 /** What a call needs from the session that runs it. */
 export interface CallHost {
@@ -23,6 +25,10 @@ export interface CallHost {
   reportError(error: unknown, path: string): void;
   exposeErrors: boolean;
   closeSlowConsumer(): void;
+  /** Counts a slow-consumer overflow (metrics). */
+  countSlowConsumer(): void;
+  /** Counts an item dropped by a policy (metrics). */
+  readonly countDrop: () => void;
 }
 
 type AnyHandler = (...args: unknown[]) => unknown;
@@ -44,7 +50,7 @@ export class ServerCall implements TopicSink {
   inbound: Inbound<unknown> | undefined;
   done = false;
   private creditWaiter: (() => void) | undefined;
-  private queue: PolicyQueue | undefined;
+  private queue: BoundedQueue<Delivery> | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -81,7 +87,10 @@ export class ServerCall implements TopicSink {
       return;
     }
     this.settle();
-    this.host.push(result === undefined ? [13, this.id] : [13, this.id, result]);
+    // A result the codec cannot carry (a bigint over JSON) must still settle the client's call.
+    if (!this.host.push(result === undefined ? [13, this.id] : [13, this.id, result])) {
+      this.host.push([15, this.id, 'INTERNAL', 'the result could not be encoded']);
+    }
   }
 
   fail(error: unknown): void {
@@ -191,15 +200,31 @@ export class ServerCall implements TopicSink {
     return result instanceof Promise ? result.then(settle) : settle(result);
   }
 
-  private options(ctx: unknown, input?: unknown): HandlerOptions<unknown, Record<string, never>> & { input?: unknown } {
-    const opts: HandlerOptions<unknown, Record<string, never>> & { input?: unknown } = {
-      ctx,
-      signal: this.controller.signal,
-      path: this.bound.path,
-      errors: this.bound.errors,
-      session: this.host.sessionInfo,
-    };
+  private options(
+    ctx: unknown,
+    input?: unknown,
+  ): HandlerOptions<unknown, Record<string, never>> & { input?: unknown; push?: () => PushStream<unknown> } {
+    const opts: HandlerOptions<unknown, Record<string, never>> & { input?: unknown; push?: () => PushStream<unknown> } =
+      {
+        ctx,
+        signal: this.controller.signal,
+        path: this.bound.path,
+        errors: this.bound.errors,
+        session: this.host.sessionInfo,
+      };
     if (input !== undefined) opts.input = input;
+    const proc = this.bound.proc;
+    if (proc.kind === 'serverStream' || proc.kind === 'bidi') {
+      opts.push = () =>
+        new PushStream<unknown>(
+          proc.policy,
+          (action) => {
+            this.host.countSlowConsumer();
+            if (action === 'close') this.host.closeSlowConsumer();
+          },
+          this.host.countDrop,
+        );
+    }
     return opts;
   }
 
@@ -296,7 +321,11 @@ export class ServerCall implements TopicSink {
       throw new RpcError('INVALID_ARGUMENT', 'topic input must be { key?: string }');
     }
     const proc = this.bound.proc;
-    this.queue = new PolicyQueue(proc.kind === 'topic' ? proc.policy : undefined);
+    this.queue = new BoundedQueue<Delivery>(
+      proc.kind === 'topic' ? proc.policy : undefined,
+      (delivery) => delivery.item,
+      this.host.countDrop,
+    );
     const unsubscribe = this.host.subscribeTopic(topicChannel(this.bound.path, input.key), this);
     if (!unsubscribe) throw new RpcError('FAILED_PRECONDITION', 'this channel is already subscribed in this session');
     this.unsubscribe = unsubscribe;
@@ -310,13 +339,14 @@ export class ServerCall implements TopicSink {
   /** A topic item for this subscription: sent at once when credit allows, else queued by policy. */
   deliver(delivery: Delivery): void {
     if (this.done) return;
-    const queue = this.queue as PolicyQueue;
+    const queue = this.queue as BoundedQueue<Delivery>;
     if (queue.length === 0 && this.sent < this.limit && this.host.writable() === undefined) {
       this.sent++;
       this.host.pushDelivery(delivery);
       return;
     }
     const overflow = queue.add(delivery);
+    if (overflow) this.host.countSlowConsumer();
     if (overflow === 'error') this.fail(new RpcError('SLOW_CONSUMER', 'the subscription queue overflowed'));
     else if (overflow === 'close') this.host.closeSlowConsumer();
     else if (queue.length === 1) this.scheduleDrain();
@@ -336,7 +366,7 @@ export class ServerCall implements TopicSink {
   }
 
   private drainQueue(): void {
-    const queue = this.queue as PolicyQueue;
+    const queue = this.queue as BoundedQueue<Delivery>;
     while (!this.done && queue.length > 0 && this.sent < this.limit) {
       if (this.host.writable() !== undefined) {
         this.scheduleDrain();

@@ -27,6 +27,8 @@ export interface ConnectionHost {
   keepSession(session: Session): void;
   forgetSession(session: Session): void;
   connectionClosed(connection: Connection): void;
+  /** A connection of a draining server has no call left. */
+  connectionIdle(connection: Connection): void;
 }
 
 const State = { Hello: 0, Handshaking: 1, Open: 2, Closed: 3 } as const;
@@ -194,6 +196,8 @@ export class Connection implements SessionLink {
         previous.destroy();
         this.host.forgetSession(previous);
       }
+      if (resumed) this.host.settings.metrics.sessionsResumed++;
+      else this.host.settings.metrics.resumesFailed++;
     }
     if (!session) {
       let ctx: unknown;
@@ -213,6 +217,7 @@ export class Connection implements SessionLink {
       }
       if (this.state === State.Closed) return;
       session = new Session(this.service, this.codec, ctx, this.host.settings);
+      this.host.settings.metrics.sessionsStarted++;
     }
     if (this.state === State.Closed) {
       if (!resumed) session.destroy();
@@ -286,6 +291,10 @@ export class Connection implements SessionLink {
     this.close(CloseCode.SLOW_CONSUMER, 'the client did not keep up with a stream');
   }
 
+  callFinished(): void {
+    if (this.host.draining && !this.busy) this.host.connectionIdle(this);
+  }
+
   /** Sends GOAWAY: the client starts nothing new here. */
   goaway(message: string): void {
     if (this.state === State.Open) this.session?.push([6, message]);
@@ -293,6 +302,7 @@ export class Connection implements SessionLink {
 
   private violation(error: unknown): void {
     if (error instanceof ProtocolViolation) {
+      this.host.settings.metrics.violations++;
       this.close(error.closeCode, error.message, true);
       return;
     }
@@ -323,6 +333,7 @@ export class Connection implements SessionLink {
     if (this.state === State.Closed) return;
     const wasOpen = this.state === State.Open;
     this.state = State.Closed;
+    this.host.settings.metrics.closed(code);
     if (this.timer) clearTimeout(this.timer);
     this.checkDrain();
     const session = this.session;

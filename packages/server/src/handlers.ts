@@ -11,6 +11,7 @@ import type {
   UnaryProcedure,
 } from '@switchboard/contract';
 import type { RpcError } from '@switchboard/protocol';
+import type { PushStream } from './push.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -55,13 +56,23 @@ export type UnaryHandler<TProc extends UnaryProcedure, TContext> = (
   opts: HandlerOptions<TContext, TProc['errors']>,
 ) => MaybePromise<HandlerOutput<TProc['output']>>;
 
+/** Extra options of stream handlers that produce items. */
+export interface StreamHandlerOptions<TItem> {
+  /**
+   * Creates a push stream for event sources, bounded by the procedure's slow-consumer policy;
+   * return it from the handler and `push` items into it.
+   */
+  readonly push: () => PushStream<TItem>;
+}
+
 /**
- * Handler of a server stream: an async generator (or any async iterable). It is pulled only
- * while the client has granted credit, so a slow consumer slows the producer.
+ * Handler of a server stream: an async generator (or any async iterable, or a push stream). A
+ * generator is pulled only while the client has granted credit, so a slow consumer slows the
+ * producer; a push stream queues under the procedure's slow-consumer policy.
  */
 export type ServerStreamHandler<TProc extends ServerStreamProcedure, TContext> = (
   input: HandlerInput<TProc['input']>,
-  opts: HandlerOptions<TContext, TProc['errors']>,
+  opts: HandlerOptions<TContext, TProc['errors']> & StreamHandlerOptions<InferInput<TProc['item']>>,
 ) => AsyncIterable<InferInput<TProc['item']>> | Iterable<InferInput<TProc['item']>>;
 
 /** Handler of a client stream: consumes the client's items and returns the output. */
@@ -73,7 +84,9 @@ export type ClientStreamHandler<TProc extends ClientStreamProcedure, TContext> =
 /** Handler of a bidirectional channel: consumes the client's items, yields the server's. */
 export type BidiHandler<TProc extends BidiProcedure, TContext> = (
   items: AsyncIterable<InferOutput<TProc['clientItem']>>,
-  opts: HandlerOptions<TContext, TProc['errors']> & { readonly input: HandlerInput<TProc['input']> },
+  opts: HandlerOptions<TContext, TProc['errors']> & {
+    readonly input: HandlerInput<TProc['input']>;
+  } & StreamHandlerOptions<InferInput<TProc['serverItem']>>,
 ) => AsyncIterable<InferInput<TProc['serverItem']>>;
 
 /** Handler of an acknowledged event: the client's promise resolves when it returns. */

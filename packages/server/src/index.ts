@@ -19,10 +19,14 @@ export type {
   Handlers,
   ServerStreamHandler,
   SessionInfo,
+  StreamHandlerOptions,
   TopicAt,
   TopicPath,
   UnaryHandler,
 } from './handlers.js';
+export { ServerMetrics } from './metrics.js';
+export { BoundedQueue, type Overflow } from './policy-queue.js';
+export { PushStream } from './push.js';
 export { type Acceptance, type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
 export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
 export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';

@@ -12,6 +12,7 @@ import {
 import { type Broker, MemoryBroker } from './broker.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { EventStore } from './events.js';
+import { ServerMetrics } from './metrics.js';
 import type { Service } from './service.js';
 import type { Session, SessionSettings } from './session.js';
 import { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
@@ -81,6 +82,8 @@ export class SwitchboardServer implements ConnectionHost {
   readonly events: EventStore;
   readonly services: ReadonlyArray<Service>;
   readonly codecs: readonly CodecName[];
+  /** Counters for monitoring: connections, sessions, resumes, drops, slow consumers, violations. */
+  readonly metrics = new ServerMetrics();
   draining = false;
   private readonly broker: Broker;
   private readonly sessions = new Map<string, Session>();
@@ -110,6 +113,7 @@ export class SwitchboardServer implements ConnectionHost {
       exposeErrors: options.exposeErrors ?? false,
       hub: new TopicHub(this.broker),
       reportError: onError,
+      metrics: this.metrics,
     };
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.highWatermark = options.highWatermark ?? 1024 * 1024;
@@ -194,6 +198,7 @@ export class SwitchboardServer implements ConnectionHost {
     };
     const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), handshake);
     this.connections.add(connection);
+    this.metrics.connectionsOpened++;
     return connection;
   }
 
@@ -211,6 +216,10 @@ export class SwitchboardServer implements ConnectionHost {
 
   connectionClosed(connection: Connection): void {
     this.connections.delete(connection);
+    if (this.draining) this.checkDrained();
+  }
+
+  connectionIdle(_connection: Connection): void {
     if (this.draining) this.checkDrained();
   }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type Codec, EncodeError, type Limits, type Message, Outbox, RpcError } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './calls.js';
 import type { HandlerOptions } from './handlers.js';
+import type { ServerMetrics } from './metrics.js';
 import type { BoundProcedure, Middleware, Service } from './service.js';
 import type { Delivery, TopicHub, TopicSink } from './topics.js';
 
@@ -12,12 +13,15 @@ export interface SessionSettings {
   readonly exposeErrors: boolean;
   readonly hub: TopicHub;
   readonly reportError: (error: unknown, path: string) => void;
+  readonly metrics: ServerMetrics;
 }
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
   writable(): Promise<void> | undefined;
   closeSlowConsumer(): void;
+  /** A call of the session finished (a draining server closes once none is left). */
+  callFinished(): void;
 }
 
 /**
@@ -94,6 +98,14 @@ export class Session implements CallHost {
     this.link?.closeSlowConsumer();
   }
 
+  countSlowConsumer(): void {
+    this.settings.metrics.slowConsumers++;
+  }
+
+  readonly countDrop = (): void => {
+    this.settings.metrics.itemsDropped++;
+  };
+
   reportError(error: unknown, path: string): void {
     this.settings.reportError(error, path);
   }
@@ -120,11 +132,13 @@ export class Session implements CallHost {
     }
     const call = new ServerCall(this, id, bound, credit);
     this.calls.set(id, call);
+    this.settings.metrics.callsStarted++;
     return call;
   }
 
   release(call: ServerCall): void {
     this.calls.delete(call.id);
+    this.link?.callFinished();
   }
 
   /** Ends the session for good: every call is aborted and nothing more is sent. */

@@ -1,4 +1,3 @@
-import { DEFAULT_POLICY, type SlowConsumerPolicy } from '@switchboard/contract';
 import type { Codec, CodecName, EncodedMessage, PubMessage } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
 
@@ -65,63 +64,5 @@ export class TopicHub {
   /** Channels with at least one local subscriber. */
   get size(): number {
     return this.channels.size;
-  }
-}
-
-/** Why a subscription queue overflowed under the `queue` policy. */
-export type Overflow = 'error' | 'close';
-
-/**
- * A bounded queue of deliveries applying a slow-consumer policy. Counts what it dropped.
- */
-export class PolicyQueue {
-  dropped = 0;
-  private items: Delivery[] = [];
-  private keyed: Map<string | number, Delivery> | undefined;
-  private readonly size: number;
-
-  constructor(private readonly policy: SlowConsumerPolicy = DEFAULT_POLICY) {
-    this.size = policy.kind === 'latest' ? 1 : (policy.size ?? 1024);
-  }
-
-  get length(): number {
-    return this.keyed ? this.keyed.size : this.items.length;
-  }
-
-  /** Adds a delivery; returns the overflow action when the `queue` policy is exceeded. */
-  add(delivery: Delivery): Overflow | undefined {
-    const policy = this.policy;
-    if (policy.kind === 'latest') {
-      if (policy.key) {
-        this.keyed ??= new Map();
-        const key = (policy.key as (item: unknown) => string | number)(delivery.item);
-        if (this.keyed.has(key)) {
-          this.dropped++;
-          this.keyed.delete(key);
-        }
-        this.keyed.set(key, delivery);
-        return undefined;
-      }
-      if (this.items.length > 0) this.dropped += this.items.length;
-      this.items = [delivery];
-      return undefined;
-    }
-    if (this.items.length >= this.size) {
-      if (policy.kind === 'queue') return policy.onOverflow ?? 'error';
-      this.items.shift();
-      this.dropped++;
-    }
-    this.items.push(delivery);
-    return undefined;
-  }
-
-  shift(): Delivery | undefined {
-    if (this.keyed) {
-      const first = this.keyed.entries().next();
-      if (first.done) return undefined;
-      this.keyed.delete(first.value[0]);
-      return first.value[1];
-    }
-    return this.items.shift();
   }
 }

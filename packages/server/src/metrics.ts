@@ -1,0 +1,45 @@
+/**
+ * Counters a server keeps for monitoring (the handbook's checklist). Cheap increments on the hot
+ * path; read them directly, or export them (see docs/guides/operations.md).
+ */
+export class ServerMetrics {
+  /** Connections accepted (past the handshake's negotiation). */
+  connectionsOpened = 0;
+  /** Connections closed, by close code. */
+  readonly closedByCode = new Map<number, number>();
+  /** Sessions created by a HELLO without resume (or after a failed one). */
+  sessionsStarted = 0;
+  /** Sessions resumed on a new connection. */
+  sessionsResumed = 0;
+  /** Resume attempts that could not resume (expired, unknown, buffer evicted). */
+  resumesFailed = 0;
+  /** Calls, streams, subscriptions and events opened. */
+  callsStarted = 0;
+  /** Items dropped or conflated by `drop-oldest` and `latest` policies. */
+  itemsDropped = 0;
+  /** Streams ended (or connections closed) because a `queue` policy overflowed. */
+  slowConsumers = 0;
+  /** Connections closed for a protocol violation. */
+  violations = 0;
+
+  /** Records a closed connection. */
+  closed(code: number): void {
+    this.closedByCode.set(code, (this.closedByCode.get(code) ?? 0) + 1);
+  }
+
+  /** A plain-object snapshot, for logs and exporters. */
+  snapshot(): Record<string, number> {
+    const out: Record<string, number> = {
+      connectionsOpened: this.connectionsOpened,
+      sessionsStarted: this.sessionsStarted,
+      sessionsResumed: this.sessionsResumed,
+      resumesFailed: this.resumesFailed,
+      callsStarted: this.callsStarted,
+      itemsDropped: this.itemsDropped,
+      slowConsumers: this.slowConsumers,
+      violations: this.violations,
+    };
+    for (const [code, count] of this.closedByCode) out[`closed_${code}`] = count;
+    return out;
+  }
+}

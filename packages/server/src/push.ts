@@ -1,0 +1,90 @@
+import type { SlowConsumerPolicy } from '@switchboard/contract';
+import { RpcError } from '@switchboard/protocol';
+import { BoundedQueue, type Overflow } from './policy-queue.js';
+
+/**
+ * A stream fed by pushes instead of a generator, for event sources (timers, emitters, brokers)
+ * that cannot wait for the consumer. Items wait in a queue bounded by the stream's slow-consumer
+ * policy; the server takes them as the client grants credit. Return it from a server-stream or
+ * channel handler: `const out = push(); source.on('x', (v) => out.push(v)); return out;`.
+ */
+export class PushStream<T> implements AsyncIterable<T> {
+  private readonly queue: BoundedQueue<T>;
+  private ended = false;
+  private failure: unknown;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    policy: SlowConsumerPolicy | undefined,
+    private readonly onOverflow: (action: Overflow) => void = () => undefined,
+    onDrop?: () => void,
+  ) {
+    this.queue = new BoundedQueue<T>(policy, undefined, onDrop);
+  }
+
+  /** Items dropped or conflated by the policy so far. */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Items waiting for the consumer. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Adds an item. Returns false when the stream is finished or a `queue` policy overflowed (the
+   * stream then fails with SLOW_CONSUMER, or the connection closes with 4002, as configured).
+   */
+  push(item: T): boolean {
+    if (this.ended) return false;
+    const overflow = this.queue.add(item);
+    if (overflow) {
+      this.fail(new RpcError('SLOW_CONSUMER', 'the client did not keep up with this stream'));
+      this.onOverflow(overflow);
+      return false;
+    }
+    this.wake();
+    return true;
+  }
+
+  /** Ends the stream after the queued items. */
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Fails the stream: the client receives the error after nothing more. */
+  fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.ended = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+
+  private async take(): Promise<IteratorResult<T>> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.queue.length > 0) return { done: false, value: this.queue.shift() as T };
+      if (this.ended) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.take(),
+      return: async () => {
+        this.ended = true;
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}
