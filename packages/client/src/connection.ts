@@ -31,6 +31,11 @@ export interface StateChange {
   /** The close code that caused it, when a close did. */
   readonly code?: number;
   readonly reason?: string;
+  /**
+   * On `open` after a reconnect: whether the session resumed (nothing lost). False means a new
+   * session: open calls and streams settled with SESSION_LOST and the application re-subscribes.
+   */
+  readonly resumed?: boolean;
   /** When the change ended the client for good: the error every call settled with. */
   readonly error?: RpcError;
 }
@@ -260,7 +265,12 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     if (resumed && previous) {
       this.outbox.attach((frame) => socket.send(frame));
       if (!this.outbox.retransmitFrom(serverReceived)) {
+        // This side cannot fill the server's gap: end the session on both sides, start afresh.
+        this.session = undefined;
+        this.loseSession();
+        this.outbox = this.newOutbox();
         socket.close(CloseCode.RESUME_REJECTED, 'cannot retransmit what the server missed');
+        this.dropped(CloseCode.ABNORMAL, 'resume rejected');
         return;
       }
     } else {
@@ -268,7 +278,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       this.outbox = this.newOutbox();
       this.outbox.attach((frame) => socket.send(frame));
     }
-    this.setState({ state: 'open' });
+    this.setState({ state: 'open', resumed: resumed && previous !== undefined });
     this.openWaiting();
     this.armWatchdog();
   }

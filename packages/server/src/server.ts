@@ -33,6 +33,11 @@ export interface ServerOptions {
   readonly helloTimeoutMs?: number;
   /** Carries topic items between servers. @default new MemoryBroker() */
   readonly broker?: Broker;
+  /**
+   * How long the outcome of an acknowledged event is remembered by idempotency key, so a retry
+   * after a lost session does not run the handler again, in ms. @default 120000
+   */
+  readonly idempotencyWindowMs?: number;
   /** Credit window for items a client streams to the server. @default 64 */
   readonly creditWindow?: number;
   /** Producers pause when a socket buffers more than this many bytes. @default 1048576 */
@@ -120,7 +125,7 @@ export class SwitchboardServer implements ConnectionHost {
     this.lowWatermark = options.lowWatermark ?? 256 * 1024;
     this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     this.allowedOrigins = options.allowedOrigins;
-    this.events = new EventStore(limits.resumeWindowMs);
+    this.events = new EventStore(options.idempotencyWindowMs ?? 120_000);
     for (const service of this.services) this.detach.push(service.attachBroker(this.broker));
   }
 
