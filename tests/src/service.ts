@@ -1,5 +1,5 @@
 import { RpcError } from '@switchboard/protocol';
-import { implement } from '@switchboard/server';
+import { type Handshake, implement, type Middleware } from '@switchboard/server';
 import { api } from './fixture.js';
 
 /** Observations the tests make of the handlers. */
@@ -9,11 +9,32 @@ export interface Probe {
   started: string[];
 }
 
+/** The session context of the fixture service. */
+export interface FixtureContext {
+  user: string;
+}
+
+/** Overrides of the fixture service's options. */
+export interface FixtureOptions {
+  /** Builds the context. @default the HELLO auth string as `user`, else 'anonymous' */
+  readonly context?: (handshake: Handshake) => FixtureContext | Promise<FixtureContext>;
+  /** @default [] */
+  readonly middleware?: ReadonlyArray<Middleware<FixtureContext>>;
+}
+
+/** A fresh probe. */
+export function newProbe(): Probe {
+  return { aborted: [], events: [], started: [] };
+}
+
 /** The fixture service; `probe` records what handlers saw. */
-export function fixtureService(probe: Probe = { aborted: [], events: [], started: [] }) {
+export function fixtureService(probe: Probe = newProbe(), options: FixtureOptions = {}) {
   return implement(
     api,
-    { context: ({ auth }) => ({ user: typeof auth === 'string' ? auth : 'anonymous' }) },
+    {
+      context: options.context ?? (({ auth }) => ({ user: typeof auth === 'string' ? auth : 'anonymous' })),
+      middleware: options.middleware ?? [],
+    },
     {
       users: {
         get: ({ id }, { errors }) => {
@@ -24,10 +45,12 @@ export function fixtureService(probe: Probe = { aborted: [], events: [], started
       echo: (input) => input,
       add: ({ a, b }) => a + b,
       noInput: () => 'ok' as const,
+      whoami: (_input, { ctx, session }) => ({ user: ctx.user, codec: session.codec }),
       crash: () => {
         throw new Error('secret database password in this message');
       },
       badOutput: () => 42 as unknown as string,
+      huge: () => 2n ** 70n,
       wait: ({ ms }, { signal }) =>
         new Promise<string>((resolve, reject) => {
           probe.started.push('wait');
@@ -53,12 +76,14 @@ export function fixtureService(probe: Probe = { aborted: [], events: [], started
           probe.aborted.push('forever');
         }
       },
-      sum: async (items) => {
+      sum: async (items, { signal }) => {
+        signal.addEventListener('abort', () => probe.aborted.push('sum'));
         let total = 0;
         for await (const n of items) total += n;
         return total;
       },
-      chat: async function* (items, { input }) {
+      chat: async function* (items, { input, signal }) {
+        signal.addEventListener('abort', () => probe.aborted.push('chat'));
         for await (const line of items) yield `${input.prefix}${line}`;
       },
       audit: {
