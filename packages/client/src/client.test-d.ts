@@ -2,7 +2,7 @@ import { bidi, clientStream, defineContract, event, serverStream, topic, unary }
 import type { RpcError } from '@switchboard/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createClient } from './client.js';
+import type { createClient } from './client.js';
 import type { Channel, ItemStream, Pending, Upload } from './types.js';
 
 const api = defineContract({
@@ -35,7 +35,8 @@ describe('client types inferred from the contract type alone', () => {
     expectTypeOf(pending).toEqualTypeOf<
       Pending<
         { id: string; born: Date },
-        RpcError<'USER_NOT_FOUND', { id: string }> | RpcError<import('@switchboard/protocol').ProtocolErrorCode, unknown>
+        | RpcError<'USER_NOT_FOUND', { id: string }>
+        | RpcError<import('@switchboard/protocol').ProtocolErrorCode, unknown>
       >
     >();
     expectTypeOf<Awaited<typeof pending>>().toEqualTypeOf<{ id: string; born: Date }>();

@@ -136,6 +136,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   }
 
   private connect(): void {
+    if (this.state === 'reconnecting') this.setState({ state: 'connecting' });
     let socket: WebSocket;
     try {
       socket = new this.WebSocketImpl(this.options.url, this.offers);
