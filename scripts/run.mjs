@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // The README's two commands go through this script so that a fresh clone needs only Node 20
 // and npm: it finds pnpm 10 (or runs it through npx), installs the workspace from the lockfile,
-// provides the services the tests use (Redis, Chromium) where the machine lacks them, then runs
-// the task. Usage: node scripts/run.mjs <test|demo|bench>
+// provides what the tests use beyond npm (Debian's Chromium for the browser test) where the
+// machine lacks it, then runs the task. Usage: node scripts/run.mjs <test|demo|bench>
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,21 +36,6 @@ function pnpm() {
   return ['npx', '--yes', 'pnpm@10.34.9'];
 }
 
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
 function apt(packages) {
   if (process.platform !== 'linux' || !works('apt-get', ['--version'])) return false;
   const asRoot = (args) => (process.getuid?.() === 0 ? ['apt-get', args] : ['sudo', ['-n', 'apt-get', ...args]]);
@@ -67,16 +51,6 @@ function apt(packages) {
   return true;
 }
 
-async function ensureRedis() {
-  if (await portOpen(6379)) return;
-  if (!works('redis-server', ['--version']) && !apt(['redis-server'])) {
-    throw new Error('Redis is needed on 127.0.0.1:6379 for the tests; install redis-server');
-  }
-  log('starting redis-server on 127.0.0.1:6379');
-  run('redis-server', ['--daemonize', 'yes', '--port', '6379', '--bind', '127.0.0.1', '--save', '']);
-  for (let i = 0; i < 50 && !(await portOpen(6379)); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
 function ensureChromium() {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   if (candidates.some((path) => path && existsSync(path))) return;
@@ -89,7 +63,6 @@ log(`installing the workspace (${pm.join(' ')} install --frozen-lockfile)`);
 run(bin, [...prefix, 'install', '--frozen-lockfile']);
 
 if (task === 'test') {
-  await ensureRedis();
   ensureChromium();
   run(bin, [...prefix, 'run', 'check']);
 } else if (task === 'demo') {

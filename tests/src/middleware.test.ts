@@ -177,7 +177,7 @@ describe.each(CODECS)('session context over %s', (codec) => {
     client.$on('state', (change) => states.push(`${change.state}${change.code ? ` ${change.code}` : ''}`));
     expect(await client.whoami()).toEqual({ user: 'fresh', codec });
     expect(asked).toBe(2);
-    expect(states).toEqual([`reconnecting ${CloseCode.UNAUTHENTICATED}`, 'open']);
+    expect(states).toEqual([`reconnecting ${CloseCode.UNAUTHENTICATED}`, 'connecting', 'open']);
     client.$close();
     await server.close({ deadlineMs: 100 });
   });

@@ -1,4 +1,4 @@
-import { type Message, RpcError } from '@switchboard/protocol';
+import { isRpcError, type Message, RpcError } from '@switchboard/protocol';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -104,7 +104,10 @@ export class ClientCall {
       else this.host.send([10, id, this.path, this.input ?? null, this.granted]);
     } catch (error) {
       this.opened = false;
-      this.settle({ ok: false, error: error as RpcError });
+      this.settle({
+        ok: false,
+        error: isRpcError(error) ? error : new RpcError('INTERNAL', 'the call could not be sent', { cause: error }),
+      });
     }
   }
 

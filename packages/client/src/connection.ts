@@ -126,7 +126,8 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       maxBatch: this.limits.maxBatch,
       bufferMessages: this.options.bufferMessages ?? 10_000,
       bufferBytes: this.options.bufferBytes ?? 8 * 1024 * 1024,
-      schedule: queueMicrotask,
+      // Bound explicitly: browsers throw 'Illegal invocation' for a detached queueMicrotask.
+      schedule: (flush) => queueMicrotask(flush),
     });
   }
 

@@ -90,7 +90,11 @@ export function unary<
   TInput extends Schema | undefined = undefined,
   TOutput extends Schema | undefined = undefined,
   TErrors extends ErrorMap = {},
->(def: { input?: TInput; output?: TOutput; errors?: TErrors }): NoInfer<UnaryProcedure<Opt<TInput>, Opt<TOutput>, TErrors>> {
+>(def: {
+  input?: TInput;
+  output?: TOutput;
+  errors?: TErrors;
+}): NoInfer<UnaryProcedure<Opt<TInput>, Opt<TOutput>, TErrors>> {
   return {
     kind: 'unary',
     input: def.input as Opt<TInput>,
@@ -172,6 +176,9 @@ export function event<TPayload extends Schema, TErrors extends ErrorMap = {}>(de
 }
 
 /** Defines a topic: the server publishes typed items, clients subscribe (optionally to a key). */
-export function topic<TItem extends Schema>(def: { item: TItem; policy?: SlowConsumerPolicy }): NoInfer<TopicProcedure<TItem>> {
+export function topic<TItem extends Schema>(def: {
+  item: TItem;
+  policy?: SlowConsumerPolicy;
+}): NoInfer<TopicProcedure<TItem>> {
   return { kind: 'topic', input: undefined, item: def.item, errors: {}, policy: def.policy };
 }

@@ -99,7 +99,7 @@ export class Lane implements SegmentSink {
     else this.terminate(termination);
   }
 
-  /** @internal Called by the parser, in stream order. */
+  /** Called by the parser, in stream order. */
   segment(bytes: Buffer, frame: FrameInfo | undefined, offset: number): void {
     if (frame !== undefined && offset + bytes.length === frame.totalLength) {
       if (isDataFrame(frame)) this.counters.framesReceived++;
@@ -109,7 +109,7 @@ export class Lane implements SegmentSink {
     else this.forward(bytes, frame, offset);
   }
 
-  /** @internal Called by the parser. */
+  /** Called by the parser. */
   headEnd(parser: WsStreamParser, statusCode: number | undefined): void {
     this.host.headEnd(parser, statusCode);
   }

@@ -89,6 +89,36 @@ describe('WsStreamParser', () => {
     );
   });
 
+  it('survives a split at every byte, and a stream fed one byte at a time', () => {
+    // Two-byte frames last: a header completed by the final byte of a chunk must not wait for more.
+    const small = [
+      encodeFrame({ opcode: 0x2, payload: new Uint8Array(125) }),
+      encodeFrame({ opcode: 0x2, payload: new Uint8Array(126), mask: Uint8Array.of(1, 2, 3, 4) }),
+      encodeFrame({ opcode: 0x1, payload: new Uint8Array(0), mask: Uint8Array.of(1, 2, 3, 4) }),
+      encodeFrame({ opcode: 0x9, payload: new Uint8Array(0) }),
+    ];
+    const check = (frames: Buffer[], chunks: Buffer[]) => {
+      const { segments, parser } = collect();
+      for (const piece of chunks) parser.push(piece);
+      const stream = Buffer.concat(chunks);
+      expect(Buffer.concat(segments.map((segment) => segment.bytes)).equals(stream)).toBe(true);
+      const ends = segments.filter(({ frame, offset, bytes }) => frame && offset + bytes.length === frame.totalLength);
+      expect(ends.map(({ frame }) => frame!.totalLength)).toEqual(frames.map((frame) => frame.length));
+    };
+    const stream = Buffer.concat([Buffer.from(REQUEST), ...small]);
+    for (let at = 1; at < stream.length; at++) check(small, [stream.subarray(0, at), stream.subarray(at)]);
+
+    const large = [
+      ...small,
+      encodeFrame({ opcode: 0x2, payload: new Uint8Array(0x10000), mask: Uint8Array.of(5, 6, 7, 8) }),
+    ];
+    const whole = Buffer.concat([Buffer.from(REQUEST), ...large]);
+    check(
+      large,
+      Array.from({ length: whole.length }, (_, i) => whole.subarray(i, i + 1)),
+    );
+  });
+
   it('holds a split header back until it is whole, then hands it on with the payload', () => {
     const { segments, parser } = collect();
     const frame = encodeFrame({ opcode: 0x2, payload: new Uint8Array(0x10000), mask: Uint8Array.of(1, 2, 3, 4) });

@@ -117,14 +117,9 @@ export class WsStreamParser {
   /** Copies header bytes from `chunk` into `pending`; once the header is whole, emits its first segment. */
   private completePendingHeader(chunk: Buffer, pos: number): number {
     const end = chunk.length;
-    while (pos < end) {
+    for (;;) {
       const headerLength = frameHeaderLength(this.pending, 0, this.pendingLength);
-      const want = headerLength < 0 ? 2 : headerLength;
-      const take = Math.min(want - this.pendingLength, end - pos);
-      chunk.copy(this.pending, this.pendingLength, pos, pos + take);
-      this.pendingLength += take;
-      pos += take;
-      if (headerLength >= 0 && this.pendingLength === headerLength) {
+      if (headerLength === this.pendingLength) {
         const frame = readFrameHeader(this.pending, 0, this.direction);
         if (frame === undefined) {
           this.becomeOpaque();
@@ -136,8 +131,12 @@ export class WsStreamParser {
         this.emit(frame, first);
         return pos + payload;
       }
+      if (pos === end) return pos;
+      const take = Math.min((headerLength < 0 ? 2 : headerLength) - this.pendingLength, end - pos);
+      chunk.copy(this.pending, this.pendingLength, pos, pos + take);
+      this.pendingLength += take;
+      pos += take;
     }
-    return pos;
   }
 
   private emit(frame: FrameInfo, bytes: Buffer): void {

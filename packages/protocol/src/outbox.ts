@@ -108,8 +108,8 @@ export class Outbox {
     this.pendingSizes.push(size);
     this.pendingBytes += size;
     if (!this.scheduled) {
-      this.scheduled = true;
       this.schedule(this.flushBound);
+      this.scheduled = true;
     }
   }
 
@@ -141,8 +141,8 @@ export class Outbox {
       this.pendingBytes += this.keptSizes[i] as number;
     }
     if (this.pending.length > 0 && !this.scheduled && this.sink) {
-      this.scheduled = true;
       this.schedule(this.flushBound);
+      this.scheduled = true;
     }
     return true;
   }

@@ -341,7 +341,9 @@ export class Connection implements SessionLink {
     if (!session || !wasOpen || session.link !== this) return;
     session.link = undefined;
     session.outbox.detach();
-    const final = code === CloseCode.NORMAL || (code >= 4400 && code < 5000) || this.host.draining;
+    // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 44xx are final.
+    const final =
+      code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY || (code >= 4400 && code < 5000) || this.host.draining;
     if (final || this.limits.resumeWindowMs <= 0) {
       session.destroy();
       this.host.forgetSession(session);
@@ -354,8 +356,11 @@ export class Connection implements SessionLink {
     session.expiry.unref?.();
   }
 
-  /** Whether the connection still has calls running. */
+  /** Whether calls are still running (topic subscriptions do not count: they never finish). */
   get busy(): boolean {
-    return (this.session?.calls.size ?? 0) > 0;
+    const calls = this.session?.calls;
+    if (!calls) return false;
+    for (const call of calls.values()) if (call.bound.proc.kind !== 'topic') return true;
+    return false;
   }
 }

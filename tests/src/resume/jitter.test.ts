@@ -8,7 +8,7 @@ import { fixtureService } from '../service.js';
 it('spreads 1,000 clients cut at once over the backoff window instead of stampeding', async () => {
   const server = await startServer({ services: fixtureService() });
   const proxy = await createFaultProxy({ target: { port: server.port } });
-  const windowMs = 1_000;
+  const windowMs = 2_000;
   const clients: Client<Api>[] = [];
   const reopened: number[] = [];
   for (let i = 0; i < 1_000; i++) {
@@ -38,10 +38,12 @@ it('spreads 1,000 clients cut at once over the backoff window instead of stamped
   const sorted = [...reopened].sort((a, b) => a - b);
   const spread = (sorted.at(-1) as number) - (sorted[0] as number);
   console.log(`1,000 reconnect attempts over ${spread} ms; per ${windowMs / 10} ms bucket: ${buckets.join(' ')}`);
-  // Full jitter draws each delay uniformly from [0, 1000) ms: about 100 per bucket, none crowded.
-  expect(spread).toBeGreaterThan(windowMs * 0.8);
-  expect(Math.max(...buckets)).toBeLessThan(250);
-  expect(Math.min(...buckets)).toBeGreaterThan(20);
+  // Full jitter draws each delay uniformly from [0, window): about 100 attempts per tenth of it.
+  // The bounds leave room for a loaded machine, whose late timers bunch attempts together; a
+  // stampede (every client at once, or all within a few buckets) fails them.
+  expect(spread).toBeGreaterThan(windowMs * 0.7);
+  expect(Math.max(...buckets)).toBeLessThan(350);
+  expect(buckets.filter((count) => count >= 20).length).toBeGreaterThanOrEqual(7);
   expect(await clients[0]?.add({ a: 1, b: 2 })).toBe(3);
 
   for (const client of clients) client.$close();

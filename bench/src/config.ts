@@ -1,0 +1,50 @@
+/** How long and how hard each scenario runs; `full` is the real benchmark, `quick` a CI smoke. */
+
+/** A loop stops at whichever bound it reaches first. */
+export interface Bounds {
+  maxCount: number;
+  maxMs: number;
+}
+
+/** A warm-up loop followed by a measured one. */
+export interface Phases {
+  warmup: Bounds;
+  measure: Bounds;
+}
+
+/** Every knob of one run; written into results JSON so figures can be read against it. */
+export interface BenchConfig {
+  mode: 'full' | 'quick';
+  /** Repetitions per scenario and contender, each against a fresh server child; medians reported. */
+  reps: number;
+  unary: Phases;
+  inflight: Phases & { window: number };
+  echo16k: Phases & { window: number };
+  stream: { warmupItems: number; items: number; timeoutMs: number };
+  fanout: Phases & { connections: number };
+  connections: { count: number; concurrency: number; timeoutMs: number };
+}
+
+/** The full run: about 6 minutes on 2 cores with the five built-in contenders. */
+export const FULL: BenchConfig = {
+  mode: 'full',
+  reps: 3,
+  unary: { warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 100_000, maxMs: 1_000 } },
+  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 300 }, measure: { maxCount: 1_000_000, maxMs: 1_000 } },
+  echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 200_000, maxMs: 1_000 } },
+  stream: { warmupItems: 20_000, items: 300_000, timeoutMs: 30_000 },
+  fanout: { connections: 200, warmup: { maxCount: 20, maxMs: 300 }, measure: { maxCount: 2_000, maxMs: 1_000 } },
+  connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
+};
+
+/** The smoke run: every scenario and contender once with tiny counts, in well under a minute. */
+export const QUICK: BenchConfig = {
+  mode: 'quick',
+  reps: 1,
+  unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
+  inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
+  echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
+  stream: { warmupItems: 1_000, items: 20_000, timeoutMs: 15_000 },
+  fanout: { connections: 50, warmup: { maxCount: 3, maxMs: 100 }, measure: { maxCount: 30, maxMs: 250 } },
+  connections: { count: 100, concurrency: 50, timeoutMs: 15_000 },
+};

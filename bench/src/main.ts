@@ -1,0 +1,92 @@
+/**
+ * Entry of `pnpm bench` (full) and `pnpm bench:quick` (smoke). Runs every scenario against every
+ * contender, writes results JSON and prints a markdown table; exits 1 if any run failed.
+ *
+ * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
+ * --reps=N, --out=path.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FULL, QUICK } from './config.ts';
+import { baseline, contenders, findContender } from './contenders/index.ts';
+import type { ScenarioId } from './contract.ts';
+import { fitConnections, openFileLimit } from './limits.ts';
+import { type BenchResults, currentLoad, describeEnvironment, writeResults } from './report/results.ts';
+import { renderTable } from './report/table.ts';
+import { runSuite } from './run-suite.ts';
+import { scenarios as allScenarios } from './scenarios/index.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+const { values: flags } = parseArgs({
+  // `pnpm bench -- --flag` forwards the `--` itself; take it as noise, not as the end of flags.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    quick: { type: 'boolean', default: false },
+    contenders: { type: 'string' },
+    scenarios: { type: 'string' },
+    reps: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const config = structuredClone(flags.quick ? QUICK : FULL);
+if (flags.reps !== undefined) config.reps = Math.max(1, Number.parseInt(flags.reps, 10));
+
+const selected = flags.contenders === undefined ? [...contenders] : flags.contenders.split(',').map(findContender);
+if (!selected.includes(baseline)) selected.unshift(baseline);
+
+const wanted = flags.scenarios?.split(',');
+const unknown = wanted?.filter((id) => !allScenarios.some((scenario) => scenario.id === id)) ?? [];
+if (unknown.length > 0)
+  throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${allScenarios.map((s) => s.id).join(', ')}`);
+const scenarios =
+  wanted === undefined ? allScenarios : allScenarios.filter((scenario) => wanted.includes(scenario.id as ScenarioId));
+
+const warnings: string[] = [];
+const fdLimit = openFileLimit();
+for (const fit of [
+  fitConnections(config.connections.count, fdLimit),
+  fitConnections(config.fanout.connections, fdLimit),
+]) {
+  if (fit.warning !== undefined) warnings.push(fit.warning);
+}
+config.connections.count = fitConnections(config.connections.count, fdLimit).count;
+config.fanout.connections = fitConnections(config.fanout.connections, fdLimit).count;
+const loadAtStart = currentLoad();
+if (loadAtStart > availableParallelism() / 2) {
+  warnings.push(
+    `load average was ${loadAtStart} on ${availableParallelism()} cores at start: other processes were competing for CPU.`,
+  );
+}
+for (const warning of warnings) console.error(`warning: ${warning}`);
+
+const startedAt = new Date();
+const log = (line: string): void =>
+  console.error(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s ${line}`);
+log(
+  `switchboard bench: ${config.mode} mode, ${config.reps} rep(s), ${selected.length} contenders, ${scenarios.length} scenarios`,
+);
+const outcomes = await runSuite(scenarios, selected, config, log);
+
+const results: BenchResults = {
+  schema: 1,
+  mode: config.mode,
+  startedAt: startedAt.toISOString(),
+  durationMs: Date.now() - startedAt.getTime(),
+  environment: describeEnvironment(fdLimit, loadAtStart, warnings),
+  config,
+  baseline: baseline.id,
+  contenders: selected.map(({ id, label }) => ({ id, label })),
+  scenarios: scenarios.map(({ id, title, metrics }) => ({ id, title, metrics })),
+  outcomes,
+};
+const out = flags.out ?? resolve(RESULTS_DIR, config.mode === 'full' ? 'latest.json' : 'quick.json');
+await writeResults(results, out);
+
+console.log(renderTable(results));
+console.log(`\nWrote ${out} in ${(results.durationMs / 1000).toFixed(1)} s.`);
+const failed = Object.values(outcomes).some((row) => Object.values(row).some((outcome) => outcome.status === 'error'));
+process.exitCode = failed ? 1 : 0;

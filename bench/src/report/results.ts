@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { BenchConfig } from '../config.ts';
+import type { MetricSpec } from '../scenarios/scenario.ts';
+
+/** One metric of one contender in one scenario: the median and every repetition's value. */
+export interface MetricResult {
+  median: number;
+  samples: number[];
+}
+
+/** How a contender fared in a scenario. */
+export type Outcome =
+  | { status: 'ok'; metrics: Record<string, MetricResult> }
+  | { status: 'n/a'; reason: string }
+  | { status: 'error'; reason: string };
+
+/** Outcomes keyed by scenario id, then contender id. */
+export type Outcomes = Record<string, Record<string, Outcome>>;
+
+/** The machine and software the figures came from. */
+export interface Environment {
+  node: string;
+  platform: string;
+  cpus: number;
+  cpuModel: string;
+  totalMemoryGiB: number;
+  /** `ulimit -n` as the run saw it; null when unreadable. */
+  openFileLimit: number | 'unlimited' | null;
+  /** 1-minute load average when the run started and when it ended: other work skews figures. */
+  loadAverage: { start: number; end: number };
+  /** Exact versions of the peers, from bench/package.json. */
+  versions: Record<string, string>;
+  warnings: string[];
+}
+
+/** The shape of results/latest.json. */
+export interface BenchResults {
+  schema: 1;
+  mode: BenchConfig['mode'];
+  startedAt: string;
+  durationMs: number;
+  environment: Environment;
+  config: BenchConfig;
+  /** Contender id every ratio divides by. */
+  baseline: string;
+  contenders: { id: string; label: string }[];
+  scenarios: { id: string; title: string; metrics: readonly MetricSpec[] }[];
+  outcomes: Outcomes;
+}
+
+/** The 1-minute load average. */
+export function currentLoad(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
+/** Describes this machine; `openFileLimit` comes from `limits.ts`, `loadAtStart` from `currentLoad`. */
+export function describeEnvironment(
+  openFileLimit: number | undefined,
+  loadAtStart: number,
+  warnings: string[],
+): Environment {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const cores = cpus();
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cores.length,
+    cpuModel: cores[0]?.model ?? 'unknown',
+    totalMemoryGiB: Math.round(totalmem() / 2 ** 30),
+    openFileLimit: openFileLimit === undefined ? null : Number.isFinite(openFileLimit) ? openFileLimit : 'unlimited',
+    loadAverage: { start: loadAtStart, end: currentLoad() },
+    versions: manifest.dependencies ?? {},
+    warnings,
+  };
+}
+
+/** Writes `results` as pretty JSON to `path` through a temporary file, so readers never see half. */
+export async function writeResults(results: BenchResults, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(results, null, 2)}\n`);
+  await rename(temporary, path);
+}

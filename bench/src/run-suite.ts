@@ -1,0 +1,132 @@
+import type { BenchConfig } from './config.ts';
+import type { Contender } from './contract.ts';
+import type { MetricResult, Outcome, Outcomes } from './report/results.ts';
+import type { Scenario } from './scenarios/scenario.ts';
+import { type ServerProcess, startServerProcess } from './server/spawn.ts';
+import { median } from './stats.ts';
+
+function describe(values: Record<string, number>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${value.toPrecision(4)}`)
+    .join(' ');
+}
+
+/**
+ * Server children for scenarios that do not measure server memory: one per contender, kept for
+ * the whole suite, which saves a process start (about a second on a busy machine) per scenario.
+ */
+class SharedServers {
+  readonly #servers = new Map<string, ServerProcess>();
+
+  async get(contender: Contender): Promise<ServerProcess> {
+    let server = this.#servers.get(contender.id);
+    if (server === undefined) {
+      server = await startServerProcess(contender.id);
+      this.#servers.set(contender.id, server);
+    }
+    return server;
+  }
+
+  /** Stops a contender's child after a failure, so the next scenario starts from a clean one. */
+  async discard(contender: Contender): Promise<void> {
+    await this.#servers.get(contender.id)?.stop();
+    this.#servers.delete(contender.id);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#servers.values()].map((server) => server.stop()));
+    this.#servers.clear();
+  }
+}
+
+/** One repetition of `scenario` for `contender`; throws what the scenario throws. */
+async function runOnce(
+  scenario: Scenario,
+  contender: Contender,
+  config: BenchConfig,
+  shared: SharedServers,
+): Promise<Record<string, number>> {
+  if (scenario.freshServerPerRep !== true) {
+    try {
+      return await scenario.run({ contender, server: await shared.get(contender), config });
+    } catch (error) {
+      await shared.discard(contender);
+      throw error;
+    }
+  }
+  const server = await startServerProcess(contender.id);
+  try {
+    return await scenario.run({ contender, server, config });
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * All repetitions of one scenario, round-robin over the contenders (repetition 1 of each, then
+ * 2 of each...), so a burst of outside load lands on every contender rather than on one. A
+ * contender that fails is recorded as an error and skipped for the remaining repetitions.
+ */
+async function runScenario(
+  scenario: Scenario,
+  contenders: readonly Contender[],
+  config: BenchConfig,
+  shared: SharedServers,
+  log: (line: string) => void,
+): Promise<Record<string, Outcome>> {
+  const row: Record<string, Outcome> = {};
+  const samples = new Map<string, Map<string, number[]>>();
+  for (const contender of contenders) {
+    const reason = contender.unsupported?.[scenario.id];
+    if (reason !== undefined) row[contender.id] = { status: 'n/a', reason };
+    else samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
+  }
+  for (let rep = 1; rep <= config.reps; rep++) {
+    for (const contender of contenders) {
+      const lists = samples.get(contender.id);
+      if (lists === undefined || row[contender.id] !== undefined) continue;
+      const tag = `[${scenario.id}] ${contender.id} ${rep}/${config.reps}`;
+      try {
+        const values = await runOnce(scenario, contender, config, shared);
+        for (const [key, list] of lists) list.push(values[key] ?? Number.NaN);
+        log(`${tag}: ${describe(values)}`);
+      } catch (error) {
+        log(`${tag}: FAILED ${String(error)}`);
+        row[contender.id] = { status: 'error', reason: error instanceof Error ? error.message : String(error) };
+      }
+    }
+  }
+  const ordered: Record<string, Outcome> = {};
+  for (const { id } of contenders) {
+    const lists = samples.get(id);
+    if (row[id] === undefined && lists !== undefined) {
+      const metrics: Record<string, MetricResult> = {};
+      for (const [key, list] of lists) metrics[key] = { median: median(list), samples: list };
+      row[id] = { status: 'ok', metrics };
+    }
+    const outcome = row[id];
+    if (outcome !== undefined) ordered[id] = outcome;
+  }
+  return ordered;
+}
+
+/**
+ * Runs every scenario for every contender, scenario by scenario so that the figures compared in
+ * one table row are taken close together in time, and returns outcomes in contender order.
+ */
+export async function runSuite(
+  scenarios: readonly Scenario[],
+  contenders: readonly Contender[],
+  config: BenchConfig,
+  log: (line: string) => void,
+): Promise<Outcomes> {
+  const outcomes: Outcomes = {};
+  const shared = new SharedServers();
+  try {
+    for (const scenario of scenarios)
+      outcomes[scenario.id] = await runScenario(scenario, contenders, config, shared, log);
+  } finally {
+    await shared.stopAll();
+  }
+  return outcomes;
+}

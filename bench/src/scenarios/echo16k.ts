@@ -1,0 +1,27 @@
+import { withTimeout } from '../async.ts';
+import { checkEcho, withClient } from '../load/open-clients.ts';
+import { runPipelined } from '../load/pipeline.ts';
+import { largePayload } from '../payloads.ts';
+import type { Scenario } from './scenario.ts';
+
+/**
+ * (c) A ~16 KiB nested object echoed with 32 calls in flight: serialization and validation cost.
+ * MB/s counts the payload's JSON size once per call (10^6 bytes per MB), whatever the wire codec.
+ */
+export const echo16k: Scenario = {
+  id: 'echo16k',
+  title: '(c) 16 KiB echo, 32 in flight',
+  metrics: [{ key: 'mbPerSec', label: 'MB/s', better: 'higher' }],
+  run: ({ contender, server, config }) =>
+    withClient(contender, server.port, async (client) => {
+      const { window, warmup, measure } = config.echo16k;
+      const payload = largePayload(3);
+      const payloadBytes = Buffer.byteLength(JSON.stringify(payload));
+      await checkEcho(client, payload);
+      const call = () => client.echo(payload);
+      const budget = warmup.maxMs + measure.maxMs + 10_000;
+      await withTimeout(runPipelined(window, warmup, call), budget, '16 KiB echo warm-up');
+      const { completed, elapsedMs } = await withTimeout(runPipelined(window, measure, call), budget, '16 KiB echo');
+      return { mbPerSec: (completed * payloadBytes) / 1e6 / (elapsedMs / 1000) };
+    }),
+};

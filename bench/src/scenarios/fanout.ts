@@ -1,0 +1,89 @@
+import { type Deferred, deferred, withTimeout } from '../async.ts';
+import { nowMs } from '../clock.ts';
+import type { Bounds } from '../config.ts';
+import type { BroadcastMessage } from '../contract.ts';
+import { closeClients, openClients } from '../load/open-clients.ts';
+import type { ServerProcess } from '../server/spawn.ts';
+import { percentiles } from '../stats.ts';
+import type { Scenario } from './scenario.ts';
+
+const ROUND_TIMEOUT_MS = 10_000;
+const SUBSCRIBE_CONCURRENCY = 50;
+
+/** Counts deliveries across every connection and records their latency while `recording`. */
+class DeliveryLog {
+  readonly latencies: Float64Array;
+  recorded = 0;
+  recording = false;
+  #received = 0;
+  #target = 0;
+  #round: Deferred<void> | undefined;
+
+  constructor(capacity: number) {
+    this.latencies = new Float64Array(capacity);
+  }
+
+  /** Called by every connection for every broadcast; one bound function shared by all. */
+  readonly onMessage = (message: BroadcastMessage): void => {
+    if (this.recording && this.recorded < this.latencies.length) {
+      this.latencies[this.recorded++] = nowMs() - message.sentAt;
+    }
+    if (++this.#received === this.#target) this.#round?.resolve();
+  };
+
+  /** Expects `deliveries` more; resolves once they all arrived. */
+  expect(deliveries: number): Promise<void> {
+    this.#target += deliveries;
+    this.#round = deferred<void>();
+    return withTimeout(this.#round.promise, ROUND_TIMEOUT_MS, 'broadcast round');
+  }
+}
+
+/** One broadcast at a time, each round ending when every connection has it. */
+async function runRounds(
+  server: ServerProcess,
+  log: DeliveryLog,
+  connections: number,
+  bounds: Bounds,
+): Promise<{ rounds: number; elapsedMs: number }> {
+  const start = nowMs();
+  let rounds = 0;
+  while (rounds < bounds.maxCount && nowMs() - start < bounds.maxMs) {
+    const arrived = log.expect(connections);
+    await server.request('broadcast', { seq: rounds });
+    await arrived;
+    rounds++;
+  }
+  return { rounds, elapsedMs: nowMs() - start };
+}
+
+/**
+ * (e) A server broadcast to 200 subscribed connections, one broadcast per round: latency is from
+ * the server's send call to each client's handler (one shared monotonic clock), and deliveries/s
+ * is every delivery over the whole measured time.
+ */
+export const fanout: Scenario = {
+  id: 'fanout',
+  title: '(e) broadcast fan-out',
+  metrics: [
+    { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
+    { key: 'p99Ms', label: 'p99 delivery ms', better: 'lower' },
+  ],
+  async run({ contender, server, config }) {
+    const { connections, warmup, measure } = config.fanout;
+    const clients = await openClients(contender, server.port, connections, SUBSCRIBE_CONCURRENCY);
+    try {
+      const log = new DeliveryLog(measure.maxCount * connections);
+      for (let i = 0; i < clients.length; i += SUBSCRIBE_CONCURRENCY) {
+        await Promise.all(clients.slice(i, i + SUBSCRIBE_CONCURRENCY).map((client) => client.subscribe(log.onMessage)));
+      }
+      await runRounds(server, log, connections, warmup);
+      log.recording = true;
+      const { rounds, elapsedMs } = await runRounds(server, log, connections, measure);
+      const [p99Ms = Number.NaN] = percentiles(log.latencies, log.recorded, [99]);
+      return { deliveriesPerSec: ((rounds * connections) / elapsedMs) * 1000, p99Ms };
+    } finally {
+      await closeClients(clients);
+    }
+  },
+};

@@ -1,0 +1,41 @@
+import type { BenchConfig } from '../config.ts';
+import type { Contender, ScenarioId } from '../contract.ts';
+import type { ServerProcess } from '../server/spawn.ts';
+
+/** One figure a scenario reports. */
+export interface MetricSpec {
+  /** Key in results JSON, e.g. `callsPerSec`. */
+  key: string;
+  /** Table label, e.g. `calls/s`. */
+  label: string;
+  /** Which direction is an improvement; ratios are always contender ÷ baseline. */
+  better: 'higher' | 'lower';
+  /**
+   * Smallest baseline value a ratio is printed against; below it the baseline is measurement
+   * noise (e.g. RSS moves in whole pages) and a ratio would mislead.
+   * @default 0 (any positive baseline)
+   */
+  minBaseline?: number;
+}
+
+/** What one repetition gets: a fresh server child for `contender`, and the run's config. */
+export interface RunContext {
+  contender: Contender;
+  server: ServerProcess;
+  config: BenchConfig;
+}
+
+/** A benchmark scenario; `run` is one repetition and returns a value for each metric key. */
+export interface Scenario {
+  id: ScenarioId;
+  /** Table title, e.g. `(a) sequential unary`. */
+  title: string;
+  metrics: readonly MetricSpec[];
+  /**
+   * Whether each repetition needs a server child of its own, because it measures the server's
+   * memory against a clean start; otherwise one child serves every repetition.
+   * @default false
+   */
+  freshServerPerRep?: boolean;
+  run(context: RunContext): Promise<Record<string, number>>;
+}

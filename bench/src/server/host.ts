@@ -1,0 +1,66 @@
+/**
+ * Entry of a server child process: `node --expose-gc --import tsx host.ts <contender-id>`.
+ * Starts the contender's server, prints `HostReady` as one JSON line on stdout, then answers
+ * `HostRequest`s over IPC until the parent kills it or goes away.
+ */
+import { nowMs } from '../clock.ts';
+import { findContender } from '../contenders/index.ts';
+import type { ContenderServer } from '../contract.ts';
+import type { HostOp, HostOps, HostReady, HostReply, HostRequest, MemorySample } from './ipc.ts';
+import { PeakRss } from './peak-rss.ts';
+
+const FULL_GC_PASSES = 3;
+
+function memory(gc: boolean): MemorySample {
+  if (gc) {
+    if (globalThis.gc === undefined) throw new Error('host must run with --expose-gc');
+    for (let pass = 0; pass < FULL_GC_PASSES; pass++) globalThis.gc();
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+}
+
+function handle(server: ContenderServer, peak: PeakRss, request: HostRequest): HostOps[HostOp]['result'] {
+  switch (request.op) {
+    case 'memory':
+      return memory((request as HostRequest<'memory'>).arg.gc);
+    case 'peakStart':
+      peak.start();
+      return null;
+    case 'peakStop':
+      return peak.stop();
+    case 'broadcast':
+      server.broadcast({ seq: (request as HostRequest<'broadcast'>).arg.seq, sentAt: nowMs() });
+      return null;
+    case 'connections':
+      return server.connectionCount();
+  }
+}
+
+async function main(): Promise<void> {
+  const id = process.argv[2];
+  if (id === undefined || process.send === undefined) {
+    throw new Error('usage: spawned with an IPC channel as `host.ts <contender-id>`');
+  }
+  const server = await findContender(id).startServer();
+  const peak = new PeakRss();
+  const send = process.send.bind(process);
+  process.on('message', (request: HostRequest) => {
+    let reply: HostReply;
+    try {
+      reply = { id: request.id, ok: true, value: handle(server, peak, request) };
+    } catch (error) {
+      reply = { id: request.id, ok: false, error: String(error) };
+    }
+    send(reply);
+  });
+  // The parent died or let go of us: nothing will ever ask again.
+  process.on('disconnect', () => process.exit(0));
+  const ready: HostReady = { port: server.port, pid: process.pid };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

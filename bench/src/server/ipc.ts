@@ -1,0 +1,46 @@
+/**
+ * Control messages between the bench process and a server host child, over Node's IPC channel.
+ * They stay out of band, so the contender's own wire carries only benchmark traffic.
+ */
+
+/** A `process.memoryUsage()` snapshot, in bytes. */
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Each operation the host answers, with its argument and its result. */
+export interface HostOps {
+  /** Memory now; with `gc` after forcing full collections (the host runs with --expose-gc). */
+  memory: { arg: { gc: boolean }; result: MemorySample };
+  /** Starts tracking peak RSS from this moment. */
+  peakStart: { arg: null; result: null };
+  /** Stops tracking; the peak RSS in bytes since `peakStart`. */
+  peakStop: { arg: null; result: number };
+  /** Sends one broadcast stamped with the host's clock. */
+  broadcast: { arg: { seq: number }; result: null };
+  /** Connections the contender's server holds. */
+  connections: { arg: null; result: number };
+}
+
+/** An operation name. */
+export type HostOp = keyof HostOps;
+
+/** A request from the bench process. */
+export interface HostRequest<TOp extends HostOp = HostOp> {
+  id: number;
+  op: TOp;
+  arg: HostOps[TOp]['arg'];
+}
+
+/** The host's answer to the request with the same `id`. */
+export type HostReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** The single JSON line the host prints on stdout once its server listens. */
+export interface HostReady {
+  port: number;
+  pid: number;
+}

@@ -1,0 +1,105 @@
+/**
+ * Bench-side handle on a server host child: spawns it, reads its port, sends IPC requests and
+ * kills it. Children still alive when the bench process exits are killed with it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../async.ts';
+import type { HostOp, HostOps, HostReady, HostReply, HostRequest } from './ipc.ts';
+
+const HOST_PATH = fileURLToPath(new URL('./host.ts', import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 3_000;
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** A running server child. */
+export interface ServerProcess {
+  /** The port its contender server listens on, on 127.0.0.1. */
+  readonly port: number;
+  /** The child's pid (its memory figures are its own). */
+  readonly pid: number;
+  /** Sends one control request; rejects if the host reports an error or the child dies. */
+  request<TOp extends HostOp>(op: TOp, arg: HostOps[TOp]['arg']): Promise<HostOps[TOp]['result']>;
+  /** Kills the child (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+async function readReady(child: ChildProcess): Promise<HostReady> {
+  if (child.stdout === null) throw new Error('host stdout is not piped');
+  const lines = createInterface({ input: child.stdout });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`server host exited with code ${String(code)} before reporting its port`);
+  });
+  const firstLine = once(lines, 'line').then(([line]) => JSON.parse(String(line)) as HostReady);
+  try {
+    return await withTimeout(Promise.race([firstLine, exited]), START_TIMEOUT_MS, 'server host start');
+  } finally {
+    lines.close();
+    // Keep draining: a library that logs to stdout must not stall on a full pipe.
+    child.stdout.resume();
+  }
+}
+
+/** Spawns the host for `contenderId` with --expose-gc; rejects if it does not report a port. */
+export async function startServerProcess(contenderId: string): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', import.meta.resolve('tsx'), HOST_PATH, contenderId],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  live.add(child);
+  const exit = once(child, 'exit').then(() => {
+    live.delete(child);
+  });
+
+  let ready: HostReady;
+  try {
+    ready = await readReady(child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  const pending = new Map<number, { resolve(value: unknown): void; reject(reason: unknown): void }>();
+  let nextId = 1;
+  child.on('message', (reply: HostReply) => {
+    const waiter = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.ok) waiter?.resolve(reply.value);
+    else waiter?.reject(new Error(`server host: ${reply.error}`));
+  });
+  void exit.then(() => {
+    for (const waiter of pending.values()) waiter.reject(new Error('server host exited'));
+    pending.clear();
+  });
+
+  return {
+    port: ready.port,
+    pid: ready.pid,
+    request<TOp extends HostOp>(op: TOp, arg: HostOps[TOp]['arg']) {
+      const id = nextId++;
+      const reply = new Promise<HostOps[TOp]['result']>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      });
+      const request: HostRequest<TOp> = { id, op, arg };
+      child.send(request);
+      return withTimeout(reply, REQUEST_TIMEOUT_MS, `server host ${op}`);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
