@@ -12,10 +12,19 @@ import { rawWsJson } from './raw-ws-json.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
 import { socketIo } from './socket-io.ts';
+import { switchboardJson, switchboardMsgpack } from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
-export const contenders: readonly Contender[] = [rawWsJson, rawWsMsgpack, socketIo, trpc, rpcWebsockets];
+export const contenders: readonly Contender[] = [
+  rawWsJson,
+  rawWsMsgpack,
+  switchboardJson,
+  switchboardMsgpack,
+  socketIo,
+  trpc,
+  rpcWebsockets,
+];
 
 /** The contender ratios are computed against. */
 export const baseline: Contender = rawWsJson;

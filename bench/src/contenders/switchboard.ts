@@ -1,0 +1,89 @@
+import type { CodecName } from '@switchboard/protocol';
+import type { BroadcastMessage, Contender, ContenderClient, EchoPayload, StreamItem } from '../contract.ts';
+import { STREAM_CHUNK } from '../pace.ts';
+import { streamItem } from '../payloads.ts';
+
+async function benchContract() {
+  const { defineContract, serverStream, topic, unary } = await import('@switchboard/contract');
+  const { z } = await import('zod');
+  const payload = z.object({
+    seq: z.number(),
+    text: z.string(),
+    items: z.array(
+      z.object({ id: z.number(), name: z.string(), tags: z.array(z.string()), score: z.number(), active: z.boolean() }),
+    ),
+  });
+  return defineContract({
+    procedures: {
+      echo: unary({ input: payload, output: payload }),
+      stream: serverStream({
+        input: z.object({ count: z.number().int().min(0) }),
+        item: z.object({ seq: z.number(), value: z.string() }),
+      }),
+      ticks: topic({ item: z.object({ seq: z.number(), sentAt: z.number() }) }),
+    },
+  });
+}
+
+/**
+ * Switchboard with one codec, validation on (input, output and stream items against zod
+ * schemas), broadcasts through a topic published once per event.
+ */
+function switchboard(codec: CodecName): Contender {
+  return {
+    id: `switchboard-${codec}`,
+    label: `Switchboard ${codec === 'json' ? 'JSON' : 'msgpack'}`,
+
+    async startServer() {
+      const { createServer, implement } = await import('@switchboard/server');
+      const { listen } = await import('@switchboard/server/ws');
+      const api = await benchContract();
+      const service = implement(api, {
+        echo: (payload) => payload,
+        stream: async function* ({ count }) {
+          for (let seq = 0; seq < count; seq++) {
+            yield streamItem(seq);
+            if ((seq + 1) % STREAM_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
+        },
+      });
+      const server = createServer({ services: service, codecs: [codec], onError: () => undefined });
+      const listening = await listen(server, { port: 0 });
+      return {
+        port: listening.port,
+        broadcast: (message: BroadcastMessage) => void service.publish('ticks', message),
+        connectionCount: () => server.connectionCount,
+        close: () => listening.close({ deadlineMs: 0 }),
+      };
+    },
+
+    async connect(port): Promise<ContenderClient> {
+      const { createClient } = await import('@switchboard/client');
+      const api = await benchContract();
+      const client = createClient(api, { url: `ws://127.0.0.1:${port}/`, codecs: [codec], reconnect: false });
+      await client.$ready();
+      return {
+        echo: async (payload: EchoPayload) => client.echo(payload),
+        async stream(count, onItem: (item: StreamItem) => void) {
+          for await (const item of client.stream({ count })) onItem(item);
+        },
+        async subscribe(onMessage) {
+          void (async () => {
+            for await (const message of client.ticks()) onMessage(message);
+          })().catch(() => undefined);
+          // The server registers a subscription as it reads the CALL: one round trip after it, it is in.
+          await client.echo({ seq: -1, text: '', items: [] });
+        },
+        async close() {
+          client.$close();
+        },
+      };
+    },
+  };
+}
+
+/** Switchboard, JSON in text frames. */
+export const switchboardJson: Contender = switchboard('json');
+
+/** Switchboard, MessagePack in binary frames. */
+export const switchboardMsgpack: Contender = switchboard('msgpack');
