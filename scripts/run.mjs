@@ -4,7 +4,7 @@
 // provides what the tests use beyond npm (Debian's Chromium for the browser test) where the
 // machine lacks it, then runs the task. Usage: node scripts/run.mjs <test|demo|bench>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,7 +64,15 @@ run(bin, [...prefix, 'install', '--frozen-lockfile']);
 
 if (task === 'test') {
   ensureChromium();
-  run(bin, [...prefix, 'run', 'check']);
+  rmSync(join(root, 'test-artifacts', 'vitest.json'), { force: true });
+  const check = spawnSync(bin, [...prefix, 'run', 'check'], { stdio: 'inherit', cwd: root, env });
+  const report = join(root, 'test-artifacts', 'vitest.json');
+  if (existsSync(report)) {
+    // One plain closing line, whatever the runner printed above.
+    const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
+    console.log(`${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  }
+  process.exit(check.status ?? 1);
 } else if (task === 'demo') {
   run(bin, [...prefix, 'run', 'demo:start']);
 } else if (task === 'bench') {
