@@ -85,6 +85,17 @@ describe.each(CODECS)('cancellation over %s', (codec) => {
     await expect(iterator.next()).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
+  it('ends the iteration at once on cancel(), dropping items already received', async () => {
+    const stream = client.forever();
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 0 });
+    // Let more of the credit window arrive, then cancel with items buffered.
+    await until(() => probe.started.includes('forever'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.cancel();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('stops the server generator when its signal aborts', async () => {
     const controller = new AbortController();
     const seen: number[] = [];

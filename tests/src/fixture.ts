@@ -23,7 +23,10 @@ export const api = defineContract({
     forever: serverStream({ item: z.number() }),
     sum: clientStream({ item: z.number(), output: z.number() }),
     chat: bidi({ input: z.object({ prefix: z.string() }), clientItem: z.string(), serverItem: z.string() }),
-    audit: { record: event({ payload: z.object({ what: z.string() }) }) },
+    audit: {
+      record: event({ payload: z.object({ what: z.string() }) }),
+      slow: event({ payload: z.object({ what: z.string(), ms: z.number() }) }),
+    },
     news: topic({ item: z.object({ headline: z.string() }) }),
   },
 });

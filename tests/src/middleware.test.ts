@@ -129,7 +129,7 @@ describe.each(CODECS)('session context over %s', (codec) => {
     await server.close({ deadlineMs: 100 });
   });
 
-  it('closes with 4100 when the context throws UNAUTHENTICATED and settles calls with an error', async () => {
+  it('closes with 4100 when the context throws UNAUTHENTICATED and settles calls with UNAUTHENTICATED', async () => {
     const server = await serve({
       context: () => {
         throw new RpcError('UNAUTHENTICATED', 'token expired');
@@ -138,7 +138,8 @@ describe.each(CODECS)('session context over %s', (codec) => {
     const client = connect(api, server.url, codec, { auth: 'stale' });
     const closed = closedChange(client);
     const error = await rejection(client.noInput());
-    expect(error.code).toBe('CONNECTION_CLOSED');
+    expect(error.code).toBe('UNAUTHENTICATED');
+    expect(error.message).toBe('token expired');
     expect(error.data).toMatchObject({ code: CloseCode.UNAUTHENTICATED });
     const change = await closed;
     expect(change.code).toBe(CloseCode.UNAUTHENTICATED);

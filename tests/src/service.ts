@@ -90,6 +90,11 @@ export function fixtureService(probe: Probe = newProbe(), options: FixtureOption
         record: ({ what }, { ctx }) => {
           probe.events.push(`${ctx.user}:${what}`);
         },
+        slow: async ({ what, ms }, { ctx }) => {
+          probe.started.push(`slow:${what}`);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          probe.events.push(`${ctx.user}:${what}`);
+        },
       },
     },
   );

@@ -54,6 +54,8 @@ export class ClientCall {
   private endRequested = false;
   private endSent = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The client-wide default deadline covers only the wait for a first answer. */
+  private readonly untilFirstAnswer: boolean;
   private readonly onAbort: (() => void) | undefined;
 
   constructor(
@@ -67,6 +69,7 @@ export class ClientCall {
     timeoutMs: number | undefined,
   ) {
     this.granted = host.creditWindow;
+    this.untilFirstAnswer = options.timeoutMs === undefined;
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
@@ -116,6 +119,7 @@ export class ClientCall {
   /** DATA or PUB for this call. Returns false when it exceeds the credit granted (a violation). */
   item(value: unknown): boolean {
     if (this.done) return true;
+    if (this.timer && this.untilFirstAnswer) this.answered();
     if (++this.received > this.granted) return false;
     (this.items ??= []).push(value);
     this.wakeItems();
@@ -134,6 +138,7 @@ export class ClientCall {
 
   /** CREDIT from the server: items this call may send. */
   credit(limit: number): void {
+    if (this.timer && this.untilFirstAnswer) this.answered();
     if (limit <= this.sendLimit) return;
     this.sendLimit = limit;
     this.pumpSends();
@@ -199,9 +204,18 @@ export class ClientCall {
 
   // ---- settling ---------------------------------------------------------------------------
 
-  /** Cancels: CANCEL to the server when opened, and the call rejects with `reason`. */
+  private answered(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Cancels: CANCEL to the server when opened, and the call rejects with `reason`. Items received
+   * but not yet taken are dropped: the iteration ends at once.
+   */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'the call was cancelled')): void {
     if (this.done) return;
+    this.items = undefined;
     if (this.opened) {
       try {
         this.host.send([14, this.id]);

@@ -52,7 +52,11 @@ export interface ConnectionOptions {
   readonly auth?: unknown | (() => unknown | Promise<unknown>);
   /** Reconnection backoff; `false` disables reconnecting. @default {} */
   readonly reconnect?: ReconnectOptions | false;
-  /** Default per-call timeout in ms. @default undefined (none) */
+  /**
+   * Default deadline, in ms, for a call's first answer: a unary result, an event's ACK, a stream's
+   * first item or credit. Streams then run as long as they run; a per-call `timeoutMs` is a
+   * deadline for the whole call instead. @default undefined (none)
+   */
   readonly timeoutMs?: number;
   /** Credit window for items the server streams to this client. @default 64 */
   readonly creditWindow?: number;
@@ -95,6 +99,8 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private lastSeen = 0;
   private lastError: RpcError | undefined;
+  /** GOAWAY arrived: new calls wait for the next server, refused ones are sent again there. */
+  private draining = false;
   private drainWaiters: Array<() => void> = [];
   private closedByUser = false;
   private readonly offers: string[];
@@ -224,7 +230,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
         this.outbox.ack(message[1]);
         return;
       case 6:
-        this.lastError = new RpcError('UNAVAILABLE', message[1] || 'the server is draining');
+        this.draining = true;
         return;
       case 11: {
         const call = this.calls.get(message[1]);
@@ -242,8 +248,19 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
         return;
       case 15: {
         const error = new RpcError(message[2], message[3], message.length > 4 ? { data: message[4] } : {});
-        if (message[1] === 0) this.lastError = error;
-        else this.calls.get(message[1])?.fail(error);
+        if (message[1] === 0) {
+          this.lastError = error;
+          return;
+        }
+        const call = this.calls.get(message[1]);
+        if (call && this.draining && error.code === 'UNAVAILABLE') {
+          // Refused because the server is draining: it never ran, so send it to the next server.
+          this.calls.delete(message[1]);
+          call.reset();
+          this.waiting.push(call);
+          return;
+        }
+        call?.fail(error);
         return;
       }
       case 18: {
@@ -280,7 +297,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       this.outbox = this.newOutbox();
       this.outbox.attach((frame) => socket.send(frame));
     }
-    this.setState({ state: 'open', resumed: resumed && previous !== undefined });
+    this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
     this.openWaiting();
     this.armWatchdog();
   }
@@ -326,7 +343,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       call.fail(this.closedError);
       return;
     }
-    if (this.state === 'open' && this.lastError?.code !== 'UNAVAILABLE') this.openCall(call);
+    if (this.state === 'open' && !this.draining) this.openCall(call);
     else this.waiting.push(call);
   }
 
@@ -436,9 +453,11 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       const error =
         serverError?.code === 'UNSUPPORTED_PROTOCOL' || serverError?.code === 'PROTOCOL_ERROR'
           ? serverError
-          : new RpcError('CONNECTION_CLOSED', `the connection closed with ${code}${reason ? `: ${reason}` : ''}`, {
-              data: { code, reason },
-            });
+          : action === 'refresh'
+            ? new RpcError('UNAUTHENTICATED', reason || 'the server rejected the credentials', { data: { code } })
+            : new RpcError('CONNECTION_CLOSED', `the connection closed with ${code}${reason ? `: ${reason}` : ''}`, {
+                data: { code, reason },
+              });
       this.terminate(error, code, reason);
       return;
     }
@@ -450,9 +469,15 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       );
       return;
     }
-    if (code === CloseCode.SERVICE_RESTART && serverError?.code === 'UNAVAILABLE') {
-      // Drained by GOAWAY: that session is not resumable; start a fresh one elsewhere.
-      this.lastError = undefined;
+    if (this.draining) {
+      // Drained by GOAWAY: that session is not resumable (protocol.md 3.4). Whatever is still open
+      // is lost; the next connection starts a fresh session without presenting the old token.
+      this.draining = false;
+      if (this.session) {
+        this.session = undefined;
+        this.loseSession();
+        this.outbox = this.newOutbox();
+      }
     }
     const maxAttempts = reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
     if (this.attempt >= maxAttempts) {

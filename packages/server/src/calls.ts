@@ -81,11 +81,12 @@ export class ServerCall implements TopicSink {
   }
 
   end(result?: unknown): void {
-    if (this.done) return;
+    // An event's outcome is remembered by key even when its session ended while it ran.
     if (this.report) {
       this.reportOutcome({ ok: true });
       return;
     }
+    if (this.done) return;
     this.settle();
     // A result the codec cannot carry (a bigint over JSON) must still settle the client's call.
     if (!this.host.push(result === undefined ? [13, this.id] : [13, this.id, result])) {
@@ -94,7 +95,7 @@ export class ServerCall implements TopicSink {
   }
 
   fail(error: unknown): void {
-    if (this.done) return;
+    if (this.done && !this.report) return;
     let rpc = toRpcError(error);
     if (rpc.code === 'INTERNAL' && rpc.cause !== undefined) {
       this.host.reportError(rpc.cause, this.bound.path);
@@ -161,7 +162,12 @@ export class ServerCall implements TopicSink {
       let input: unknown;
       if (proc.kind === 'topic') input = rawInput ?? {};
       else if (proc.input) input = await this.check(proc.input, rawInput, 'INVALID_ARGUMENT', 'invalid input');
-      if (this.done) return;
+      if (this.done) {
+        // Ended before the handler ran: nothing to remember, a retry may run it.
+        if (this.report)
+          this.reportOutcome({ ok: false, error: new RpcError('UNAVAILABLE', 'the session ended'), forget: true });
+        return;
+      }
       const middleware = this.host.middleware;
       if (middleware.length === 0) {
         await this.dispatch(input, this.host.ctx);

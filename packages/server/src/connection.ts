@@ -250,7 +250,12 @@ export class Connection implements SessionLink {
     this.close(CloseCode.SESSION_TAKEN_OVER, 'another connection resumed this session');
   }
 
-  private scheduleHeartbeat(): void {
+  /**
+   * PING every heartbeatMs; a client that sent nothing within heartbeatTimeoutMs of a PING is
+   * dead (4000). The next PING follows heartbeatMs after the previous one, so the client, which
+   * allows heartbeatMs + heartbeatTimeoutMs of silence, never mistakes an idle server for a dead one.
+   */
+  private scheduleHeartbeat(delay = this.limits.heartbeatMs): void {
     const { heartbeatMs, heartbeatTimeoutMs } = this.limits;
     if (heartbeatMs <= 0) return;
     this.timer = setTimeout(() => {
@@ -266,9 +271,10 @@ export class Connection implements SessionLink {
           this.socket.terminate();
           return;
         }
-        this.scheduleHeartbeat();
+        this.scheduleHeartbeat(Math.max(0, heartbeatMs - heartbeatTimeoutMs));
       }, heartbeatTimeoutMs);
-    }, heartbeatMs);
+      this.timer.unref?.();
+    }, delay);
     this.timer.unref?.();
   }
 
@@ -287,9 +293,13 @@ export class Connection implements SessionLink {
     for (const wake of waiters) wake();
   }
 
+  /** Closes with 4002 and ends the session: resuming would only replay the backlog it could not take. */
   closeSlowConsumer(): void {
+    this.finalClose = true;
     this.close(CloseCode.SLOW_CONSUMER, 'the client did not keep up with a stream');
   }
+
+  private finalClose = false;
 
   callFinished(): void {
     if (this.host.draining && !this.busy) this.host.connectionIdle(this);
@@ -343,7 +353,11 @@ export class Connection implements SessionLink {
     session.outbox.detach();
     // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 44xx are final.
     const final =
-      code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY || (code >= 4400 && code < 5000) || this.host.draining;
+      this.finalClose ||
+      code === CloseCode.NORMAL ||
+      code === CloseCode.GOING_AWAY ||
+      (code >= 4400 && code < 5000) ||
+      this.host.draining;
     if (final || this.limits.resumeWindowMs <= 0) {
       session.destroy();
       this.host.forgetSession(session);

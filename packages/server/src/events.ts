@@ -1,7 +1,14 @@
 import type { RpcError } from '@switchboard/protocol';
 
 /** The outcome of an acknowledged event's handler. */
-export type EventOutcome = { readonly ok: true } | { readonly ok: false; readonly error: RpcError };
+export type EventOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: RpcError;
+      /** The handler never ran (its session ended first): a retry runs it. */
+      readonly forget?: true;
+    };
 
 /**
  * Remembers the outcome of each acknowledged event by idempotency key for a window, so a retry
@@ -18,7 +25,11 @@ export class EventStore {
     if (known) return known;
     const outcome = execute();
     this.outcomes.set(key, outcome);
-    void outcome.then(() => {
+    void outcome.then((settled) => {
+      if (!settled.ok && settled.forget) {
+        this.outcomes.delete(key);
+        return;
+      }
       const timer = setTimeout(() => this.outcomes.delete(key), this.windowMs);
       timer.unref?.();
     });

@@ -90,6 +90,23 @@ describe.each(CODECS)('session resume through a faulty network over %s', (codec)
     expect(probe.events).toEqual(['anonymous:once']);
   });
 
+  it('runs an event once when its session ends while the handler runs, and the retry gets its outcome', async () => {
+    server = await startServer({ services: fixtureService(newProbe()), limits: { resumeWindowMs: 1 } });
+    const probe = newProbe();
+    await server.close({ deadlineMs: 0 });
+    server = await startServer({ services: fixtureService(probe), limits: { resumeWindowMs: 1 } });
+    proxy = await createFaultProxy({ target: { port: server.port } });
+    const client = createClient(api, { url: proxy.url('/'), codecs: [codec], reconnect: { initialDelayMs: 20 } });
+    clients.push(client);
+    await client.$ready();
+    const done = client.audit.slow({ what: 'slow-once', ms: 150 });
+    await until(() => probe.started.includes('slow:slow-once'));
+    await (proxy as FaultProxy).cutAll();
+    await done;
+    expect(probe.events).toEqual(['anonymous:slow-once']);
+    expect(server.server.metrics.resumesFailed).toBeGreaterThanOrEqual(1);
+  });
+
   it('settles open calls and streams with SESSION_LOST when the session expired, and retries events once', async () => {
     server = await startServer({ services: fixtureService(newProbe()), limits: { resumeWindowMs: 1 } });
     proxy = await createFaultProxy({ target: { port: server.port } });
@@ -153,6 +170,20 @@ describe('heartbeats', () => {
     console.log(`silent server detected after ${elapsed} ms (limit ${heartbeatMs + heartbeatTimeoutMs} ms)`);
     expect(code).toBe(4000);
     expect(elapsed).toBeLessThanOrEqual(heartbeatMs + heartbeatTimeoutMs + 100);
+    client.$close();
+  });
+
+  it('keeps a healthy idle connection open across many heartbeats', async () => {
+    server = await startServer({ services: fixtureService(), limits: { heartbeatMs: 150, heartbeatTimeoutMs: 100 } });
+    const client = createClient(api, { url: server.url, codecs: ['json'], reconnect: { initialDelayMs: 10 } });
+    await client.$ready();
+    const changes: string[] = [];
+    client.$on('state', (change) => changes.push(change.state));
+    // Ten heartbeat periods of silence from the application: only PING/PONG flow.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(changes).toEqual([]);
+    expect(server.server.metrics.sessionsStarted).toBe(1);
+    expect(await client.noInput()).toBe('ok');
     client.$close();
   });
 
