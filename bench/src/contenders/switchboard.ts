@@ -25,6 +25,14 @@ async function benchContract() {
   });
 }
 
+let clientSide: Promise<[typeof import('@switchboard/client'), Awaited<ReturnType<typeof benchContract>>]> | undefined;
+
+/** The client library and the contract, loaded and built once per process like the raw codecs. */
+function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaited<ReturnType<typeof benchContract>>]> {
+  clientSide ??= Promise.all([import('@switchboard/client'), benchContract()]);
+  return clientSide;
+}
+
 /**
  * Switchboard with one codec, validation on (input, output and stream items against zod
  * schemas), broadcasts through a topic published once per event.
@@ -58,8 +66,7 @@ function switchboard(codec: CodecName): Contender {
     },
 
     async connect(port): Promise<ContenderClient> {
-      const { createClient } = await import('@switchboard/client');
-      const api = await benchContract();
+      const [{ createClient }, api] = await loadClientSide();
       const client = createClient(api, { url: `ws://127.0.0.1:${port}/`, codecs: [codec], reconnect: false });
       await client.$ready();
       return {

@@ -21,6 +21,11 @@ export interface CallHost {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };
 
+interface Reader {
+  readonly resolve: (next: IteratorResult<unknown>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface PendingSend {
   readonly item: unknown;
   readonly resolve: () => void;
@@ -44,7 +49,9 @@ export class ClientCall {
   private settleResult: ((outcome: Outcome) => void) | undefined;
   private items: unknown[] | undefined;
   private head = 0;
-  private itemWaiter: (() => void) | undefined;
+  /** The oldest `nextItem()` waiting for an item or the end; later ones queue behind it. */
+  private reader: Reader | undefined;
+  private moreReaders: Reader[] | undefined;
   private received = 0;
   private consumed = 0;
   private granted: number;
@@ -258,39 +265,74 @@ export class ClientCall {
     return this.promise;
   }
 
+  /** Hands what arrived to the waiting readers, in order. */
   private wakeItems(): void {
-    const waiter = this.itemWaiter;
-    this.itemWaiter = undefined;
-    waiter?.();
+    while (this.reader !== undefined) {
+      let next: IteratorResult<unknown> | undefined;
+      try {
+        next = this.takeNext();
+      } catch (error) {
+        this.shiftReader().reject(error);
+        continue;
+      }
+      if (next === undefined) return;
+      this.shiftReader().resolve(next);
+    }
   }
 
-  /** The next received item; credit is granted back as items are taken. */
-  async nextItem(): Promise<IteratorResult<unknown>> {
-    for (;;) {
-      const items = this.items;
-      if (items && this.head < items.length) {
-        const value = items[this.head];
-        items[this.head++] = undefined;
-        if (this.head > 256 && this.head * 2 > items.length) {
-          items.splice(0, this.head);
-          this.head = 0;
-        }
-        this.consumed++;
-        const window = this.host.creditWindow;
-        if (!this.done && this.consumed + window - this.granted >= window / 2) {
-          this.granted = this.consumed + window;
-          this.host.send([12, this.id, this.granted]);
-        }
-        return { done: false, value };
+  private shiftReader(): Reader {
+    const reader = this.reader as Reader;
+    this.reader = this.moreReaders?.shift();
+    return reader;
+  }
+
+  /**
+   * The next item, granting credit back as items are taken, or the end; undefined while neither
+   * is there. Throws the call's error once its items are taken.
+   */
+  private takeNext(): IteratorResult<unknown> | undefined {
+    const items = this.items;
+    if (items && this.head < items.length) {
+      const value = items[this.head];
+      items[this.head++] = undefined;
+      if (this.head > 256 && this.head * 2 > items.length) {
+        items.splice(0, this.head);
+        this.head = 0;
       }
-      const outcome = this.outcome;
-      if (outcome) {
-        if (outcome.ok) return { done: true, value: undefined };
-        throw outcome.error;
+      this.consumed++;
+      const window = this.host.creditWindow;
+      if (!this.done && this.consumed + window - this.granted >= window / 2) {
+        this.granted = this.consumed + window;
+        this.host.send([12, this.id, this.granted]);
       }
-      await new Promise<void>((resolve) => {
-        this.itemWaiter = resolve;
-      });
+      return { done: false, value };
     }
+    const outcome = this.outcome;
+    if (outcome) {
+      if (outcome.ok) return { done: true, value: undefined };
+      throw outcome.error;
+    }
+    return undefined;
+  }
+
+  /**
+   * The next received item; credit is granted back as items are taken. An item that arrives
+   * while a reader waits goes straight to it: one promise per item, no extra turn.
+   */
+  nextItem(): Promise<IteratorResult<unknown>> {
+    if (this.reader === undefined) {
+      let next: IteratorResult<unknown> | undefined;
+      try {
+        next = this.takeNext();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (next !== undefined) return Promise.resolve(next);
+    }
+    return new Promise((resolve, reject) => {
+      const reader: Reader = { resolve, reject };
+      if (this.reader === undefined) this.reader = reader;
+      else (this.moreReaders ??= []).push(reader);
+    });
   }
 }

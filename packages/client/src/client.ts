@@ -88,6 +88,8 @@ function channelOf(path: string, input: unknown): string {
   return topicChannel(path, typeof key === 'string' ? key : undefined);
 }
 
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 function invoke(
   connection: ClientConnection,
   kinds: ReadonlyMap<string, ProcedureKind> | undefined,
@@ -97,7 +99,7 @@ function invoke(
 ): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
-  const options = (args[1] ?? {}) as CallOptions;
+  const options = (args[1] ?? NO_OPTIONS) as CallOptions;
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by channel.
   const channel = kind === 'topic' || kind === undefined ? channelOf(path, input) : undefined;

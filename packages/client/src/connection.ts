@@ -58,7 +58,11 @@ export interface ConnectionOptions {
    * deadline for the whole call instead. @default undefined (none)
    */
   readonly timeoutMs?: number;
-  /** Credit window for items the server streams to this client. @default 64 */
+  /**
+   * Credit window for items the server streams to this client: how many it may send ahead of what
+   * was consumed, per stream. Large enough that a fast stream does not wait for CREDIT round
+   * trips; lower it for streams of large items. @default 1024
+   */
   readonly creditWindow?: number;
   /** Most unacknowledged messages kept for resume. @default 10000 */
   readonly bufferMessages?: number;
@@ -71,6 +75,12 @@ export interface ConnectionOptions {
 type SocketEvents = {
   state: StateChange;
 };
+
+/** The part of a `ws` socket (Node) the client uses beside the browser API. */
+interface NodeSocket {
+  readonly binaryType: string;
+  on?(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+}
 
 const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session could not be resumed');
 
@@ -114,7 +124,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     super();
     if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
     this.WebSocketImpl = WebSocketImpl;
-    this.creditWindow = options.creditWindow ?? 64;
+    this.creditWindow = options.creditWindow ?? 1024;
     this.offers = clientOffers(options.codecs ?? ['msgpack', 'json'], options.api);
     this.codec = codecFor((options.codecs ?? ['msgpack'])[0] ?? 'msgpack');
     this.outbox = this.newOutbox();
@@ -152,13 +162,25 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       return;
     }
     this.socket = socket;
-    socket.binaryType = 'arraybuffer';
-    if ((socket as { binaryType: string }).binaryType !== 'arraybuffer')
-      (socket as { binaryType: string }).binaryType = 'arraybuffer';
+    const emitter = socket as unknown as NodeSocket;
+    if (typeof emitter.on === 'function' && emitter.binaryType === 'nodebuffer') {
+      // `ws` in Node: its own message event skips the DOM event object and the ArrayBuffer copy
+      // that `binaryType = 'arraybuffer'` makes of every frame.
+      emitter.on('message', (data, isBinary) => {
+        if (this.socket !== socket) return;
+        // A copy the size of the frame, as before: decoded bytes must not pin the socket's chunk.
+        if (isBinary) this.receive(new Uint8Array(data), true);
+        else this.receive(data.toString(), false);
+      });
+    } else {
+      socket.binaryType = 'arraybuffer';
+      if ((socket as { binaryType: string }).binaryType !== 'arraybuffer')
+        (socket as { binaryType: string }).binaryType = 'arraybuffer';
+      socket.onmessage = (event: MessageEvent) => {
+        if (this.socket === socket) this.receive(event.data as string | ArrayBuffer, typeof event.data !== 'string');
+      };
+    }
     socket.onopen = () => void this.opened(socket);
-    socket.onmessage = (event: MessageEvent) => {
-      if (this.socket === socket) this.receive(event.data as string | ArrayBuffer);
-    };
     socket.onclose = (event: CloseEvent) => {
       if (this.socket === socket) this.dropped(event.code, event.reason);
     };
@@ -189,11 +211,11 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.touch();
   }
 
-  private receive(data: string | ArrayBuffer): void {
+  private receive(data: string | ArrayBuffer | Uint8Array, isBinary: boolean): void {
     this.touch();
     let batch: ServerMessage[];
     try {
-      batch = decodeServerFrame(this.codec, data, typeof data !== 'string', this.limits);
+      batch = decodeServerFrame(this.codec, data, isBinary, this.limits);
     } catch (error) {
       this.violation(error);
       return;
@@ -357,13 +379,14 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       if (error instanceof EncodeError) throw new RpcError('INVALID_ARGUMENT', error.message, { cause: error });
       throw error;
     }
-    if (this.codec.size(part) + 16 > this.limits.maxFrameBytes) {
+    const size = this.codec.size(part);
+    if (size + 16 > this.limits.maxFrameBytes) {
       throw new RpcError(
         'PAYLOAD_TOO_LARGE',
-        `message of ${this.codec.size(part)} bytes exceeds the server's ${this.limits.maxFrameBytes}`,
+        `message of ${size} bytes exceeds the server's ${this.limits.maxFrameBytes}`,
       );
     }
-    this.outbox.pushEncoded(part, isSequenced(message));
+    this.outbox.pushEncoded(part, isSequenced(message), size);
   }
 
   finished(call: ClientCall): void {

@@ -13,8 +13,19 @@ function encode(message: Message): string {
   }
 }
 
+// The last single-message frame: a broadcast reaches every subscriber's outbox as the same
+// encoded part and their flushes run back to back, so it is framed (and flattened) once.
+let lastPart: string | undefined;
+let lastFrame = '';
+
 function frame(parts: readonly EncodedMessage[]): string {
-  return parts.length === 1 ? `[${parts[0] as string}]` : `[${(parts as string[]).join(',')}]`;
+  if (parts.length !== 1) return `[${(parts as string[]).join(',')}]`;
+  const part = parts[0] as string;
+  if (part !== lastPart) {
+    lastPart = part;
+    lastFrame = `[${part}]`;
+  }
+  return lastFrame;
 }
 
 function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {
@@ -38,7 +49,7 @@ function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unk
  * Bytes of `text` in UTF-8, the form a text frame takes on the wire: limits such as maxFrameBytes
  * count bytes, and non-ASCII text takes up to three bytes per UTF-16 code unit.
  */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);

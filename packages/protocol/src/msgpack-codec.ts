@@ -33,15 +33,50 @@ addExtension({
 // Plain MessagePack that any implementation reads: no records or shared structures, so every
 // message is self-contained (it may be retransmitted or broadcast alone). int 64 decodes as
 // bigint, bigints beyond 64 bits use msgpackr's extension 0x42, undefined properties are skipped.
-const packr = new Packr({
+const options = {
   useRecords: false,
   moreTypes: false,
   mapsAsObjects: true,
   encodeUndefinedAsNil: true,
-  skipValues: [undefined],
   int64AsType: 'bigint',
   useBigIntExtension: true,
-} as ConstructorParameters<typeof Packr>[0] & { skipValues: unknown[] });
+} as const;
+
+const packr = new Packr({ ...options, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0] & {
+  skipValues: unknown[];
+});
+
+// The same bytes for values without Maps and undefined properties, without the per-property
+// skip test: `variableMapSize` keeps msgpackr on the compact map headers `skipValues` writes.
+const plainPackr = new Packr({ ...options, variableMapSize: true });
+
+const objectPrototype = Object.prototype;
+
+/**
+ * Whether `value` is packed the same with or without skipping undefined properties and holds no
+ * Map: only arrays, plain objects, Dates and byte views, with no undefined property. Anything else
+ * (a Map, a class instance, a Set) takes the general path. Far cheaper than packing, and most
+ * messages pass, so the general path's copies and per-property tests are the exception.
+ */
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null && !isPlain(item)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === objectPrototype || proto === null) {
+    for (const key in value) {
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (item === undefined) return false;
+      if (typeof item === 'object' && item !== null && !isPlain(item)) return false;
+    }
+    return true;
+  }
+  return value instanceof Date || ArrayBuffer.isView(value);
+}
 
 /**
  * Replaces every Map inside arrays and plain objects by {@link MapEntries}, copying only the
@@ -81,28 +116,58 @@ function withMapEntries(value: unknown): unknown {
 function encode(message: Message): Uint8Array {
   try {
     // A view into msgpackr's current block; msgpackr never writes over bytes it returned.
-    return packr.pack(withMapEntries(message));
+    const value: unknown = message;
+    return typeof value !== 'object' || value === null || isPlain(value)
+      ? plainPackr.pack(value)
+      : packr.pack(withMapEntries(value));
   } catch (cause) {
     throw new EncodeError(`cannot encode as MessagePack: ${(cause as Error).message}`, { cause });
   }
 }
 
-function arrayHeader(length: number): Uint8Array {
-  if (length < 16) return Uint8Array.of(0x90 | length);
-  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
-  return Uint8Array.of(0xdd, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
+function writeArrayHeader(out: Uint8Array, length: number): number {
+  if (length < 16) {
+    out[0] = 0x90 | length;
+    return 1;
+  }
+  if (length < 0x10000) {
+    out[0] = 0xdc;
+    out[1] = length >> 8;
+    out[2] = length & 0xff;
+    return 3;
+  }
+  out[0] = 0xdd;
+  out[1] = length >>> 24;
+  out[2] = (length >>> 16) & 0xff;
+  out[3] = (length >>> 8) & 0xff;
+  out[4] = length & 0xff;
+  return 5;
 }
 
+// The last single-message frame: a broadcast reaches every subscriber's outbox as the same
+// encoded part, and their flushes run back to back, so it is framed once and its bytes shared.
+let lastPart: Uint8Array | undefined;
+let lastFrame: Uint8Array | undefined;
+
 function frame(parts: readonly EncodedMessage[]): Uint8Array {
-  const header = arrayHeader(parts.length);
-  let total = header.length;
-  for (const part of parts) total += (part as Uint8Array).length;
+  if (parts.length === 1) {
+    const part = parts[0] as Uint8Array;
+    if (part === lastPart) return lastFrame as Uint8Array;
+    const out = new Uint8Array(part.length + 1);
+    out[0] = 0x91;
+    out.set(part, 1);
+    lastPart = part;
+    lastFrame = out;
+    return out;
+  }
+  let total = parts.length < 16 ? 1 : parts.length < 0x10000 ? 3 : 5;
+  for (let i = 0; i < parts.length; i++) total += (parts[i] as Uint8Array).length;
   const out = new Uint8Array(total);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const part of parts) {
-    out.set(part as Uint8Array, offset);
-    offset += (part as Uint8Array).length;
+  let offset = writeArrayHeader(out, parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as Uint8Array;
+    out.set(part, offset);
+    offset += part.length;
   }
   return out;
 }

@@ -15,17 +15,54 @@ export interface OutboxOptions {
   readonly bufferMessages?: number;
   /** Most unacknowledged bytes kept for retransmission. @default 8388608 */
   readonly bufferBytes?: number;
-  /** Runs the flush after the current turn. @default setImmediate where it exists, else queueMicrotask */
+  /**
+   * Bytes queued at which the outbox writes at once instead of at the end of the turn. Small
+   * messages of one turn still share a frame; large ones leave while the rest is being encoded,
+   * so the peer decodes the first while this side produces the next. @default 32768
+   */
+  readonly flushBytes?: number;
+  /**
+   * Runs the flush after the current turn. @default a setImmediate (queueMicrotask where it does
+   * not exist) shared by every outbox that flushes in that turn
+   */
   readonly schedule?: (flush: () => void) => void;
 }
 
-const defaultSchedule: (flush: () => void) => void =
-  typeof setImmediate === 'function' ? (flush) => setImmediate(flush) : (flush) => queueMicrotask(flush);
+// Outboxes without a schedule of their own share one callback per turn: a broadcast to many
+// sessions queues one setImmediate (a microtask where it does not exist), not one per session.
+const due: Array<Outbox | undefined> = [];
+const defer: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => queueMicrotask(run);
+
+function flushDue(): void {
+  // A flush may queue into an outbox not yet flushed this turn; the loop reaches it too.
+  let i = 0;
+  try {
+    for (; i < due.length; i++) {
+      const outbox = due[i] as Outbox;
+      due[i] = undefined;
+      outbox.flush();
+    }
+  } finally {
+    if (i < due.length) {
+      // A sink threw: the others still flush, in the next turn.
+      due.splice(0, i + 1);
+      defer(flushDue);
+    } else {
+      due.length = 0;
+    }
+  }
+}
+
+function scheduleShared(outbox: Outbox): void {
+  if (due.push(outbox) === 1) defer(flushDue);
+}
 
 /**
- * The sending half of a session: encodes messages once, coalesces everything queued in one turn
- * into as few frames as the limits allow (one socket write each), numbers sequenced messages and
- * keeps them until the peer acknowledges them, so they can be retransmitted after a reconnect.
+ * The sending half of a session: encodes messages once, coalesces what is queued in one turn
+ * into as few frames as the limits and `flushBytes` allow (one socket write each), numbers
+ * sequenced messages and keeps them until the peer acknowledges them, so they can be
+ * retransmitted after a reconnect.
  *
  * When the retransmission buffer overflows its bounds, the oldest entries are dropped and
  * {@link Outbox.canResumeFrom} turns false for positions before them: a gap is reported, never
@@ -36,22 +73,26 @@ export class Outbox {
   sent = 0;
   /** Sequence number of the oldest message still kept, minus one. */
   private base = 0;
-  private readonly kept: EncodedMessage[] = [];
-  private readonly keptSizes: number[] = [];
+  // The arrays are allocated on first use and the pending ones dropped at each flush, so an idle
+  // session holds none.
+  private kept: EncodedMessage[] | undefined;
+  private keptSizes: number[] | undefined;
   private keptHead = 0;
   private keptBytes = 0;
-  private pending: EncodedMessage[] = [];
-  private pendingSizes: number[] = [];
+  private pending: EncodedMessage[] | undefined;
+  private pendingSizes: number[] | undefined;
   private pendingBytes = 0;
   private scheduled = false;
+  private corked = false;
   private sink: FrameSink | undefined;
   private readonly codec: Codec;
   private readonly maxFrameBytes: number;
   private readonly maxBatch: number;
   private readonly bufferMessages: number;
   private readonly bufferBytes: number;
-  private readonly schedule: (flush: () => void) => void;
-  private readonly flushBound = (): void => this.flush();
+  private readonly flushBytes: number;
+  private readonly schedule: ((flush: () => void) => void) | undefined;
+  private readonly flushBound: (() => void) | undefined;
 
   constructor(options: OutboxOptions) {
     this.codec = options.codec;
@@ -59,7 +100,9 @@ export class Outbox {
     this.maxBatch = options.maxBatch ?? 1024;
     this.bufferMessages = options.bufferMessages ?? 10_000;
     this.bufferBytes = options.bufferBytes ?? 8 * 1024 * 1024;
-    this.schedule = options.schedule ?? defaultSchedule;
+    this.flushBytes = options.flushBytes ?? 32 * 1024;
+    this.schedule = options.schedule;
+    if (options.schedule) this.flushBound = () => this.flush();
   }
 
   /** Bytes queued but not yet written to the socket. */
@@ -69,22 +112,22 @@ export class Outbox {
 
   /** Sequenced messages sent and not yet acknowledged, still kept. */
   get unacknowledged(): number {
-    return this.kept.length - this.keptHead;
+    return (this.kept?.length ?? 0) - this.keptHead;
   }
 
   /** Starts writing to `sink` (a new connection); queued control messages of an old one are dropped. */
   attach(sink: FrameSink): void {
     this.sink = sink;
-    this.pending = [];
-    this.pendingSizes = [];
+    this.pending = undefined;
+    this.pendingSizes = undefined;
     this.pendingBytes = 0;
   }
 
   /** Stops writing: sequenced messages are still numbered and kept, the rest is dropped. */
   detach(): void {
     this.sink = undefined;
-    this.pending = [];
-    this.pendingSizes = [];
+    this.pending = undefined;
+    this.pendingSizes = undefined;
     this.pendingBytes = 0;
   }
 
@@ -93,34 +136,72 @@ export class Outbox {
     this.pushEncoded(this.codec.encode(message), isSequenced(message));
   }
 
-  /** Queues an already encoded message (a broadcast encoded once for many sessions). */
-  pushEncoded(part: EncodedMessage, sequenced: boolean): void {
-    const size = this.codec.size(part);
+  /**
+   * Queues an already encoded message (a broadcast encoded once for many sessions). `size` is
+   * its size as the codec counts it, when the caller knows it already.
+   */
+  pushEncoded(part: EncodedMessage, sequenced: boolean, size: number = this.codec.size(part)): void {
     if (sequenced) {
       this.sent++;
-      this.kept.push(part);
-      this.keptSizes.push(size);
+      if (this.kept === undefined || this.keptSizes === undefined) {
+        this.kept = [part];
+        this.keptSizes = [size];
+      } else {
+        this.kept.push(part);
+        this.keptSizes.push(size);
+      }
       this.keptBytes += size;
-      this.trim();
+      this.trim(this.kept);
     }
     if (this.sink === undefined) return;
-    this.pending.push(part);
-    this.pendingSizes.push(size);
-    this.pendingBytes += size;
-    if (!this.scheduled) {
-      this.schedule(this.flushBound);
-      this.scheduled = true;
+    this.queue(part, size);
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+    else if (!this.scheduled && !this.corked) this.scheduleFlush();
+  }
+
+  /**
+   * Holds what is queued from now on until {@link Outbox.uncork}, which writes it at once: for a
+   * caller that knows when its burst ends (the messages of one received frame), so the burst
+   * leaves without waiting for the end of the turn and without a callback scheduled for it.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Writes what was queued since {@link Outbox.cork}, as few frames as the limits allow. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.flush();
+  }
+
+  private queue(part: EncodedMessage, size: number): void {
+    if (this.pending === undefined || this.pendingSizes === undefined) {
+      this.pending = [part];
+      this.pendingSizes = [size];
+    } else {
+      this.pending.push(part);
+      this.pendingSizes.push(size);
     }
+    this.pendingBytes += size;
+  }
+
+  private scheduleFlush(): void {
+    this.scheduled = true;
+    if (this.schedule) this.schedule(this.flushBound as () => void);
+    else scheduleShared(this);
   }
 
   /** The peer has received every sequenced message up to `received`: forget them. */
   ack(received: number): void {
+    const kept = this.kept;
+    if (kept === undefined) return;
     let drop = Math.min(received, this.sent) - this.base;
-    while (drop > 0 && this.keptHead < this.kept.length) {
-      this.forgetOldest();
+    while (drop > 0 && this.keptHead < kept.length) {
+      this.forgetOldest(kept);
       drop--;
     }
-    this.compact();
+    this.compact(kept);
   }
 
   /** Whether every sequenced message after `received` is still kept. */
@@ -135,15 +216,11 @@ export class Outbox {
   retransmitFrom(received: number): boolean {
     if (!this.canResumeFrom(received)) return false;
     this.ack(received);
-    for (let i = this.keptHead; i < this.kept.length; i++) {
-      this.pending.push(this.kept[i] as EncodedMessage);
-      this.pendingSizes.push(this.keptSizes[i] as number);
-      this.pendingBytes += this.keptSizes[i] as number;
-    }
-    if (this.pending.length > 0 && !this.scheduled && this.sink) {
-      this.schedule(this.flushBound);
-      this.scheduled = true;
-    }
+    const kept = this.kept;
+    const sizes = this.keptSizes;
+    if (kept === undefined || sizes === undefined || this.keptHead === kept.length) return true;
+    for (let i = this.keptHead; i < kept.length; i++) this.queue(kept[i] as EncodedMessage, sizes[i] as number);
+    if (!this.scheduled && this.sink) this.scheduleFlush();
     return true;
   }
 
@@ -151,12 +228,12 @@ export class Outbox {
   flush(): void {
     this.scheduled = false;
     const sink = this.sink;
-    if (!sink || this.pending.length === 0) return;
     const parts = this.pending;
     const sizes = this.pendingSizes;
+    if (!sink || parts === undefined || sizes === undefined) return;
     const total = this.pendingBytes;
-    this.pending = [];
-    this.pendingSizes = [];
+    this.pending = undefined;
+    this.pendingSizes = undefined;
     this.pendingBytes = 0;
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
     if (parts.length <= this.maxBatch && total + parts.length + 5 <= this.maxFrameBytes) {
@@ -178,27 +255,32 @@ export class Outbox {
     }
   }
 
-  private trim(): void {
+  private trim(kept: EncodedMessage[]): void {
     while (
-      this.keptHead < this.kept.length &&
-      (this.kept.length - this.keptHead > this.bufferMessages || this.keptBytes > this.bufferBytes)
+      this.keptHead < kept.length &&
+      (kept.length - this.keptHead > this.bufferMessages || this.keptBytes > this.bufferBytes)
     ) {
-      this.forgetOldest();
+      this.forgetOldest(kept);
     }
-    this.compact();
+    this.compact(kept);
   }
 
-  private forgetOldest(): void {
-    this.keptBytes -= this.keptSizes[this.keptHead] as number;
-    this.kept[this.keptHead] = '';
+  private forgetOldest(kept: EncodedMessage[]): void {
+    this.keptBytes -= (this.keptSizes as number[])[this.keptHead] as number;
+    kept[this.keptHead] = '';
     this.keptHead++;
     this.base++;
   }
 
-  private compact(): void {
-    if (this.keptHead > 1024 && this.keptHead * 2 > this.kept.length) {
-      this.kept.splice(0, this.keptHead);
-      this.keptSizes.splice(0, this.keptHead);
+  private compact(kept: EncodedMessage[]): void {
+    if (this.keptHead === kept.length) {
+      // Everything is acknowledged: an idle session keeps no buffer.
+      this.kept = undefined;
+      this.keptSizes = undefined;
+      this.keptHead = 0;
+    } else if (this.keptHead > 1024 && this.keptHead * 2 > kept.length) {
+      kept.splice(0, this.keptHead);
+      (this.keptSizes as number[]).splice(0, this.keptHead);
       this.keptHead = 0;
     }
   }

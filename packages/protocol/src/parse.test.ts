@@ -384,6 +384,13 @@ const ROWS: readonly Row[] = [
     limits: { maxFrameBytes: 3, maxBatch: 1024 },
   },
   {
+    what: 'a decoded text frame whose UTF-8 bytes, not its UTF-16 units, exceed maxFrameBytes',
+    frame: () => ({ data: '[[11,1,"ééééé"]]', isBinary: false }),
+    code: TOO_LARGE,
+    codecs: ['json'],
+    limits: { maxFrameBytes: 20, maxBatch: 1024 },
+  },
+  {
     what: 'an ArrayBuffer frame over maxFrameBytes',
     frame: (codec) => ({ data: new ArrayBuffer(65), isBinary: codec.binary }),
     code: TOO_LARGE,

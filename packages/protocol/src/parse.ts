@@ -1,6 +1,7 @@
 import type { Codec } from './codec.js';
 import { CloseCode } from './codes.js';
 import { ProtocolViolation } from './errors.js';
+import { utf8Length } from './json-codec.js';
 import { type ClientMessage, DEFAULT_LIMITS, type Limits, MessageType, type ServerMessage } from './messages.js';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -172,8 +173,11 @@ export interface FrameLimits {
   readonly maxBatch: number;
 }
 
-function frameSize(data: string | Uint8Array | ArrayBuffer): number {
-  return typeof data === 'string' ? data.length : data.byteLength;
+/** A frame's size in bytes; a text frame that arrived decoded is counted in UTF-8 bytes. */
+function frameSize(data: string | Uint8Array | ArrayBuffer, limit: number): number {
+  if (typeof data !== 'string') return data.byteLength;
+  // UTF-16 units undercount UTF-8 bytes at most threefold: count exactly only when it could matter.
+  return data.length * 3 <= limit ? data.length : utf8Length(data);
 }
 
 /**
@@ -181,7 +185,7 @@ function frameSize(data: string | Uint8Array | ArrayBuffer): number {
  * larger than `maxFrameBytes`.
  */
 export function checkFrameSize(data: string | Uint8Array | ArrayBuffer, limits: FrameLimits): void {
-  const size = frameSize(data);
+  const size = frameSize(data, limits.maxFrameBytes);
   if (size > limits.maxFrameBytes) {
     throw new ProtocolViolation(CloseCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${limits.maxFrameBytes}`);
   }

@@ -1,11 +1,12 @@
-import { type Schema, topicChannel, validate } from '@switchboard/contract';
+import { type Schema, topicChannel, type Validation, validate } from '@switchboard/contract';
 import { type Message, RpcError, toRpcError } from '@switchboard/protocol';
+import { HandlerContext, MiddlewareCall } from './call-options.js';
 import type { EventOutcome } from './events.js';
 import type { HandlerOptions } from './handlers.js';
 import { Inbound } from './inbound.js';
 import { BoundedQueue } from './policy-queue.js';
 import { PushStream } from './push.js';
-import type { BoundProcedure, CallInfo, Middleware } from './service.js';
+import type { BoundProcedure, Middleware } from './service.js';
 import type { Delivery, TopicSink } from './topics.js';
 
 /** What a call needs from the session that runs it. */
@@ -28,14 +29,42 @@ export interface CallHost {
   /** Counts a slow-consumer overflow (metrics). */
   countSlowConsumer(): void;
   /** Counts an item dropped by a policy (metrics). */
-  readonly countDrop: () => void;
+  countDrop(): void;
 }
 
 type AnyHandler = (...args: unknown[]) => unknown;
 
+/** What {@link ServerCall} does once a promise it waits for settles. */
+const Step = { Start: 0, Reply: 1, End: 2 } as const;
+type Step = (typeof Step)[keyof typeof Step];
+
+function itemOf(delivery: Delivery): unknown {
+  return delivery.item;
+}
+
+/** Whether `await value` would wait: a promise or any object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 function errorMessage(call: ServerCall, error: RpcError): Message {
   const data = error.data;
   return data === undefined ? [15, call.id, error.code, error.message] : [15, call.id, error.code, error.message, data];
+}
+
+function checkedValue(checked: Validation<unknown>, code: 'INVALID_ARGUMENT' | 'INTERNAL', message: string): unknown {
+  if (checked.ok) return checked.value;
+  throw new RpcError(
+    code,
+    message,
+    code === 'INVALID_ARGUMENT'
+      ? { data: { issues: checked.issues } }
+      : { cause: new Error(`${message}: ${JSON.stringify(checked.issues)}`) },
+  );
 }
 
 /**
@@ -43,7 +72,10 @@ function errorMessage(call: ServerCall, error: RpcError): Message {
  * subscription. It owns the handler's AbortSignal and the credit of its outgoing items.
  */
 export class ServerCall implements TopicSink {
-  readonly controller = new AbortController();
+  /** Created when something first reads the signal: most calls finish without anyone asking. */
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private abortReason: unknown;
   /** Outgoing items sent, and the credit limit the client granted. */
   sent = 0;
   limit: number;
@@ -62,6 +94,23 @@ export class ServerCall implements TopicSink {
     this.limit = credit;
   }
 
+  /** Aborted when the call is cancelled, fails or its session ends. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else if (!this.aborted) {
+      this.aborted = true;
+      this.abortReason = reason;
+    }
+  }
+
   /** CREDIT from the client. */
   grant(limit: number): void {
     if (limit <= this.limit) return;
@@ -76,7 +125,7 @@ export class ServerCall implements TopicSink {
   cancel(reason: RpcError = new RpcError('CANCELLED', 'cancelled by the client')): void {
     if (this.done) return;
     this.settle();
-    this.controller.abort(reason);
+    this.abort(reason);
     this.inbound?.fail(reason);
   }
 
@@ -109,7 +158,7 @@ export class ServerCall implements TopicSink {
     }
     this.settle();
     this.sendError(rpc);
-    this.controller.abort(rpc);
+    this.abort(rpc);
   }
 
   private sendError(rpc: RpcError): void {
@@ -155,35 +204,100 @@ export class ServerCall implements TopicSink {
     this.host.release(this);
   }
 
-  /** Runs the call: validates input, applies middleware, dispatches on the procedure's kind. */
-  async run(rawInput: unknown): Promise<void> {
+  /**
+   * Runs the call: validates input, applies middleware, dispatches on the procedure's kind. It
+   * stays synchronous while validators and the handler do, so a unary call answered at once
+   * costs no promise.
+   */
+  run(rawInput: unknown): void {
+    const proc = this.bound.proc;
+    let input: unknown;
     try {
-      const proc = this.bound.proc;
-      let input: unknown;
       if (proc.kind === 'topic') input = rawInput ?? {};
-      else if (proc.input) input = await this.check(proc.input, rawInput, 'INVALID_ARGUMENT', 'invalid input');
-      if (this.done) {
-        // Ended before the handler ran: nothing to remember, a retry may run it.
-        if (this.report)
-          this.reportOutcome({ ok: false, error: new RpcError('UNAVAILABLE', 'the session ended'), forget: true });
-        return;
-      }
+      else if (proc.input) input = this.check(proc.input, rawInput, 'INVALID_ARGUMENT', 'invalid input');
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (isThenable(input)) void this.later(input, Step.Start);
+    else this.start(input);
+  }
+
+  /** Waits for a validator's or handler's promise, then takes the next step; no closure per call. */
+  private async later(pending: PromiseLike<unknown>, step: Step): Promise<void> {
+    let value: unknown;
+    try {
+      value = await pending;
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (step === Step.Start) this.start(value);
+    else if (step === Step.Reply) this.reply(value);
+    else this.end(value);
+  }
+
+  private start(input: unknown): void {
+    if (this.done) {
+      // Ended before the handler ran: nothing to remember, a retry may run it.
+      if (this.report)
+        this.reportOutcome({ ok: false, error: new RpcError('UNAVAILABLE', 'the session ended'), forget: true });
+      return;
+    }
+    const middleware = this.host.middleware;
+    const kind = this.bound.proc.kind;
+    if (middleware.length === 0 && (kind === 'unary' || kind === 'event')) {
+      this.answer(input);
+      return;
+    }
+    void this.runAsync(input);
+  }
+
+  /** A unary call or event without middleware, answered in the same turn when its handler returns a value. */
+  private answer(input: unknown): void {
+    let output: unknown;
+    try {
+      output = (this.bound.handler as AnyHandler)(input, this.options(this.host.ctx));
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (isThenable(output)) void this.later(output, Step.Reply);
+    else this.reply(output);
+  }
+
+  private reply(output: unknown): void {
+    const proc = this.bound.proc;
+    if (proc.kind !== 'unary') {
+      this.end();
+      return;
+    }
+    if (!proc.output || !this.host.validateOutput) {
+      this.end(output);
+      return;
+    }
+    let checked: unknown;
+    try {
+      checked = this.check(proc.output, output, 'INTERNAL', 'output failed validation');
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (isThenable(checked)) void this.later(checked, Step.End);
+    else this.end(checked);
+  }
+
+  private async runAsync(input: unknown): Promise<void> {
+    try {
       const middleware = this.host.middleware;
       if (middleware.length === 0) {
         await this.dispatch(input, this.host.ctx);
         return;
       }
-      const info: CallInfo<unknown> = {
-        path: this.bound.path,
-        kind: proc.kind,
-        ctx: this.host.ctx,
-        input,
-        signal: this.controller.signal,
-      };
       const step = (index: number, ctx: unknown): Promise<unknown> => {
         const mw = middleware[index];
         if (!mw) return this.dispatch(input, ctx);
-        return mw({ ...info, ctx }, (override) => step(index + 1, override ? override.ctx : ctx));
+        return mw(new MiddlewareCall(this, ctx, input), (override) => step(index + 1, override ? override.ctx : ctx));
       };
       await step(0, this.host.ctx);
     } catch (error) {
@@ -191,33 +305,18 @@ export class ServerCall implements TopicSink {
     }
   }
 
+  /** The validated value, a promise of it (async validators), or a throw of the call's error. */
   private check(schema: Schema, value: unknown, code: 'INVALID_ARGUMENT' | 'INTERNAL', message: string): unknown {
     const result = validate(schema, value);
-    const settle = (checked: Awaited<typeof result>): unknown => {
-      if (checked.ok) return checked.value;
-      throw new RpcError(
-        code,
-        message,
-        code === 'INVALID_ARGUMENT'
-          ? { data: { issues: checked.issues } }
-          : { cause: new Error(`${message}: ${JSON.stringify(checked.issues)}`) },
-      );
-    };
-    return result instanceof Promise ? result.then(settle) : settle(result);
+    if (result instanceof Promise) return result.then((checked) => checkedValue(checked, code, message));
+    return checkedValue(result, code, message);
   }
 
   private options(
     ctx: unknown,
     input?: unknown,
   ): HandlerOptions<unknown, Record<string, never>> & { input?: unknown; push?: () => PushStream<unknown> } {
-    const opts: HandlerOptions<unknown, Record<string, never>> & { input?: unknown; push?: () => PushStream<unknown> } =
-      {
-        ctx,
-        signal: this.controller.signal,
-        path: this.bound.path,
-        errors: this.bound.errors,
-        session: this.host.sessionInfo,
-      };
+    const opts = new HandlerContext(this, ctx, this.host.sessionInfo);
     if (input !== undefined) opts.input = input;
     const proc = this.bound.proc;
     if (proc.kind === 'serverStream' || proc.kind === 'bidi') {
@@ -228,7 +327,7 @@ export class ServerCall implements TopicSink {
             this.host.countSlowConsumer();
             if (action === 'close') this.host.closeSlowConsumer();
           },
-          this.host.countDrop,
+          () => this.host.countDrop(),
         );
     }
     return opts;
@@ -303,17 +402,20 @@ export class ServerCall implements TopicSink {
         const room = this.host.writable();
         if (room) await room;
         if (this.done) return;
-        const next = await iterator.next();
+        let next = iterator.next();
+        if (isThenable(next)) next = await next;
         if (this.done) return;
         if (next.done) {
           finished = true;
           this.end();
           return;
         }
-        const item = validateItems
-          ? await this.check(schema, next.value, 'INTERNAL', 'stream item failed validation')
-          : next.value;
-        if (this.done) return;
+        let item = next.value;
+        if (validateItems) {
+          item = this.check(schema, item, 'INTERNAL', 'stream item failed validation');
+          if (isThenable(item)) item = await item;
+          if (this.done) return;
+        }
         this.sent++;
         if (!this.host.push([11, this.id, item])) throw new RpcError('INTERNAL', 'stream item could not be encoded');
       }
@@ -327,10 +429,8 @@ export class ServerCall implements TopicSink {
       throw new RpcError('INVALID_ARGUMENT', 'topic input must be { key?: string }');
     }
     const proc = this.bound.proc;
-    this.queue = new BoundedQueue<Delivery>(
-      proc.kind === 'topic' ? proc.policy : undefined,
-      (delivery) => delivery.item,
-      this.host.countDrop,
+    this.queue = new BoundedQueue<Delivery>(proc.kind === 'topic' ? proc.policy : undefined, itemOf, () =>
+      this.host.countDrop(),
     );
     const unsubscribe = this.host.subscribeTopic(topicChannel(this.bound.path, input.key), this);
     if (!unsubscribe) throw new RpcError('FAILED_PRECONDITION', 'this channel is already subscribed in this session');

@@ -3,7 +3,7 @@ import {
   CloseCode,
   type Codec,
   decodeClientFrame,
-  type FrameLimits,
+  type FrameSink,
   isRpcError,
   type Limits,
   ProtocolViolation,
@@ -11,9 +11,10 @@ import {
   type WelcomeMessage,
 } from '@switchboard/protocol';
 import type { EventStore } from './events.js';
-import type { Handshake, Service } from './service.js';
+import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
+import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionSettings } from './session.js';
-import type { SocketLike } from './socket.js';
+import { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -22,6 +23,7 @@ export interface ConnectionHost {
   readonly highWatermark: number;
   readonly lowWatermark: number;
   readonly events: EventStore;
+  readonly heartbeat: Heartbeat;
   readonly draining: boolean;
   findSession(token: string): Session | undefined;
   keepSession(session: Session): void;
@@ -36,6 +38,16 @@ type State = (typeof State)[keyof typeof State];
 
 const MAX_REASON_BYTES = 123;
 
+// The timer gets its connection as an argument: no closure per connection.
+function helloTimedOut(connection: Connection): void {
+  connection.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time');
+}
+
+/** The outbox's sink: writes each frame and, once it left, wakes producers waiting for room. */
+function sinkOf(socket: SocketLike, onSent: () => void): FrameSink {
+  return (frame) => socket.send(frame, onSent);
+}
+
 function truncateReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason);
   if (bytes.length <= MAX_REASON_BYTES) return reason;
@@ -47,28 +59,31 @@ function truncateReason(reason: string): string {
  * validates every frame (violations close with their documented code), runs the handshake,
  * dispatches messages to the session's calls, sends heartbeats and applies socket backpressure.
  */
-export class Connection implements SessionLink {
+export class Connection implements SessionLink, HeartbeatTarget {
   private state: State = State.Hello;
   session: Session | undefined;
   private readonly limits: Limits;
-  private readonly frameLimits: FrameLimits;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private framesSeen = 0;
   private framesAtPing = 0;
+  /** The heartbeat round of the PING not yet checked, 0 when none is. */
+  private pingRound = 0;
   private lastAckSent = 0;
-  private drainWaiters: Array<() => void> = [];
-  private readonly onSent = (): void => this.checkDrain();
+  private drainWaiters: Array<() => void> | undefined;
+  private finalClose = false;
+  /** What the upgrade request said, until the session's context is built from it. */
+  private request: UpgradeRequest | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
     private readonly socket: SocketLike,
     readonly service: Service,
     readonly codec: Codec,
-    private readonly handshake: Omit<Handshake, 'auth'>,
+    request: UpgradeRequest,
   ) {
     this.limits = host.settings.limits;
-    this.frameLimits = { maxFrameBytes: this.limits.maxFrameBytes, maxBatch: this.limits.maxBatch };
-    this.timer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time'), host.helloTimeoutMs);
+    this.request = request;
+    this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
   }
 
   /** A frame arrived from the client. Never throws: violations close the connection. */
@@ -77,11 +92,15 @@ export class Connection implements SessionLink {
     this.framesSeen++;
     let batch: ClientMessage[];
     try {
-      batch = decodeClientFrame(this.codec, data, isBinary, this.frameLimits);
+      batch = decodeClientFrame(this.codec, data, isBinary, this.limits);
     } catch (error) {
       this.violation(error);
       return;
     }
+    // What the frame's messages produce at once (results of synchronous handlers, PONG, POS)
+    // leaves as one frame when the batch is done; later output waits for the end of the turn.
+    const outbox = this.state === State.Open ? this.session?.outbox : undefined;
+    outbox?.cork();
     for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
       try {
         this.handle(batch[i] as ClientMessage);
@@ -89,6 +108,7 @@ export class Connection implements SessionLink {
         this.violation(error);
       }
     }
+    outbox?.uncork();
   }
 
   /** The transport saw a WebSocket pong. */
@@ -131,20 +151,20 @@ export class Connection implements SessionLink {
         break;
       }
       case 11: {
-        const call = session.calls.get(message[1]);
+        const call = session.call(message[1]);
         if (call?.inbound && !call.inbound.push(message[2])) {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
         }
         break;
       }
       case 12:
-        session.calls.get(message[1])?.grant(message[2]);
+        session.call(message[1])?.grant(message[2]);
         break;
       case 13:
-        session.calls.get(message[1])?.inbound?.end();
+        session.call(message[1])?.inbound?.end();
         break;
       case 14:
-        session.calls.get(message[1])?.cancel();
+        session.call(message[1])?.cancel();
         break;
       case 16:
         this.checkId(session, message[1]);
@@ -178,7 +198,10 @@ export class Connection implements SessionLink {
   }
 
   private async hello(auth: unknown, resumeToken: string | null, received: number): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    const request = this.request as UpgradeRequest;
+    this.request = undefined;
     let session: Session | undefined;
     let resumed = false;
     if (resumeToken !== null) {
@@ -202,7 +225,15 @@ export class Connection implements SessionLink {
     if (!session) {
       let ctx: unknown;
       try {
-        ctx = await this.service.context({ ...this.handshake, auth });
+        ctx = await this.service.context({
+          auth,
+          headers: request.headers,
+          cookies: parseCookies(request.headers.cookie),
+          url: request.url,
+          get remoteAddress() {
+            return request.remoteAddress;
+          },
+        });
       } catch (error) {
         const code = isRpcError(error) ? error.code : 'INTERNAL';
         if (code === 'UNAUTHENTICATED')
@@ -233,16 +264,14 @@ export class Connection implements SessionLink {
     this.session = session;
     session.link = this;
     this.state = State.Open;
-    const socket = this.socket;
-    const onSent = this.onSent;
-    session.outbox.attach((frame) => socket.send(frame, onSent));
+    session.outbox.attach(sinkOf(this.socket, () => this.checkDrain()));
     const welcome: WelcomeMessage = [2, session.id, session.resumeToken, resumed, session.received, this.limits];
     session.outbox.push(welcome);
     session.outbox.flush();
     if (resumed) session.outbox.retransmitFrom(clientReceived);
     this.host.keepSession(session);
     this.lastAckSent = session.received;
-    this.scheduleHeartbeat();
+    this.host.heartbeat.start();
   }
 
   private takenOver(): void {
@@ -255,41 +284,42 @@ export class Connection implements SessionLink {
    * dead (4000). The next PING follows heartbeatMs after the previous one, so the client, which
    * allows heartbeatMs + heartbeatTimeoutMs of silence, never mistakes an idle server for a dead one.
    */
-  private scheduleHeartbeat(delay = this.limits.heartbeatMs): void {
-    const { heartbeatMs, heartbeatTimeoutMs } = this.limits;
-    if (heartbeatMs <= 0) return;
-    this.timer = setTimeout(() => {
-      const session = this.session;
-      if (this.state !== State.Open || !session) return;
+  /**
+   * The server's heartbeat ticked: PING (protocol and WebSocket). The frame count is noted at the
+   * oldest PING not yet checked, so a grace longer than the interval still measures from it.
+   */
+  ping(round: number): void {
+    const session = this.session;
+    if (this.state !== State.Open || !session) return;
+    if (this.pingRound === 0) {
+      this.pingRound = round;
       this.framesAtPing = this.framesSeen;
-      session.push([3, session.received]);
-      this.socket.ping?.();
-      this.timer = setTimeout(() => {
-        if (this.state !== State.Open) return;
-        if (this.framesSeen === this.framesAtPing) {
-          this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no answer to heartbeat');
-          this.socket.terminate();
-          return;
-        }
-        this.scheduleHeartbeat(Math.max(0, heartbeatMs - heartbeatTimeoutMs));
-      }, heartbeatTimeoutMs);
-      this.timer.unref?.();
-    }, delay);
-    this.timer.unref?.();
+    }
+    session.push([3, session.received]);
+    this.socket.ping?.();
+  }
+
+  /** heartbeatTimeoutMs after round `round`'s PING: a client that sent nothing since is dead (4000). */
+  checkPong(round: number): void {
+    if (this.pingRound !== round) return;
+    this.pingRound = 0;
+    if (this.state !== State.Open || this.framesSeen !== this.framesAtPing) return;
+    this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no answer to heartbeat');
+    this.socket.terminate();
   }
 
   writable(): Promise<void> | undefined {
     if (this.state !== State.Open) return undefined;
     const buffered = this.socket.bufferedAmount + (this.session?.outbox.queuedBytes ?? 0);
     if (buffered <= this.host.highWatermark) return undefined;
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   private checkDrain(): void {
-    if (this.drainWaiters.length === 0) return;
-    if (this.state === State.Open && this.socket.bufferedAmount > this.host.lowWatermark) return;
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    if (!waiters) return;
+    if (this.state === State.Open && this.socket.bufferedAmount > this.host.lowWatermark) return;
+    this.drainWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -298,8 +328,6 @@ export class Connection implements SessionLink {
     this.finalClose = true;
     this.close(CloseCode.SLOW_CONSUMER, 'the client did not keep up with a stream');
   }
-
-  private finalClose = false;
 
   callFinished(): void {
     if (this.host.draining && !this.busy) this.host.connectionIdle(this);
@@ -344,7 +372,7 @@ export class Connection implements SessionLink {
     const wasOpen = this.state === State.Open;
     this.state = State.Closed;
     this.host.settings.metrics.closed(code);
-    if (this.timer) clearTimeout(this.timer);
+    if (this.helloTimer) clearTimeout(this.helloTimer);
     this.checkDrain();
     const session = this.session;
     this.host.connectionClosed(this);
@@ -372,9 +400,6 @@ export class Connection implements SessionLink {
 
   /** Whether calls are still running (topic subscriptions do not count: they never finish). */
   get busy(): boolean {
-    const calls = this.session?.calls;
-    if (!calls) return false;
-    for (const call of calls.values()) if (call.bound.proc.kind !== 'topic') return true;
-    return false;
+    return this.session?.busy ?? false;
   }
 }

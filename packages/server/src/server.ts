@@ -12,10 +12,11 @@ import {
 import { type Broker, MemoryBroker } from './broker.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { EventStore } from './events.js';
+import { Heartbeat } from './heartbeat.js';
 import { ServerMetrics } from './metrics.js';
 import type { Service } from './service.js';
 import type { Session, SessionSettings } from './session.js';
-import { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
+import type { SocketLike, UpgradeRequest } from './socket.js';
 import { TopicHub } from './topics.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a server holds services of any contract and context.
@@ -85,6 +86,8 @@ export class SwitchboardServer implements ConnectionHost {
   readonly highWatermark: number;
   readonly lowWatermark: number;
   readonly events: EventStore;
+  /** PINGs every open connection, on one timer. */
+  readonly heartbeat: Heartbeat;
   readonly services: ReadonlyArray<Service>;
   readonly codecs: readonly CodecName[];
   /** Counters for monitoring: connections, sessions, resumes, drops, slow consumers, violations. */
@@ -97,6 +100,12 @@ export class SwitchboardServer implements ConnectionHost {
   private readonly allowedOrigins: ServerOptions['allowedOrigins'];
   private readonly detach: Array<() => void> = [];
   private drained: (() => void) | undefined;
+  private readonly apis: Array<ApiId | undefined>;
+  /**
+   * Each accepted token as one string: the transport keeps the selected token for the life of the
+   * connection, and the offered one is a slice of that request's header.
+   */
+  private readonly tokens: Map<string, string>;
 
   constructor(options: ServerOptions) {
     this.services = (Array.isArray(options.services) ? options.services : [options.services]) as Service[];
@@ -108,6 +117,10 @@ export class SwitchboardServer implements ConnectionHost {
       ids.add(id);
     }
     this.codecs = options.codecs ?? ['msgpack', 'json'];
+    this.apis = this.services.map((service) => service.contract.api);
+    this.tokens = new Map(
+      supportedSubprotocols({ apis: this.apis, codecs: this.codecs }).map((token) => [token, token]),
+    );
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.broker = options.broker ?? new MemoryBroker();
     const onError =
@@ -126,6 +139,7 @@ export class SwitchboardServer implements ConnectionHost {
     this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     this.allowedOrigins = options.allowedOrigins;
     this.events = new EventStore(options.idempotencyWindowMs ?? 120_000);
+    this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
     for (const service of this.services) this.detach.push(service.attachBroker(this.broker));
   }
 
@@ -154,7 +168,7 @@ export class SwitchboardServer implements ConnectionHost {
   /** Chooses a subprotocol among a client's offers (protocol.md 1.2). */
   negotiate(offers: Iterable<string>): Acceptance {
     const offered = [...offers];
-    const apis: Array<ApiId | undefined> = this.services.map((service) => service.contract.api);
+    const apis = this.apis;
     const result = negotiateSubprotocol(offered, { apis, codecs: this.codecs });
     if (result.ok) {
       const api = result.protocol.api;
@@ -163,7 +177,7 @@ export class SwitchboardServer implements ConnectionHost {
           ? s.contract.api === undefined
           : s.contract.api?.name === api.name && s.contract.api.version === api.version,
       ) as Service;
-      return { ok: true, token: result.token, service, codec: result.protocol.codec };
+      return { ok: true, token: this.tokens.get(result.token) ?? result.token, service, codec: result.protocol.codec };
     }
     const supported = supportedSubprotocols({ apis, codecs: this.codecs });
     return {
@@ -195,13 +209,7 @@ export class SwitchboardServer implements ConnectionHost {
       socket.close(CloseCode.OVERLOADED, 'too many connections');
       return undefined;
     }
-    const handshake = {
-      headers: request.headers,
-      cookies: parseCookies(request.headers.cookie),
-      url: request.url,
-      remoteAddress: request.remoteAddress,
-    };
-    const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), handshake);
+    const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), request);
     this.connections.add(connection);
     this.metrics.connectionsOpened++;
     return connection;
@@ -255,6 +263,7 @@ export class SwitchboardServer implements ConnectionHost {
       });
     }
     for (const connection of [...this.connections]) connection.close(CloseCode.SERVICE_RESTART, 'the server restarted');
+    this.heartbeat.stop();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
     for (const undo of this.detach.splice(0)) undo();

@@ -85,6 +85,8 @@ function handlerAt(handlers: unknown, path: string): ((...args: never[]) => unkn
   return typeof node === 'function' ? (node as (...args: never[]) => unknown) : undefined;
 }
 
+const NO_KEY: { key?: string } = Object.freeze({});
+
 /**
  * A contract bound to its handlers, ready to be served by a server (several services, one per
  * API version, may share a server). Topics are published through {@link Service.publish}.
@@ -130,7 +132,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
   async publish<TPath extends TopicPath<TContract['procedures']>>(
     path: TPath,
     item: InferInput<TopicAt<TContract['procedures'], TPath> extends { item: infer S } ? S : never>,
-    options: { key?: string } = {},
+    options: { key?: string } = NO_KEY,
   ): Promise<void> {
     const bound = this.procedures.get(path);
     if (bound?.proc.kind !== 'topic') throw new RpcError('NOT_FOUND', `no topic ${path}`);
@@ -140,7 +142,11 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
       throw new RpcError('INVALID_ARGUMENT', `invalid item for topic ${path}`, { data: { issues: checked.issues } });
     if (this.brokers.size === 0) throw new RpcError('FAILED_PRECONDITION', 'the service is not served by any server');
     const channel = topicChannel(path, options.key);
-    for (const broker of this.brokers) await broker.publish(channel, checked.value);
+    for (const broker of this.brokers) {
+      // The in-memory broker delivers synchronously: await only a broker that returns a promise.
+      const published = broker.publish(channel, checked.value);
+      if (published) await published;
+    }
   }
 }
 

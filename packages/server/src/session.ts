@@ -24,6 +24,22 @@ export interface SessionLink {
   callFinished(): void;
 }
 
+const TOKEN_BYTES = 18;
+let tokenPool: Buffer | undefined;
+let tokenOffset = 0;
+
+/** 18 random bytes as base64url; drawn from a pool refilled by the CSPRNG, one call per 128 sessions. */
+function newResumeToken(): string {
+  if (tokenPool === undefined || tokenOffset + TOKEN_BYTES > tokenPool.length) {
+    tokenPool = randomBytes(TOKEN_BYTES * 128);
+    tokenOffset = 0;
+  }
+  const token = tokenPool.toString('base64url', tokenOffset, tokenOffset + TOKEN_BYTES);
+  tokenPool.fill(0, tokenOffset, tokenOffset + TOKEN_BYTES);
+  tokenOffset += TOKEN_BYTES;
+  return token;
+}
+
 /**
  * The server's side of a session: its open calls, the numbering and retransmission buffer of
  * what it sent, and the count of what it received. A session outlives a dropped connection for
@@ -31,10 +47,8 @@ export interface SessionLink {
  */
 export class Session implements CallHost {
   readonly id = randomUUID();
-  readonly resumeToken = randomBytes(18).toString('base64url');
+  readonly resumeToken = newResumeToken();
   readonly outbox: Outbox;
-  readonly calls = new Map<number, ServerCall>();
-  readonly sessionInfo: HandlerOptions<unknown>['session'];
   /** Sequenced messages received from the client. */
   received = 0;
   /** The highest stream id the client used. */
@@ -42,11 +56,10 @@ export class Session implements CallHost {
   link: SessionLink | undefined;
   destroyed = false;
   expiry: ReturnType<typeof setTimeout> | undefined;
-  readonly middleware: ReadonlyArray<Middleware<unknown>>;
-  readonly validateOutput: boolean;
-  readonly creditWindow: number;
-  readonly exposeErrors: boolean;
-  private readonly subscriptions = new Set<string>();
+  // Allocated on first use: an idle session holds no call, subscription or handler options.
+  private openCalls: Map<number, ServerCall> | undefined;
+  private subscriptions: Set<string> | undefined;
+  private info: HandlerOptions<unknown>['session'] | undefined;
 
   constructor(
     readonly service: Service,
@@ -62,11 +75,37 @@ export class Session implements CallHost {
       bufferMessages: limits.resumeBufferMessages,
       bufferBytes: limits.resumeBufferBytes,
     });
-    this.sessionInfo = { id: this.id, codec: codec.name };
-    this.middleware = service.middleware as ReadonlyArray<Middleware<unknown>>;
-    this.validateOutput = service.validateOutput;
-    this.creditWindow = settings.creditWindow;
-    this.exposeErrors = settings.exposeErrors;
+  }
+
+  /** The open call with stream id `id`. */
+  call(id: number): ServerCall | undefined {
+    return this.openCalls?.get(id);
+  }
+
+  /** Whether calls are still running (topic subscriptions do not count: they never finish). */
+  get busy(): boolean {
+    if (this.openCalls) for (const call of this.openCalls.values()) if (call.bound.proc.kind !== 'topic') return true;
+    return false;
+  }
+
+  get sessionInfo(): HandlerOptions<unknown>['session'] {
+    return (this.info ??= { id: this.id, codec: this.codec.name });
+  }
+
+  get middleware(): ReadonlyArray<Middleware<unknown>> {
+    return this.service.middleware as ReadonlyArray<Middleware<unknown>>;
+  }
+
+  get validateOutput(): boolean {
+    return this.service.validateOutput;
+  }
+
+  get creditWindow(): number {
+    return this.settings.creditWindow;
+  }
+
+  get exposeErrors(): boolean {
+    return this.settings.exposeErrors;
   }
 
   push(message: Message): boolean {
@@ -84,7 +123,8 @@ export class Session implements CallHost {
 
   pushDelivery(delivery: Delivery): void {
     try {
-      this.outbox.pushEncoded(delivery.encoded(this.codec), true);
+      const part = delivery.encoded(this.codec);
+      this.outbox.pushEncoded(part, true, delivery.size(this.codec));
     } catch (error) {
       this.settings.reportError(error, delivery.channel);
     }
@@ -102,20 +142,21 @@ export class Session implements CallHost {
     this.settings.metrics.slowConsumers++;
   }
 
-  readonly countDrop = (): void => {
+  countDrop(): void {
     this.settings.metrics.itemsDropped++;
-  };
+  }
 
   reportError(error: unknown, path: string): void {
     this.settings.reportError(error, path);
   }
 
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined {
-    if (this.subscriptions.has(channel)) return undefined;
-    this.subscriptions.add(channel);
+    const subscriptions = (this.subscriptions ??= new Set());
+    if (subscriptions.has(channel)) return undefined;
+    subscriptions.add(channel);
     const unsubscribe = this.settings.hub.subscribe(channel, sink);
     return () => {
-      this.subscriptions.delete(channel);
+      subscriptions.delete(channel);
       unsubscribe();
     };
   }
@@ -126,18 +167,19 @@ export class Session implements CallHost {
       this.push([15, id, 'NOT_FOUND', `no procedure ${path}`]);
       return undefined;
     }
-    if (this.calls.size >= this.settings.limits.maxStreams) {
+    const calls = (this.openCalls ??= new Map());
+    if (calls.size >= this.settings.limits.maxStreams) {
       this.push([15, id, 'RESOURCE_EXHAUSTED', `more than ${this.settings.limits.maxStreams} open streams`]);
       return undefined;
     }
     const call = new ServerCall(this, id, bound, credit);
-    this.calls.set(id, call);
+    calls.set(id, call);
     this.settings.metrics.callsStarted++;
     return call;
   }
 
   release(call: ServerCall): void {
-    this.calls.delete(call.id);
+    this.openCalls?.delete(call.id);
     this.link?.callFinished();
   }
 
@@ -146,7 +188,7 @@ export class Session implements CallHost {
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.expiry) clearTimeout(this.expiry);
-    for (const call of [...this.calls.values()]) call.cancel(reason);
+    if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
     this.outbox.detach();
   }
 }

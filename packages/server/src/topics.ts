@@ -5,6 +5,8 @@ import type { Broker } from './broker.js';
 export class Delivery {
   private json: EncodedMessage | undefined;
   private msgpack: EncodedMessage | undefined;
+  private jsonSize = 0;
+  private msgpackSize = 0;
 
   constructor(
     readonly channel: string,
@@ -19,9 +21,19 @@ export class Delivery {
     const message: PubMessage =
       this.position === undefined ? [18, this.channel, this.item] : [18, this.channel, this.item, this.position];
     const part = codec.encode(message);
-    if (name === 'json') this.json = part;
-    else this.msgpack = part;
+    if (name === 'json') {
+      this.json = part;
+      this.jsonSize = codec.size(part);
+    } else {
+      this.msgpack = part;
+      this.msgpackSize = codec.size(part);
+    }
     return part;
+  }
+
+  /** The size of {@link Delivery.encoded}'s bytes for `codec`, once encoded. */
+  size(codec: Codec): number {
+    return codec.name === 'json' ? this.jsonSize : this.msgpackSize;
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Connection } from './connection.js';
 import type { Acceptance, CloseOptions, SwitchboardServer } from './server.js';
 import type { SocketLike } from './socket.js';
 
@@ -28,16 +29,100 @@ export interface Listening {
   close(options?: CloseOptions): Promise<void>;
 }
 
-function wrap(ws: WebSocket): SocketLike {
-  return {
-    send: (frame, onSent) => ws.send(frame, { binary: typeof frame !== 'string' }, onSent),
-    close: (code, reason) => ws.close(code, reason),
-    terminate: () => ws.terminate(),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
+const kConnection = Symbol('switchboard.connection');
+
+/** A `ws` socket that feeds a connection; the listeners below find it through this property. */
+type WiredSocket = WebSocket & { [kConnection]?: Connection };
+
+/**
+ * The core's view of a `ws` socket. A class and shared listeners rather than closures per
+ * connection: an idle connection should cost little more than `ws` itself.
+ */
+class WsSocket implements SocketLike {
+  constructor(private readonly ws: WebSocket) {}
+
+  send(frame: string | Uint8Array, onSent?: () => void): void {
+    if (typeof frame !== 'string') {
+      this.ws.send(frame, BINARY, onSent);
+      return;
+    }
+    // A text frame written to many sockets in a row (a broadcast) is encoded to UTF-8 once.
+    if (frame === lastText) {
+      lastTextBytes ??= Buffer.from(frame);
+      this.ws.send(lastTextBytes, TEXT, onSent);
+      return;
+    }
+    lastText = frame;
+    lastTextBytes = undefined;
+    this.ws.send(frame, TEXT, onSent);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+}
+
+const TEXT = { binary: false } as const;
+let lastText: string | undefined;
+let lastTextBytes: Buffer | undefined;
+const BINARY = { binary: true } as const;
+
+function onMessage(this: WiredSocket, data: Buffer, isBinary: boolean): void {
+  // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
+  this[kConnection]?.receive(isBinary ? data : data.toString(), isBinary);
+}
+
+function onPong(this: WiredSocket): void {
+  this[kConnection]?.pong();
+}
+
+function onClose(this: WiredSocket, code: number): void {
+  this[kConnection]?.closed(code);
+}
+
+function onError(this: WiredSocket): void {
+  this.terminate();
+}
+
+/** Hands an upgraded socket to the server; keeps nothing of the upgrade request alive. */
+function wire(
+  server: SwitchboardServer,
+  ws: WebSocket,
+  request: IncomingMessage,
+  url: string,
+  acceptance: Acceptance,
+): void {
+  const socket = request.socket;
+  const connection = server.accept(
+    new WsSocket(ws),
+    {
+      headers: request.headers,
+      url,
+      // Read only if the service's context asks: Node caches the peer's address on the socket.
+      get remoteAddress() {
+        return socket.remoteAddress;
+      },
     },
-    ping: () => ws.ping(),
-  };
+    acceptance,
+  );
+  if (!connection) return;
+  (ws as WiredSocket)[kConnection] = connection;
+  ws.on('message', onMessage);
+  ws.on('pong', onPong);
+  ws.on('close', onClose);
+  ws.on('error', onError);
 }
 
 function reject(socket: Duplex, status: number, text: string, body: string): void {
@@ -82,18 +167,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
       return;
     }
     acceptances.set(request, acceptance);
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = server.accept(
-        wrap(ws),
-        { headers: request.headers, url, remoteAddress: request.socket.remoteAddress },
-        acceptance,
-      );
-      if (!connection) return;
-      ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary));
-      ws.on('pong', () => connection.pong());
-      ws.on('close', (code) => connection.closed(code));
-      ws.on('error', () => ws.terminate());
-    });
+    wss.handleUpgrade(request, socket, head, (ws) => wire(server, ws, request, url, acceptance));
   };
   http.on('upgrade', onUpgrade);
   return () => {

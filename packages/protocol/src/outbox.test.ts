@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { jsonCodec } from './json-codec.js';
+import { type Message, MessageType } from './messages.js';
+import { msgpackCodec } from './msgpack-codec.js';
+import { Outbox } from './outbox.js';
+import { decodeServerFrame } from './parse.js';
+
+const LIMITS = { maxFrameBytes: 16 * 1024 * 1024, maxBatch: 1024 };
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function collect(outbox: Outbox): Array<string | Uint8Array> {
+  const frames: Array<string | Uint8Array> = [];
+  outbox.attach((frame) => frames.push(frame));
+  return frames;
+}
+
+describe('Outbox', () => {
+  it('writes the messages of one turn as one frame, after the turn', async () => {
+    const outbox = new Outbox({ codec: jsonCodec });
+    const frames = collect(outbox);
+    outbox.push([MessageType.DATA, 1, 'a']);
+    outbox.push([MessageType.DATA, 1, 'b']);
+    outbox.push([MessageType.END, 1]);
+    expect(frames).toEqual([]);
+    await nextTurn();
+    expect(frames).toEqual(['[[11,1,"a"],[11,1,"b"],[13,1]]']);
+  });
+
+  it('flushes every outbox of a turn on one shared callback, each in its own frame', async () => {
+    const outboxes = Array.from({ length: 50 }, () => new Outbox({ codec: jsonCodec }));
+    const frames = outboxes.map(collect);
+    for (const [i, outbox] of outboxes.entries()) outbox.push([MessageType.DATA, 1, i]);
+    await nextTurn();
+    expect(frames).toEqual(outboxes.map((_, i) => [`[[11,1,${i}]]`]));
+  });
+
+  it('writes at once when the queued bytes reach flushBytes, so large messages do not wait for the turn', async () => {
+    const outbox = new Outbox({ codec: jsonCodec, flushBytes: 100 });
+    const frames = collect(outbox);
+    const big = 'x'.repeat(120);
+    outbox.push([MessageType.DATA, 1, 'small']);
+    expect(frames).toHaveLength(0);
+    outbox.push([MessageType.DATA, 1, big]);
+    expect(frames).toEqual([`[[11,1,"small"],[11,1,"${big}"]]`]);
+    outbox.push([MessageType.END, 1]);
+    await nextTurn();
+    expect(frames).toEqual([`[[11,1,"small"],[11,1,"${big}"]]`, '[[13,1]]']);
+  });
+
+  it('holds what is queued while corked and writes it as one frame on uncork, before the turn ends', async () => {
+    const outbox = new Outbox({ codec: jsonCodec });
+    const frames = collect(outbox);
+    outbox.cork();
+    outbox.push([MessageType.END, 1, 'a']);
+    outbox.push([MessageType.END, 2, 'b']);
+    expect(frames).toEqual([]);
+    outbox.uncork();
+    expect(frames).toEqual(['[[13,1,"a"],[13,2,"b"]]']);
+    outbox.push([MessageType.END, 3]);
+    await nextTurn();
+    expect(frames).toEqual(['[[13,1,"a"],[13,2,"b"]]', '[[13,3]]']);
+  });
+
+  it('keeps sequenced messages until acknowledged and retransmits them in order', async () => {
+    const outbox = new Outbox({ codec: msgpackCodec });
+    collect(outbox);
+    const sent: Message[] = [
+      [MessageType.DATA, 1, { n: 1 }],
+      [MessageType.PING, 0],
+      [MessageType.DATA, 1, { n: 2 }],
+      [MessageType.END, 1, new Map([[1, 2]])],
+    ];
+    for (const message of sent) outbox.push(message);
+    await nextTurn();
+    expect(outbox.sent).toBe(3);
+    expect(outbox.unacknowledged).toBe(3);
+    outbox.ack(1);
+    expect(outbox.unacknowledged).toBe(2);
+    const frames = collect(outbox);
+    expect(outbox.retransmitFrom(1)).toBe(true);
+    await nextTurn();
+    expect(frames).toHaveLength(1);
+    expect(decodeServerFrame(msgpackCodec, frames[0] as Uint8Array, true, LIMITS)).toStrictEqual([sent[2], sent[3]]);
+    outbox.ack(3);
+    expect(outbox.unacknowledged).toBe(0);
+    expect(outbox.canResumeFrom(3)).toBe(true);
+    expect(outbox.canResumeFrom(2)).toBe(false);
+  });
+
+  it('writes the same frame bytes to every subscriber of a broadcast encoded once', async () => {
+    const part = msgpackCodec.encode([MessageType.PUB, 'ticks', { seq: 1 }]);
+    const outboxes = Array.from({ length: 3 }, () => new Outbox({ codec: msgpackCodec }));
+    const frames = outboxes.map(collect);
+    for (const outbox of outboxes) outbox.pushEncoded(part, true);
+    await nextTurn();
+    const [first] = frames[0] as Uint8Array[];
+    for (const written of frames) {
+      expect(written).toHaveLength(1);
+      expect(written[0]).toBe(first);
+    }
+    expect(decodeServerFrame(msgpackCodec, first as Uint8Array, true, LIMITS)).toStrictEqual([
+      [MessageType.PUB, 'ticks', { seq: 1 }],
+    ]);
+  });
+});

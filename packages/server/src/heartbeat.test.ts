@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
+
+class Target implements HeartbeatTarget {
+  readonly pings: number[] = [];
+  readonly checks: number[] = [];
+  ping(round: number): void {
+    this.pings.push(round);
+  }
+  checkPong(round: number): void {
+    this.checks.push(round);
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Heartbeat', () => {
+  it('pings every target each heartbeatMs and checks each round heartbeatTimeoutMs later', () => {
+    vi.useFakeTimers();
+    const targets = new Set([new Target(), new Target()]);
+    const heartbeat = new Heartbeat(targets, 100, 30);
+    heartbeat.start();
+    heartbeat.start();
+    vi.advanceTimersByTime(99);
+    for (const target of targets) expect(target.pings).toEqual([]);
+    vi.advanceTimersByTime(1);
+    for (const target of targets) expect(target.pings).toEqual([1]);
+    vi.advanceTimersByTime(30);
+    for (const target of targets) expect(target.checks).toEqual([1]);
+    vi.advanceTimersByTime(170);
+    for (const target of targets) {
+      expect(target.pings).toEqual([1, 2, 3]);
+      expect(target.checks).toEqual([1, 2]);
+    }
+    heartbeat.stop();
+    vi.advanceTimersByTime(1000);
+    for (const target of targets) expect(target.pings).toEqual([1, 2, 3]);
+  });
+
+  it('reaches targets added after it started, and does nothing when heartbeats are off', () => {
+    vi.useFakeTimers();
+    const targets = new Set<Target>();
+    const heartbeat = new Heartbeat(targets, 50, 10);
+    heartbeat.start();
+    const late = new Target();
+    targets.add(late);
+    vi.advanceTimersByTime(50);
+    expect(late.pings).toEqual([1]);
+    heartbeat.stop();
+
+    const off = new Heartbeat(targets, 0, 10);
+    off.start();
+    vi.advanceTimersByTime(1000);
+    expect(late.pings).toEqual([1]);
+  });
+});
