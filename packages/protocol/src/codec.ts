@@ -17,7 +17,10 @@ export interface Codec {
   readonly binary: boolean;
   /** Encodes one message. Throws {@link EncodeError} for a value the codec cannot carry. */
   encode(message: Message): EncodedMessage;
-  /** Joins encoded messages (at least one) into one frame holding their batch. */
+  /**
+   * Joins encoded messages (at least one) into one frame holding their batch. A frame may be
+   * shared (a broadcast framed once for every subscriber): write it, never modify it.
+   */
   frame(parts: readonly EncodedMessage[]): string | Uint8Array;
   /** Size of an encoded message in bytes (UTF-8 bytes for JSON), as limits such as maxFrameBytes count. */
   size(part: EncodedMessage): number;

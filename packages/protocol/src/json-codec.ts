@@ -13,19 +13,22 @@ function encode(message: Message): string {
   }
 }
 
-// The last single-message frame: a broadcast reaches every subscriber's outbox as the same
+// The last small single-message frame: a broadcast reaches every subscriber's outbox as the same
 // encoded part and their flushes run back to back, so it is framed (and flattened) once.
+const SHARED_FRAME_LENGTH = 64 * 1024;
 let lastPart: string | undefined;
 let lastFrame = '';
 
 function frame(parts: readonly EncodedMessage[]): string {
   if (parts.length !== 1) return `[${(parts as string[]).join(',')}]`;
   const part = parts[0] as string;
-  if (part !== lastPart) {
+  if (part === lastPart) return lastFrame;
+  const framed = `[${part}]`;
+  if (part.length <= SHARED_FRAME_LENGTH) {
     lastPart = part;
-    lastFrame = `[${part}]`;
+    lastFrame = framed;
   }
-  return lastFrame;
+  return framed;
 }
 
 function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {

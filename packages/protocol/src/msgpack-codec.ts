@@ -144,8 +144,9 @@ function writeArrayHeader(out: Uint8Array, length: number): number {
   return 5;
 }
 
-// The last single-message frame: a broadcast reaches every subscriber's outbox as the same
+// The last small single-message frame: a broadcast reaches every subscriber's outbox as the same
 // encoded part, and their flushes run back to back, so it is framed once and its bytes shared.
+const SHARED_FRAME_BYTES = 64 * 1024;
 let lastPart: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
 
@@ -156,8 +157,10 @@ function frame(parts: readonly EncodedMessage[]): Uint8Array {
     const out = new Uint8Array(part.length + 1);
     out[0] = 0x91;
     out.set(part, 1);
-    lastPart = part;
-    lastFrame = out;
+    if (part.length <= SHARED_FRAME_BYTES) {
+      lastPart = part;
+      lastFrame = out;
+    }
     return out;
   }
   let total = parts.length < 16 ? 1 : parts.length < 0x10000 ? 3 : 5;

@@ -34,6 +34,14 @@ const kConnection = Symbol('switchboard.connection');
 /** A `ws` socket that feeds a connection; the listeners below find it through this property. */
 type WiredSocket = WebSocket & { [kConnection]?: Connection };
 
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
+// The last text frame sent, and its UTF-8 bytes once it was sent twice (a broadcast).
+const SHARED_TEXT_LENGTH = 64 * 1024;
+let lastText: string | undefined;
+let lastTextBytes: Buffer | undefined;
+
 /**
  * The core's view of a `ws` socket. A class and shared listeners rather than closures per
  * connection: an idle connection should cost little more than `ws` itself.
@@ -52,7 +60,7 @@ class WsSocket implements SocketLike {
       this.ws.send(lastTextBytes, TEXT, onSent);
       return;
     }
-    lastText = frame;
+    lastText = frame.length <= SHARED_TEXT_LENGTH ? frame : undefined;
     lastTextBytes = undefined;
     this.ws.send(frame, TEXT, onSent);
   }
@@ -73,11 +81,6 @@ class WsSocket implements SocketLike {
     this.ws.ping();
   }
 }
-
-const TEXT = { binary: false } as const;
-let lastText: string | undefined;
-let lastTextBytes: Buffer | undefined;
-const BINARY = { binary: true } as const;
 
 function onMessage(this: WiredSocket, data: Buffer, isBinary: boolean): void {
   // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
