@@ -1,12 +1,13 @@
-import { type Schema, validate } from '@switchboard/contract';
+import { type Schema, type Validation, validate } from '@switchboard/contract';
 import { RpcError } from '@switchboard/protocol';
+import { AsyncSource } from './async-source.js';
 
 /**
  * The items a client streams to a handler, as an async iterable. It grants credit as the handler
  * consumes (a window of `window` items ahead), so a slow handler slows the client, and validates
  * each item as it is taken.
  */
-export class Inbound<T> implements AsyncIterable<T> {
+export class Inbound<T> extends AsyncSource<T> {
   /** Items the client sent (DATA received). */
   received = 0;
   /** The credit limit granted so far. */
@@ -14,15 +15,13 @@ export class Inbound<T> implements AsyncIterable<T> {
   private consumed = 0;
   private readonly items: unknown[] = [];
   private head = 0;
-  private ended = false;
-  private failure: unknown;
-  private waiter: (() => void) | undefined;
 
   constructor(
     private readonly schema: Schema | undefined,
     private readonly window: number,
     private readonly sendCredit: (limit: number) => void,
   ) {
+    super();
     this.granted = window;
   }
 
@@ -36,62 +35,29 @@ export class Inbound<T> implements AsyncIterable<T> {
     return true;
   }
 
-  /** The client half-closed (END). */
-  end(): void {
-    this.ended = true;
-    this.wake();
+  protected ready(): boolean {
+    return this.head < this.items.length;
   }
 
-  /** Stops the iteration with an error (cancel, session lost). */
-  fail(error: unknown): void {
-    if (this.failure === undefined) this.failure = error;
-    this.ended = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
-  }
-
-  private async take(): Promise<IteratorResult<T>> {
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (this.head < this.items.length) {
-        const raw = this.items[this.head];
-        this.items[this.head++] = undefined;
-        if (this.head > 256 && this.head * 2 > this.items.length) {
-          this.items.splice(0, this.head);
-          this.head = 0;
-        }
-        this.consumed++;
-        if (this.consumed + this.window - this.granted >= this.window / 2) {
-          this.granted = this.consumed + this.window;
-          this.sendCredit(this.granted);
-        }
-        if (!this.schema) return { done: false, value: raw as T };
-        let checked = validate(this.schema, raw);
-        if (checked instanceof Promise) checked = await checked;
-        if (!checked.ok) {
-          throw new RpcError('INVALID_ARGUMENT', 'invalid stream item', { data: { issues: checked.issues } });
-        }
-        return { done: false, value: checked.value as T };
-      }
-      if (this.ended) return { done: true, value: undefined };
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-      });
+  protected take(): T | Promise<T> {
+    const raw = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 256 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
     }
+    this.consumed++;
+    if (this.consumed + this.window - this.granted >= this.window / 2) {
+      this.granted = this.consumed + this.window;
+      this.sendCredit(this.granted);
+    }
+    if (!this.schema) return raw as T;
+    const checked = validate(this.schema, raw);
+    return checked instanceof Promise ? checked.then(accept<T>) : accept<T>(checked);
   }
+}
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: () => this.take(),
-      return: async () => {
-        this.ended = true;
-        return { done: true, value: undefined };
-      },
-    };
-  }
+function accept<T>(checked: Validation<unknown>): T {
+  if (!checked.ok) throw new RpcError('INVALID_ARGUMENT', 'invalid stream item', { data: { issues: checked.issues } });
+  return checked.value as T;
 }

@@ -1,5 +1,6 @@
 import type { SlowConsumerPolicy } from '@switchboard/contract';
 import { RpcError } from '@switchboard/protocol';
+import { AsyncSource } from './async-source.js';
 import { BoundedQueue, type Overflow } from './policy-queue.js';
 
 /**
@@ -8,17 +9,15 @@ import { BoundedQueue, type Overflow } from './policy-queue.js';
  * policy; the server takes them as the client grants credit. Return it from a server-stream or
  * channel handler: `const out = push(); source.on('x', (v) => out.push(v)); return out;`.
  */
-export class PushStream<T> implements AsyncIterable<T> {
+export class PushStream<T> extends AsyncSource<T> {
   private readonly queue: BoundedQueue<T>;
-  private ended = false;
-  private failure: unknown;
-  private waiter: (() => void) | undefined;
 
   constructor(
     policy: SlowConsumerPolicy | undefined,
     private readonly onOverflow: (action: Overflow) => void = () => undefined,
     onDrop?: () => void,
   ) {
+    super();
     this.queue = new BoundedQueue<T>(policy, undefined, onDrop);
   }
 
@@ -48,43 +47,11 @@ export class PushStream<T> implements AsyncIterable<T> {
     return true;
   }
 
-  /** Ends the stream after the queued items. */
-  end(): void {
-    this.ended = true;
-    this.wake();
+  protected ready(): boolean {
+    return this.queue.length > 0;
   }
 
-  /** Fails the stream: the client receives the error after nothing more. */
-  fail(error: unknown): void {
-    if (this.failure === undefined) this.failure = error;
-    this.ended = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
-  }
-
-  private async take(): Promise<IteratorResult<T>> {
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (this.queue.length > 0) return { done: false, value: this.queue.shift() as T };
-      if (this.ended) return { done: true, value: undefined };
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-      });
-    }
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: () => this.take(),
-      return: async () => {
-        this.ended = true;
-        return { done: true, value: undefined };
-      },
-    };
+  protected take(): T {
+    return this.queue.shift() as T;
   }
 }
