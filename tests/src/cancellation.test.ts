@@ -1,19 +1,7 @@
-import { isRpcError } from '@switchboard/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
-import { CODECS, connect, startServer, until } from './helpers.js';
+import { CODECS, codeOf, connect, startServer, until } from './helpers.js';
 import { fixtureService, newProbe } from './service.js';
-
-/** The code a call rejected with. */
-async function codeOf(call: PromiseLike<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRpcError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('the call resolved');
-}
 
 describe.each(CODECS)('cancellation over %s', (codec) => {
   const probe = newProbe();

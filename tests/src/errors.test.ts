@@ -1,20 +1,9 @@
 import { createClient } from '@switchboard/client';
-import { EncodeError, isRpcError, type RpcError } from '@switchboard/protocol';
+import { EncodeError } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, rejection, startServer } from './helpers.js';
 import { fixtureService } from './service.js';
-
-/** The RpcError a call rejected with; fails the test when it resolved. */
-async function rejection(call: PromiseLike<unknown>): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRpcError(error)) return error;
-    throw error;
-  }
-  throw new Error('the call resolved');
-}
 
 describe.each(CODECS)('error paths over %s', (codec) => {
   const reported: Array<{ error: unknown; where: string }> = [];

@@ -1,6 +1,7 @@
 import { type Client, type ClientOptions, createClient } from '@switchboard/client';
 import type { Contract } from '@switchboard/contract';
 import type { CodecName } from '@switchboard/protocol';
+import { isRpcError, type RpcError } from '@switchboard/protocol';
 import { createServer, type ServerOptions, type SwitchboardServer } from '@switchboard/server';
 import { type Listening, listen } from '@switchboard/server/ws';
 
@@ -31,4 +32,20 @@ export async function until(predicate: () => boolean, ms = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** The RpcError a call rejected with; throws when it resolved or rejected with something else. */
+export async function rejection(call: PromiseLike<unknown>): Promise<RpcError> {
+  try {
+    await call;
+  } catch (error) {
+    if (isRpcError(error)) return error;
+    throw error;
+  }
+  throw new Error('the call resolved');
+}
+
+/** The error code a call rejected with. */
+export async function codeOf(call: PromiseLike<unknown>): Promise<string> {
+  return (await rejection(call)).code;
 }

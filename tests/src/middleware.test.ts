@@ -1,20 +1,9 @@
 import type { StateChange } from '@switchboard/client';
-import { CloseCode, isRpcError, RpcError } from '@switchboard/protocol';
+import { CloseCode, RpcError } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, rejection, startServer } from './helpers.js';
 import { type FixtureOptions, fixtureService } from './service.js';
-
-/** The RpcError a call rejected with. */
-async function rejection(call: PromiseLike<unknown>): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRpcError(error)) return error;
-    throw error;
-  }
-  throw new Error('the call resolved');
-}
 
 /** A server of the fixture service built with `options`. */
 async function serve(options: FixtureOptions) {

@@ -1,11 +1,11 @@
 import { createClient } from '@switchboard/client';
 import { defineContract, unary } from '@switchboard/contract';
-import { CloseCode, isRpcError, type RpcError } from '@switchboard/protocol';
+import { CloseCode } from '@switchboard/protocol';
 import { createServer, implement } from '@switchboard/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, rejection, startServer } from './helpers.js';
 import { RawPeer, refusedUpgrade } from './raw.js';
 import { fixtureService } from './service.js';
 
@@ -29,17 +29,6 @@ const shopV3 = defineContract({
 
 const v1Service = implement(shopV1, { price: ({ sku }) => sku.length });
 const v2Service = implement(shopV2, { price: ({ sku, currency }) => ({ amount: sku.length * 100, currency }) });
-
-/** The RpcError a call rejected with. */
-async function rejection(call: PromiseLike<unknown>): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRpcError(error)) return error;
-    throw error;
-  }
-  throw new Error('the call resolved');
-}
 
 const SUPPORTED = [
   'switchboard.v1.msgpack',
