@@ -115,4 +115,18 @@ describe.each(CODECS)('streams over %s', (codec) => {
       expect((error as { issues: Array<{ path: unknown[] }> }).issues[0]?.path).toEqual(['prefix']);
     });
   });
+
+  it('bounds sends waiting for credit: past 1,024 unawaited sends, send() rejects with RESOURCE_EXHAUSTED', async () => {
+    const upload = client.sum();
+    const sends = Array.from({ length: 1_100 }, (_, i) =>
+      upload.send(i).then(
+        () => 'sent',
+        (error) => error.code,
+      ),
+    );
+    const outcomes = await Promise.all(sends.slice(1_030));
+    expect(outcomes.every((outcome) => outcome === 'RESOURCE_EXHAUSTED')).toBe(true);
+    upload.cancel();
+    await Promise.allSettled(sends);
+  });
 });

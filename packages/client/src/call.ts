@@ -32,6 +32,9 @@ interface PendingSend {
   readonly reject: (error: RpcError) => void;
 }
 
+/** Sends that may wait for the server's credit at once; awaiting each send() never reaches it. */
+export const MAX_WAITING_SENDS = 1024;
+
 const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
 
 /**
@@ -157,6 +160,12 @@ export class ClientCall {
   send(item: unknown): Promise<void> {
     if (this.done || this.endRequested)
       return Promise.reject(this.outcome?.ok === false ? this.outcome.error : FINISHED);
+    if (this.sends && this.sends.length >= MAX_WAITING_SENDS) {
+      // A producer that does not await its sends would otherwise queue without bound.
+      return Promise.reject(
+        new RpcError('RESOURCE_EXHAUSTED', `more than ${MAX_WAITING_SENDS} sends are waiting for credit: await send()`),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       (this.sends ??= []).push({ item, resolve, reject });
       this.pumpSends();

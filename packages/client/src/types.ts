@@ -28,7 +28,10 @@ export interface ItemStream<TItem> extends AsyncIterable<TItem> {
 
 /** The sending side of a client stream. */
 export interface Upload<TItem, TResult, TError = unknown> {
-  /** Sends an item; resolves once the server's credit admits it (backpressure). */
+  /**
+   * Sends an item; resolves once the server's credit admits it (backpressure). Rejects with
+   * RESOURCE_EXHAUSTED when 1,024 sends already wait for credit (await each send).
+   */
   send(item: TItem): Promise<void>;
   /** Half-closes and returns the server's result. */
   end(): Pending<TResult, TError>;
@@ -39,7 +42,10 @@ export interface Upload<TItem, TResult, TError = unknown> {
 
 /** A bidirectional channel: send items, iterate the server's items. */
 export interface Channel<TSend, TReceive> extends AsyncIterable<TReceive> {
-  /** Sends an item; resolves once the server's credit admits it. */
+  /**
+   * Sends an item; resolves once the server's credit admits it. Rejects with RESOURCE_EXHAUSTED
+   * when 1,024 sends already wait for credit (await each send).
+   */
   send(item: TSend): Promise<void>;
   /** Half-closes the client's side; the server's items keep coming until it ends. */
   end(): void;
