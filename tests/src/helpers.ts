@@ -4,6 +4,9 @@ import type { CodecName } from '@switchboard/protocol';
 import { isRpcError, type RpcError } from '@switchboard/protocol';
 import { createServer, type ServerOptions, type SwitchboardServer } from '@switchboard/server';
 import { type Listening, listen } from '@switchboard/server/ws';
+import { afterAll, beforeAll } from 'vitest';
+import { type Api, api } from './fixture.js';
+import { fixtureService, type Probe } from './service.js';
 
 /** Both codecs, for `describe.each`. */
 export const CODECS: CodecName[] = ['json', 'msgpack'];
@@ -48,4 +51,27 @@ export async function rejection(call: PromiseLike<unknown>): Promise<RpcError> {
 /** The error code a call rejected with. */
 export async function codeOf(call: PromiseLike<unknown>): Promise<string> {
   return (await rejection(call)).code;
+}
+
+/** A fixture server and one client of it over `codec`, opened before the suite and closed after. */
+export interface FixtureSession {
+  readonly server: Awaited<ReturnType<typeof startServer>>;
+  readonly client: Client<Api>;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that serve the fixture service (with `probe`, when given)
+ * and connect one client over `codec`. Read `server` and `client` inside tests.
+ */
+export function useFixture(codec: CodecName, probe?: Probe): FixtureSession {
+  const session = {} as { server: FixtureSession['server']; client: FixtureSession['client'] };
+  beforeAll(async () => {
+    session.server = await startServer({ services: fixtureService(probe) });
+    session.client = connect(api, session.server.url, codec);
+  });
+  afterAll(async () => {
+    session.client.$close();
+    await session.server.close({ deadlineMs: 100 });
+  });
+  return session;
 }

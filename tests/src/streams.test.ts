@@ -1,36 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
-import { fixtureService } from './service.js';
+import { describe, expect, it } from 'vitest';
+import { CODECS, useFixture } from './helpers.js';
 
 describe.each(CODECS)('streams over %s', (codec) => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: ReturnType<typeof connect<typeof api>>;
-  beforeAll(async () => {
-    server = await startServer({ services: fixtureService() });
-    client = connect(api, server.url, codec);
-  });
-  afterAll(async () => {
-    client.$close();
-    await server.close({ deadlineMs: 100 });
-  });
+  const fixture = useFixture(codec);
 
   describe('server stream', () => {
     it('delivers every item in order, then ends', async () => {
       const items: number[] = [];
-      for await (const n of client.count({ to: 5 })) items.push(n);
+      for await (const n of fixture.client.count({ to: 5 })) items.push(n);
       expect(items).toEqual([1, 2, 3, 4, 5]);
     });
 
     it('ends at once for an empty stream', async () => {
       const items: number[] = [];
-      for await (const n of client.count({ to: 0 })) items.push(n);
+      for await (const n of fixture.client.count({ to: 0 })) items.push(n);
       expect(items).toEqual([]);
     });
 
     it('delivers many more items than the credit window, granting credit as it goes', async () => {
       let expected = 1;
-      for await (const n of client.count({ to: 1000 })) {
+      for await (const n of fixture.client.count({ to: 1000 })) {
         expect(n).toBe(expected);
         expected++;
       }
@@ -40,7 +29,7 @@ describe.each(CODECS)('streams over %s', (codec) => {
     it('interleaves two streams on one connection without mixing their items', async () => {
       const collect = async (to: number): Promise<number[]> => {
         const out: number[] = [];
-        for await (const n of client.count({ to })) out.push(n);
+        for await (const n of fixture.client.count({ to })) out.push(n);
         return out;
       };
       const [a, b] = await Promise.all([collect(200), collect(300)]);
@@ -49,9 +38,9 @@ describe.each(CODECS)('streams over %s', (codec) => {
     });
   });
 
-  describe('client stream', () => {
+  describe('fixture.client stream', () => {
     it('sums items sent one by one, answering on end', async () => {
-      const upload = client.sum();
+      const upload = fixture.client.sum();
       await upload.send(1);
       await upload.send(2);
       await upload.send(39);
@@ -59,22 +48,22 @@ describe.each(CODECS)('streams over %s', (codec) => {
     });
 
     it('sums an array through pipe', async () => {
-      expect(await client.sum().pipe([10, 20, 30])).toBe(60);
+      expect(await fixture.client.sum().pipe([10, 20, 30])).toBe(60);
     });
 
     it('sums an async iterable beyond the credit window through pipe', async () => {
       async function* numbers() {
         for (let i = 1; i <= 500; i++) yield i;
       }
-      expect(await client.sum().pipe(numbers())).toBe((500 * 501) / 2);
+      expect(await fixture.client.sum().pipe(numbers())).toBe((500 * 501) / 2);
     });
 
     it('answers 0 for a stream ended without items', async () => {
-      expect(await client.sum().end()).toBe(0);
+      expect(await fixture.client.sum().end()).toBe(0);
     });
 
     it('rejects an invalid item with INVALID_ARGUMENT and its issues', async () => {
-      const upload = client.sum();
+      const upload = fixture.client.sum();
       await upload.send(1);
       await upload.send('two' as unknown as number);
       const error = await Promise.resolve(upload.end()).catch((e: unknown) => e);
@@ -84,8 +73,8 @@ describe.each(CODECS)('streams over %s', (codec) => {
   });
 
   describe('bidirectional channel', () => {
-    it('answers each item it receives and ends after the client ends', async () => {
-      const channel = client.chat({ prefix: '> ' });
+    it('answers each item it receives and ends after the fixture.client ends', async () => {
+      const channel = fixture.client.chat({ prefix: '> ' });
       await channel.send('hello');
       const iterator = channel[Symbol.asyncIterator]();
       expect(await iterator.next()).toEqual({ done: false, value: '> hello' });
@@ -96,7 +85,7 @@ describe.each(CODECS)('streams over %s', (codec) => {
     });
 
     it('streams many items both ways under credit', async () => {
-      const channel = client.chat({ prefix: '#' });
+      const channel = fixture.client.chat({ prefix: '#' });
       const sending = (async () => {
         for (let i = 0; i < 300; i++) await channel.send(String(i));
         channel.end();
@@ -108,7 +97,7 @@ describe.each(CODECS)('streams over %s', (codec) => {
     });
 
     it('rejects a channel whose input is invalid', async () => {
-      const channel = client.chat({ prefix: 7 } as unknown as { prefix: string });
+      const channel = fixture.client.chat({ prefix: 7 } as unknown as { prefix: string });
       const iterator = channel[Symbol.asyncIterator]();
       const error = await iterator.next().catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
@@ -117,7 +106,7 @@ describe.each(CODECS)('streams over %s', (codec) => {
   });
 
   it('bounds sends waiting for credit: past 1,024 unawaited sends, send() rejects with RESOURCE_EXHAUSTED', async () => {
-    const upload = client.sum();
+    const upload = fixture.client.sum();
     const sends = Array.from({ length: 1_100 }, (_, i) =>
       upload.send(i).then(
         () => 'sent',

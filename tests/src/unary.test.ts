@@ -1,47 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, startServer, useFixture } from './helpers.js';
 import { fixtureService } from './service.js';
 
 const MIB = 1024 * 1024;
 
 describe.each(CODECS)('unary calls over %s', (codec) => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let client: ReturnType<typeof connect<typeof api>>;
-  beforeAll(async () => {
-    server = await startServer({ services: fixtureService() });
-    client = connect(api, server.url, codec);
-  });
-  afterAll(async () => {
-    client.$close();
-    await server.close({ deadlineMs: 100 });
-  });
+  const fixture = useFixture(codec);
 
   it('answers a call with input with its validated output', async () => {
-    expect(await client.users.get({ id: '42' })).toEqual({ id: '42', name: 'user 42' });
-    expect(await client.add({ a: -1.5, b: 4 })).toBe(2.5);
+    expect(await fixture.client.users.get({ id: '42' })).toEqual({ id: '42', name: 'user 42' });
+    expect(await fixture.client.add({ a: -1.5, b: 4 })).toBe(2.5);
   });
 
   it('answers a call without input', async () => {
-    expect(await client.noInput()).toBe('ok');
+    expect(await fixture.client.noInput()).toBe('ok');
   });
 
   it('runs the handler with the session context and the negotiated codec', async () => {
-    expect(await client.whoami()).toEqual({ user: 'anonymous', codec });
+    expect(await fixture.client.whoami()).toEqual({ user: 'anonymous', codec });
   });
 
   it('round-trips nested values through echo', async () => {
     const value = { list: [1, 'two', null, true, { deep: [3.25] }], empty: {}, text: 'héllo ✓ 𝄞' };
-    expect(await client.echo(value)).toEqual(value);
+    expect(await fixture.client.echo(value)).toEqual(value);
   });
 
   it('sends an undefined input as null, which echo returns', async () => {
-    expect(await client.echo(undefined)).toBeNull();
+    expect(await fixture.client.echo(undefined)).toBeNull();
   });
 
   it('round-trips a 5 MiB string payload', async () => {
     const big = 'abcdefghijklmnop'.repeat((5 * MIB) / 16);
-    const back = await client.echo(big);
+    const back = await fixture.client.echo(big);
     expect(typeof back).toBe('string');
     expect((back as string).length).toBe(5 * MIB);
     expect(back === big).toBe(true);
@@ -49,7 +40,7 @@ describe.each(CODECS)('unary calls over %s', (codec) => {
 
   it('round-trips a 5 MiB structured payload', async () => {
     const rows = Array.from({ length: 5 * 1024 }, (_, i) => ({ i, pad: 'x'.repeat(1000) }));
-    const back = (await client.echo(rows)) as typeof rows;
+    const back = (await fixture.client.echo(rows)) as typeof rows;
     expect(back).toHaveLength(rows.length);
     expect(back[0]).toEqual(rows[0]);
     expect(back[rows.length - 1]).toEqual(rows[rows.length - 1]);
@@ -57,7 +48,7 @@ describe.each(CODECS)('unary calls over %s', (codec) => {
   });
 
   it('answers calls made before the connection opened, in order', async () => {
-    const fresh = connect(api, server.url, codec);
+    const fresh = connect(api, fixture.server.url, codec);
     const answers = await Promise.all([fresh.add({ a: 1, b: 1 }), fresh.noInput(), fresh.users.get({ id: 'x' })]);
     expect(answers).toEqual([2, 'ok', { id: 'x', name: 'user x' }]);
     fresh.$close();
