@@ -3,7 +3,7 @@
  * contender, writes results JSON and prints a markdown table; exits 1 if any run failed.
  *
  * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
- * --reps=N, --out=path.
+ * --reps=N, --out=path, --profile=dir (server children write CPU profiles there).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { type BenchResults, currentLoad, describeEnvironment, writeResults } fro
 import { renderTable } from './report/table.ts';
 import { runSuite } from './run-suite.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
+import { profileServers } from './server/spawn.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -29,9 +30,11 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string' },
     reps: { type: 'string' },
     out: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 
+if (flags.profile !== undefined) profileServers(resolve(flags.profile));
 const config = structuredClone(flags.quick ? QUICK : FULL);
 if (flags.reps !== undefined) config.reps = Math.max(1, Number.parseInt(flags.reps, 10));
 

@@ -1,4 +1,5 @@
 import { withTimeout } from '../async.ts';
+import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { checkEcho, withClient } from '../load/open-clients.ts';
 import { runPipelined } from '../load/pipeline.ts';
 import { largePayload } from '../payloads.ts';
@@ -11,7 +12,7 @@ import type { Scenario } from './scenario.ts';
 export const echo16k: Scenario = {
   id: 'echo16k',
   title: '(c) 16 KiB echo, 32 in flight',
-  metrics: [{ key: 'mbPerSec', label: 'MB/s', better: 'higher' }],
+  metrics: [{ key: 'mbPerSec', label: 'MB/s', better: 'higher' }, ...cpuMetrics('call')],
   run: ({ contender, server, config }) =>
     withClient(contender, server.port, async (client) => {
       const { window, warmup, measure } = config.echo16k;
@@ -21,7 +22,9 @@ export const echo16k: Scenario = {
       const call = () => client.echo(payload);
       const budget = warmup.maxMs + measure.maxMs + 10_000;
       await withTimeout(runPipelined(window, warmup, call), budget, '16 KiB echo warm-up');
-      const { completed, elapsedMs } = await withTimeout(runPipelined(window, measure, call), budget, '16 KiB echo');
-      return { mbPerSec: (completed * payloadBytes) / 1e6 / (elapsedMs / 1000) };
+      const [{ completed, elapsedMs }, cpu] = await withCpu(server, () =>
+        withTimeout(runPipelined(window, measure, call), budget, '16 KiB echo'),
+      );
+      return { mbPerSec: (completed * payloadBytes) / 1e6 / (elapsedMs / 1000), ...cpuPer(cpu, completed) };
     }),
 };

@@ -2,6 +2,7 @@ import { type Deferred, deferred, withTimeout } from '../async.ts';
 import { nowMs } from '../clock.ts';
 import type { Bounds } from '../config.ts';
 import type { BroadcastMessage } from '../contract.ts';
+import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { closeClients, openClients } from '../load/open-clients.ts';
 import type { ServerProcess } from '../server/spawn.ts';
 import { percentiles } from '../stats.ts';
@@ -68,6 +69,7 @@ export const fanout: Scenario = {
   metrics: [
     { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
     { key: 'p99Ms', label: 'p99 delivery ms', better: 'lower' },
+    ...cpuMetrics('delivery'),
   ],
   async run({ contender, server, config }) {
     const { connections, warmup, measure } = config.fanout;
@@ -79,9 +81,10 @@ export const fanout: Scenario = {
       }
       await runRounds(server, log, connections, warmup);
       log.recording = true;
-      const { rounds, elapsedMs } = await runRounds(server, log, connections, measure);
+      const [{ rounds, elapsedMs }, cpu] = await withCpu(server, () => runRounds(server, log, connections, measure));
       const [p99Ms = Number.NaN] = percentiles(log.latencies, log.recorded, [99]);
-      return { deliveriesPerSec: ((rounds * connections) / elapsedMs) * 1000, p99Ms };
+      const deliveries = rounds * connections;
+      return { deliveriesPerSec: (deliveries / elapsedMs) * 1000, p99Ms, ...cpuPer(cpu, deliveries) };
     } finally {
       await closeClients(clients);
     }

@@ -1,4 +1,5 @@
 import { withTimeout } from '../async.ts';
+import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { checkEcho, withClient } from '../load/open-clients.ts';
 import { runSequential } from '../load/pipeline.ts';
 import { smallPayload } from '../payloads.ts';
@@ -13,6 +14,7 @@ export const unary: Scenario = {
     { key: 'callsPerSec', label: 'calls/s', better: 'higher' },
     { key: 'p50Ms', label: 'p50 ms', better: 'lower' },
     { key: 'p99Ms', label: 'p99 ms', better: 'lower' },
+    ...cpuMetrics('call'),
   ],
   run: ({ contender, server, config }) =>
     withClient(contender, server.port, async (client) => {
@@ -23,8 +25,10 @@ export const unary: Scenario = {
       const budget = warmup.maxMs + measure.maxMs + 10_000;
       await withTimeout(runSequential(warmup, call), budget, 'unary warm-up');
       const latencies = new Float64Array(measure.maxCount);
-      const { completed, elapsedMs } = await withTimeout(runSequential(measure, call, latencies), budget, 'unary');
+      const [{ completed, elapsedMs }, cpu] = await withCpu(server, () =>
+        withTimeout(runSequential(measure, call, latencies), budget, 'unary'),
+      );
       const [p50Ms = Number.NaN, p99Ms = Number.NaN] = percentiles(latencies, completed, [50, 99]);
-      return { callsPerSec: (completed / elapsedMs) * 1000, p50Ms, p99Ms };
+      return { callsPerSec: (completed / elapsedMs) * 1000, p50Ms, p99Ms, ...cpuPer(cpu, completed) };
     }),
 };

@@ -32,6 +32,10 @@ function handle(server: ContenderServer, peak: PeakRss, request: HostRequest): H
     case 'broadcast':
       server.broadcast({ seq: (request as HostRequest<'broadcast'>).arg.seq, sentAt: nowMs() });
       return null;
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    }
     case 'connections':
       return server.connectionCount();
   }
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
   });
   // The parent died or let go of us: nothing will ever ask again.
   process.on('disconnect', () => process.exit(0));
+  // Exit normally on stop, so that a child run with --cpu-prof writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   const ready: HostReady = { port: server.port, pid: process.pid };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }

@@ -22,6 +22,8 @@ export interface HostOps {
   peakStop: { arg: null; result: number };
   /** Sends one broadcast stamped with the host's clock. */
   broadcast: { arg: { seq: number }; result: null };
+  /** CPU time the host has used so far (user + system), in microseconds. */
+  cpu: { arg: null; result: number };
   /** Connections the contender's server holds. */
   connections: { arg: null; result: number };
 }

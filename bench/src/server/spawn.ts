@@ -47,11 +47,19 @@ async function readReady(child: ChildProcess): Promise<HostReady> {
   }
 }
 
+let profileDir: string | undefined;
+
+/** From now on, server children run with `--cpu-prof` and write their profiles into `dir` on stop. */
+export function profileServers(dir: string): void {
+  profileDir = dir;
+}
+
 /** Spawns the host for `contenderId` with --expose-gc; rejects if it does not report a port. */
 export async function startServerProcess(contenderId: string): Promise<ServerProcess> {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', import.meta.resolve('tsx'), HOST_PATH, contenderId],
+    ['--expose-gc', ...profile, '--import', import.meta.resolve('tsx'), HOST_PATH, contenderId],
     {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
