@@ -14,7 +14,7 @@ export const api = defineContract({
     echo: unary({ input: z.unknown(), output: z.unknown() }),
     add: unary({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }),
     noInput: unary({ output: z.literal('ok') }),
-    whoami: unary({ output: z.object({ user: z.string(), codec: z.enum(['json', 'msgpack']) }) }),
+    whoami: unary({ output: z.object({ user: z.string(), codec: z.enum(['json', 'msgpack', 'msgpackr']) }) }),
     crash: unary({ output: z.string() }),
     badOutput: unary({ output: z.string() }),
     huge: unary({ output: z.bigint() }),

@@ -8,8 +8,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { type Api, api } from './fixture.js';
 import { fixtureService, type Probe } from './service.js';
 
-/** Both codecs, for `describe.each`. */
-export const CODECS: CodecName[] = ['json', 'msgpack'];
+/** Every codec, for `describe.each`. */
+export const CODECS: CodecName[] = ['json', 'msgpack', 'msgpackr'];
 
 /** A server on a free loopback port. */
 export async function startServer(options: ServerOptions): Promise<Listening & { server: SwitchboardServer }> {

@@ -30,14 +30,9 @@ const shopV3 = defineContract({
 const v1Service = implement(shopV1, { price: ({ sku }) => sku.length });
 const v2Service = implement(shopV2, { price: ({ sku, currency }) => ({ amount: sku.length * 100, currency }) });
 
-const SUPPORTED = [
-  'switchboard.v1.msgpack',
-  'switchboard.v1.json',
-  'switchboard.v1.msgpack.shop.1',
-  'switchboard.v1.json.shop.1',
-  'switchboard.v1.msgpack.shop.2',
-  'switchboard.v1.json.shop.2',
-];
+const SUPPORTED = ['', '.shop.1', '.shop.2'].flatMap((api) =>
+  ['msgpackr', 'msgpack', 'json'].map((codec) => `switchboard.v1.${codec}${api}`),
+);
 
 describe.each(CODECS)('subprotocol negotiation over %s', (codec) => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -123,17 +118,35 @@ describe.each(CODECS)('subprotocol negotiation over %s', (codec) => {
 });
 
 describe('codecs on one server', () => {
-  it('serves json and msgpack clients side by side', async () => {
+  it('serves json, msgpack and msgpackr clients side by side', async () => {
     const server = await startServer({ services: fixtureService() });
     const json = connect(api, server.url, 'json');
     const msgpack = connect(api, server.url, 'msgpack');
-    const [a, b] = await Promise.all([json.whoami(), msgpack.whoami()]);
-    expect(a).toEqual({ user: 'anonymous', codec: 'json' });
-    expect(b).toEqual({ user: 'anonymous', codec: 'msgpack' });
-    expect(await Promise.all([json.add({ a: 1, b: 2 }), msgpack.add({ a: 3, b: 4 })])).toEqual([3, 7]);
+    const msgpackr = connect(api, server.url, 'msgpackr');
+    expect(await Promise.all([json.whoami(), msgpack.whoami(), msgpackr.whoami()])).toEqual([
+      { user: 'anonymous', codec: 'json' },
+      { user: 'anonymous', codec: 'msgpack' },
+      { user: 'anonymous', codec: 'msgpackr' },
+    ]);
+    expect(
+      await Promise.all([json.add({ a: 1, b: 2 }), msgpack.add({ a: 3, b: 4 }), msgpackr.add({ a: 100, b: 27 })]),
+    ).toEqual([3, 7, 127]);
     json.$close();
     msgpack.$close();
+    msgpackr.$close();
     await server.close({ deadlineMs: 100 });
+  });
+
+  it('prefers msgpackr, then msgpack, when client and server keep their defaults', async () => {
+    const server = await startServer({ services: fixtureService() });
+    const client = createClient(api, { url: server.url, reconnect: false });
+    expect(await client.whoami()).toEqual({ user: 'anonymous', codec: 'msgpackr' });
+    client.$close();
+    const plainServer = await startServer({ services: fixtureService(), codecs: ['msgpack', 'json'] });
+    const older = createClient(api, { url: plainServer.url, reconnect: false });
+    expect(await older.whoami()).toEqual({ user: 'anonymous', codec: 'msgpack' });
+    older.$close();
+    await Promise.all([server.close({ deadlineMs: 100 }), plainServer.close({ deadlineMs: 100 })]);
   });
 
   it('negotiates the codec the server allows and refuses the other', async () => {

@@ -6,8 +6,12 @@ import { RawPeer } from './raw.js';
 import { fixtureService } from './service.js';
 
 const MAX_FRAME = 64 * 1024;
-const garbage = { json: 'this is {not json', msgpack: Uint8Array.of(0x93, 0x01, 0x02) };
-const wrongKind = { json: Uint8Array.of(0x91, 0x91, 0x05, 0x00), msgpack: '[[5,0]]' };
+const garbage = {
+  json: 'this is {not json',
+  msgpack: Uint8Array.of(0x93, 0x01, 0x02),
+  msgpackr: Uint8Array.of(0x93, 0x01, 0x02),
+};
+const wrongKind = { json: Uint8Array.of(0x91, 0x91, 0x05, 0x00), msgpack: '[[5,0]]', msgpackr: '[[5,0]]' };
 
 describe.each(CODECS)('protocol violations over %s', (codec) => {
   let server: Awaited<ReturnType<typeof startServer>>;

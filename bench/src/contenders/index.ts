@@ -12,7 +12,7 @@ import { rawWsJson } from './raw-ws-json.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
 import { socketIo } from './socket-io.ts';
-import { switchboardJson, switchboardMsgpack } from './switchboard.ts';
+import { switchboardJson, switchboardMsgpack, switchboardMsgpackr } from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
@@ -21,6 +21,7 @@ export const contenders: readonly Contender[] = [
   rawWsMsgpack,
   switchboardJson,
   switchboardMsgpack,
+  switchboardMsgpackr,
   socketIo,
   trpc,
   rpcWebsockets,

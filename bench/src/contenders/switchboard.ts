@@ -40,7 +40,7 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
 function switchboard(codec: CodecName): Contender {
   return {
     id: `switchboard-${codec}`,
-    label: `Switchboard ${codec === 'json' ? 'JSON' : 'msgpack'}`,
+    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}`,
 
     async startServer() {
       const { createServer, implement } = await import('@switchboard/server');
@@ -92,5 +92,8 @@ function switchboard(codec: CodecName): Contender {
 /** Switchboard, JSON in text frames. */
 export const switchboardJson: Contender = switchboard('json');
 
-/** Switchboard, MessagePack in binary frames. */
+/** Switchboard, standard MessagePack in binary frames. */
 export const switchboardMsgpack: Contender = switchboard('msgpack');
+
+/** Switchboard, MessagePack with msgpackr's records (its default codec) in binary frames. */
+export const switchboardMsgpackr: Contender = switchboard('msgpackr');

@@ -1,6 +1,7 @@
 import {
   type ApiId,
   CloseCode,
+  CODECS,
   type Codec,
   type CodecName,
   clientOffers,
@@ -44,7 +45,7 @@ export interface StateChange {
 export interface ConnectionOptions {
   /** The server's ws:// or wss:// URL. */
   readonly url: string;
-  /** Codecs offered, in order of preference. @default ['msgpack', 'json'] */
+  /** Codecs offered, in order of preference. @default ['msgpackr', 'msgpack', 'json'] */
   readonly codecs?: readonly CodecName[];
   /** The API id of the contract, when it has one. */
   readonly api?: ApiId | undefined;
@@ -125,8 +126,8 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
     this.WebSocketImpl = WebSocketImpl;
     this.creditWindow = options.creditWindow ?? 1024;
-    this.offers = clientOffers(options.codecs ?? ['msgpack', 'json'], options.api);
-    this.codec = codecFor((options.codecs ?? ['msgpack'])[0] ?? 'msgpack');
+    this.offers = clientOffers(options.codecs ?? CODECS, options.api);
+    this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
     this.outbox = this.newOutbox();
     (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
       'online',

@@ -1,7 +1,10 @@
 import type { Message } from './messages.js';
 
-/** The two codecs of protocol version 1. */
-export type CodecName = 'json' | 'msgpack';
+/**
+ * The codecs of protocol version 1: JSON, standard MessagePack, and MessagePack with msgpackr's
+ * record extension.
+ */
+export type CodecName = 'json' | 'msgpack' | 'msgpackr';
 
 /** One encoded message: a JSON string or MessagePack bytes. */
 export type EncodedMessage = string | Uint8Array;

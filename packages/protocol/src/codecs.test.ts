@@ -5,6 +5,8 @@ import { EncodeError } from './errors.js';
 import { jsonCodec } from './json-codec.js';
 import { type Limits, type Message, MessageType, type MessageTypeName } from './messages.js';
 import { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
+import { RECORD_RUN } from './msgpack-values.js';
+import { msgpackrCodec } from './msgpackr-codec.js';
 import { decodeClientFrame, decodeServerFrame } from './parse.js';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -73,9 +75,22 @@ const msgpackPayload: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
 })).value;
 
+// Runs of 8 or more objects, of one or of mixed shapes, are what the records codec writes as
+// records: they must round-trip as exactly as the maps of smaller messages.
+const recordRun = fc.array(fc.dictionary(msgpackKey, msgpackPayload, { maxKeys: 3, noNullPrototype: true }), {
+  minLength: RECORD_RUN,
+  maxLength: RECORD_RUN + 4,
+});
+const msgpackrPayload = fc.oneof(
+  msgpackPayload,
+  recordRun,
+  fc.record({ run: recordRun, other: msgpackPayload }, { noNullPrototype: true }),
+);
+
 const CASES: readonly CodecCase[] = [
   { codec: jsonCodec, text: jsonText, payload: jsonPayload },
   { codec: msgpackCodec, text: msgpackText, payload: msgpackPayload },
+  { codec: msgpackrCodec, text: msgpackText, payload: msgpackrPayload },
 ];
 
 const id = fc.integer({ min: 1, max: MAX_ID });
@@ -388,5 +403,61 @@ describe('msgpack codec values', () => {
     expect(msgpackCodec.frame([msgpackCodec.encode([MessageType.PING, 3])])).toStrictEqual(
       Uint8Array.of(0x91, 0x92, 0x03, 0x03),
     );
+  });
+});
+
+describe('msgpackr codec values', () => {
+  const run = (length: number) => Array.from({ length }, (_, i) => ({ id: i, name: `n${i}` }));
+
+  it('writes a run of 8 or more objects as records, each shape defined once per message', () => {
+    // d4 72 40: fixext 1 of type 0x72 defining record 0x40; 92 a2 6964 a4 6e616d65: its keys
+    const encoded = hex(msgpackrCodec.encode([MessageType.DATA, 1, run(RECORD_RUN)]));
+    expect(encoded.startsWith('930b0198d4724092a26964a46e616d65')).toBe(true);
+    expect(encoded.match(/d472/g)).toHaveLength(1);
+    // seven objects are maps, as in the msgpack codec
+    expect(hex(msgpackrCodec.encode([MessageType.DATA, 1, run(RECORD_RUN - 1)]))).toBe(
+      hex(msgpackCodec.encode([MessageType.DATA, 1, run(RECORD_RUN - 1)])),
+    );
+  });
+
+  it('writes integers 64 to 127 as uint 8, since record references take that range', () => {
+    expect(hex(msgpackrCodec.encode([MessageType.PING, 100]))).toBe('9203cc64');
+    expect(hex(msgpackCodec.encode([MessageType.PING, 100]))).toBe('920364');
+  });
+
+  it('keeps each message self-contained: a frame of messages that reuse record ids decodes', () => {
+    const first: Message = [MessageType.DATA, 1, run(10)];
+    const second: Message = [MessageType.DATA, 2, Array.from({ length: 9 }, (_, i) => ({ other: [i], shape: true }))];
+    const small: Message = [MessageType.DATA, 3, { id: 70, name: 'x' }];
+    const parts = [msgpackrCodec.encode(first), msgpackrCodec.encode(small), msgpackrCodec.encode(second)];
+    expect(msgpackrCodec.decode(msgpackrCodec.frame(parts), true)).toStrictEqual([first, small, second]);
+    // and each part alone, in any order
+    expect(msgpackrCodec.decode(msgpackrCodec.frame([parts[2] as Uint8Array]), true)).toStrictEqual([second]);
+  });
+
+  it('carries Date, bigints, bytes and Maps inside runs, and omits undefined properties', () => {
+    const item = {
+      at: new Date(5),
+      big: 2n ** 70n,
+      int64: -(2n ** 63n),
+      bytes: Uint8Array.of(1),
+      map: new Map([[1, 2]]),
+    };
+    const [, , decoded] = through(msgpackrCodec, [MessageType.DATA, 1, Array.from({ length: 9 }, () => item)]);
+    expect(decoded).toStrictEqual(Array.from({ length: 9 }, () => item));
+    const plain = { at: new Date(5), big: 2n ** 70n, bytes: Uint8Array.of(1) };
+    const [, , records] = through(msgpackrCodec, [MessageType.DATA, 1, Array.from({ length: 9 }, () => plain)]);
+    expect(records).toStrictEqual(Array.from({ length: 9 }, () => plain));
+    const [, , omitted] = through(msgpackrCodec, [MessageType.DATA, 1, run(9).map((o) => ({ ...o, gone: undefined }))]);
+    expect(omitted).toStrictEqual(run(9));
+  });
+
+  it('renames a "__proto__" key of a record, so that it cannot reach the prototype', () => {
+    const items = Array.from({ length: 9 }, () => JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object);
+    const [, , decoded] = through(msgpackrCodec, [MessageType.DATA, 1, items]);
+    for (const item of decoded as object[]) {
+      expect(Object.getPrototypeOf(item)).toBe(Object.prototype);
+      expect((item as { polluted?: unknown }).polluted).toBeUndefined();
+    }
   });
 });

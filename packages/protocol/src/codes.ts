@@ -146,7 +146,7 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     code: 4415,
     sender: 'both',
     action: 'stop',
-    when: 'a text frame on a msgpack connection or a binary frame on a json one',
+    when: 'a text frame on a msgpack(r) connection or a binary frame on a json one',
   },
   NOT_READY: {
     code: 4425,

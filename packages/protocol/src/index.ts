@@ -32,6 +32,7 @@ export {
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
+export { msgpackrCodec } from './msgpackr-codec.js';
 export {
   checkBatch,
   checkFrameSize,
@@ -59,9 +60,10 @@ export {
 import type { Codec, CodecName } from './codec.js';
 import { jsonCodec } from './json-codec.js';
 import { msgpackCodec } from './msgpack-codec.js';
+import { msgpackrCodec } from './msgpackr-codec.js';
 
 /** The codec of a name. */
 export function codecFor(name: CodecName): Codec {
-  return name === 'json' ? jsonCodec : msgpackCodec;
+  return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
 export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';

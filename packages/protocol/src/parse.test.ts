@@ -6,6 +6,7 @@ import { ProtocolViolation } from './errors.js';
 import { jsonCodec } from './json-codec.js';
 import { DEFAULT_LIMITS, type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
+import { msgpackrCodec } from './msgpackr-codec.js';
 import {
   decodeClientFrame,
   decodeServerFrame,
@@ -17,7 +18,8 @@ import {
 type Side = 'client' | 'server';
 type FrameData = string | Uint8Array | ArrayBuffer;
 
-const CODECS: Record<CodecName, Codec> = { json: jsonCodec, msgpack: msgpackCodec };
+const CODECS: Record<CodecName, Codec> = { json: jsonCodec, msgpack: msgpackCodec, msgpackr: msgpackrCodec };
+const BINARY: CodecName[] = ['msgpack', 'msgpackr'];
 const LIMITS: FrameLimits = { maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes, maxBatch: DEFAULT_LIMITS.maxBatch };
 
 const decoders: Record<Side, typeof decodeClientFrame | typeof decodeServerFrame> = {
@@ -27,7 +29,7 @@ const decoders: Record<Side, typeof decodeClientFrame | typeof decodeServerFrame
 
 /** Encodes any value (valid or not) as one frame of the codec, bypassing the message types. */
 function rawFrame(codec: Codec, value: unknown): string | Uint8Array {
-  return codec.name === 'json' ? JSON.stringify(value) : msgpackCodec.encode(value as Message);
+  return codec.name === 'json' ? JSON.stringify(value) : codec.encode(value as Message);
 }
 
 function bytesOf(text: string): Uint8Array {
@@ -131,49 +133,55 @@ const ROWS: readonly Row[] = [
     frame: (codec) => ({ data: codec.binary ? new Uint8Array(0) : '', isBinary: codec.binary }),
     code: INVALID,
   },
-  { what: 'the never-used byte 0xc1', frame: bytes(0x91, 0xc1), code: INVALID, codecs: ['msgpack'] },
+  { what: 'the never-used byte 0xc1', frame: bytes(0x91, 0xc1), code: INVALID, codecs: BINARY },
   {
     what: 'a str 32 header claiming 4 GiB',
     frame: bytes(0x91, 0xdb, 0xff, 0xff, 0xff, 0xff),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'a bin 32 header claiming 4 GiB',
     frame: bytes(0x91, 0xc6, 0xff, 0xff, 0xff, 0xff),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'an array 32 header claiming 4G items',
     frame: bytes(0xdd, 0xff, 0xff, 0xff, 0xff, 0x93),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'a map 32 header claiming 4G entries',
     frame: bytes(0x91, 0xdf, 0xff, 0xff, 0xff, 0xff),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'an ext 32 header claiming 4 GiB',
     frame: bytes(0x91, 0xc9, 0xff, 0xff, 0xff, 0xff, 0x4d),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
-  { what: 'an unknown extension type', frame: bytes(0x91, 0xd4, 0x20, 0x00), code: INVALID, codecs: ['msgpack'] },
+  { what: 'an unknown extension type', frame: bytes(0x91, 0xd4, 0x20, 0x00), code: INVALID, codecs: BINARY },
   {
     what: 'a Map extension that holds no array',
     frame: bytes(0x91, 0xd4, 0x4d, 0x01),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'a Map extension whose entries are not pairs',
     frame: bytes(0x91, 0xd5, 0x4d, 0x91, 0x01),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
+  },
+  {
+    what: 'a record definition whose keys are not an array',
+    frame: bytes(0x91, 0x93, 0x0b, 0x01, 0xd4, 0x72, 0x40, 0x05),
+    code: INVALID,
+    codecs: ['msgpackr'],
   },
   // Wrong frame kind
   {
@@ -186,13 +194,13 @@ const ROWS: readonly Row[] = [
     what: 'a text frame on a msgpack connection',
     frame: () => ({ data: '[[3,0]]', isBinary: false }),
     code: WRONG_KIND,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   {
     what: 'a text frame of valid MessagePack bytes on a msgpack connection',
     frame: (codec) => ({ data: rawFrame(codec, [[3, 0]]), isBinary: false }),
     code: WRONG_KIND,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   // Not a batch
   { what: 'an empty batch', frame: value([]), code: INVALID },
@@ -211,7 +219,7 @@ const ROWS: readonly Row[] = [
   { what: 'a fractional message type', frame: value([[3.5, 0]]), code: INVALID },
   { what: 'a null message type', frame: value([[null, 0]]), code: INVALID },
   { what: 'a message type of an object', frame: value([[{ type: 3 }, 0]]), code: INVALID },
-  { what: 'a message type of a 64-bit integer', frame: value([[2n ** 60n, 0]]), code: INVALID, codecs: ['msgpack'] },
+  { what: 'a message type of a 64-bit integer', frame: value([[2n ** 60n, 0]]), code: INVALID, codecs: BINARY },
   // Wrong direction
   ...SERVER_ONLY.map(
     (type): Row => ({
@@ -262,15 +270,15 @@ const ROWS: readonly Row[] = [
     what: 'DATA with a 64-bit id above 2^53-1',
     frame: value([[11, 2n ** 53n, 'x']]),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
-  { what: 'DATA with a negative 64-bit id', frame: value([[11, -1n, 'x']]), code: INVALID, codecs: ['msgpack'] },
-  { what: 'DATA with a NaN id', frame: value([[11, Number.NaN, 'x']]), code: INVALID, codecs: ['msgpack'] },
+  { what: 'DATA with a negative 64-bit id', frame: value([[11, -1n, 'x']]), code: INVALID, codecs: BINARY },
+  { what: 'DATA with a NaN id', frame: value([[11, Number.NaN, 'x']]), code: INVALID, codecs: BINARY },
   {
     what: 'DATA with an infinite id',
     frame: value([[11, Number.POSITIVE_INFINITY, 'x']]),
     code: INVALID,
-    codecs: ['msgpack'],
+    codecs: BINARY,
   },
   { what: 'CREDIT with a negative limit', frame: value([[12, 1, -1]]), code: INVALID },
   { what: 'CREDIT with a fractional limit', frame: value([[12, 1, 0.5]]), code: INVALID },

@@ -253,11 +253,16 @@ describe('clientOffers', () => {
       'switchboard.v1.msgpack.cursors.2',
       FALLBACK_TOKEN,
     ]);
-    expect(clientOffers(CODECS)).toStrictEqual(['switchboard.v1.msgpack', 'switchboard.v1.json', FALLBACK_TOKEN]);
+    expect(clientOffers(CODECS)).toStrictEqual([
+      'switchboard.v1.msgpackr',
+      'switchboard.v1.msgpack',
+      'switchboard.v1.json',
+      FALLBACK_TOKEN,
+    ]);
   });
 
-  it('prefers msgpack by default', () => {
-    expect(CODECS).toStrictEqual(['msgpack', 'json']);
+  it('prefers msgpack with records, then standard msgpack, then json by default', () => {
+    expect(CODECS).toStrictEqual(['msgpackr', 'msgpack', 'json']);
   });
 
   it('always ends with the fallback token, and every offer is a valid RFC 6455 token', () => {

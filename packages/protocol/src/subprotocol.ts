@@ -7,7 +7,7 @@ export const WIRE_VERSION = 'v1';
 export const FALLBACK_TOKEN = 'switchboard';
 
 /** The codecs of the wire protocol, in the default order of preference. */
-export const CODECS: readonly CodecName[] = ['msgpack', 'json'];
+export const CODECS: readonly CodecName[] = ['msgpackr', 'msgpack', 'json'];
 
 /** An application contract's identity, carried in the subprotocol token. */
 export interface ApiId {
@@ -25,7 +25,7 @@ export interface Subprotocol {
 }
 
 const PART = /^[A-Za-z0-9_-]{1,32}$/;
-const TOKEN = /^switchboard\.(v[0-9]+)\.(json|msgpack)(?:\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{1,32}))?$/;
+const TOKEN = /^switchboard\.(v[0-9]+)\.(json|msgpackr|msgpack)(?:\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{1,32}))?$/;
 
 /**
  * Builds a subprotocol token, e.g. `switchboard.v1.msgpack.cursors.2`. Throws a TypeError when

@@ -10,7 +10,7 @@ import type {
   TopicProcedure,
   UnaryProcedure,
 } from '@switchboard/contract';
-import type { RpcError } from '@switchboard/protocol';
+import type { CodecName, RpcError } from '@switchboard/protocol';
 import type { PushStream } from './push.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -34,7 +34,7 @@ export interface SessionInfo {
   /** The session id sent in WELCOME. */
   readonly id: string;
   /** The negotiated codec. */
-  readonly codec: 'json' | 'msgpack';
+  readonly codec: CodecName;
 }
 
 /** The second argument of every handler. */

@@ -1,6 +1,7 @@
 import {
   type ApiId,
   CloseCode,
+  CODECS,
   type CodecName,
   codecFor,
   DEFAULT_LIMITS,
@@ -26,7 +27,7 @@ type AnyService = Service<any, any>;
 export interface ServerOptions {
   /** The services to serve; several may share a server when their contracts' API ids differ. */
   readonly services: AnyService | ReadonlyArray<AnyService>;
-  /** Codecs accepted. @default ['msgpack', 'json'] */
+  /** Codecs accepted. @default ['msgpackr', 'msgpack', 'json'] */
   readonly codecs?: readonly CodecName[];
   /** Overrides of the limits advertised in WELCOME (see protocol.md 3.2). @default DEFAULT_LIMITS */
   readonly limits?: Partial<Limits>;
@@ -116,7 +117,7 @@ export class SwitchboardServer implements ConnectionHost {
       if (ids.has(id)) throw new TypeError(`two services share the API id ${id || '(default)'}`);
       ids.add(id);
     }
-    this.codecs = options.codecs ?? ['msgpack', 'json'];
+    this.codecs = options.codecs ?? CODECS;
     this.apis = this.services.map((service) => service.contract.api);
     this.tokens = new Map(
       supportedSubprotocols({ apis: this.apis, codecs: this.codecs }).map((token) => [token, token]),
