@@ -3,7 +3,6 @@ import {
   CloseCode,
   type Codec,
   decodeClientFrame,
-  type FrameSink,
   isRpcError,
   type Limits,
   ProtocolViolation,
@@ -12,8 +11,8 @@ import {
 } from '@switchboard/protocol';
 import type { EventStore } from './events.js';
 import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
-import type { Service } from './service.js';
-import { Session, type SessionLink, type SessionSettings } from './session.js';
+import { emptyContext, type Service } from './service.js';
+import { EMPTY_CONTEXT, Session, type SessionLink, type SessionSettings } from './session.js';
 import { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
 
 /** What a connection needs from its server. */
@@ -43,10 +42,9 @@ function helloTimedOut(connection: Connection): void {
   connection.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time');
 }
 
-/** The outbox's sink: writes each frame and, once it left, wakes producers waiting for room. */
-function sinkOf(socket: SocketLike, onSent: () => void): FrameSink {
-  return (frame) => socket.send(frame, onSent);
-}
+// A frame's bytes on the wire are at most this many per string unit (UTF-8) plus a frame header.
+const MAX_BYTES_PER_UNIT = 3;
+const MAX_HEADER_BYTES = 14;
 
 function truncateReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason);
@@ -70,6 +68,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private pingRound = 0;
   private lastAckSent = 0;
   private drainWaiters: Array<() => void> | undefined;
+  /** Wakes producers once a frame left; made when the socket first buffers past the low watermark. */
+  private onSent: (() => void) | undefined;
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
@@ -223,17 +223,22 @@ export class Connection implements SessionLink, HeartbeatTarget {
       else this.host.settings.metrics.resumesFailed++;
     }
     if (!session) {
+      const { context } = this.service;
       let ctx: unknown;
       try {
-        ctx = await this.service.context({
-          auth,
-          headers: request.headers,
-          cookies: parseCookies(request.headers.cookie),
-          url: request.url,
-          get remoteAddress() {
-            return request.remoteAddress;
-          },
-        });
+        // A service without a context option gets no handshake built: its session makes the empty
+        // context when a call first reads it. The await stays, so WELCOME leaves at the same point.
+        ctx = await (context === emptyContext
+          ? EMPTY_CONTEXT
+          : context({
+              auth,
+              headers: request.headers,
+              cookies: parseCookies(request.headers.cookie),
+              url: request.url,
+              get remoteAddress() {
+                return request.remoteAddress;
+              },
+            }));
       } catch (error) {
         const code = isRpcError(error) ? error.code : 'INTERNAL';
         if (code === 'UNAUTHENTICATED')
@@ -264,7 +269,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.session = session;
     session.link = this;
     this.state = State.Open;
-    session.outbox.attach(sinkOf(this.socket, () => this.checkDrain()));
+    session.outbox.attach((frame) => this.write(frame));
     const welcome: WelcomeMessage = [2, session.id, session.resumeToken, resumed, session.received, this.limits];
     session.outbox.push(welcome);
     session.outbox.flush();
@@ -313,6 +318,26 @@ export class Connection implements SessionLink, HeartbeatTarget {
     const buffered = this.socket.bufferedAmount + (this.session?.outbox.queuedBytes ?? 0);
     if (buffered <= this.host.highWatermark) return undefined;
     return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+  }
+
+  /**
+   * The outbox's sink. A frame asks to be told when it left only if the socket may then buffer
+   * more than the low watermark, or producers wait: a frame that leaves the buffer below it cannot
+   * be the one a paused producer waits for, and an idle connection keeps no callback.
+   */
+  private write(frame: string | Uint8Array): void {
+    const socket = this.socket;
+    const bound = typeof frame === 'string' ? frame.length * MAX_BYTES_PER_UNIT : frame.byteLength;
+    if (this.drainWaiters === undefined && socket.bufferedAmount + bound + MAX_HEADER_BYTES <= this.host.lowWatermark) {
+      socket.send(frame);
+      return;
+    }
+    socket.send(frame, this.onSent ?? this.sentCallback());
+  }
+
+  private sentCallback(): () => void {
+    this.onSent = () => this.checkDrain();
+    return this.onSent;
   }
 
   private checkDrain(): void {

@@ -87,6 +87,11 @@ function handlerAt(handlers: unknown, path: string): ((...args: never[]) => unkn
 
 const NO_KEY: { key?: string } = Object.freeze({});
 
+/** The context of a service without a `context` option: a fresh empty object per session. */
+export function emptyContext(): object {
+  return {};
+}
+
 /**
  * A contract bound to its handlers, ready to be served by a server (several services, one per
  * API version, may share a server). Topics are published through {@link Service.publish}.
@@ -112,7 +117,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
       bound.set(path, { path, proc, handler, errors: errorBuilders(proc) });
     }
     this.procedures = bound;
-    this.context = options.context ?? (() => ({}) as TContext);
+    this.context = options.context ?? (emptyContext as () => TContext);
     this.middleware = options.middleware ?? [];
     this.validateOutput = options.validateOutput ?? true;
   }

@@ -41,6 +41,12 @@ function newResumeToken(): string {
 }
 
 /**
+ * Stands for the context of a session whose service has no `context` option, until a call reads
+ * it: an idle session then holds no empty object of its own.
+ */
+export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
+
+/**
  * The server's side of a session: its open calls, the numbering and retransmission buffer of
  * what it sent, and the count of what it received. A session outlives a dropped connection for
  * `resumeWindowMs`, so a client can resume it without loss or duplicates.
@@ -60,13 +66,15 @@ export class Session implements CallHost {
   private openCalls: Map<number, ServerCall> | undefined;
   private subscriptions: Set<string> | undefined;
   private info: HandlerOptions<unknown>['session'] | undefined;
+  private context: unknown;
 
   constructor(
     readonly service: Service,
     readonly codec: Codec,
-    readonly ctx: unknown,
+    ctx: unknown,
     private readonly settings: SessionSettings,
   ) {
+    this.context = ctx;
     const { limits } = settings;
     this.outbox = new Outbox({
       codec,
@@ -75,6 +83,12 @@ export class Session implements CallHost {
       bufferMessages: limits.resumeBufferMessages,
       bufferBytes: limits.resumeBufferBytes,
     });
+  }
+
+  /** The context calls of this session receive, built from the handshake (see `ServiceOptions.context`). */
+  get ctx(): unknown {
+    if (this.context === EMPTY_CONTEXT) this.context = {};
+    return this.context;
   }
 
   /** The open call with stream id `id`. */

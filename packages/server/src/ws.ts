@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from './connection.js';
 import type { Acceptance, CloseOptions, SwitchboardServer } from './server.js';
 import type { SocketLike } from './socket.js';
@@ -28,11 +28,6 @@ export interface Listening {
   /** Drains the Switchboard server (GOAWAY, in-flight calls, 1012), then stops listening. */
   close(options?: CloseOptions): Promise<void>;
 }
-
-const kConnection = Symbol('switchboard.connection');
-
-/** A `ws` socket that feeds a connection; the listeners below find it through this property. */
-type WiredSocket = WebSocket & { [kConnection]?: Connection };
 
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
@@ -82,21 +77,37 @@ class WsSocket implements SocketLike {
   }
 }
 
-function onMessage(this: WiredSocket, data: Buffer, isBinary: boolean): void {
-  // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
-  this[kConnection]?.receive(isBinary ? data : data.toString(), isBinary);
-}
+/**
+ * The `ws` socket of a Switchboard connection. Its events go straight to the connection from
+ * `emit`, instead of through listeners: four listeners would grow every socket's event table, and
+ * the property holding the connection is declared here so that it lives inside the object rather
+ * than in a properties array added after construction.
+ */
+class WiredSocket extends WebSocket {
+  /** Set once the server accepted the connection; rejected sockets only close. */
+  connection: Connection | undefined = undefined;
 
-function onPong(this: WiredSocket): void {
-  this[kConnection]?.pong();
-}
-
-function onClose(this: WiredSocket, code: number): void {
-  this[kConnection]?.closed(code);
-}
-
-function onError(this: WiredSocket): void {
-  this.terminate();
+  // `ws` emits at most two arguments (message: data and isBinary, close: code and reason).
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    switch (event) {
+      case 'message':
+        // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
+        this.connection?.receive(b ? (a as Buffer) : (a as Buffer).toString(), b as boolean);
+        return true;
+      case 'pong':
+        this.connection?.pong();
+        return true;
+      case 'close':
+        this.connection?.closed(a as number);
+        return super.emit(event, a, b);
+      case 'error':
+        // Never thrown as an unhandled 'error' event: the socket is dropped and `close` follows.
+        this.terminate();
+        return true;
+      default:
+        return super.emit(event, a, b);
+    }
+  }
 }
 
 /** Hands an upgraded socket to the server; keeps nothing of the upgrade request alive. */
@@ -120,12 +131,7 @@ function wire(
     },
     acceptance,
   );
-  if (!connection) return;
-  (ws as WiredSocket)[kConnection] = connection;
-  ws.on('message', onMessage);
-  ws.on('pong', onPong);
-  ws.on('close', onClose);
-  ws.on('error', onError);
+  if (connection) (ws as WiredSocket).connection = connection;
 }
 
 function reject(socket: Duplex, status: number, text: string, body: string): void {
@@ -147,6 +153,10 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     noServer: true,
     maxPayload: server.limits.maxFrameBytes * 2,
     perMessageDeflate: false,
+    WebSocket: WiredSocket,
+    // The server tracks its connections itself; `ws`'s tracking would add a set entry and a close
+    // listener to every socket.
+    clientTracking: false,
     handleProtocols: (_protocols, request) => acceptances.get(request)?.token ?? false,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
