@@ -10,10 +10,25 @@ import type { HostOp, HostOps, HostReady, HostReply, HostRequest, MemorySample }
 import { PeakRss } from './peak-rss.ts';
 
 const FULL_GC_PASSES = 3;
+// Young-generation bytes to allocate before a sample: several times its fixed size (spawn.ts),
+// so that every one of its pages was written and counts in RSS before and after alike.
+const CHURN_BYTES = 96 * 1024 * 1024;
+const CHURN_CHUNK = 64;
+
+/** Allocates short-lived garbage through the whole young generation. */
+function churn(): number {
+  let sink = 0;
+  for (let allocated = 0; allocated < CHURN_BYTES; allocated += CHURN_CHUNK * 8 + 16) {
+    const chunk = new Array<number>(CHURN_CHUNK).fill(allocated);
+    sink += chunk.length;
+  }
+  return sink;
+}
 
 function memory(gc: boolean): MemorySample {
   if (gc) {
     if (globalThis.gc === undefined) throw new Error('host must run with --expose-gc');
+    churn();
     for (let pass = 0; pass < FULL_GC_PASSES; pass++) globalThis.gc();
   }
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
