@@ -16,6 +16,8 @@ export class RawPeer {
   readonly codec: Codec;
   /** Every message the server sent, decoded, in order. */
   readonly received: unknown[][] = [];
+  /** Every frame the server sent, as it arrived. */
+  readonly frames: Array<Uint8Array | string> = [];
   /** Resolves when the socket opened. */
   readonly opened: Promise<void>;
   /** Resolves when the socket closed, with the server's code. */
@@ -33,7 +35,9 @@ export class RawPeer {
       this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     });
     this.socket.on('message', (data: Buffer, isBinary) => {
-      const batch = this.codec.decode(isBinary ? new Uint8Array(data) : data.toString('utf8'), isBinary);
+      const frame = isBinary ? new Uint8Array(data) : data.toString('utf8');
+      this.frames.push(frame);
+      const batch = this.codec.decode(frame, isBinary);
       for (const message of batch as unknown[][]) this.received.push(message);
       const waiters = this.waiters;
       this.waiters = [];

@@ -3,10 +3,9 @@ import type { Broker } from './broker.js';
 
 /** One published item, encoded at most once per codec however many sessions receive it. */
 export class Delivery {
-  private json: EncodedMessage | undefined;
-  private msgpack: EncodedMessage | undefined;
-  private jsonSize = 0;
-  private msgpackSize = 0;
+  // One slot per codec (a server may speak all three at once), filled on first use.
+  private parts: Partial<Record<CodecName, EncodedMessage>> | undefined;
+  private sizes: Partial<Record<CodecName, number>> | undefined;
 
   constructor(
     readonly channel: string,
@@ -16,24 +15,19 @@ export class Delivery {
 
   encoded(codec: Codec): EncodedMessage {
     const name: CodecName = codec.name;
-    const cached = name === 'json' ? this.json : this.msgpack;
+    const cached = this.parts?.[name];
     if (cached !== undefined) return cached;
     const message: PubMessage =
       this.position === undefined ? [18, this.channel, this.item] : [18, this.channel, this.item, this.position];
     const part = codec.encode(message);
-    if (name === 'json') {
-      this.json = part;
-      this.jsonSize = codec.size(part);
-    } else {
-      this.msgpack = part;
-      this.msgpackSize = codec.size(part);
-    }
+    (this.parts ??= {})[name] = part;
+    (this.sizes ??= {})[name] = codec.size(part);
     return part;
   }
 
   /** The size of {@link Delivery.encoded}'s bytes for `codec`, once encoded. */
   size(codec: Codec): number {
-    return codec.name === 'json' ? this.jsonSize : this.msgpackSize;
+    return this.sizes?.[codec.name] ?? 0;
   }
 }
 

@@ -1,0 +1,73 @@
+import { defineContract, topic, unary } from '@switchboard/contract';
+import { implement } from '@switchboard/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CODECS, connect, startServer } from './helpers.js';
+import { RawPeer } from './raw.js';
+
+// Rows enough that msgpackr writes them as records (a run of 8 or more objects), with integers in
+// the 64-127 range that msgpackr and standard MessagePack write differently.
+const row = z.object({ id: z.number(), label: z.string(), tags: z.array(z.string()) });
+const table = z.object({ rows: z.array(row) });
+
+const api = defineContract({
+  procedures: {
+    echo: unary({ input: table, output: table }),
+    tables: topic({ item: table }),
+  },
+});
+
+const rows = Array.from({ length: 12 }, (_, i) => ({
+  id: 60 + i * 5,
+  label: `row ${i}`,
+  tags: i % 2 === 0 ? ['even'] : [],
+}));
+
+describe('json, msgpack and msgpackr clients of one server', () => {
+  const service = implement(api, { echo: (input) => input });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  const clients = new Map<string, ReturnType<typeof connect<typeof api>>>();
+  beforeAll(async () => {
+    server = await startServer({ services: service });
+    for (const codec of CODECS) clients.set(codec, connect(api, server.url, codec));
+  });
+  afterAll(async () => {
+    for (const client of clients.values()) client.$close();
+    await server.close({ deadlineMs: 100 });
+  });
+
+  it('each receive one publish in their own encoding, encoded once per codec', async () => {
+    // Each subscription's CALL leaves with its first next(); a round trip after it means the
+    // server handled it, so the subscription is in place before the publish.
+    const received = [...clients].map(([codec, client]) => {
+      const next = client.tables()[Symbol.asyncIterator]().next();
+      return next.then((result) => [codec, result.value] as const);
+    });
+    await Promise.all([...clients.values()].map((client) => client.echo({ rows: [] })));
+    await service.publish('tables', { rows });
+    const results = await Promise.all(received);
+    expect(results).toStrictEqual(CODECS.map((codec) => [codec, { rows }]));
+  });
+
+  it('sends a standard msgpack subscriber no records, though a msgpackr one shares the publish', async () => {
+    const peers = [new RawPeer(server.url, 'msgpack'), new RawPeer(server.url, 'msgpackr')];
+    for (const peer of peers) {
+      await peer.hello();
+      peer.send([10, 1, 'tables', null, 10], [10, 2, 'echo', { rows: [] }]);
+      await peer.next(13);
+    }
+    await service.publish('tables', { rows });
+    const [plain, records] = await Promise.all(peers.map((peer) => peer.next(18)));
+    expect(plain).toStrictEqual([18, 'tables', { rows }]);
+    expect(records).toStrictEqual([18, 'tables', { rows }]);
+    const publishFrame = (peer: RawPeer) => Buffer.from(peer.frames.at(-1) as Uint8Array).toString('hex');
+    // d4 72: a record definition (protocol.md 1.5); 64-127 as a fixint: plain MessagePack's form
+    expect(publishFrame(peers[0] as RawPeer)).not.toContain('d472');
+    expect(publishFrame(peers[1] as RawPeer)).toContain('d472');
+    for (const peer of peers) peer.socket.close();
+  });
+
+  it('echo a run of rows unchanged', async () => {
+    for (const client of clients.values()) expect(await client.echo({ rows })).toStrictEqual({ rows });
+  });
+});
