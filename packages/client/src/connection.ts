@@ -169,8 +169,8 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       // that `binaryType = 'arraybuffer'` makes of every frame.
       emitter.on('message', (data, isBinary) => {
         if (this.socket !== socket) return;
-        // A copy the size of the frame, as before: decoded bytes must not pin the socket's chunk.
-        if (isBinary) this.receive(new Uint8Array(data), true);
+        // No copy of a binary frame: the MessagePack codecs decode every value out of it.
+        if (isBinary) this.receive(data, true);
         else this.receive(data.toString(), false);
       });
     } else {

@@ -400,9 +400,9 @@ describe('msgpack codec values', () => {
 
   it('writes binary frames', () => {
     expect(msgpackCodec.binary).toBe(true);
-    expect(msgpackCodec.frame([msgpackCodec.encode([MessageType.PING, 3])])).toStrictEqual(
-      Uint8Array.of(0x91, 0x92, 0x03, 0x03),
-    );
+    expect(
+      Uint8Array.from(msgpackCodec.frame([msgpackCodec.encode([MessageType.PING, 3])]) as Uint8Array),
+    ).toStrictEqual(Uint8Array.of(0x91, 0x92, 0x03, 0x03));
   });
 });
 
@@ -460,4 +460,23 @@ describe('msgpackr codec values', () => {
       expect((item as { polluted?: unknown }).polluted).toBeUndefined();
     }
   });
+});
+
+describe('MessagePack decoding', () => {
+  it.each([msgpackCodec, msgpackrCodec])(
+    'decodes bin values as Uint8Array copies, from small and large frames ($name)',
+    (codec) => {
+      for (const filler of [0, 70 * 1024]) {
+        const frame = codec.frame([
+          codec.encode([MessageType.DATA, 1, { bytes: Uint8Array.of(7, 8), filler: 'x'.repeat(filler) }]),
+        ]);
+        // as a Buffer, the way `ws` hands frames over
+        const buffer = Buffer.from(frame as Uint8Array);
+        const [[, , decoded]] = codec.decode(buffer, true) as [[number, number, { bytes: Uint8Array }]];
+        expect(Object.getPrototypeOf(decoded.bytes)).toBe(Uint8Array.prototype);
+        buffer.fill(0);
+        expect(decoded.bytes).toStrictEqual(Uint8Array.of(7, 8));
+      }
+    },
+  );
 });

@@ -18,9 +18,11 @@ class MapEntries {
 
 /**
  * What both MessagePack codecs share: plain MessagePack (no records) for the values inside
- * extensions, int 64 decoded as bigint, bigints beyond 64 bits as msgpackr's extension 0x42.
+ * extensions, int 64 decoded as bigint, bigints beyond 64 bits as msgpackr's extension 0x42, and
+ * bin values decoded as copies, never as views of the frame.
  */
 export const BASE_OPTIONS = {
+  copyBuffers: true,
   useRecords: false,
   moreTypes: false,
   mapsAsObjects: true,
@@ -164,12 +166,17 @@ const SHARED_FRAME_BYTES = 64 * 1024;
 let lastPart: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
 
+// In Node a frame is a Buffer: `ws` sends a Buffer as it is, where it wraps any other Uint8Array in
+// a new Buffer for every send (a broadcast's shared frame, once per subscriber).
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
+const allocate = NodeBuffer ? (size: number) => NodeBuffer.allocUnsafe(size) : (size: number) => new Uint8Array(size);
+
 /** Joins encoded messages into one frame: a MessagePack array header, then the parts' bytes. */
 export function frame(parts: readonly EncodedMessage[]): Uint8Array {
   if (parts.length === 1) {
     const part = parts[0] as Uint8Array;
     if (part === lastPart) return lastFrame as Uint8Array;
-    const out = new Uint8Array(part.length + 1);
+    const out = allocate(part.length + 1);
     out[0] = 0x91;
     out.set(part, 1);
     if (part.length <= SHARED_FRAME_BYTES) {
@@ -180,7 +187,7 @@ export function frame(parts: readonly EncodedMessage[]): Uint8Array {
   }
   let total = parts.length < 16 ? 1 : parts.length < 0x10000 ? 3 : 5;
   for (let i = 0; i < parts.length; i++) total += (parts[i] as Uint8Array).length;
-  const out = new Uint8Array(total);
+  const out = allocate(total);
   let offset = writeArrayHeader(out, parts.length);
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as Uint8Array;
@@ -188,6 +195,18 @@ export function frame(parts: readonly EncodedMessage[]): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+// Frames up to this size are decoded from `scratch`. Decoding copies every value out of the frame
+// (`copyBuffers` for bin values; strings are copies anyway), so nothing refers to it afterwards.
+const SCRATCH_BYTES = 64 * 1024;
+// A plain Uint8Array, not a Buffer: bin values are slices of it, and they decode as Uint8Array.
+const scratch = new Uint8Array(SCRATCH_BYTES);
+
+function plainView(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The packers behind one MessagePack codec. */
@@ -229,7 +248,12 @@ export function msgpackFamilyCodec(name: CodecName, packers: Packers): Codec {
       }
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
       try {
-        return unpackr.unpack(bytes);
+        // A view as a plain Uint8Array, so that bin values, slices of it, are never Buffers.
+        if (bytes.length > SCRATCH_BYTES) return unpackr.unpack(plainView(bytes));
+        // A small frame is read from one reused buffer: msgpackr's set-up for a new buffer (a
+        // DataView, stored as a property of it) costs more than reading a small message does.
+        scratch.set(bytes);
+        return unpackr.unpack(scratch, bytes.length);
       } catch (cause) {
         throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'frame is not valid MessagePack', { cause });
       }
