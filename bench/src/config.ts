@@ -1,3 +1,5 @@
+import type { ScenarioId } from './contract.ts';
+
 /** How long and how hard each scenario runs; `full` is the real benchmark, `quick` a CI smoke. */
 
 /** A loop stops at whichever bound it reaches first. */
@@ -17,6 +19,11 @@ export interface BenchConfig {
   mode: 'full' | 'quick';
   /** Repetitions per scenario and contender, each against a fresh server child; medians reported. */
   reps: number;
+  /**
+   * Repetitions for scenarios that need more than `reps`: the short, latency-bound ones, whose
+   * single runs move most with the machine's other load. `--reps` overrides these too.
+   */
+  repsByScenario: Partial<Record<ScenarioId, number>>;
   unary: Phases;
   inflight: Phases & { window: number };
   echo16k: Phases & { window: number };
@@ -29,6 +36,7 @@ export interface BenchConfig {
 export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
+  repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
   unary: { warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 100_000, maxMs: 1_000 } },
   inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 300 }, measure: { maxCount: 1_000_000, maxMs: 1_000 } },
   echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 200_000, maxMs: 1_000 } },
@@ -41,6 +49,7 @@ export const FULL: BenchConfig = {
 export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
+  repsByScenario: {},
   unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
   inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
   echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },

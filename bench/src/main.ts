@@ -36,7 +36,10 @@ const { values: flags } = parseArgs({
 
 if (flags.profile !== undefined) profileServers(resolve(flags.profile));
 const config = structuredClone(flags.quick ? QUICK : FULL);
-if (flags.reps !== undefined) config.reps = Math.max(1, Number.parseInt(flags.reps, 10));
+if (flags.reps !== undefined) {
+  config.reps = Math.max(1, Number.parseInt(flags.reps, 10));
+  config.repsByScenario = {};
+}
 
 const selected = flags.contenders === undefined ? [...contenders] : flags.contenders.split(',').map(findContender);
 if (!selected.includes(baseline)) selected.unshift(baseline);

@@ -81,11 +81,12 @@ async function runScenario(
     if (reason !== undefined) row[contender.id] = { status: 'n/a', reason };
     else samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
   }
-  for (let rep = 1; rep <= config.reps; rep++) {
+  const reps = config.repsByScenario[scenario.id] ?? config.reps;
+  for (let rep = 1; rep <= reps; rep++) {
     for (const contender of contenders) {
       const lists = samples.get(contender.id);
       if (lists === undefined || row[contender.id] !== undefined) continue;
-      const tag = `[${scenario.id}] ${contender.id} ${rep}/${config.reps}`;
+      const tag = `[${scenario.id}] ${contender.id} ${rep}/${reps}`;
       try {
         const values = await runOnce(scenario, contender, config, shared);
         for (const [key, list] of lists) list.push(values[key] ?? Number.NaN);

@@ -1,4 +1,5 @@
-import type { BenchResults, Outcome } from './results.ts';
+import { median } from '../stats.ts';
+import type { BenchResults, MetricResult, Outcome } from './results.ts';
 
 /** Three significant digits, thousands separators from 1,000 on. */
 function formatValue(value: number): string {
@@ -8,10 +9,28 @@ function formatValue(value: number): string {
   return value.toPrecision(3);
 }
 
-function formatRatio(value: number, baseline: number | undefined, minBaseline: number): string {
-  if (baseline === undefined || !Number.isFinite(value) || !(baseline > 0) || !(value >= 0)) return '';
-  if (baseline < minBaseline) return ' (–)';
-  return ` (${(value / baseline).toFixed(2)}×)`;
+/**
+ * The ratio of a contender's samples to the baseline's: the median of the ratios of the two taken
+ * in the same repetition (run one after the other, so a slow spell of the machine weighs on both),
+ * or the ratio of the medians when the repetitions do not pair up.
+ */
+export function pairedRatio(samples: readonly number[], baseline: readonly number[]): number {
+  if (samples.length === baseline.length && samples.length > 0) {
+    const ratios = samples.map((value, rep) => value / (baseline[rep] as number));
+    if (ratios.every(Number.isFinite)) return median(ratios);
+  }
+  return median([...samples]) / median([...baseline]);
+}
+
+function formatRatio(
+  value: number,
+  samples: readonly number[],
+  baseline: MetricResult | undefined,
+  minBaseline: number,
+): string {
+  if (baseline === undefined || !Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return '';
+  if (baseline.median < minBaseline) return ' (–)';
+  return ` (${pairedRatio(samples, baseline.samples).toFixed(2)}×)`;
 }
 
 /**
@@ -44,9 +63,10 @@ export function renderTable(results: BenchResults): string {
           noted.set(contender.id, mark);
           return mark;
         }
-        const value = outcome.metrics[metric.key]?.median ?? Number.NaN;
-        const reference = base?.status === 'ok' ? base.metrics[metric.key]?.median : undefined;
-        return formatValue(value) + formatRatio(value, reference, metric.minBaseline ?? 0);
+        const result = outcome.metrics[metric.key];
+        const value = result?.median ?? Number.NaN;
+        const reference = base?.status === 'ok' ? base.metrics[metric.key] : undefined;
+        return formatValue(value) + formatRatio(value, result?.samples ?? [], reference, metric.minBaseline ?? 0);
       });
       const arrow = metric.better === 'higher' ? '↑' : '↓';
       lines.push(`| ${index === 0 ? scenario.title : ''} | ${metric.label} ${arrow} | ${cells.join(' | ')} |`);
@@ -54,10 +74,14 @@ export function renderTable(results: BenchResults): string {
   }
 
   const baselineLabel = contenders.find((c) => c.id === baseline)?.label ?? baseline;
-  const runs = results.config.reps === 1 ? '1 run' : `median of ${results.config.reps} runs`;
+  const { reps, repsByScenario } = results.config;
+  const more = Object.entries(repsByScenario ?? {})
+    .map(([id, n]) => `${n} for ${id}`)
+    .join(', ');
+  const runs = reps === 1 && !more ? '1 run' : `medians of ${reps} runs${more ? ` (${more})` : ''}`;
   lines.push(
     '',
-    `${results.mode} mode, ${runs}; (×) = value ÷ ${baselineLabel} in this run; ↑ higher is better, ↓ lower is better; (–) where the baseline is too small for a ratio to mean anything.`,
+    `${results.mode} mode, ${runs}; (×) = median over the runs of value ÷ ${baselineLabel}'s value in the same run; ↑ higher is better, ↓ lower is better; (–) where the baseline is too small for a ratio to mean anything.`,
   );
   const { stream, fanout, connections } = results.config;
   const count = (n: number): string => n.toLocaleString('en-US');
