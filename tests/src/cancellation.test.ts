@@ -64,6 +64,18 @@ describe.each(CODECS)('cancellation over %s', (codec) => {
     expect(probe.started).toEqual(['forever']);
   });
 
+  it('cancels the stream on the server when a forEach callback throws, rejecting with that error', async () => {
+    const seen: number[] = [];
+    const failure = new Error('enough');
+    const reading = client.forever().forEach((n) => {
+      seen.push(n);
+      if (seen.length === 10) throw failure;
+    });
+    await expect(reading).rejects.toBe(failure);
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    await until(() => probe.aborted.includes('forever'));
+  });
+
   it('stops the server generator when the stream is cancelled with cancel()', async () => {
     const stream = client.forever();
     const iterator = stream[Symbol.asyncIterator]();

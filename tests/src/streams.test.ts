@@ -5,6 +5,31 @@ describe.each(CODECS)('streams over %s', (codec) => {
   const fixture = useFixture(codec);
 
   describe('server stream', () => {
+    it('hands every item to forEach in order, beyond the credit window, then resolves', async () => {
+      const items: number[] = [];
+      await expect(fixture.client.count({ to: 3000 }).forEach((n) => items.push(n))).resolves.toBeUndefined();
+      expect(items).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    });
+
+    it('hands forEach the items that arrived before it was called, even after the stream ended', async () => {
+      const stream = fixture.client.count({ to: 50 });
+      // The CALL leaves at once and the server writes the 50 items and END before it answers a
+      // later call: after this round trip they are all buffered, unread.
+      expect(await fixture.client.noInput()).toBe('ok');
+      const items: number[] = [];
+      await stream.forEach((n) => items.push(n));
+      expect(items).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it('reads a stream once: forEach after iteration started, or iteration after forEach, rejects', async () => {
+      const stream = fixture.client.count({ to: 5 });
+      const items: number[] = [];
+      const reading = stream.forEach((n) => items.push(n));
+      await expect(stream[Symbol.asyncIterator]().next()).rejects.toThrow('already being read');
+      await expect(stream.forEach(() => undefined)).rejects.toThrow('already being read');
+      await reading;
+      expect(items).toEqual([1, 2, 3, 4, 5]);
+    });
     it('delivers every item in order, then ends', async () => {
       const items: number[] = [];
       for await (const n of fixture.client.count({ to: 5 })) items.push(n);

@@ -71,13 +71,13 @@ function switchboard(codec: CodecName): Contender {
       await client.$ready();
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),
-        async stream(count, onItem: (item: StreamItem) => void) {
-          for await (const item of client.stream({ count })) onItem(item);
-        },
+        // forEach: the client's push API for a consumer that handles each item at once.
+        stream: (count, onItem: (item: StreamItem) => void) => client.stream({ count }).forEach(onItem),
         async subscribe(onMessage) {
-          void (async () => {
-            for await (const message of client.ticks()) onMessage(message);
-          })().catch(() => undefined);
+          client
+            .ticks()
+            .forEach(onMessage)
+            .catch(() => undefined);
           // The server registers a subscription as it reads the CALL: one round trip after it, it is in.
           await client.echo({ seq: -1, text: '', items: [] });
         },

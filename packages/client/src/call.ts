@@ -37,6 +37,9 @@ export const MAX_WAITING_SENDS = 1024;
 
 const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
 
+/** No buffered item. */
+const NONE: unique symbol = Symbol('none');
+
 /**
  * One call on the client: what it sends (its opening message, its items under the server's
  * credit) and what it receives (a result, items it grants credit for as they are consumed).
@@ -55,6 +58,8 @@ export class ClientCall {
   /** The oldest `nextItem()` waiting for an item or the end; later ones queue behind it. */
   private reader: Reader | undefined;
   private moreReaders: Reader[] | undefined;
+  /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
+  private consumer: ((item: unknown) => void) | undefined;
   private received = 0;
   private consumed = 0;
   private granted: number;
@@ -131,9 +136,41 @@ export class ClientCall {
     if (this.done) return true;
     if (this.timer && this.untilFirstAnswer) this.answered();
     if (++this.received > this.granted) return false;
+    if (this.consumer !== undefined) {
+      this.taken();
+      this.deliver(this.consumer, value);
+      return true;
+    }
     (this.items ??= []).push(value);
     this.wakeItems();
     return true;
+  }
+
+  /**
+   * Hands every item to `onItem` as it arrives, synchronously: no promise and no turn per item.
+   * Items that arrived before are handed over first. Resolves when the stream ends, rejects with
+   * its error; an exception thrown by `onItem` cancels the call and rejects with that exception.
+   */
+  forEach(onItem: (item: unknown) => void): Promise<void> {
+    if (this.consumer !== undefined || this.reader !== undefined) {
+      return Promise.reject(new TypeError('the stream is already being read'));
+    }
+    this.consumer = onItem;
+    // Buffered items first, even when the stream already ended; a throwing onItem empties the buffer.
+    for (let next = this.takeBuffered(); next !== NONE; next = this.takeBuffered()) {
+      this.deliver(onItem, next);
+    }
+    this.items = undefined;
+    this.head = 0;
+    return this.result().then(() => undefined);
+  }
+
+  private deliver(onItem: (item: unknown) => void, value: unknown): void {
+    try {
+      onItem(value);
+    } catch (error) {
+      this.cancel(error as RpcError);
+    }
   }
 
   /** END or ACK from the server. */
@@ -295,6 +332,26 @@ export class ClientCall {
     return reader;
   }
 
+  /** Counts an item as consumed, granting the server credit back once half the window is used. */
+  private taken(): void {
+    this.consumed++;
+    const window = this.host.creditWindow;
+    if (!this.done && this.consumed + window - this.granted >= window / 2) {
+      this.granted = this.consumed + window;
+      this.host.send([12, this.id, this.granted]);
+    }
+  }
+
+  /** The next buffered item, counted as consumed, or {@link NONE}. */
+  private takeBuffered(): unknown {
+    const items = this.items;
+    if (!items || this.head >= items.length) return NONE;
+    const value = items[this.head];
+    items[this.head++] = undefined;
+    this.taken();
+    return value;
+  }
+
   /**
    * The next item, granting credit back as items are taken, or the end; undefined while neither
    * is there. Throws the call's error once its items are taken.
@@ -308,12 +365,7 @@ export class ClientCall {
         items.splice(0, this.head);
         this.head = 0;
       }
-      this.consumed++;
-      const window = this.host.creditWindow;
-      if (!this.done && this.consumed + window - this.granted >= window / 2) {
-        this.granted = this.consumed + window;
-        this.host.send([12, this.id, this.granted]);
-      }
+      this.taken();
       return { done: false, value };
     }
     const outcome = this.outcome;
@@ -329,6 +381,7 @@ export class ClientCall {
    * while a reader waits goes straight to it: one promise per item, no extra turn.
    */
   nextItem(): Promise<IteratorResult<unknown>> {
+    if (this.consumer !== undefined) return Promise.reject(new TypeError('the stream is already being read'));
     if (this.reader === undefined) {
       let next: IteratorResult<unknown> | undefined;
       try {

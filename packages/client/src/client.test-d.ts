@@ -81,6 +81,13 @@ describe('client types inferred from the contract type alone', () => {
     expectTypeOf(client.news({ key: 'sports' })).toEqualTypeOf<ItemStream<{ headline: string }>>();
   });
 
+  it('types the forEach callback with the item of the stream, topic or channel', () => {
+    void client.ticks({ every: 10 }).forEach((tick) => expectTypeOf(tick).toEqualTypeOf<number>());
+    void client.news().forEach((news) => expectTypeOf(news).toEqualTypeOf<{ headline: string }>());
+    void client.chat().forEach((line) => expectTypeOf(line).toEqualTypeOf<{ from: string; text: string }>());
+    expectTypeOf(client.ticks({ every: 10 }).forEach(() => undefined)).toEqualTypeOf<Promise<void>>();
+  });
+
   it('exposes connection controls beside the procedures', () => {
     expectTypeOf(client.$state).toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'closed'>();
     expectTypeOf(client.$close).toEqualTypeOf<() => void>();

@@ -65,6 +65,9 @@ class CallHandle {
     })();
     return this;
   }
+  forEach(onItem: (item: unknown) => void): Promise<void> {
+    return this.call.forEach(onItem);
+  }
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
     const call = this.call;
     return {

@@ -40,7 +40,7 @@ export interface Limits {
   heartbeatMs: number;
   /** Grace after a missed PING before the client declares the server dead, in ms. @default 10000 */
   heartbeatTimeoutMs: number;
-  /** The client acknowledges (POS) after at most this many sequenced messages. @default 64 */
+  /** The client acknowledges (POS) after at most this many sequenced messages. @default 256 */
   ackEvery: number;
   /** How long the server keeps a disconnected session, in ms. @default 120000 */
   resumeWindowMs: number;
@@ -57,7 +57,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxStreams: 4096,
   heartbeatMs: 25_000,
   heartbeatTimeoutMs: 10_000,
-  ackEvery: 64,
+  ackEvery: 256,
   resumeWindowMs: 120_000,
   resumeBufferMessages: 10_000,
   resumeBufferBytes: 8 * 1024 * 1024,
