@@ -2,7 +2,7 @@ import { defineContract, topic, unary } from '@switchboard/contract';
 import { implement } from '@switchboard/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, startServer, until } from './helpers.js';
 import { RawPeer } from './raw.js';
 
 // Rows enough that msgpackr writes them as records (a run of 8 or more objects), with integers in
@@ -64,6 +64,30 @@ describe('json, msgpack and msgpackr clients of one server', () => {
     // d4 72: a record definition (protocol.md 1.5); 64-127 as a fixint: plain MessagePack's form
     expect(publishFrame(peers[0] as RawPeer)).not.toContain('d472');
     expect(publishFrame(peers[1] as RawPeer)).toContain('d472');
+    for (const peer of peers) peer.socket.close();
+  });
+
+  it.each(CODECS)('delivers broadcasts of every frame size to each of several %s subscribers', async (codec) => {
+    const peers = [1, 2, 3, 4].map(() => new RawPeer(server.url, codec));
+    for (const peer of peers) {
+      await peer.hello();
+      peer.send([10, 1, 'tables', null, 10], [10, 2, 'echo', { rows: [] }]);
+      await peer.next(13);
+    }
+    // One frame for each header size: under 126 bytes, under 64 KiB, and over it.
+    const long = rows.map((row) => ({ ...row, label: row.label.repeat(1500) }));
+    const items = [{ rows: [] }, { rows }, { rows: long }];
+    for (const [index, item] of items.entries()) {
+      await service.publish('tables', item);
+      for (const peer of peers) {
+        await until(() => peer.received.filter((message) => message[0] === 18).length === index + 1);
+      }
+    }
+    for (const peer of peers) {
+      expect(peer.received.filter((message) => message[0] === 18)).toStrictEqual(
+        items.map((item) => [18, 'tables', item]),
+      );
+    }
     for (const peer of peers) peer.socket.close();
   });
 

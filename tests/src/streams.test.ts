@@ -7,7 +7,11 @@ describe.each(CODECS)('streams over %s', (codec) => {
   describe('server stream', () => {
     it('hands every item to forEach in order, beyond the credit window, then resolves', async () => {
       const items: number[] = [];
-      await expect(fixture.client.count({ to: 3000 }).forEach((n) => items.push(n))).resolves.toBeUndefined();
+      await expect(
+        fixture.client.count({ to: 3000 }).forEach((n) => {
+          items.push(n);
+        }),
+      ).resolves.toBeUndefined();
       expect(items).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     });
 
@@ -17,16 +21,20 @@ describe.each(CODECS)('streams over %s', (codec) => {
       // later call: after this round trip they are all buffered, unread.
       expect(await fixture.client.noInput()).toBe('ok');
       const items: number[] = [];
-      await stream.forEach((n) => items.push(n));
+      await stream.forEach((n) => {
+        items.push(n);
+      });
       expect(items).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
     it('reads a stream once: forEach after iteration started, or iteration after forEach, rejects', async () => {
       const stream = fixture.client.count({ to: 5 });
       const items: number[] = [];
-      const reading = stream.forEach((n) => items.push(n));
+      const reading = stream.forEach((n) => {
+        items.push(n);
+      });
       await expect(stream[Symbol.asyncIterator]().next()).rejects.toThrow('already being read');
-      await expect(stream.forEach(() => undefined)).rejects.toThrow('already being read');
+      await expect(stream.forEach(() => {})).rejects.toThrow('already being read');
       await reading;
       expect(items).toEqual([1, 2, 3, 4, 5]);
     });

@@ -82,10 +82,16 @@ describe('client types inferred from the contract type alone', () => {
   });
 
   it('types the forEach callback with the item of the stream, topic or channel', () => {
-    void client.ticks({ every: 10 }).forEach((tick) => expectTypeOf(tick).toEqualTypeOf<number>());
-    void client.news().forEach((news) => expectTypeOf(news).toEqualTypeOf<{ headline: string }>());
-    void client.chat().forEach((line) => expectTypeOf(line).toEqualTypeOf<{ from: string; text: string }>());
-    expectTypeOf(client.ticks({ every: 10 }).forEach(() => undefined)).toEqualTypeOf<Promise<void>>();
+    void client.ticks({ every: 10 }).forEach((tick) => {
+      expectTypeOf(tick).toEqualTypeOf<number>();
+    });
+    void client.news().forEach((news) => {
+      expectTypeOf(news).toEqualTypeOf<{ headline: string }>();
+    });
+    void client.chat().forEach((line) => {
+      expectTypeOf(line).toEqualTypeOf<{ from: string; text: string }>();
+    });
+    expectTypeOf(client.ticks({ every: 10 }).forEach(() => {})).toEqualTypeOf<Promise<void>>();
   });
 
   it('exposes connection controls beside the procedures', () => {
