@@ -24,6 +24,11 @@ export interface BenchConfig {
    * single runs move most with the machine's other load. `--reps` overrides these too.
    */
   repsByScenario: Partial<Record<ScenarioId, number>>;
+  /**
+   * Scenarios whose every contender run is bracketed by baseline runs (before and after), its
+   * ratio taken against them: the short ones, where this machine's speed moves between runs.
+   */
+  bracketed: ScenarioId[];
   unary: Phases;
   inflight: Phases & { window: number };
   echo16k: Phases & { window: number };
@@ -32,16 +37,17 @@ export interface BenchConfig {
   connections: { count: number; concurrency: number; timeoutMs: number };
 }
 
-/** The full run: about 6 minutes on 2 cores with the five built-in contenders. */
+/** The full run: 6 to 7 minutes on 2 cores with the eight built-in contenders. */
 export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
   repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
-  unary: { warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 100_000, maxMs: 1_000 } },
-  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 300 }, measure: { maxCount: 1_000_000, maxMs: 1_000 } },
-  echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 200_000, maxMs: 1_000 } },
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout'],
+  unary: { warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 100_000, maxMs: 700 } },
+  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 300 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
+  echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 200_000, maxMs: 700 } },
   stream: { warmupItems: 20_000, items: 300_000, timeoutMs: 30_000 },
-  fanout: { connections: 200, warmup: { maxCount: 20, maxMs: 300 }, measure: { maxCount: 2_000, maxMs: 1_000 } },
+  fanout: { connections: 200, warmup: { maxCount: 50, maxMs: 300 }, measure: { maxCount: 2_000, maxMs: 700 } },
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
 };
 
@@ -50,6 +56,7 @@ export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
   repsByScenario: {},
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout'],
   unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
   inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
   echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },

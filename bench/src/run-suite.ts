@@ -63,8 +63,26 @@ async function runOnce(
 }
 
 /**
+ * The order of one repetition: every contender once. For a bracketed scenario the baseline also
+ * runs first, after every two contenders and last, so that each contender's run has a baseline
+ * run right before and right after it.
+ */
+function repetitionOrder(contenders: readonly Contender[], baseline: Contender, bracketed: boolean): Contender[] {
+  if (!bracketed) return [...contenders];
+  const order = [baseline];
+  const others = contenders.filter((contender) => contender !== baseline);
+  others.forEach((contender, index) => {
+    order.push(contender);
+    if (index % 2 === 1 || index === others.length - 1) order.push(baseline);
+  });
+  return order;
+}
+
+/**
  * All repetitions of one scenario, round-robin over the contenders (repetition 1 of each, then
- * 2 of each...), so a burst of outside load lands on every contender rather than on one. A
+ * 2 of each...), so a burst of outside load lands on every contender rather than on one. In a
+ * bracketed scenario each contender's value is also paired with the geometric mean of the
+ * baseline's runs just before and just after it (its ratio is then taken against those). A
  * contender that fails is recorded as an error and skipped for the remaining repetitions.
  */
 async function runScenario(
@@ -76,14 +94,23 @@ async function runScenario(
 ): Promise<Record<string, Outcome>> {
   const row: Record<string, Outcome> = {};
   const samples = new Map<string, Map<string, number[]>>();
+  const baseline = contenders[0] as Contender;
+  const bracketed = config.bracketed.includes(scenario.id);
+  // Per contender, per metric: the baseline values its runs are paired with.
+  const pairs = new Map<string, Map<string, number[]>>();
   for (const contender of contenders) {
     const reason = contender.unsupported?.[scenario.id];
     if (reason !== undefined) row[contender.id] = { status: 'n/a', reason };
-    else samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
+    else {
+      samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
+      pairs.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
+    }
   }
   const reps = config.repsByScenario[scenario.id] ?? config.reps;
   for (let rep = 1; rep <= reps; rep++) {
-    for (const contender of contenders) {
+    let lastBaseline: Record<string, number> | undefined;
+    const awaitingBaseline: string[] = [];
+    for (const contender of repetitionOrder(contenders, baseline, bracketed)) {
       const lists = samples.get(contender.id);
       if (lists === undefined || row[contender.id] !== undefined) continue;
       const tag = `[${scenario.id}] ${contender.id} ${rep}/${reps}`;
@@ -91,6 +118,19 @@ async function runScenario(
         const values = await runOnce(scenario, contender, config, shared);
         for (const [key, list] of lists) list.push(values[key] ?? Number.NaN);
         log(`${tag}: ${describe(values)}`);
+        if (!bracketed) continue;
+        if (contender !== baseline) {
+          awaitingBaseline.push(contender.id);
+          continue;
+        }
+        // A baseline run closes the bracket of the contenders run since the previous one.
+        for (const id of awaitingBaseline) {
+          for (const [key, list] of pairs.get(id) ?? []) {
+            list.push(Math.sqrt((lastBaseline?.[key] ?? Number.NaN) * (values[key] ?? Number.NaN)));
+          }
+        }
+        awaitingBaseline.length = 0;
+        lastBaseline = values;
       } catch (error) {
         log(`${tag}: FAILED ${String(error)}`);
         row[contender.id] = { status: 'error', reason: error instanceof Error ? error.message : String(error) };
@@ -102,7 +142,13 @@ async function runScenario(
     const lists = samples.get(id);
     if (row[id] === undefined && lists !== undefined) {
       const metrics: Record<string, MetricResult> = {};
-      for (const [key, list] of lists) metrics[key] = { median: median(list), samples: list };
+      for (const [key, list] of lists) {
+        const paired = pairs.get(id)?.get(key);
+        metrics[key] =
+          bracketed && id !== baseline.id && paired !== undefined && paired.length === list.length
+            ? { median: median(list), samples: list, pairedBaseline: paired }
+            : { median: median(list), samples: list };
+      }
       row[id] = { status: 'ok', metrics };
     }
     const outcome = row[id];

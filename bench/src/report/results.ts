@@ -9,6 +9,11 @@ import type { MetricSpec } from '../scenarios/scenario.ts';
 export interface MetricResult {
   median: number;
   samples: number[];
+  /**
+   * In a bracketed scenario, for each sample, the geometric mean of the baseline's runs just
+   * before and just after it: what its ratio is taken against.
+   */
+  pairedBaseline?: number[];
 }
 
 /** How a contender fared in a scenario. */

@@ -8,6 +8,10 @@ describe('pairedRatio', () => {
     expect(pairedRatio([300, 20, 200], [100, 10, 100])).toBe(2);
   });
 
+  it('takes each sample against the baseline value it was paired with, when there are pairs', () => {
+    expect(pairedRatio([200, 30, 220], [100, 10, 110, 90], [100, 10, 110])).toBe(2);
+  });
+
   it('falls back to the ratio of the medians when the runs do not pair up', () => {
     expect(pairedRatio([30, 10], [10, 10, 10])).toBe(2);
     // a zero baseline run: medians 15 and 5

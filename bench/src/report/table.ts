@@ -10,27 +10,39 @@ function formatValue(value: number): string {
 }
 
 /**
- * The ratio of a contender's samples to the baseline's: the median of the ratios of the two taken
- * in the same repetition (run one after the other, so a slow spell of the machine weighs on both),
- * or the ratio of the medians when the repetitions do not pair up.
+ * The ratio of a contender's samples to the baseline's: the median of the ratios of each sample
+ * to the baseline value it was paired with (the baseline's runs bracketing it, in a bracketed
+ * scenario), else to the baseline's sample of the same repetition (run seconds apart, so a slow
+ * spell of the machine weighs on both), or the ratio of the medians when they do not pair up.
  */
-export function pairedRatio(samples: readonly number[], baseline: readonly number[]): number {
-  if (samples.length === baseline.length && samples.length > 0) {
-    const ratios = samples.map((value, rep) => value / (baseline[rep] as number));
+export function pairedRatio(
+  samples: readonly number[],
+  baseline: readonly number[],
+  pairedBaseline?: readonly number[],
+): number {
+  const pairs = pairedBaseline ?? baseline;
+  if (samples.length === pairs.length && samples.length > 0) {
+    const ratios = samples.map((value, rep) => value / (pairs[rep] as number));
     if (ratios.every(Number.isFinite)) return median(ratios);
   }
   return median([...samples]) / median([...baseline]);
 }
 
 function formatRatio(
-  value: number,
-  samples: readonly number[],
+  result: MetricResult | undefined,
   baseline: MetricResult | undefined,
   minBaseline: number,
 ): string {
-  if (baseline === undefined || !Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return '';
+  const value = result?.median ?? Number.NaN;
+  if (result === undefined || baseline === undefined) return '';
+  if (!Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return '';
   if (baseline.median < minBaseline) return ' (–)';
-  return ` (${pairedRatio(samples, baseline.samples).toFixed(2)}×)`;
+  return ` (${pairedRatio(result.samples, baseline.samples, result.pairedBaseline).toFixed(2)}×)`;
+}
+
+function bracketNote(bracketed: readonly string[] | undefined): string {
+  if (!bracketed || bracketed.length === 0) return '';
+  return ` (for ${bracketed.join(', ')}: ÷ the geometric mean of its runs just before and just after)`;
 }
 
 /**
@@ -66,7 +78,7 @@ export function renderTable(results: BenchResults): string {
         const result = outcome.metrics[metric.key];
         const value = result?.median ?? Number.NaN;
         const reference = base?.status === 'ok' ? base.metrics[metric.key] : undefined;
-        return formatValue(value) + formatRatio(value, result?.samples ?? [], reference, metric.minBaseline ?? 0);
+        return formatValue(value) + formatRatio(result, reference, metric.minBaseline ?? 0);
       });
       const arrow = metric.better === 'higher' ? '↑' : '↓';
       lines.push(`| ${index === 0 ? scenario.title : ''} | ${metric.label} ${arrow} | ${cells.join(' | ')} |`);
@@ -81,7 +93,7 @@ export function renderTable(results: BenchResults): string {
   const runs = reps === 1 && !more ? '1 run' : `medians of ${reps} runs${more ? ` (${more})` : ''}`;
   lines.push(
     '',
-    `${results.mode} mode, ${runs}; (×) = median over the runs of value ÷ ${baselineLabel}'s value in the same run; ↑ higher is better, ↓ lower is better; (–) where the baseline is too small for a ratio to mean anything.`,
+    `${results.mode} mode, ${runs}; (×) = median over the runs of value ÷ ${baselineLabel}'s value in the same run${bracketNote(results.config.bracketed)}; ↑ higher is better, ↓ lower is better; (–) where the baseline is too small for a ratio to mean anything.`,
   );
   const { stream, fanout, connections } = results.config;
   const count = (n: number): string => n.toLocaleString('en-US');
