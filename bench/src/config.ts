@@ -37,17 +37,17 @@ export interface BenchConfig {
   connections: { count: number; concurrency: number; timeoutMs: number };
 }
 
-/** The full run: 6 to 7 minutes on 2 cores with the eight built-in contenders. */
+/** The full run: about 7 minutes on 2 cores with the eight built-in contenders. */
 export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
   repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout'],
-  unary: { warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 100_000, maxMs: 700 } },
-  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 300 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
-  echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 300 }, measure: { maxCount: 200_000, maxMs: 700 } },
+  unary: { warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 100_000, maxMs: 700 } },
+  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
+  echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 200_000, maxMs: 700 } },
   stream: { warmupItems: 20_000, items: 300_000, timeoutMs: 30_000 },
-  fanout: { connections: 200, warmup: { maxCount: 50, maxMs: 300 }, measure: { maxCount: 2_000, maxMs: 700 } },
+  fanout: { connections: 200, warmup: { maxCount: 50, maxMs: 200 }, measure: { maxCount: 2_000, maxMs: 700 } },
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
 };
 
