@@ -202,6 +202,39 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.helloTimer = undefined;
     const request = this.request as UpgradeRequest;
     this.request = undefined;
+    // Every HELLO is authenticated, a resuming one too: its credentials may have expired or been
+    // revoked since the session started. A service without a context option gets no handshake
+    // built (its sessions make the empty context when a call first reads it); the await stays, so
+    // WELCOME leaves at the same point.
+    const { context } = this.service;
+    let ctx: unknown;
+    try {
+      ctx = await (context === emptyContext
+        ? EMPTY_CONTEXT
+        : context({
+            auth,
+            headers: request.headers,
+            cookies: parseCookies(request.headers.cookie),
+            url: request.url,
+            get remoteAddress() {
+              return request.remoteAddress;
+            },
+          }));
+    } catch (error) {
+      // A session this HELLO meant to resume stays resumable: the client may come back with
+      // fresh credentials within the resume window.
+      const code = isRpcError(error) ? error.code : 'INTERNAL';
+      if (code === 'UNAUTHENTICATED')
+        this.close(CloseCode.UNAUTHENTICATED, isRpcError(error) ? error.message : 'unauthenticated');
+      else if (code === 'PERMISSION_DENIED')
+        this.close(CloseCode.FORBIDDEN, isRpcError(error) ? error.message : 'forbidden');
+      else {
+        this.host.settings.reportError(error, 'context');
+        this.close(CloseCode.INTERNAL_ERROR, 'could not build the session context');
+      }
+      return;
+    }
+    if (this.state === State.Closed) return;
     let session: Session | undefined;
     let resumed = false;
     if (resumeToken !== null) {
@@ -215,6 +248,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
       ) {
         session = previous;
         resumed = true;
+        // Calls opened from now on see the context of these credentials; running ones keep theirs.
+        if (ctx !== EMPTY_CONTEXT) session.ctx = ctx;
       } else if (previous) {
         previous.destroy();
         this.host.forgetSession(previous);
@@ -223,41 +258,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
       else this.host.settings.metrics.resumesFailed++;
     }
     if (!session) {
-      const { context } = this.service;
-      let ctx: unknown;
-      try {
-        // A service without a context option gets no handshake built: its session makes the empty
-        // context when a call first reads it. The await stays, so WELCOME leaves at the same point.
-        ctx = await (context === emptyContext
-          ? EMPTY_CONTEXT
-          : context({
-              auth,
-              headers: request.headers,
-              cookies: parseCookies(request.headers.cookie),
-              url: request.url,
-              get remoteAddress() {
-                return request.remoteAddress;
-              },
-            }));
-      } catch (error) {
-        const code = isRpcError(error) ? error.code : 'INTERNAL';
-        if (code === 'UNAUTHENTICATED')
-          this.close(CloseCode.UNAUTHENTICATED, isRpcError(error) ? error.message : 'unauthenticated');
-        else if (code === 'PERMISSION_DENIED')
-          this.close(CloseCode.FORBIDDEN, isRpcError(error) ? error.message : 'forbidden');
-        else {
-          this.host.settings.reportError(error, 'context');
-          this.close(CloseCode.INTERNAL_ERROR, 'could not build the session context');
-        }
-        return;
-      }
-      if (this.state === State.Closed) return;
       session = new Session(this.service, this.codec, ctx, this.host.settings);
       this.host.settings.metrics.sessionsStarted++;
-    }
-    if (this.state === State.Closed) {
-      if (!resumed) session.destroy();
-      return;
     }
     this.attach(session, resumed, received);
   }

@@ -85,10 +85,17 @@ export class Session implements CallHost {
     });
   }
 
-  /** The context calls of this session receive, built from the handshake (see `ServiceOptions.context`). */
+  /**
+   * The context calls of this session receive, built from the handshake (see
+   * `ServiceOptions.context`); a resume replaces it with the one built from the new HELLO.
+   */
   get ctx(): unknown {
     if (this.context === EMPTY_CONTEXT) this.context = {};
     return this.context;
+  }
+
+  set ctx(ctx: unknown) {
+    this.context = ctx;
   }
 
   /** The open call with stream id `id`. */
