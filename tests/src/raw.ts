@@ -74,9 +74,13 @@ export class RawPeer {
 }
 
 /** Resolves with the HTTP status of an upgrade the server refused. */
-export function refusedUpgrade(url: string, protocols: string[]): Promise<{ status: number; body: string }> {
+export function refusedUpgrade(
+  url: string,
+  protocols: string[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, protocols);
+    const socket = new WebSocket(url, protocols, { headers });
     socket.once('open', () => {
       socket.close();
       reject(new Error(`the upgrade succeeded with ${socket.protocol}`));

@@ -87,9 +87,13 @@ export class Connection implements SessionLink, HeartbeatTarget {
   }
 
   /** A frame arrived from the client. Never throws: violations close the connection. */
-  receive(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): void {
+  /** A frame from the client; `byteLength` is its payload's size on the wire, when known. */
+  receive(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, byteLength?: number): void {
     if (this.state === State.Closed) return;
     this.framesSeen++;
+    const metrics = this.host.settings.metrics;
+    metrics.framesReceived++;
+    metrics.bytesReceived += byteLength ?? (typeof data === 'string' ? this.codec.size(data) : data.byteLength);
     let batch: ClientMessage[];
     try {
       batch = decodeClientFrame(this.codec, data, isBinary, this.limits);
@@ -329,6 +333,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
    */
   private write(frame: string | Uint8Array): void {
     const socket = this.socket;
+    const metrics = this.host.settings.metrics;
+    metrics.framesSent++;
+    metrics.bytesSent += typeof frame === 'string' ? this.codec.size(frame) : frame.byteLength;
     const bound = typeof frame === 'string' ? frame.length * MAX_BYTES_PER_UNIT : frame.byteLength;
     if (this.drainWaiters === undefined && socket.bufferedAmount + bound + MAX_HEADER_BYTES <= this.host.lowWatermark) {
       socket.send(frame);

@@ -24,7 +24,7 @@ export type {
   TopicPath,
   UnaryHandler,
 } from './handlers.js';
-export { ServerMetrics } from './metrics.js';
+export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';
 export { type Acceptance, type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';

@@ -1,3 +1,6 @@
+/** Why an upgrade or a connection was refused before it had a session. */
+export type RefusalReason = 'origin' | 'subprotocol' | 'capacity' | 'draining';
+
 /**
  * Counters a server keeps for monitoring (the handbook's checklist). Cheap increments on the hot
  * path; read them directly, or export them (see docs/guides/operations.md).
@@ -21,6 +24,23 @@ export class ServerMetrics {
   slowConsumers = 0;
   /** Connections closed for a protocol violation. */
   violations = 0;
+  /** Frames received from clients, and their payload bytes (UTF-8 bytes for text frames). */
+  framesReceived = 0;
+  bytesReceived = 0;
+  /** Frames written to clients, and their payload bytes. */
+  framesSent = 0;
+  bytesSent = 0;
+  /**
+   * Upgrades and connections refused before a session, by reason: `origin` (HTTP 403),
+   * `subprotocol` (HTTP 400, or 4406 after the fallback token), `capacity` (4001 over
+   * `maxConnections`), `draining` (1012).
+   */
+  readonly refused = new Map<RefusalReason, number>();
+
+  /** Records a refused upgrade or connection. */
+  refuse(reason: RefusalReason): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
+  }
 
   /** Records a closed connection. */
   closed(code: number): void {
@@ -38,8 +58,13 @@ export class ServerMetrics {
       itemsDropped: this.itemsDropped,
       slowConsumers: this.slowConsumers,
       violations: this.violations,
+      framesReceived: this.framesReceived,
+      bytesReceived: this.bytesReceived,
+      framesSent: this.framesSent,
+      bytesSent: this.bytesSent,
     };
     for (const [code, count] of this.closedByCode) out[`closed_${code}`] = count;
+    for (const [reason, count] of this.refused) out[`refused_${reason}`] = count;
     return out;
   }
 }

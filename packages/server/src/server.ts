@@ -197,16 +197,19 @@ export class SwitchboardServer implements ConnectionHost {
    */
   accept(socket: SocketLike, request: UpgradeRequest, acceptance: Acceptance): Connection | undefined {
     if (!acceptance.ok) {
+      this.metrics.refuse('subprotocol');
       const data = { offered: acceptance.offered, supported: acceptance.supported };
       socket.send(JSON.stringify([[15, 0, 'UNSUPPORTED_PROTOCOL', acceptance.message, data]]));
       socket.close(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'subprotocol not acceptable');
       return undefined;
     }
     if (this.draining) {
+      this.metrics.refuse('draining');
       socket.close(CloseCode.SERVICE_RESTART, 'the server is draining');
       return undefined;
     }
     if (this.connections.size >= this.maxConnections) {
+      this.metrics.refuse('capacity');
       socket.close(CloseCode.OVERLOADED, 'too many connections');
       return undefined;
     }

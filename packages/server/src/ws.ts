@@ -92,7 +92,7 @@ class WiredSocket extends WebSocket {
     switch (event) {
       case 'message':
         // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
-        this.connection?.receive(b ? (a as Buffer) : (a as Buffer).toString(), b as boolean);
+        this.connection?.receive(b ? (a as Buffer) : (a as Buffer).toString(), b as boolean, (a as Buffer).length);
         return true;
       case 'pong':
         this.connection?.pong();
@@ -164,6 +164,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     const pathname = url.split('?')[0];
     if (pathname !== path) return;
     if (!server.originAllowed(request.headers.origin)) {
+      server.metrics.refuse('origin');
       reject(socket, 403, 'Forbidden', 'origin not allowed');
       return;
     }
@@ -176,6 +177,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
       : [];
     const acceptance = server.negotiate(offers);
     if (!acceptance.ok && acceptance.token === undefined) {
+      server.metrics.refuse('subprotocol');
       reject(socket, 400, 'Bad Request', acceptance.message);
       return;
     }
