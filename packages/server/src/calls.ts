@@ -145,7 +145,7 @@ export class ServerCall implements TopicSink {
 
   fail(error: unknown): void {
     if (this.done && !this.report) return;
-    let rpc = toRpcError(error);
+    let rpc = this.checkedTyped(toRpcError(error));
     if (rpc.code === 'INTERNAL' && rpc.cause !== undefined) {
       this.host.reportError(rpc.cause, this.bound.path);
       if (this.host.exposeErrors && rpc.cause instanceof Error) {
@@ -159,6 +159,25 @@ export class ServerCall implements TopicSink {
     this.settle();
     this.sendError(rpc);
     this.abort(rpc);
+  }
+
+  /**
+   * A typed error of the procedure (its `errors` map) with its data checked against the code's
+   * schema when outputs are validated: data that does not match becomes INTERNAL, reported to
+   * `onError`, as an invalid result does. Asynchronous schemas are not checked here.
+   */
+  private checkedTyped(rpc: RpcError): RpcError {
+    const schema = (this.bound.proc.errors as Record<string, Schema | undefined>)[rpc.code];
+    if (schema === undefined || !this.host.validateOutput) return rpc;
+    const checked = validate(schema, rpc.data);
+    if (checked instanceof Promise) return rpc;
+    if (checked.ok) {
+      return checked.value === rpc.data ? rpc : new RpcError(rpc.code, rpc.message, { data: checked.value });
+    }
+    const message = `${rpc.code} raised with data that does not match its schema`;
+    return new RpcError('INTERNAL', message, {
+      cause: new Error(`${this.bound.path}: ${message}: ${JSON.stringify(checked.issues)}`),
+    });
   }
 
   private sendError(rpc: RpcError): void {

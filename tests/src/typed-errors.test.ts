@@ -1,0 +1,67 @@
+import { defineContract, unary } from '@switchboard/contract';
+import { implement } from '@switchboard/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CODECS, connect, rejection, startServer } from './helpers.js';
+
+const api = defineContract({
+  procedures: {
+    find: unary({
+      input: z.object({ id: z.string(), wrongData: z.boolean().optional() }),
+      output: z.string(),
+      errors: { NOT_FOUND: z.object({ id: z.string(), tried: z.number().default(1) }) },
+    }),
+  },
+});
+
+describe.each(CODECS)('typed error data over %s', (codec) => {
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  afterEach(async () => {
+    await server?.close({ deadlineMs: 0 });
+    server = undefined;
+  });
+
+  function serve(validateOutput: boolean, reported: unknown[]) {
+    const service = implement(
+      api,
+      { validateOutput },
+      {
+        find: ({ id, wrongData }, { errors }) => {
+          throw errors.NOT_FOUND((wrongData ? { id: 42 } : { id }) as { id: string }, `no ${id}`);
+        },
+      },
+    );
+    return startServer({ services: service, onError: (error) => void reported.push(error) });
+  }
+
+  it('sends the data of a typed error as its schema parses it', async () => {
+    const reported: unknown[] = [];
+    server = await serve(true, reported);
+    const client = connect(api, server.url, codec);
+    const error = await rejection(client.find({ id: 'a' }));
+    expect([error.code, error.message, error.data]).toEqual(['NOT_FOUND', 'no a', { id: 'a', tried: 1 }]);
+    expect(reported).toEqual([]);
+    client.$close();
+  });
+
+  it('turns a typed error whose data does not match its schema into INTERNAL, reported to onError', async () => {
+    const reported: unknown[] = [];
+    server = await serve(true, reported);
+    const client = connect(api, server.url, codec);
+    const error = await rejection(client.find({ id: 'a', wrongData: true }));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.data).toBeUndefined();
+    expect(reported).toHaveLength(1);
+    expect(String(reported[0])).toContain('NOT_FOUND raised with data that does not match its schema');
+    client.$close();
+  });
+
+  it('passes typed error data through unchecked with validateOutput off', async () => {
+    const reported: unknown[] = [];
+    server = await serve(false, reported);
+    const client = connect(api, server.url, codec);
+    const error = await rejection(client.find({ id: 'a', wrongData: true }));
+    expect([error.code, error.data]).toEqual(['NOT_FOUND', { id: 42 }]);
+    client.$close();
+  });
+});
