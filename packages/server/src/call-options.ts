@@ -22,6 +22,7 @@ export class HandlerContext implements HandlerOptions<unknown, Record<string, ne
   readonly errors: ErrorBuilders<Record<string, never>>;
   readonly session: SessionInfo;
   declare input?: unknown;
+  declare key?: string;
   declare push?: () => PushStream<unknown>;
   readonly #call: SignalSource;
 

@@ -187,6 +187,8 @@ export class ServerCall implements TopicSink {
   }
 
   private report: ((outcome: EventOutcome) => void) | undefined;
+  /** An acknowledged event's idempotency key, handed to its handler. */
+  private eventKey: string | undefined;
 
   private reportOutcome(outcome: EventOutcome): void {
     const report = this.report as (outcome: EventOutcome) => void;
@@ -198,9 +200,10 @@ export class ServerCall implements TopicSink {
    * Runs an acknowledged event and resolves with its outcome instead of answering, so that the
    * outcome can be remembered by idempotency key and sent for every retry with {@link settleEvent}.
    */
-  runCaptured(payload: unknown): Promise<EventOutcome> {
+  runCaptured(payload: unknown, key: string): Promise<EventOutcome> {
     return new Promise((resolve) => {
       this.report = resolve;
+      this.eventKey = key;
       void this.run(payload);
     });
   }
@@ -337,6 +340,7 @@ export class ServerCall implements TopicSink {
   ): HandlerOptions<unknown, Record<string, never>> & { input?: unknown; push?: () => PushStream<unknown> } {
     const opts = new HandlerContext(this, ctx, this.host.sessionInfo);
     if (input !== undefined) opts.input = input;
+    if (this.eventKey !== undefined) opts.key = this.eventKey;
     const proc = this.bound.proc;
     if (proc.kind === 'serverStream' || proc.kind === 'bidi') {
       opts.push = () =>

@@ -197,7 +197,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, path);
     if (!call) return;
     void this.host.events
-      .run(`${path}\u0000${key}`, () => call.runCaptured(payload))
+      .run(`${path}\u0000${key}`, () => call.runCaptured(payload, key))
       .then((outcome) => call.settleEvent(outcome));
   }
 

@@ -92,8 +92,18 @@ export type BidiHandler<TProc extends BidiProcedure, TContext> = (
 /** Handler of an acknowledged event: the client's promise resolves when it returns. */
 export type EventHandler<TProc extends EventProcedure, TContext> = (
   payload: InferOutput<TProc['input']>,
-  opts: HandlerOptions<TContext, TProc['errors']>,
+  opts: HandlerOptions<TContext, TProc['errors']> & EventHandlerOptions,
 ) => MaybePromise<void>;
+
+/** Extra options of acknowledged-event handlers. */
+export interface EventHandlerOptions {
+  /**
+   * The event's idempotency key, the same on every retry of one event. The server runs a key
+   * once within `idempotencyWindowMs` in its memory; a handler whose effect must survive a
+   * server restart records the key with the effect (a unique column) to run it once for good.
+   */
+  readonly key: string;
+}
 
 /** The handler a procedure needs (topics need none: the server publishes to them). */
 export type HandlerOf<TProc, TContext> = TProc extends UnaryProcedure

@@ -12,6 +12,7 @@ export type {
   ClientStreamHandler,
   ErrorBuilders,
   EventHandler,
+  EventHandlerOptions,
   HandlerInput,
   HandlerOf,
   HandlerOptions,
