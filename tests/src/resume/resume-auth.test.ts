@@ -1,31 +1,17 @@
 import { createClient } from '@switchboard/client';
-import { createFaultProxy, type FaultProxy } from '@switchboard/fault-proxy';
+import { createFaultProxy } from '@switchboard/fault-proxy';
 import { CloseCode, RpcError } from '@switchboard/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { api } from '../fixture.js';
 import { CODECS, startServer, until } from '../helpers.js';
 import { fixtureService, newProbe } from '../service.js';
 
-type Started = Awaited<ReturnType<typeof startServer>>;
-
 describe.each(CODECS)('authentication on resume over %s', (codec) => {
-  let server: Started | undefined;
-  let proxy: FaultProxy | undefined;
-  const clients: Array<{ $close(): void }> = [];
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.$close();
-    await proxy?.close();
-    await server?.close({ deadlineMs: 0 });
-    proxy = undefined;
-    server = undefined;
-  });
-
   it('checks the credentials of a resuming HELLO: revoked ones close 4100, fresh ones resume', async () => {
     // Tokens are "<user>:<serial>"; revoking a serial makes the server refuse it from then on.
     const revoked = new Set<string>();
     const probe = newProbe();
-    server = await startServer({
+    const server = await startServer({
       services: fixtureService(probe, {
         context: ({ auth }) => {
           const token = String(auth);
@@ -34,7 +20,7 @@ describe.each(CODECS)('authentication on resume over %s', (codec) => {
         },
       }),
     });
-    proxy = await createFaultProxy({ target: { port: server.port } });
+    const proxy = await createFaultProxy({ target: { port: server.port } });
     let serial = 0;
     const client = createClient(api, {
       url: proxy.url('/'),
@@ -42,7 +28,11 @@ describe.each(CODECS)('authentication on resume over %s', (codec) => {
       auth: () => `ann:${++serial}`,
       reconnect: { initialDelayMs: 2, maxDelayMs: 20 },
     });
-    clients.push(client);
+    onTestFinished(async () => {
+      client.$close();
+      await proxy.close();
+      await server.close({ deadlineMs: 0 });
+    });
     const states: string[] = [];
     client.$on('state', (change) => {
       states.push(
@@ -56,7 +46,7 @@ describe.each(CODECS)('authentication on resume over %s', (codec) => {
     await until(() => probe.started.includes('wait'));
     revoked.add('ann:1');
     revoked.add('ann:2');
-    (proxy as FaultProxy).cutAll();
+    proxy.cutAll();
 
     // ann:2 is refused (4100) and the client asks its auth function again; ann:3 resumes.
     await expect(waiting).resolves.toBe('waited');
