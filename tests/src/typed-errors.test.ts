@@ -21,7 +21,9 @@ describe.each(CODECS)('typed error data over %s', (codec) => {
     server = undefined;
   });
 
-  function serve(validateOutput: boolean, reported: unknown[]) {
+  /** The error `find(input)` rejects with, and what the server reported to onError. */
+  async function failure(validateOutput: boolean, input: { id: string; wrongData?: boolean }) {
+    const reported: unknown[] = [];
     const service = implement(
       api,
       { validateOutput },
@@ -31,37 +33,28 @@ describe.each(CODECS)('typed error data over %s', (codec) => {
         },
       },
     );
-    return startServer({ services: service, onError: (error) => void reported.push(error) });
+    server = await startServer({ services: service, onError: (error) => void reported.push(error) });
+    const client = connect(api, server.url, codec);
+    const error = await rejection(client.find(input));
+    client.$close();
+    return { error, reported };
   }
 
   it('sends the data of a typed error as its schema parses it', async () => {
-    const reported: unknown[] = [];
-    server = await serve(true, reported);
-    const client = connect(api, server.url, codec);
-    const error = await rejection(client.find({ id: 'a' }));
+    const { error, reported } = await failure(true, { id: 'a' });
     expect([error.code, error.message, error.data]).toEqual(['NOT_FOUND', 'no a', { id: 'a', tried: 1 }]);
     expect(reported).toEqual([]);
-    client.$close();
   });
 
   it('turns a typed error whose data does not match its schema into INTERNAL, reported to onError', async () => {
-    const reported: unknown[] = [];
-    server = await serve(true, reported);
-    const client = connect(api, server.url, codec);
-    const error = await rejection(client.find({ id: 'a', wrongData: true }));
-    expect(error.code).toBe('INTERNAL');
-    expect(error.data).toBeUndefined();
+    const { error, reported } = await failure(true, { id: 'a', wrongData: true });
+    expect([error.code, error.data]).toEqual(['INTERNAL', undefined]);
     expect(reported).toHaveLength(1);
     expect(String(reported[0])).toContain('NOT_FOUND raised with data that does not match its schema');
-    client.$close();
   });
 
   it('passes typed error data through unchecked with validateOutput off', async () => {
-    const reported: unknown[] = [];
-    server = await serve(false, reported);
-    const client = connect(api, server.url, codec);
-    const error = await rejection(client.find({ id: 'a', wrongData: true }));
+    const { error } = await failure(false, { id: 'a', wrongData: true });
     expect([error.code, error.data]).toEqual(['NOT_FOUND', { id: 42 }]);
-    client.$close();
   });
 });

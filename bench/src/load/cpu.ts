@@ -1,4 +1,9 @@
+import { withTimeout } from '../async.ts';
+import type { Phases } from '../config.ts';
+import type { ContenderClient, EchoPayload } from '../contract.ts';
 import type { ServerProcess } from '../server/spawn.ts';
+import { checkEcho } from './open-clients.ts';
+import { type LoopResult, runPipelined } from './pipeline.ts';
 
 /** CPU time (user + system) both processes spent while a measured loop ran. */
 export interface CpuSpent {
@@ -33,4 +38,24 @@ export function cpuMetrics(unit: string) {
 /** CPU per unit of work, as the keys {@link cpuMetrics} declares. */
 export function cpuPer(spent: CpuSpent, units: number): { serverCpuUs: number; clientCpuUs: number } {
   return { serverCpuUs: spent.serverUs / units, clientCpuUs: spent.clientUs / units };
+}
+
+/**
+ * The body of the pipelined echo scenarios: checks one echo, warms up, then keeps `window` echoes
+ * of `payload` in flight for the measured bounds, timing out each loop with its own `label`.
+ * Returns the measured loop and the CPU both processes spent in it.
+ */
+export async function measurePipelinedEcho(
+  client: ContenderClient,
+  server: ServerProcess,
+  phases: Phases & { window: number },
+  payload: EchoPayload,
+  label: string,
+): Promise<[LoopResult, CpuSpent]> {
+  const { window, warmup, measure } = phases;
+  await checkEcho(client, payload);
+  const call = () => client.echo(payload);
+  const budget = warmup.maxMs + measure.maxMs + 10_000;
+  await withTimeout(runPipelined(window, warmup, call), budget, `${label} warm-up`);
+  return withCpu(server, () => withTimeout(runPipelined(window, measure, call), budget, label));
 }

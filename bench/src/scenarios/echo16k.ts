@@ -1,7 +1,5 @@
-import { withTimeout } from '../async.ts';
-import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
-import { checkEcho, withClient } from '../load/open-clients.ts';
-import { runPipelined } from '../load/pipeline.ts';
+import { cpuMetrics, cpuPer, measurePipelinedEcho } from '../load/cpu.ts';
+import { withClient } from '../load/open-clients.ts';
 import { largePayload } from '../payloads.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -15,15 +13,14 @@ export const echo16k: Scenario = {
   metrics: [{ key: 'mbPerSec', label: 'MB/s', better: 'higher' }, ...cpuMetrics('call')],
   run: ({ contender, server, config }) =>
     withClient(contender, server.port, async (client) => {
-      const { window, warmup, measure } = config.echo16k;
       const payload = largePayload(3);
       const payloadBytes = Buffer.byteLength(JSON.stringify(payload));
-      await checkEcho(client, payload);
-      const call = () => client.echo(payload);
-      const budget = warmup.maxMs + measure.maxMs + 10_000;
-      await withTimeout(runPipelined(window, warmup, call), budget, '16 KiB echo warm-up');
-      const [{ completed, elapsedMs }, cpu] = await withCpu(server, () =>
-        withTimeout(runPipelined(window, measure, call), budget, '16 KiB echo'),
+      const [{ completed, elapsedMs }, cpu] = await measurePipelinedEcho(
+        client,
+        server,
+        config.echo16k,
+        payload,
+        '16 KiB echo',
       );
       return { mbPerSec: (completed * payloadBytes) / 1e6 / (elapsedMs / 1000), ...cpuPer(cpu, completed) };
     }),

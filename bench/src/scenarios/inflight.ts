@@ -1,7 +1,5 @@
-import { withTimeout } from '../async.ts';
-import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
-import { checkEcho, withClient } from '../load/open-clients.ts';
-import { runPipelined } from '../load/pipeline.ts';
+import { cpuMetrics, cpuPer, measurePipelinedEcho } from '../load/cpu.ts';
+import { withClient } from '../load/open-clients.ts';
 import { smallPayload } from '../payloads.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -12,14 +10,12 @@ export const inflight: Scenario = {
   metrics: [{ key: 'callsPerSec', label: 'calls/s', better: 'higher' }, ...cpuMetrics('call')],
   run: ({ contender, server, config }) =>
     withClient(contender, server.port, async (client) => {
-      const { window, warmup, measure } = config.inflight;
-      const payload = smallPayload(2);
-      await checkEcho(client, payload);
-      const call = () => client.echo(payload);
-      const budget = warmup.maxMs + measure.maxMs + 10_000;
-      await withTimeout(runPipelined(window, warmup, call), budget, 'in-flight warm-up');
-      const [{ completed, elapsedMs }, cpu] = await withCpu(server, () =>
-        withTimeout(runPipelined(window, measure, call), budget, 'in-flight'),
+      const [{ completed, elapsedMs }, cpu] = await measurePipelinedEcho(
+        client,
+        server,
+        config.inflight,
+        smallPayload(2),
+        'in-flight',
       );
       return { callsPerSec: (completed / elapsedMs) * 1000, ...cpuPer(cpu, completed) };
     }),
