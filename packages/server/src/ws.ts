@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from './connection.js';
 import type { Acceptance, CloseOptions, SwitchboardServer } from './server.js';
 import type { SocketLike } from './socket.js';
+import { wireFrame } from './wire-frame.js';
 
 /** Options of {@link attach}. */
 export interface AttachOptions {
@@ -32,10 +33,18 @@ export interface Listening {
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
-// The last text frame sent, and its UTF-8 bytes once it was sent twice (a broadcast).
-const SHARED_TEXT_LENGTH = 64 * 1024;
-let lastText: string | undefined;
-let lastTextBytes: Buffer | undefined;
+// The last frame sent, and once it was sent twice in a row (a broadcast), the whole WebSocket
+// frame for it: header and payload, built once and written as is to every further socket.
+const SHARED_FRAME_LENGTH = 64 * 1024;
+let lastFrame: string | Uint8Array | undefined;
+let lastWire: Buffer | undefined;
+
+/** The parts of `ws` the shared-frame path relies on; it checks them before every use. */
+interface WsInternals {
+  readonly readyState: number;
+  readonly _sender?: { readonly _state?: number };
+  readonly _socket?: { readonly writable: boolean; write(chunk: Buffer, done?: () => void): boolean };
+}
 
 /**
  * The core's view of a `ws` socket. A class and shared listeners rather than closures per
@@ -45,19 +54,23 @@ class WsSocket implements SocketLike {
   constructor(private readonly ws: WebSocket) {}
 
   send(frame: string | Uint8Array, onSent?: () => void): void {
-    if (typeof frame !== 'string') {
-      this.ws.send(frame, BINARY, onSent);
-      return;
+    // A frame written to many sockets in a row (a broadcast) is framed once, like a prepared
+    // message: each further socket gets the same bytes in one write, bypassing `ws`'s per-send
+    // framing. Only while `ws` would write at once itself (open, nothing queued in its sender;
+    // the server never negotiates compression), so the order of frames on the socket is kept.
+    if (frame === lastFrame) {
+      const ws = this.ws as unknown as WsInternals;
+      const socket = ws._socket;
+      if (ws.readyState === WebSocket.OPEN && ws._sender?._state === 0 && socket?.writable) {
+        lastWire ??= wireFrame(frame);
+        socket.write(lastWire, onSent);
+        return;
+      }
+    } else {
+      lastFrame = frame.length <= SHARED_FRAME_LENGTH ? frame : undefined;
+      lastWire = undefined;
     }
-    // A text frame written to many sockets in a row (a broadcast) is encoded to UTF-8 once.
-    if (frame === lastText) {
-      lastTextBytes ??= Buffer.from(frame);
-      this.ws.send(lastTextBytes, TEXT, onSent);
-      return;
-    }
-    lastText = frame.length <= SHARED_TEXT_LENGTH ? frame : undefined;
-    lastTextBytes = undefined;
-    this.ws.send(frame, TEXT, onSent);
+    this.ws.send(frame, typeof frame === 'string' ? TEXT : BINARY, onSent);
   }
 
   close(code: number, reason: string): void {
