@@ -34,6 +34,8 @@ export interface BenchConfig {
   echo16k: Phases & { window: number };
   stream: { warmupItems: number; items: number; timeoutMs: number };
   fanout: Phases & { connections: number };
+  /** Fan-out in bursts: `burst` broadcasts sent in one go per round, to `fanout.connections`. */
+  fanoutBurst: Phases & { burst: number };
   connections: { count: number; concurrency: number; timeoutMs: number };
 }
 
@@ -42,12 +44,13 @@ export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
   repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
-  bracketed: ['unary', 'inflight', 'echo16k', 'fanout'],
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
   unary: { warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 100_000, maxMs: 700 } },
   inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
   echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 200_000, maxMs: 700 } },
   stream: { warmupItems: 20_000, items: 300_000, timeoutMs: 30_000 },
   fanout: { connections: 200, warmup: { maxCount: 50, maxMs: 200 }, measure: { maxCount: 2_000, maxMs: 700 } },
+  fanoutBurst: { burst: 16, warmup: { maxCount: 10, maxMs: 200 }, measure: { maxCount: 500, maxMs: 700 } },
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
 };
 
@@ -56,11 +59,12 @@ export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
   repsByScenario: {},
-  bracketed: ['unary', 'inflight', 'echo16k', 'fanout'],
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
   unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
   inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
   echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
   stream: { warmupItems: 1_000, items: 20_000, timeoutMs: 15_000 },
   fanout: { connections: 50, warmup: { maxCount: 3, maxMs: 100 }, measure: { maxCount: 30, maxMs: 250 } },
+  fanoutBurst: { burst: 4, warmup: { maxCount: 2, maxMs: 100 }, measure: { maxCount: 10, maxMs: 250 } },
   connections: { count: 100, concurrency: 50, timeoutMs: 15_000 },
 };

@@ -4,7 +4,7 @@
  */
 
 /** Scenario identifiers, in the order the suite runs and reports them. */
-export const SCENARIO_IDS = ['unary', 'inflight', 'echo16k', 'stream', 'fanout', 'connections'] as const;
+export const SCENARIO_IDS = ['unary', 'inflight', 'echo16k', 'stream', 'fanout', 'fanoutBurst', 'connections'] as const;
 
 /** One scenario of the suite. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];

@@ -95,10 +95,10 @@ export function renderTable(results: BenchResults): string {
     '',
     `${results.mode} mode, ${runs}; (×) = median over the runs of value ÷ ${baselineLabel}'s value in the same run${bracketNote(results.config.bracketed)}; ↑ higher is better, ↓ lower is better; (–) where the baseline is too small for a ratio to mean anything.`,
   );
-  const { stream, fanout, connections } = results.config;
+  const { stream, fanout, fanoutBurst, connections } = results.config;
   const count = (n: number): string => n.toLocaleString('en-US');
   lines.push(
-    `Counts: stream of ${count(stream.items)} items, fan-out to ${count(fanout.connections)} connections, storm and idle with ${count(connections.count)} connections.`,
+    `Counts: stream of ${count(stream.items)} items, fan-out to ${count(fanout.connections)} connections (in bursts of ${count(fanoutBurst?.burst ?? 1)} for (e2)), storm and idle with ${count(connections.count)} connections.`,
   );
   for (const warning of results.environment.warnings) lines.push(`Warning: ${warning}`);
   if (notes.length > 0) lines.push('', ...notes);

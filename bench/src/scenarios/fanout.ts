@@ -1,6 +1,6 @@
 import { type Deferred, deferred, withTimeout } from '../async.ts';
 import { nowMs } from '../clock.ts';
-import type { Bounds } from '../config.ts';
+import type { BenchConfig, Bounds } from '../config.ts';
 import type { BroadcastMessage } from '../contract.ts';
 import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { closeClients, openClients } from '../load/open-clients.ts';
@@ -40,18 +40,19 @@ class DeliveryLog {
   }
 }
 
-/** One broadcast at a time, each round ending when every connection has it. */
+/** `burst` broadcasts per round, each round ending when every connection has all of them. */
 async function runRounds(
   server: ServerProcess,
   log: DeliveryLog,
   connections: number,
+  burst: number,
   bounds: Bounds,
 ): Promise<{ rounds: number; elapsedMs: number }> {
   const start = nowMs();
   let rounds = 0;
   while (rounds < bounds.maxCount && nowMs() - start < bounds.maxMs) {
-    const arrived = log.expect(connections);
-    await server.request('broadcast', { seq: rounds });
+    const arrived = log.expect(connections * burst);
+    await server.request('broadcast', { seq: rounds, count: burst });
     await arrived;
     rounds++;
   }
@@ -59,34 +60,60 @@ async function runRounds(
 }
 
 /**
- * (e) A server broadcast to 200 subscribed connections, one broadcast per round: latency is from
- * the server's send call to each client's handler (one shared monotonic clock), and deliveries/s
- * is every delivery over the whole measured time.
+ * A server broadcast to every subscribed connection (200 in the full run), `burst` broadcasts
+ * per round sent one after another in one go: latency is from the server's send call for each
+ * broadcast to each client's handler (one shared monotonic clock), and deliveries/s is every
+ * delivery over the whole measured time.
  */
-export const fanout: Scenario = {
-  id: 'fanout',
-  title: '(e) broadcast fan-out',
-  metrics: [
-    { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
-    { key: 'p99Ms', label: 'p99 delivery ms', better: 'lower' },
-    ...cpuMetrics('delivery'),
-  ],
-  async run({ contender, server, config }) {
-    const { connections, warmup, measure } = config.fanout;
-    const clients = await openClients(contender, server.port, connections, SUBSCRIBE_CONCURRENCY);
-    try {
-      const log = new DeliveryLog(measure.maxCount * connections);
-      for (let i = 0; i < clients.length; i += SUBSCRIBE_CONCURRENCY) {
-        await Promise.all(clients.slice(i, i + SUBSCRIBE_CONCURRENCY).map((client) => client.subscribe(log.onMessage)));
+function fanoutScenario(
+  id: 'fanout' | 'fanoutBurst',
+  title: string,
+  burstOf: (config: BenchConfig) => number,
+): Scenario {
+  return {
+    id,
+    title,
+    metrics: [
+      { key: 'deliveriesPerSec', label: 'deliveries/s', better: 'higher' },
+      { key: 'p99Ms', label: 'p99 delivery ms', better: 'lower' },
+      ...cpuMetrics('delivery'),
+    ],
+    async run({ contender, server, config }) {
+      const { connections } = config.fanout;
+      const { warmup, measure } = config[id];
+      const burst = burstOf(config);
+      const clients = await openClients(contender, server.port, connections, SUBSCRIBE_CONCURRENCY);
+      try {
+        const log = new DeliveryLog(measure.maxCount * connections * burst);
+        for (let i = 0; i < clients.length; i += SUBSCRIBE_CONCURRENCY) {
+          await Promise.all(
+            clients.slice(i, i + SUBSCRIBE_CONCURRENCY).map((client) => client.subscribe(log.onMessage)),
+          );
+        }
+        await runRounds(server, log, connections, burst, warmup);
+        log.recording = true;
+        const [{ rounds, elapsedMs }, cpu] = await withCpu(server, () =>
+          runRounds(server, log, connections, burst, measure),
+        );
+        const [p99Ms = Number.NaN] = percentiles(log.latencies, log.recorded, [99]);
+        const deliveries = rounds * connections * burst;
+        return { deliveriesPerSec: (deliveries / elapsedMs) * 1000, p99Ms, ...cpuPer(cpu, deliveries) };
+      } finally {
+        await closeClients(clients);
       }
-      await runRounds(server, log, connections, warmup);
-      log.recording = true;
-      const [{ rounds, elapsedMs }, cpu] = await withCpu(server, () => runRounds(server, log, connections, measure));
-      const [p99Ms = Number.NaN] = percentiles(log.latencies, log.recorded, [99]);
-      const deliveries = rounds * connections;
-      return { deliveriesPerSec: (deliveries / elapsedMs) * 1000, p99Ms, ...cpuPer(cpu, deliveries) };
-    } finally {
-      await closeClients(clients);
-    }
-  },
-};
+    },
+  };
+}
+
+/** (e) One broadcast per round, the next once every connection has it: latency-bound. */
+export const fanout: Scenario = fanoutScenario('fanout', '(e) broadcast fan-out', () => 1);
+
+/**
+ * (e2) Bursts of broadcasts (16 in the full run) sent in one go, as a ticker or a shared cursor
+ * board produces them: how much each library gets out of several events queued for one socket.
+ */
+export const fanoutBurst: Scenario = fanoutScenario(
+  'fanoutBurst',
+  '(e2) fan-out in bursts',
+  (config) => config.fanoutBurst.burst,
+);

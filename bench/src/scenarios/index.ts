@@ -1,10 +1,10 @@
 import { connections } from './connections.ts';
 import { echo16k } from './echo16k.ts';
-import { fanout } from './fanout.ts';
+import { fanout, fanoutBurst } from './fanout.ts';
 import { inflight } from './inflight.ts';
 import type { Scenario } from './scenario.ts';
 import { stream } from './stream.ts';
 import { unary } from './unary.ts';
 
 /** Every scenario, in run and report order. */
-export const scenarios: readonly Scenario[] = [unary, inflight, echo16k, stream, fanout, connections];
+export const scenarios: readonly Scenario[] = [unary, inflight, echo16k, stream, fanout, fanoutBurst, connections];

@@ -44,9 +44,11 @@ function handle(server: ContenderServer, peak: PeakRss, request: HostRequest): H
       return null;
     case 'peakStop':
       return peak.stop();
-    case 'broadcast':
-      server.broadcast({ seq: (request as HostRequest<'broadcast'>).arg.seq, sentAt: nowMs() });
+    case 'broadcast': {
+      const { seq, count } = (request as HostRequest<'broadcast'>).arg;
+      for (let i = 0; i < count; i++) server.broadcast({ seq, sentAt: nowMs() });
       return null;
+    }
     case 'cpu': {
       const { user, system } = process.cpuUsage();
       return user + system;

@@ -20,8 +20,8 @@ export interface HostOps {
   peakStart: { arg: null; result: null };
   /** Stops tracking; the peak RSS in bytes since `peakStart`. */
   peakStop: { arg: null; result: number };
-  /** Sends one broadcast stamped with the host's clock. */
-  broadcast: { arg: { seq: number }; result: null };
+  /** Sends `count` broadcasts in a row, each stamped with the host's clock as it is sent. */
+  broadcast: { arg: { seq: number; count: number }; result: null };
   /** CPU time the host has used so far (user + system), in microseconds. */
   cpu: { arg: null; result: number };
   /** Connections the contender's server holds. */
