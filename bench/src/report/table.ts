@@ -98,7 +98,7 @@ export function renderTable(results: BenchResults): string {
   const { stream, fanout, fanoutBurst, connections } = results.config;
   const count = (n: number): string => n.toLocaleString('en-US');
   lines.push(
-    `Counts: stream of ${count(stream.items)} items, fan-out to ${count(fanout.connections)} connections (in bursts of ${count(fanoutBurst?.burst ?? 1)} for (e2)), storm and idle with ${count(connections.count)} connections.`,
+    `Counts: stream of ${count(stream.items)} items, fan-out to ${count(fanout.connections)} connections (in bursts of ${count(fanoutBurst.burst)} for (e2)), storm and idle with ${count(connections.count)} connections.`,
   );
   for (const warning of results.environment.warnings) lines.push(`Warning: ${warning}`);
   if (notes.length > 0) lines.push('', ...notes);
