@@ -25,6 +25,12 @@ export interface BenchConfig {
    */
   repsByScenario: Partial<Record<ScenarioId, number>>;
   /**
+   * Echo calls, one at a time, that a new server child answers before it is first measured, so
+   * that the JIT compiles the server's and the client's call paths there and not in the first
+   * repetitions of the first scenario (where it raised p99 of every library heavier than raw `ws`).
+   */
+  prime: Bounds;
+  /**
    * Scenarios whose every contender run is bracketed by baseline runs (before and after), its
    * ratio taken against them: the short ones, where this machine's speed moves between runs.
    */
@@ -45,6 +51,7 @@ export const FULL: BenchConfig = {
   reps: 3,
   repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
+  prime: { maxCount: 50_000, maxMs: 2_000 },
   unary: { warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 100_000, maxMs: 700 } },
   inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
   echo16k: { window: 32, warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 200_000, maxMs: 700 } },
@@ -60,6 +67,7 @@ export const QUICK: BenchConfig = {
   reps: 1,
   repsByScenario: {},
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
+  prime: { maxCount: 200, maxMs: 100 },
   unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
   inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
   echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },

@@ -1,5 +1,9 @@
-import type { BenchConfig } from './config.ts';
+import { withTimeout } from './async.ts';
+import type { BenchConfig, Bounds } from './config.ts';
 import type { Contender } from './contract.ts';
+import { checkEcho, withClient } from './load/open-clients.ts';
+import { runSequential } from './load/pipeline.ts';
+import { smallPayload } from './payloads.ts';
 import type { MetricResult, Outcome, Outcomes } from './report/results.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { type ServerProcess, startServerProcess } from './server/spawn.ts';
@@ -11,18 +15,32 @@ function describe(values: Record<string, number>): string {
     .join(' ');
 }
 
+/** Echo calls against a new child before its first measured use (`BenchConfig.prime`). */
+async function prime(contender: Contender, server: ServerProcess, bounds: Bounds): Promise<void> {
+  await withClient(contender, server.port, async (client) => {
+    const payload = smallPayload(0);
+    await checkEcho(client, payload);
+    const call = () => client.echo(payload);
+    await withTimeout(runSequential(bounds, call), bounds.maxMs + 10_000, `${contender.id} priming`);
+  });
+}
+
 /**
  * Server children for scenarios that do not measure server memory: one per contender, kept for
  * the whole suite, which saves a process start (about a second on a busy machine) per scenario.
+ * Each is primed once, when it starts.
  */
 class SharedServers {
   readonly #servers = new Map<string, ServerProcess>();
+
+  constructor(private readonly primeBounds: Bounds) {}
 
   async get(contender: Contender): Promise<ServerProcess> {
     let server = this.#servers.get(contender.id);
     if (server === undefined) {
       server = await startServerProcess(contender.id);
       this.#servers.set(contender.id, server);
+      await prime(contender, server, this.primeBounds);
     }
     return server;
   }
@@ -168,7 +186,7 @@ export async function runSuite(
   log: (line: string) => void,
 ): Promise<Outcomes> {
   const outcomes: Outcomes = {};
-  const shared = new SharedServers();
+  const shared = new SharedServers(config.prime);
   try {
     for (const scenario of scenarios)
       outcomes[scenario.id] = await runScenario(scenario, contenders, config, shared, log);
