@@ -1,6 +1,7 @@
 import { type Schema, topicChannel, type Validation, validate } from '@switchboard/contract';
 import { type Message, RpcError, toRpcError } from '@switchboard/protocol';
 import { HandlerContext, MiddlewareCall } from './call-options.js';
+import { fastSchema } from './compiled-schemas.js';
 import type { EventOutcome } from './events.js';
 import type { HandlerOptions } from './handlers.js';
 import { Inbound } from './inbound.js';
@@ -169,7 +170,7 @@ export class ServerCall implements TopicSink {
   private checkedTyped(rpc: RpcError): RpcError {
     const schema = (this.bound.proc.errors as Record<string, Schema | undefined>)[rpc.code];
     if (schema === undefined || !this.host.validateOutput) return rpc;
-    const checked = validate(schema, rpc.data);
+    const checked = validate(fastSchema(schema), rpc.data);
     if (checked instanceof Promise) return rpc;
     if (checked.ok) {
       return checked.value === rpc.data ? rpc : new RpcError(rpc.code, rpc.message, { data: checked.value });
@@ -329,7 +330,7 @@ export class ServerCall implements TopicSink {
 
   /** The validated value, a promise of it (async validators), or a throw of the call's error. */
   private check(schema: Schema, value: unknown, code: 'INVALID_ARGUMENT' | 'INTERNAL', message: string): unknown {
-    const result = validate(schema, value);
+    const result = validate(fastSchema(schema), value);
     if (result instanceof Promise) return result.then((checked) => checkedValue(checked, code, message));
     return checkedValue(result, code, message);
   }

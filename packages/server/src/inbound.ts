@@ -1,6 +1,7 @@
 import { type Schema, type Validation, validate } from '@switchboard/contract';
 import { RpcError } from '@switchboard/protocol';
 import { AsyncSource } from './async-source.js';
+import { fastSchema } from './compiled-schemas.js';
 
 /**
  * The items a client streams to a handler, as an async iterable. It grants credit as the handler
@@ -52,7 +53,7 @@ export class Inbound<T> extends AsyncSource<T> {
       this.sendCredit(this.granted);
     }
     if (!this.schema) return raw as T;
-    const checked = validate(this.schema, raw);
+    const checked = validate(fastSchema(this.schema), raw);
     return checked instanceof Promise ? checked.then(accept<T>) : accept<T>(checked);
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@switchboard/contract';
 import { RpcError } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
+import { fastSchema, loadSchemaCompiler } from './compiled-schemas.js';
 import type { ErrorBuilders, Handlers, TopicAt, TopicPath } from './handlers.js';
 
 /** What the server knows about a connection when it builds the session's context. */
@@ -120,6 +121,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
     this.context = options.context ?? (emptyContext as () => TContext);
     this.middleware = options.middleware ?? [];
     this.validateOutput = options.validateOutput ?? true;
+    void loadSchemaCompiler();
   }
 
   /** @internal Called by a server that serves this service. */
@@ -141,7 +143,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
   ): Promise<void> {
     const bound = this.procedures.get(path);
     if (bound?.proc.kind !== 'topic') throw new RpcError('NOT_FOUND', `no topic ${path}`);
-    let checked = validate(bound.proc.item, item);
+    let checked = validate(fastSchema(bound.proc.item), item);
     if (checked instanceof Promise) checked = await checked;
     if (!checked.ok)
       throw new RpcError('INVALID_ARGUMENT', `invalid item for topic ${path}`, { data: { issues: checked.issues } });
