@@ -91,6 +91,26 @@ describe('json, msgpack and msgpackr clients of one server', () => {
     for (const peer of peers) peer.socket.close();
   });
 
+  it.each(CODECS)('keeps the order of %s frames that alternate between small and over 64 KiB', async (codec) => {
+    // The server writes frames up to 64 KiB itself and hands longer ones to ws: one turn per
+    // publish makes each its own frame, so the two paths alternate on one socket.
+    const peer = new RawPeer(server.url, codec);
+    await peer.hello();
+    peer.send([10, 1, 'tables', null, 100], [10, 2, 'echo', { rows: [] }]);
+    await peer.next(13);
+    const long = { rows: rows.map((row) => ({ ...row, label: row.label.repeat(1500) })) };
+    const items = Array.from({ length: 12 }, (_, i) => (i % 3 === 1 ? long : { rows: rows.slice(0, i) }));
+    for (const item of items) {
+      await service.publish('tables', item);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => peer.received.filter((message) => message[0] === 18).length === items.length);
+    expect(peer.received.filter((message) => message[0] === 18)).toStrictEqual(
+      items.map((item) => [18, 'tables', item]),
+    );
+    peer.socket.close();
+  });
+
   it('echo a run of rows unchanged', async () => {
     for (const client of clients.values()) expect(await client.echo({ rows })).toStrictEqual({ rows });
   });

@@ -2,11 +2,11 @@
  * An unmasked, unfragmented, uncompressed text or binary frame holding `frame` (RFC 6455 5.2).
  */
 export function wireFrame(frame: string | Uint8Array): Buffer {
-  const payload = typeof frame === 'string' ? Buffer.from(frame) : frame;
-  const length = payload.length;
+  const text = typeof frame === 'string';
+  const length = text ? Buffer.byteLength(frame) : frame.length;
   const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
   const wire = Buffer.allocUnsafe(headerBytes + length);
-  wire[0] = typeof frame === 'string' ? 0x81 : 0x82;
+  wire[0] = text ? 0x81 : 0x82;
   if (length < 126) {
     wire[1] = length;
   } else if (length < 0x10000) {
@@ -17,6 +17,8 @@ export function wireFrame(frame: string | Uint8Array): Buffer {
     wire.writeUInt32BE(0, 2);
     wire.writeUInt32BE(length, 6);
   }
-  wire.set(payload, headerBytes);
+  // A string is encoded straight into the frame, with no intermediate buffer.
+  if (text) wire.write(frame, headerBytes, length, 'utf8');
+  else wire.set(frame, headerBytes);
   return wire;
 }

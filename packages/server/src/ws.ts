@@ -33,13 +33,15 @@ export interface Listening {
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
-// The last frame sent, and once it was sent twice in a row (a broadcast), the whole WebSocket
-// frame for it: header and payload, built once and written as is to every further socket.
-const SHARED_FRAME_LENGTH = 64 * 1024;
+// Frames up to this length are written as whole WebSocket frames (header and payload in one
+// buffer); longer ones go through `ws`, whose two-part write saves copying a large payload.
+const DIRECT_FRAME_LENGTH = 64 * 1024;
+// The last frame written directly and its WebSocket frame: a broadcast hands every subscriber's
+// socket the same frame, which is framed once and written as is to each.
 let lastFrame: string | Uint8Array | undefined;
 let lastWire: Buffer | undefined;
 
-/** The parts of `ws` the shared-frame path relies on; it checks them before every use. */
+/** The parts of `ws` the direct-write path relies on; it checks them before every use. */
 interface WsInternals {
   readonly readyState: number;
   readonly _sender?: { readonly _state?: number };
@@ -54,21 +56,25 @@ class WsSocket implements SocketLike {
   constructor(private readonly ws: WebSocket) {}
 
   send(frame: string | Uint8Array, onSent?: () => void): void {
-    // A frame written to many sockets in a row (a broadcast) is framed once, like a prepared
-    // message: each further socket gets the same bytes in one write, bypassing `ws`'s per-send
-    // framing. Only while `ws` would write at once itself (open, nothing queued in its sender;
-    // the server never negotiates compression), so the order of frames on the socket is kept.
-    if (frame === lastFrame) {
-      const ws = this.ws as unknown as WsInternals;
-      const socket = ws._socket;
-      if (ws.readyState === WebSocket.OPEN && ws._sender?._state === 0 && socket?.writable) {
-        lastWire ??= wireFrame(frame);
-        socket.write(lastWire, onSent);
-        return;
+    // A frame is written as one buffer holding the whole WebSocket frame, like a prepared message
+    // (gorilla/websocket's PreparedMessage): one socket write, where `ws` writes header and
+    // payload as two buffers (a writev) after framing the payload on every send. Only while `ws`
+    // would write at once itself (open, nothing queued in its sender; the server never
+    // negotiates compression), so the order of frames on the socket is kept.
+    const ws = this.ws as unknown as WsInternals;
+    const socket = ws._socket;
+    if (
+      frame.length <= DIRECT_FRAME_LENGTH &&
+      ws.readyState === WebSocket.OPEN &&
+      ws._sender?._state === 0 &&
+      socket?.writable
+    ) {
+      if (frame !== lastFrame || lastWire === undefined) {
+        lastWire = wireFrame(frame);
+        lastFrame = frame;
       }
-    } else {
-      lastFrame = frame.length <= SHARED_FRAME_LENGTH ? frame : undefined;
-      lastWire = undefined;
+      socket.write(lastWire, onSent);
+      return;
     }
     this.ws.send(frame, typeof frame === 'string' ? TEXT : BINARY, onSent);
   }
