@@ -81,6 +81,28 @@ type SocketEvents = {
 interface NodeSocket {
   readonly binaryType: string;
   on?(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+  send(data: string | Uint8Array, options?: { binary: boolean }): void;
+}
+
+const TEXT_FRAME = { binary: false } as const;
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } }).Buffer;
+
+/**
+ * How frames go out on `socket`. `ws` in Node gets a JSON frame as a Buffer sent as text: it then
+ * masks header and payload into one buffer and writes once, where it frames a string as two
+ * buffers (a writev), just under a microsecond more per frame on the bench's VM. A browser's
+ * WebSocket gets frames as they are.
+ */
+function frameSender(socket: WebSocket): (frame: string | Uint8Array) => void {
+  const node = socket as unknown as NodeSocket;
+  if (NodeBuffer === undefined || typeof node.on !== 'function' || node.binaryType !== 'nodebuffer') {
+    return (frame) => socket.send(frame);
+  }
+  const toBuffer = NodeBuffer;
+  return (frame) => {
+    if (typeof frame === 'string') node.send(toBuffer.from(frame), TEXT_FRAME);
+    else node.send(frame);
+  };
 }
 
 const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session could not be resumed');
@@ -208,7 +230,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     }
     if (this.socket !== socket || socket.readyState !== 1) return;
     const hello: Message = [1, auth ?? null, this.session?.token ?? null, this.session ? this.received : 0];
-    socket.send(this.codec.frame([this.codec.encode(hello)]));
+    frameSender(socket)(this.codec.frame([this.codec.encode(hello)]));
     this.touch();
   }
 
@@ -305,7 +327,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.lastError = undefined;
     const socket = this.socket as WebSocket;
     if (resumed && previous) {
-      this.outbox.attach((frame) => socket.send(frame));
+      this.outbox.attach(frameSender(socket));
       if (!this.outbox.retransmitFrom(serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
         this.session = undefined;
@@ -318,7 +340,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     } else {
       if (previous) this.loseSession();
       this.outbox = this.newOutbox();
-      this.outbox.attach((frame) => socket.send(frame));
+      this.outbox.attach(frameSender(socket));
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
     this.openWaiting();
