@@ -17,14 +17,22 @@ export function openFileLimit(): number | undefined {
 }
 
 /**
- * How many simultaneous connections fit under `limit`: `wanted` when it fits, else what the
- * limit leaves after `FD_HEADROOM`, with a warning explaining how to raise it.
+ * How many simultaneous connections fit under `limit` when `groups` sets of them are open at
+ * once (fan-out keeps every contender's set open for the whole scenario): `wanted` per set when
+ * it fits, else an equal share of what the limit leaves after `FD_HEADROOM`, with a warning
+ * explaining how to raise it.
  */
-export function fitConnections(wanted: number, limit: number | undefined): { count: number; warning?: string } {
-  if (limit === undefined || wanted + FD_HEADROOM <= limit) return { count: wanted };
-  const count = Math.max(1, limit - FD_HEADROOM);
+export function fitConnections(
+  wanted: number,
+  limit: number | undefined,
+  groups = 1,
+): { count: number; warning?: string } {
+  const total = wanted * groups;
+  if (limit === undefined || total + FD_HEADROOM <= limit) return { count: wanted };
+  const count = Math.max(1, Math.floor((limit - FD_HEADROOM) / groups));
+  const what = groups === 1 ? `${wanted} connections need` : `${groups} sets of ${wanted} connections need`;
   return {
     count,
-    warning: `ulimit -n is ${limit}; ${wanted} connections need about ${wanted + FD_HEADROOM}. Ran ${count} instead: raise it with \`ulimit -n 4096\` before \`pnpm bench\`.`,
+    warning: `ulimit -n is ${limit}; ${what} about ${total + FD_HEADROOM}. Ran ${count}${groups === 1 ? '' : ' per set'} instead: raise it with \`ulimit -n 4096\` before \`pnpm bench\`.`,
   };
 }

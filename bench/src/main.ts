@@ -53,14 +53,15 @@ const scenarios =
 
 const warnings: string[] = [];
 const fdLimit = openFileLimit();
-for (const fit of [
-  fitConnections(config.connections.count, fdLimit),
-  fitConnections(config.fanout.connections, fdLimit),
-]) {
+// The fan-out scenarios keep every contender's connections open until the scenario ends.
+const fanoutSets = selected.filter((contender) => contender.unsupported?.fanout === undefined).length;
+const storm = fitConnections(config.connections.count, fdLimit);
+const fanoutFit = fitConnections(config.fanout.connections, fdLimit, fanoutSets);
+for (const fit of [storm, fanoutFit]) {
   if (fit.warning !== undefined) warnings.push(fit.warning);
 }
-config.connections.count = fitConnections(config.connections.count, fdLimit).count;
-config.fanout.connections = fitConnections(config.fanout.connections, fdLimit).count;
+config.connections.count = storm.count;
+config.fanout.connections = fanoutFit.count;
 const loadAtStart = currentLoad();
 if (loadAtStart > availableParallelism() / 2) {
   warnings.push(

@@ -1,6 +1,7 @@
 import { withTimeout } from './async.ts';
 import type { BenchConfig, Bounds } from './config.ts';
 import type { Contender } from './contract.ts';
+import { KeptResources } from './kept.ts';
 import { checkEcho, withClient } from './load/open-clients.ts';
 import { runSequential } from './load/pipeline.ts';
 import { smallPayload } from './payloads.ts';
@@ -57,25 +58,38 @@ class SharedServers {
   }
 }
 
-/** One repetition of `scenario` for `contender`; throws what the scenario throws. */
+/**
+ * One repetition of `scenario` for `contender`; throws what the scenario throws, after closing
+ * what the scenario kept for the contender.
+ */
 async function runOnce(
   scenario: Scenario,
   contender: Contender,
   config: BenchConfig,
   shared: SharedServers,
+  kept: KeptResources,
 ): Promise<Record<string, number>> {
+  const run = (server: ServerProcess) =>
+    scenario.run({
+      contender,
+      server,
+      config,
+      keep: (open, close) => kept.keep(contender.id, server, open, close),
+    });
   if (scenario.freshServerPerRep !== true) {
     try {
-      return await scenario.run({ contender, server: await shared.get(contender), config });
+      return await run(await shared.get(contender));
     } catch (error) {
+      await kept.release(contender.id);
       await shared.discard(contender);
       throw error;
     }
   }
   const server = await startServerProcess(contender.id);
   try {
-    return await scenario.run({ contender, server, config });
+    return await run(server);
   } finally {
+    await kept.release(contender.id);
     await server.stop();
   }
 }
@@ -125,35 +139,41 @@ async function runScenario(
     }
   }
   const reps = config.repsByScenario[scenario.id] ?? config.reps;
-  for (let rep = 1; rep <= reps; rep++) {
-    let lastBaseline: Record<string, number> | undefined;
-    const awaitingBaseline: string[] = [];
-    for (const contender of repetitionOrder(contenders, baseline, bracketed)) {
-      const lists = samples.get(contender.id);
-      if (lists === undefined || row[contender.id] !== undefined) continue;
-      const tag = `[${scenario.id}] ${contender.id} ${rep}/${reps}`;
-      try {
-        const values = await runOnce(scenario, contender, config, shared);
-        for (const [key, list] of lists) list.push(values[key] ?? Number.NaN);
-        log(`${tag}: ${describe(values)}`);
-        if (!bracketed) continue;
-        if (contender !== baseline) {
-          awaitingBaseline.push(contender.id);
-          continue;
-        }
-        // A baseline run closes the bracket of the contenders run since the previous one.
-        for (const id of awaitingBaseline) {
-          for (const [key, list] of pairs.get(id) ?? []) {
-            list.push(Math.sqrt((lastBaseline?.[key] ?? Number.NaN) * (values[key] ?? Number.NaN)));
+  // What the scenario keeps open for each contender between its repetitions.
+  const kept = new KeptResources();
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      let lastBaseline: Record<string, number> | undefined;
+      const awaitingBaseline: string[] = [];
+      for (const contender of repetitionOrder(contenders, baseline, bracketed)) {
+        const lists = samples.get(contender.id);
+        if (lists === undefined || row[contender.id] !== undefined) continue;
+        const tag = `[${scenario.id}] ${contender.id} ${rep}/${reps}`;
+        try {
+          const values = await runOnce(scenario, contender, config, shared, kept);
+          for (const [key, list] of lists) list.push(values[key] ?? Number.NaN);
+          log(`${tag}: ${describe(values)}`);
+          if (!bracketed) continue;
+          if (contender !== baseline) {
+            awaitingBaseline.push(contender.id);
+            continue;
           }
+          // A baseline run closes the bracket of the contenders run since the previous one.
+          for (const id of awaitingBaseline) {
+            for (const [key, list] of pairs.get(id) ?? []) {
+              list.push(Math.sqrt((lastBaseline?.[key] ?? Number.NaN) * (values[key] ?? Number.NaN)));
+            }
+          }
+          awaitingBaseline.length = 0;
+          lastBaseline = values;
+        } catch (error) {
+          log(`${tag}: FAILED ${String(error)}`);
+          row[contender.id] = { status: 'error', reason: error instanceof Error ? error.message : String(error) };
         }
-        awaitingBaseline.length = 0;
-        lastBaseline = values;
-      } catch (error) {
-        log(`${tag}: FAILED ${String(error)}`);
-        row[contender.id] = { status: 'error', reason: error instanceof Error ? error.message : String(error) };
       }
     }
+  } finally {
+    await kept.releaseAll();
   }
   const ordered: Record<string, Outcome> = {};
   for (const { id } of contenders) {

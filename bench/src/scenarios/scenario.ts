@@ -1,5 +1,6 @@
 import type { BenchConfig } from '../config.ts';
 import type { Contender, ScenarioId } from '../contract.ts';
+import type { Kept } from '../kept.ts';
 import type { ServerProcess } from '../server/spawn.ts';
 
 /** One figure a scenario reports. */
@@ -18,11 +19,16 @@ export interface MetricSpec {
   minBaseline?: number;
 }
 
-/** What one repetition gets: a fresh server child for `contender`, and the run's config. */
+/** What one repetition gets: a server child for `contender`, and the run's config. */
 export interface RunContext {
   contender: Contender;
   server: ServerProcess;
   config: BenchConfig;
+  /**
+   * Keeps what `open` returns for this contender's next repetitions of the same scenario (against
+   * the same server child); `close` runs when the scenario ends or the contender fails.
+   */
+  keep<T>(open: () => Promise<T>, close: (value: T) => Promise<void>): Promise<Kept<T>>;
 }
 
 /** A benchmark scenario; `run` is one repetition and returns a value for each metric key. */
