@@ -59,7 +59,7 @@ export interface BenchConfig {
 export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
-  repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5 },
+  repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5, connections: 5 },
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
   prime: { maxCount: 50_000, maxMs: 2_000 },
   unary: { warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 100_000, maxMs: 700 } },

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { withTimeout } from './async.ts';
 import type { BenchConfig, Bounds } from './config.ts';
 import type { Contender } from './contract.ts';
@@ -27,6 +28,13 @@ async function prime(contender: Contender, server: ServerProcess, bounds: Bounds
 }
 
 /**
+ * Idle time after every shared child has started and been primed, before the first measurement:
+ * a child just primed may still be compiling and collecting on background threads, which on two
+ * cores would land in the next contender's first repetition.
+ */
+const SETTLE_MS = 1_000;
+
+/**
  * Server children for scenarios that do not measure server memory: one per contender, kept for
  * the whole suite, which saves a process start (about a second on a busy machine) per scenario.
  * Each is primed once, when it starts.
@@ -44,6 +52,23 @@ class SharedServers {
       await prime(contender, server, this.primeBounds);
     }
     return server;
+  }
+
+  /**
+   * Starts and primes the children of all `contenders` before anything is measured, so that no
+   * measurement runs right after a process start. A child that fails to start is left for the
+   * first scenario to start again, and to record as that contender's error.
+   */
+  async startAll(contenders: readonly Contender[], log: (line: string) => void): Promise<void> {
+    for (const contender of contenders) {
+      try {
+        await this.get(contender);
+      } catch (error) {
+        log(`${contender.id}: server child failed to start: ${String(error)}`);
+        await this.discard(contender);
+      }
+    }
+    await delay(SETTLE_MS);
   }
 
   /** Stops a contender's child after a failure, so the next scenario starts from a clean one. */
@@ -208,6 +233,10 @@ export async function runSuite(
   const outcomes: Outcomes = {};
   const shared = new SharedServers(config.prime);
   try {
+    if (scenarios.some((scenario) => scenario.freshServerPerRep !== true)) {
+      log('starting and priming a server child for each contender');
+      await shared.startAll(contenders, log);
+    }
     for (const scenario of scenarios)
       outcomes[scenario.id] = await runScenario(scenario, contenders, config, shared, log);
   } finally {
