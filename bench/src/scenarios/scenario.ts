@@ -39,7 +39,8 @@ export interface Scenario {
   metrics: readonly MetricSpec[];
   /**
    * Whether each repetition needs a server child of its own, because it measures the server's
-   * memory against a clean start; otherwise one child serves every repetition.
+   * memory against a clean start (such a child runs with one malloc arena, so that memory outside
+   * V8's heap holds still between samples); otherwise one child serves every repetition.
    * @default false
    */
   freshServerPerRep?: boolean;
