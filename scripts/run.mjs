@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The README's two commands go through this script so that a fresh clone needs only Node 20
 // and npm: it finds pnpm 10 (or runs it through npx), installs the workspace from the lockfile,
-// provides what the tests use beyond npm (Debian's Chromium for the browser test) where the
-// machine lacks it, then runs the task. Usage: node scripts/run.mjs <test|demo|bench>
+// provides what the tests use beyond npm (Debian's Chromium for the browser test, a Redis server
+// for the backplane tests) where the machine lacks it, then runs the task. Usage: node scripts/run.mjs <test|demo|bench>
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,34 @@ function ensureChromium() {
   if (!apt(['chromium'])) log('chromium is not installed: the browser tests will be reported as failed');
 }
 
+// Answers whether a Redis server replies to PING on 127.0.0.1:6379 within two seconds.
+const PING_REDIS = `
+const socket = require('node:net').connect(6379, '127.0.0.1');
+const fail = () => process.exit(1);
+socket.setTimeout(2000, fail).on('error', fail).on('connect', () => socket.write('PING\\r\\n'));
+socket.on('data', (data) => process.exit(String(data).startsWith('+PONG') ? 0 : 1));
+`;
+
+function redisAnswers() {
+  return spawnSync(process.execPath, ['-e', PING_REDIS], { stdio: 'ignore' }).status === 0;
+}
+
+// The Redis backplane tests use REDIS_URL, or a Redis server on 127.0.0.1:6379, started here
+// (Debian's redis-server, without persistence) when nothing answers there.
+function ensureRedis() {
+  if (process.env.REDIS_URL || redisAnswers()) return;
+  if (!works('redis-server', ['--version']) && !apt(['redis-server'])) {
+    log('no Redis on 127.0.0.1:6379 and redis-server could not be installed: the Redis tests will fail');
+    return;
+  }
+  log('starting redis-server on 127.0.0.1:6379');
+  spawnSync('redis-server', ['--daemonize', 'yes', '--port', '6379', '--bind', '127.0.0.1', '--save', ''], {
+    stdio: 'inherit',
+  });
+  for (let attempt = 0; attempt < 50 && !redisAnswers(); attempt++) spawnSync('sleep', ['0.1']);
+  if (!redisAnswers()) log('redis-server did not answer on 127.0.0.1:6379: the Redis tests will fail');
+}
+
 const pm = pnpm();
 const [bin, ...prefix] = pm;
 log(`installing the workspace (${pm.join(' ')} install --frozen-lockfile)`);
@@ -64,6 +92,7 @@ run(bin, [...prefix, 'install', '--frozen-lockfile']);
 
 if (task === 'test') {
   ensureChromium();
+  ensureRedis();
   rmSync(join(root, 'test-artifacts', 'vitest.json'), { force: true });
   const check = spawnSync(bin, [...prefix, 'run', 'check'], { stdio: 'inherit', cwd: root, env });
   const report = join(root, 'test-artifacts', 'vitest.json');

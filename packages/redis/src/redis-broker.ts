@@ -1,0 +1,216 @@
+import { msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
+import type { Broker, BrokerListener } from '@switchboard/server';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Options of {@link RedisBroker}. */
+export interface RedisBrokerOptions {
+  /**
+   * Which Redis to use. An ioredis client: the broker publishes on it and subscribes on a
+   * duplicate of it (a connection in subscriber mode can do nothing else); it closes the duplicate
+   * on `close()` and leaves the client to you. Options or a URL: the broker opens both connections
+   * and closes both.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  redis?: Redis | RedisOptions | string | undefined;
+  /**
+   * Prepended to each topic channel to make its Redis channel name (`switchboard:chat.room#42`).
+   * Servers share topics exactly when they share Redis and prefix.
+   * @default 'switchboard:'
+   */
+  prefix?: string;
+  /**
+   * Receives what cannot be thrown to a caller: a failed SUBSCRIBE or UNSUBSCRIBE, a message on a
+   * subscribed channel that is not a Switchboard item (it is dropped), a listener that threw, and
+   * connection errors (ioredis reconnects by itself).
+   * @default logs with console.error
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * An item crosses Redis as a one-message frame of Switchboard's standard MessagePack codec, a PUB
+ * `[18, channel, item]`: the values a remote subscriber receives are exactly those a local one
+ * would (binary stays binary; Maps, bigints and undefined as on the wire), and no state is shared
+ * between processes, so servers of different versions can share a channel.
+ */
+function encodeItem(channel: string, item: unknown): Buffer {
+  const message: PubMessage = [18, channel, item];
+  const frame = msgpackCodec.frame([msgpackCodec.encode(message)]) as Uint8Array;
+  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
+/** The item of a frame `encodeItem` made for `channel`; throws for anything else. */
+function decodeItem(channel: string, data: Buffer): unknown {
+  const batch = msgpackCodec.decode(data, true);
+  const message = Array.isArray(batch) && batch.length === 1 ? (batch[0] as unknown) : undefined;
+  if (!Array.isArray(message) || message[0] !== 18 || message[1] !== channel || message.length !== 3)
+    throw new Error('not a PUB message for this channel');
+  return message[2];
+}
+
+// ioredis's constructor overloads reject its own RedisOptions type under
+// exactOptionalPropertyTypes (one overload declares replyMapping without `| undefined`).
+const RedisClient = Redis as unknown as new (options: RedisOptions | string) => Redis;
+
+/**
+ * A topic backplane on Redis pub/sub: `service.publish` on any server reaches the subscribers of
+ * every server that uses the same Redis and prefix. Pass one to each server with
+ * `createServer({ broker })`. Servers in one process should share one: a service served by two
+ * servers with a broker each publishes every item twice.
+ *
+ * Each server subscribes to a channel once, when its first local client subscribes, and
+ * unsubscribes when its last one leaves. Items travel as Switchboard's MessagePack; each server
+ * then encodes an item once per codec for all its subscribers, as with the in-memory broker.
+ *
+ * Pub/sub keeps no history: an item published while a server's subscription is not yet confirmed
+ * by Redis (one round trip after a client subscribes; see {@link RedisBroker.ready}), or while
+ * the server's subscriber connection is down, does not reach that server. ioredis reconnects and
+ * subscribes again by itself. Items published by one server reach each other server in publish
+ * order.
+ *
+ * @example
+ * const broker = new RedisBroker({ redis: process.env.REDIS_URL });
+ * const server = createServer({ services: chat, broker });
+ * // on shutdown, after server.close():
+ * await broker.close();
+ */
+export class RedisBroker implements Broker {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly ownsPublisher: boolean;
+  private readonly prefix: string;
+  private readonly onError: (error: unknown) => void;
+  private readonly channels = new Map<string, Set<BrokerListener>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(options: RedisBrokerOptions = {}) {
+    const { redis = 'redis://127.0.0.1:6379' } = options;
+    this.prefix = options.prefix ?? 'switchboard:';
+    this.onError = options.onError ?? ((error) => console.error('[switchboard] redis broker:', error));
+    if (redis instanceof Redis) {
+      this.publisher = redis;
+      this.ownsPublisher = false;
+    } else {
+      this.publisher = new RedisClient(redis);
+      this.ownsPublisher = true;
+      this.publisher.on('error', this.onError);
+    }
+    this.subscriber = this.publisher.duplicate();
+    this.subscriber.on('error', this.onError);
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
+  }
+
+  /**
+   * Publishes `item` on `channel` to every server subscribed to it, this one included. Resolves
+   * once Redis has taken it. Rejects with `UNAVAILABLE` when Redis does not take it (ioredis
+   * queues commands while it reconnects, and gives up after its `maxRetriesPerRequest`), or after
+   * `close()`; with `INVALID_ARGUMENT` when the item cannot be encoded (a cycle, for one).
+   */
+  async publish(channel: string, item: unknown): Promise<void> {
+    if (this.closed) throw new RpcError('UNAVAILABLE', 'the Redis broker is closed');
+    let payload: Buffer;
+    try {
+      payload = encodeItem(channel, item);
+    } catch (error) {
+      throw new RpcError('INVALID_ARGUMENT', `the item for ${channel} cannot be encoded for Redis`, { cause: error });
+    }
+    try {
+      await this.publisher.publish(this.prefix + channel, payload);
+    } catch (error) {
+      throw new RpcError('UNAVAILABLE', `Redis did not take the item for ${channel}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Calls `listener` with every item published on `channel` from the moment Redis confirms the
+   * subscription ({@link RedisBroker.ready}). Returns the function that removes the listener;
+   * the Redis subscription ends with the channel's last listener. After `close()` the listener is
+   * never called, and `onError` hears of it.
+   */
+  subscribe(channel: string, listener: BrokerListener): () => void {
+    if (this.closed) {
+      this.onError(new Error(`subscribe to ${channel} after the Redis broker was closed`));
+      return () => undefined;
+    }
+    let listeners = this.channels.get(channel);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.channels.set(channel, listeners);
+      this.track(this.subscriber.subscribe(this.prefix + channel));
+    }
+    listeners.add(listener);
+    const current = listeners;
+    return () => {
+      if (!current.delete(listener) || current.size > 0 || this.channels.get(channel) !== current) return;
+      this.channels.delete(channel);
+      if (!this.closed) this.track(this.subscriber.unsubscribe(this.prefix + channel));
+    };
+  }
+
+  /**
+   * Resolves once Redis has confirmed every SUBSCRIBE and UNSUBSCRIBE sent so far: from then on,
+   * an item published anywhere reaches this broker's current listeners.
+   */
+  async ready(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * Ends every subscription and closes the subscriber connection, and the publisher connection
+   * when the broker opened it. Close the servers that use the broker first.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.channels.clear();
+    await this.ready();
+    await Promise.allSettled([quit(this.subscriber), this.ownsPublisher ? quit(this.publisher) : Promise.resolve()]);
+  }
+
+  private receive(rawChannel: Buffer, message: Buffer): void {
+    const name = rawChannel.toString();
+    if (!name.startsWith(this.prefix)) return;
+    const channel = name.slice(this.prefix.length);
+    const listeners = this.channels.get(channel);
+    if (listeners === undefined) return;
+    let item: unknown;
+    try {
+      item = decodeItem(channel, message);
+    } catch (error) {
+      this.onError(new Error(`dropped a message on ${name} that is not a Switchboard item`, { cause: error }));
+      return;
+    }
+    for (const listener of listeners) {
+      try {
+        listener(item, undefined);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+
+  private track(command: Promise<unknown>): void {
+    const settled = command.then(
+      () => undefined,
+      (error: unknown) => this.onError(error),
+    );
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function quit(connection: Redis): Promise<void> {
+  try {
+    await connection.quit();
+  } catch {
+    // Already closed or never connected: nothing left to release.
+    connection.disconnect();
+  }
+}
