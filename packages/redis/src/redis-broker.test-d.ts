@@ -1,7 +1,7 @@
 import type { Broker, ServerOptions } from '@switchboard/server';
 import type { Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
-import { RedisBroker, type RedisBrokerOptions } from './index.js';
+import type { RedisBroker, RedisBrokerOptions } from './index.js';
 
 describe('RedisBroker types', () => {
   it('is a Broker that createServer takes', () => {
