@@ -19,7 +19,8 @@ export interface CallHost {
   writable(): Promise<void> | undefined;
 }
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };
+/** How a call ended: its result, or its error. */
+export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };
 
 interface Reader {
   readonly resolve: (next: IteratorResult<unknown>) => void;
@@ -38,7 +39,7 @@ export const MAX_WAITING_SENDS = 1024;
 const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
 
 /** No buffered item. */
-const NONE: unique symbol = Symbol('none');
+export const NONE: unique symbol = Symbol('none');
 
 /**
  * One call on the client: what it sends (its opening message, its items under the server's
@@ -60,6 +61,8 @@ export class ClientCall {
   private moreReaders: Reader[] | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
   private consumer: ((item: unknown) => void) | undefined;
+  /** Set by {@link ClientCall.watch}: told of each buffered item and of the end, takes them itself. */
+  private watcher: (() => void) | undefined;
   private received = 0;
   private consumed = 0;
   private granted: number;
@@ -142,8 +145,39 @@ export class ClientCall {
       return true;
     }
     (this.items ??= []).push(value);
-    this.wakeItems();
+    if (this.watcher !== undefined) this.watcher();
+    else this.wakeItems();
     return true;
+  }
+
+  /**
+   * Calls `onChange` synchronously whenever an item is buffered and when the call settles; the
+   * watcher takes items with {@link ClientCall.takeNow} when it has room for them, so credit goes
+   * back to the server only as fast as it takes. Used by {@link TopicGroup} to feed several local
+   * subscribers from one subscription.
+   */
+  watch(onChange: () => void): void {
+    this.watcher = onChange;
+  }
+
+  /** The oldest buffered item, counted as consumed (credit flows back), or {@link NONE}. */
+  takeNow(): unknown {
+    const value = this.takeBuffered();
+    if (value !== NONE && this.head > 256 && this.head * 2 > (this.items as unknown[]).length) {
+      (this.items as unknown[]).splice(0, this.head);
+      this.head = 0;
+    }
+    return value;
+  }
+
+  /** Items received and not yet taken. */
+  get buffered(): number {
+    return (this.items?.length ?? 0) - this.head;
+  }
+
+  /** How the call ended, once it has; buffered items may remain to be taken. */
+  get settled(): Outcome | undefined {
+    return this.outcome;
   }
 
   /**
@@ -293,6 +327,7 @@ export class ClientCall {
     }
     this.settleResult?.(outcome);
     this.wakeItems();
+    this.watcher?.();
     this.host.finished(this);
   }
 

@@ -2,6 +2,7 @@ import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } fr
 import { DefaultWebSocket } from '#websocket';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection, type ConnectionOptions, type ConnectionState, type StateChange } from './connection.js';
+import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
 
 /** Options of {@link createClient}. */
@@ -93,43 +94,62 @@ function channelOf(path: string, input: unknown): string {
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
-function invoke(
-  connection: ClientConnection,
-  kinds: ReadonlyMap<string, ProcedureKind> | undefined,
-  timeoutMs: number | undefined,
+/** What every call of one client shares: its connection, the contract's kinds, topic groups. */
+interface ClientScope {
+  readonly connection: ClientConnection;
+  readonly kinds: ReadonlyMap<string, ProcedureKind> | undefined;
+  readonly timeoutMs: number | undefined;
+  /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts). */
+  readonly topics: Map<string, TopicGroup>;
+}
+
+/** A subscriber of `channel`: it joins the channel's open group, or starts a new one. */
+function subscribe(
+  scope: ClientScope,
   path: string,
-  args: unknown[],
-): CallHandle {
+  channel: string,
+  input: unknown,
+  options: CallOptions,
+): ClientCall {
+  let group = scope.topics.get(channel);
+  if (group === undefined || group.closed) {
+    group = new TopicGroup(scope.connection, path, input, channel, (closed) => {
+      if (scope.topics.get(channel) === closed) scope.topics.delete(channel);
+    });
+    scope.topics.set(channel, group);
+  }
+  return group.join(input, options, scope.timeoutMs);
+}
+
+function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
+  const { connection, kinds, timeoutMs } = scope;
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
+  if (kind === 'topic') return new CallHandle(subscribe(scope, path, channelOf(path, input), input, options));
   const key = kind === 'event' ? randomKey() : undefined;
-  // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by channel.
-  const channel = kind === 'topic' || kind === undefined ? channelOf(path, input) : undefined;
+  // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
+  // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.
+  const channel = kind === undefined ? channelOf(path, input) : undefined;
   const call = new ClientCall(connection, path, input, key, channel, options, timeoutMs);
   connection.start(call);
   return new CallHandle(call);
 }
 
-function procedureProxy(
-  connection: ClientConnection,
-  kinds: ReadonlyMap<string, ProcedureKind> | undefined,
-  timeoutMs: number | undefined,
-  path: string,
-): unknown {
+function procedureProxy(scope: ClientScope, path: string): unknown {
   const children = new Map<string, unknown>();
   return new Proxy(() => undefined, {
     get(_target, property) {
       if (typeof property !== 'string' || property === 'then') return undefined;
       let child = children.get(property);
       if (child === undefined) {
-        child = procedureProxy(connection, kinds, timeoutMs, `${path}.${property}`);
+        child = procedureProxy(scope, `${path}.${property}`);
         children.set(property, child);
       }
       return child;
     },
     apply(_target, _this, args: unknown[]) {
-      return invoke(connection, kinds, timeoutMs, path, args);
+      return invoke(scope, path, args);
     },
   });
 }
@@ -164,7 +184,7 @@ export function createClient<TContract extends Contract>(
     ? new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const))
     : undefined;
   const connection = new ClientConnection({ ...options, api }, options.WebSocket ?? DefaultWebSocket);
-  const timeoutMs = options.timeoutMs;
+  const scope: ClientScope = { connection, kinds, timeoutMs: options.timeoutMs, topics: new Map() };
   const children = new Map<string, unknown>();
   const controls: ClientControls = {
     get $state() {
@@ -197,7 +217,7 @@ export function createClient<TContract extends Contract>(
       if (property === 'then') return undefined;
       let child = children.get(property);
       if (child === undefined) {
-        child = procedureProxy(connection, kinds, timeoutMs, property);
+        child = procedureProxy(scope, property);
         children.set(property, child);
       }
       return child;
