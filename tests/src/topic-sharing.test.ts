@@ -32,7 +32,9 @@ describe.each(CODECS)('several subscribers of one topic channel on one client, o
     const client = connect(api, server.url, codec, { creditWindow: WINDOW });
     const first = client.news({ key: 'both' })[Symbol.asyncIterator]();
     const seen: unknown[] = [];
-    const second = client.news({ key: 'both' }).forEach((item) => seen.push(item));
+    const second = client.news({ key: 'both' }).forEach((item) => {
+      seen.push(item);
+    });
     await settled(client);
     await publish('both', 0, 30);
     for (const item of headlines(0, 30)) expect(await first.next()).toEqual({ done: false, value: item });
@@ -82,7 +84,9 @@ describe.each(CODECS)('several subscribers of one topic channel on one client, o
   it('holds the subscription to the slowest subscriber: the fast one gets at most a window ahead', async () => {
     const client = connect(api, server.url, codec, { creditWindow: WINDOW });
     const fast: unknown[] = [];
-    const done = client.news({ key: 'pace' }).forEach((item) => fast.push(item));
+    const done = client.news({ key: 'pace' }).forEach((item) => {
+      fast.push(item);
+    });
     const slow = client.news({ key: 'pace' })[Symbol.asyncIterator]();
     await settled(client);
     await publish('pace', 0, 5 * WINDOW);
