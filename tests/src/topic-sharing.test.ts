@@ -109,7 +109,7 @@ describe.each(CODECS)('several subscribers of one topic channel on one client, o
     const kept = client.news({ key: 'abort' })[Symbol.asyncIterator]();
     await settled(client);
     controller.abort();
-    expect((await rejection(aborted.forEach(() => undefined))).code).toBe('CANCELLED');
+    expect((await rejection(aborted.forEach(() => {}))).code).toBe('CANCELLED');
     await publish('abort', 0, 1);
     expect(await kept.next()).toEqual({ done: false, value: { headline: 'h0' } });
     client.$close();
@@ -141,7 +141,7 @@ describe.each(CODECS)('several subscribers of one topic channel on one client, o
     const typeOnly = createClient<Api>({ url: server.url, codecs: [codec], reconnect: false });
     const first = typeOnly.news({ key: 'typed' })[Symbol.asyncIterator]();
     const second = typeOnly.news({ key: 'typed' });
-    expect((await rejection(second.forEach(() => undefined))).code).toBe('FAILED_PRECONDITION');
+    expect((await rejection(second.forEach(() => {}))).code).toBe('FAILED_PRECONDITION');
     await settled(typeOnly);
     await service.publish('news', { headline: 'still there' }, { key: 'typed' });
     expect(await first.next()).toEqual({ done: false, value: { headline: 'still there' } });
