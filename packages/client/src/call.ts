@@ -61,8 +61,9 @@ export class ClientCall {
   private moreReaders: Reader[] | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
   private consumer: ((item: unknown) => void) | undefined;
-  /** Set by {@link ClientCall.watch}: told of each buffered item and of the end, takes them itself. */
+  /** Set by {@link ClientCall.watch}: offered each item first, told of buffered ones and the end. */
   private watcher: (() => void) | undefined;
+  private offer: ((item: unknown) => boolean) | undefined;
   private received = 0;
   private consumed = 0;
   private granted: number;
@@ -144,19 +145,30 @@ export class ClientCall {
       this.deliver(this.consumer, value);
       return true;
     }
+    if (this.offer !== undefined) {
+      // Taken at once when nothing waits before it and the watcher has room: no buffering.
+      if (this.head === (this.items?.length ?? 0) && this.offer(value)) {
+        this.taken();
+        return true;
+      }
+      (this.items ??= []).push(value);
+      this.watcher?.();
+      return true;
+    }
     (this.items ??= []).push(value);
-    if (this.watcher !== undefined) this.watcher();
-    else this.wakeItems();
+    this.wakeItems();
     return true;
   }
 
   /**
-   * Calls `onChange` synchronously whenever an item is buffered and when the call settles; the
-   * watcher takes items with {@link ClientCall.takeNow} when it has room for them, so credit goes
-   * back to the server only as fast as it takes. Used by {@link TopicGroup} to feed several local
+   * Hands each arriving item to `offer` first, synchronously; an item it refuses (it has no room)
+   * is buffered, and `onChange` is called then and when the call settles, for the watcher to take
+   * buffered items with {@link ClientCall.takeNow} once it has room. Credit goes back to the
+   * server only as fast as the watcher takes. Used by {@link TopicGroup} to feed several local
    * subscribers from one subscription.
    */
-  watch(onChange: () => void): void {
+  watch(offer: (item: unknown) => boolean, onChange: () => void): void {
+    this.offer = offer;
     this.watcher = onChange;
   }
 

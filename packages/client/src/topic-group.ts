@@ -8,6 +8,7 @@ export interface GroupConnection extends CallHost {
 
 /** One local subscriber: how many items the group handed it, and how many it may hold. */
 interface Member {
+  readonly view: ClientCall;
   delivered: number;
   granted: number;
 }
@@ -28,7 +29,8 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  */
 export class TopicGroup {
   private readonly source: ClientCall;
-  private readonly members = new Map<ClientCall, Member>();
+  // Replaced, never changed in place, so a delivery loop keeps its array when one leaves or joins.
+  private members: readonly Member[] = [];
   private pumping = false;
   /** No subscriber left, or the subscription ended: a new subscriber needs a new group. */
   closed = false;
@@ -41,58 +43,98 @@ export class TopicGroup {
     private readonly onClosed: (group: TopicGroup) => void,
   ) {
     this.source = new ClientCall(connection, path, input, undefined, channel, NO_OPTIONS, undefined);
-    this.source.watch(() => this.pump());
+    this.source.watch(
+      (item) => this.offer(item),
+      () => this.pump(),
+    );
   }
 
   /** A new local subscriber, with its own options; the subscription starts with the first. */
   join(input: unknown, options: CallOptions, timeoutMs: number | undefined): ClientCall {
-    const member: Member = { delivered: 0, granted: 0 };
-    let view: ClientCall | undefined;
+    let member: Member | undefined;
     const host: CallHost = {
       creditWindow: this.connection.creditWindow,
       send: (message: Message) => {
+        if (member === undefined) return;
         if (message[0] === 10) member.granted = message[4] as number;
         else if (message[0] === 12) {
           member.granted = message[2] as number;
           this.pump();
-        } else if (message[0] === 14 && view !== undefined) this.leave(view);
+        } else if (message[0] === 14) this.leave(member.view);
       },
       finished: (call) => this.leave(call),
       writable: () => undefined,
     };
-    view = new ClientCall(host, this.path, input, undefined, undefined, options, timeoutMs);
+    const view = new ClientCall(host, this.path, input, undefined, undefined, options, timeoutMs);
     if (view.done) {
       // Its signal was already aborted: it never joins, and a group it would have started ends.
-      if (this.members.size === 0) this.close();
+      if (this.members.length === 0) this.close();
       return view;
     }
-    this.members.set(view, member);
+    member = { view, delivered: 0, granted: 0 };
+    this.members = [...this.members, member];
     view.open(0);
-    if (this.members.size === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
+    if (this.members.length === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
     this.pump();
     return view;
   }
 
-  /** Hands the subscription's items to every subscriber while all have room, then its end. */
+  /** Whether every subscriber has room for one more item. */
+  private hasRoom(): boolean {
+    const members = this.members;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i] as Member;
+      if (member.delivered >= member.granted) return false;
+    }
+    return true;
+  }
+
+  /** Hands `item` to every subscriber; one that leaves meanwhile (its call is done) is skipped. */
+  private deliver(item: unknown): void {
+    const members = this.members;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i] as Member;
+      if (member.view.done) continue;
+      member.delivered++;
+      member.view.item(item);
+    }
+  }
+
+  /**
+   * An item as it arrives, with nothing kept before it: taken when every subscriber has room,
+   * else the subscription keeps it. A subscriber's delivery may re-enter `pump`, which finds
+   * nothing kept and returns.
+   */
+  private offer(item: unknown): boolean {
+    const members = this.members;
+    if (members.length === 1) {
+      // The common case, one subscriber: no loops.
+      const member = members[0] as Member;
+      if (member.delivered >= member.granted || this.closed) return false;
+      member.delivered++;
+      member.view.item(item);
+      return true;
+    }
+    if (this.closed || !this.hasRoom()) return false;
+    this.deliver(item);
+    return true;
+  }
+
+  /** Hands kept items on while every subscriber has room, then the subscription's end. */
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     try {
       while (this.source.buffered > 0) {
-        for (const member of this.members.values()) if (member.delivered >= member.granted) return;
-        const value = this.source.takeNow();
-        if (value === NONE) break;
-        // A subscriber may leave (or another join) from inside its own delivery: Map iteration
-        // skips the removed and visits the added.
-        for (const [view, member] of this.members) {
-          member.delivered++;
-          view.item(value);
-        }
+        if (!this.hasRoom()) return;
+        const item = this.source.takeNow();
+        if (item === NONE) break;
+        this.deliver(item);
       }
       const outcome = this.source.settled;
       if (outcome === undefined) return;
       this.close();
-      for (const view of [...this.members.keys()]) {
+      for (const { view } of this.members) {
         if (outcome.ok) view.end(outcome.value);
         else view.fail(outcome.error);
       }
@@ -102,8 +144,10 @@ export class TopicGroup {
   }
 
   private leave(view: ClientCall): void {
-    if (!this.members.delete(view)) return;
-    if (this.members.size === 0) {
+    const members = this.members.filter((member) => member.view !== view);
+    if (members.length === this.members.length) return;
+    this.members = members;
+    if (members.length === 0) {
       this.close();
       this.source.cancel();
     } else this.pump();
