@@ -1,0 +1,100 @@
+import type { Message } from '@switchboard/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ClientCall } from './call.js';
+import { type GroupConnection, TopicGroup } from './topic-group.js';
+
+/** A connection that records what the group's one subscription sends, and hands it over. */
+function fakeConnection(creditWindow: number) {
+  const sent: Message[] = [];
+  let source: ClientCall | undefined;
+  const connection: GroupConnection = {
+    creditWindow,
+    send: (message) => {
+      sent.push(message);
+    },
+    finished: () => undefined,
+    writable: () => undefined,
+    start: (call) => {
+      source = call;
+      call.open(1);
+    },
+  };
+  return {
+    connection,
+    sent,
+    /** A PUB for the subscription; false when it exceeds the credit the group granted. */
+    pub: (item: unknown) => (source as ClientCall).item(item),
+    source: () => source as ClientCall,
+  };
+}
+
+function group(creditWindow = 4) {
+  const fake = fakeConnection(creditWindow);
+  let closed = 0;
+  const topic = new TopicGroup(fake.connection, 'news', { key: 'k' }, 'news#k', () => closed++);
+  return { ...fake, topic, closed: () => closed };
+}
+
+describe('TopicGroup', () => {
+  it('opens one subscription for all its subscribers, with the first', () => {
+    const { topic, sent } = group();
+    expect(sent).toEqual([]);
+    topic.join({ key: 'k' }, {}, undefined);
+    topic.join({ key: 'k' }, {}, undefined);
+    expect(sent).toEqual([[10, 1, 'news', { key: 'k' }, 4]]);
+  });
+
+  it('takes items only while every subscriber has room, so credit follows the slowest', async () => {
+    const { topic, sent, pub } = group(4);
+    const fast: unknown[] = [];
+    void topic.join({ key: 'k' }, {}, undefined).forEach((item) => {
+      fast.push(item);
+    });
+    const slow = topic.join({ key: 'k' }, {}, undefined);
+    for (let i = 0; i < 8; i++) expect(pub(i)).toBe(true);
+    // The slow one holds 4 unread and the next 4 wait in the subscription: the server got credit
+    // for 8 (the items handed on plus one window), and a ninth would exceed it.
+    expect(fast).toEqual([0, 1, 2, 3]);
+    expect(sent.filter((message) => message[0] === 12).at(-1)).toEqual([12, 1, 8]);
+    expect(pub(8)).toBe(false);
+    for (let i = 0; i < 8; i++) expect(await slow.nextItem()).toEqual({ done: false, value: i });
+    expect(fast).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sent.filter((message) => message[0] === 12).length).toBeGreaterThan(0);
+  });
+
+  it('cancels the subscription with its last subscriber, and closes for newcomers', () => {
+    const { topic, sent, closed } = group();
+    const a = topic.join({ key: 'k' }, {}, undefined);
+    const b = topic.join({ key: 'k' }, {}, undefined);
+    a.cancel();
+    expect(sent.at(-1)).toEqual([10, 1, 'news', { key: 'k' }, 4]);
+    expect(topic.closed).toBe(false);
+    b.cancel();
+    expect(sent.at(-1)).toEqual([14, 1]);
+    expect(topic.closed).toBe(true);
+    expect(closed()).toBe(1);
+  });
+
+  it('ends or fails every subscriber as the subscription does, after the items they were owed', async () => {
+    const { topic, pub, source } = group();
+    const a = topic.join({ key: 'k' }, {}, undefined);
+    const b = topic.join({ key: 'k' }, {}, undefined);
+    pub('last');
+    source().end(undefined);
+    expect(await a.nextItem()).toEqual({ done: false, value: 'last' });
+    expect(await a.nextItem()).toEqual({ done: true, value: undefined });
+    expect(await b.nextItem()).toEqual({ done: false, value: 'last' });
+    expect(await b.nextItem()).toEqual({ done: true, value: undefined });
+    expect(topic.closed).toBe(true);
+  });
+
+  it('never joins a subscriber whose signal was already aborted', () => {
+    const { topic, sent, closed } = group();
+    const controller = new AbortController();
+    controller.abort();
+    const view = topic.join({ key: 'k' }, { signal: controller.signal }, undefined);
+    expect(view.done).toBe(true);
+    expect(sent).toEqual([]);
+    expect(closed()).toBe(1);
+  });
+});
