@@ -112,7 +112,9 @@ describe('RedisBroker', () => {
     subscriber.subscribe('values', seen.listener);
     await subscriber.ready();
     const value = fc.oneof(
-      fc.jsonValue(),
+      // msgpackr decodes a `__proto__` key as `__proto_` (against prototype pollution), through
+      // Redis as on the wire; such keys are left out here.
+      fc.jsonValue().filter((json) => !JSON.stringify(json).includes('"__proto__"')),
       fc.record({
         bytes: fc.uint8Array({ maxLength: 64 }),
         // MessagePack writes -0 as the integer 0, on the wire as through Redis.
@@ -171,6 +173,37 @@ describe('RedisBroker', () => {
     await seen.next(1);
     expect(seen.items).toEqual(['x']);
     expect(errors).toEqual([new Error('listener failed')]);
+  });
+
+  it('subscribes again by itself after Redis drops its subscriber connection', async () => {
+    const errors: unknown[] = [];
+    const prefix = `test:${randomUUID()}:`;
+    const name = `test-${randomUUID()}`;
+    const client = new Redis(REDIS_URL, { connectionName: name });
+    const broker = track(new RedisBroker({ redis: client, prefix, onError: (error) => errors.push(error) }));
+    const seen = collector();
+    broker.subscribe('news', seen.listener);
+    await broker.ready();
+    await broker.publish('news', 'before');
+    await seen.next(1);
+    // Redis closes the broker's subscriber connection (its duplicate carries the name), as a
+    // restart or a failover would; only that one, since other test files share this Redis.
+    const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+    const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
+    const id = line?.match(/^id=(\d+)/)?.[1];
+    expect(id).toBeDefined();
+    await admin.call('CLIENT', 'KILL', 'ID', id as string);
+    // ioredis reconnects with backoff; wait until Redis lists the subscription again.
+    const deadline = Date.now() + 10_000;
+    while ((await subscribersOf(`${prefix}news`)) === 0) {
+      if (Date.now() > deadline) throw new Error('the broker did not subscribe again');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await broker.publish('news', 'after');
+    await seen.next(2);
+    expect(seen.items).toEqual(['before', 'after']);
+    await broker.close();
+    await client.quit();
   });
 
   it('rejects a publish with UNAVAILABLE when Redis does not answer', async () => {
