@@ -175,10 +175,7 @@ export class ClientCall {
   /** The oldest buffered item, counted as consumed (credit flows back), or {@link NONE}. */
   takeNow(): unknown {
     const value = this.takeBuffered();
-    if (value !== NONE && this.head > 256 && this.head * 2 > (this.items as unknown[]).length) {
-      (this.items as unknown[]).splice(0, this.head);
-      this.head = 0;
-    }
+    if (value !== NONE) this.compactItems();
     return value;
   }
 
@@ -389,6 +386,15 @@ export class ClientCall {
     }
   }
 
+  /** Drops the taken items from the buffer's front once they are most of it. */
+  private compactItems(): void {
+    const items = this.items;
+    if (items !== undefined && this.head > 256 && this.head * 2 > items.length) {
+      items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
   /** The next buffered item, counted as consumed, or {@link NONE}. */
   private takeBuffered(): unknown {
     const items = this.items;
@@ -408,10 +414,7 @@ export class ClientCall {
     if (items && this.head < items.length) {
       const value = items[this.head];
       items[this.head++] = undefined;
-      if (this.head > 256 && this.head * 2 > items.length) {
-        items.splice(0, this.head);
-        this.head = 0;
-      }
+      this.compactItems();
       this.taken();
       return { done: false, value };
     }
