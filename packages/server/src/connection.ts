@@ -9,7 +9,7 @@ import {
   RpcError,
   type WelcomeMessage,
 } from '@switchboard/protocol';
-import type { EventStore } from './events.js';
+import type { IdempotencyStore } from './events.js';
 import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
 import { emptyContext, type Service } from './service.js';
 import { EMPTY_CONTEXT, Session, type SessionLink, type SessionSettings } from './session.js';
@@ -21,7 +21,7 @@ export interface ConnectionHost {
   readonly helloTimeoutMs: number;
   readonly highWatermark: number;
   readonly lowWatermark: number;
-  readonly events: EventStore;
+  readonly events: IdempotencyStore;
   readonly heartbeat: Heartbeat;
   readonly draining: boolean;
   findSession(token: string): Session | undefined;
@@ -198,7 +198,16 @@ export class Connection implements SessionLink, HeartbeatTarget {
     if (!call) return;
     void this.host.events
       .run(`${path}\u0000${key}`, () => call.runCaptured(payload, key))
-      .then((outcome) => call.settleEvent(outcome));
+      .then(
+        (outcome) => call.settleEvent(outcome),
+        // The store could not be reached. A store rejects before running the handler (the Redis one
+        // does without a claim), so the event fails with a retryable error.
+        (error: unknown) =>
+          call.settleEvent({
+            ok: false,
+            error: new RpcError('UNAVAILABLE', 'the idempotency store did not answer', { cause: error }),
+          }),
+      );
   }
 
   private async hello(auth: unknown, resumeToken: string | null, received: number): Promise<void> {

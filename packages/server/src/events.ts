@@ -11,11 +11,26 @@ export type EventOutcome =
     };
 
 /**
- * Remembers the outcome of each acknowledged event by idempotency key for a window, so a retry
- * (after a lost session) does not run the handler again; a retry that arrives while the first
- * run is still going waits for its outcome.
+ * Where a server remembers acknowledged events by idempotency key, so that a retry (after a lost
+ * session) does not run the handler again. The default keeps them in the server's memory; a
+ * shared one (`RedisIdempotencyStore` from `@switchboard/redis`) also covers a retry that reaches
+ * another server process.
  */
-export class EventStore {
+export interface IdempotencyStore {
+  /**
+   * Runs `execute` unless `key` ran before within the store's window, and resolves with the
+   * outcome: the new one, or the remembered one (waiting for it while the first run is still
+   * going). An outcome with `forget` is not remembered, so a retry runs the handler. A rejection
+   * (the store is unreachable) answers the event with an error the client may retry.
+   */
+  run(key: string, execute: () => Promise<EventOutcome>): Promise<EventOutcome>;
+}
+
+/**
+ * Remembers the outcome of each acknowledged event by idempotency key for a window, in this
+ * process's memory: the default {@link IdempotencyStore}.
+ */
+export class EventStore implements IdempotencyStore {
   private readonly outcomes = new Map<string, Promise<EventOutcome>>();
 
   constructor(private readonly windowMs: number) {}

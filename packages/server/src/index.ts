@@ -7,6 +7,7 @@
 
 export { RpcError } from '@switchboard/protocol';
 export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
+export type { EventOutcome, IdempotencyStore } from './events.js';
 export type {
   BidiHandler,
   ClientStreamHandler,

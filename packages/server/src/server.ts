@@ -12,7 +12,7 @@ import {
 } from '@switchboard/protocol';
 import { type Broker, MemoryBroker } from './broker.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { EventStore } from './events.js';
+import { EventStore, type IdempotencyStore } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import { ServerMetrics } from './metrics.js';
 import type { Service } from './service.js';
@@ -40,6 +40,12 @@ export interface ServerOptions {
    * after a lost session does not run the handler again, in ms. @default 120000
    */
   readonly idempotencyWindowMs?: number;
+  /**
+   * Where outcomes of acknowledged events are remembered by idempotency key. Pass a shared one
+   * (`RedisIdempotencyStore` from `@switchboard/redis`) when a client's retry may reach another
+   * server process. @default this process's memory, for `idempotencyWindowMs`
+   */
+  readonly idempotencyStore?: IdempotencyStore;
   /** Credit window for items a client streams to the server. @default 64 */
   readonly creditWindow?: number;
   /** Producers pause when a socket buffers more than this many bytes. @default 1048576 */
@@ -86,7 +92,7 @@ export class SwitchboardServer implements ConnectionHost {
   readonly helloTimeoutMs: number;
   readonly highWatermark: number;
   readonly lowWatermark: number;
-  readonly events: EventStore;
+  readonly events: IdempotencyStore;
   /** PINGs every open connection, on one timer. */
   readonly heartbeat: Heartbeat;
   readonly services: ReadonlyArray<Service>;
@@ -139,7 +145,7 @@ export class SwitchboardServer implements ConnectionHost {
     this.lowWatermark = options.lowWatermark ?? 256 * 1024;
     this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     this.allowedOrigins = options.allowedOrigins;
-    this.events = new EventStore(options.idempotencyWindowMs ?? 120_000);
+    this.events = options.idempotencyStore ?? new EventStore(options.idempotencyWindowMs ?? 120_000);
     this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
     for (const service of this.services) this.detach.push(service.attachBroker(this.broker));
   }

@@ -1,7 +1,7 @@
-import type { Broker, ServerOptions } from '@switchboard/server';
+import type { Broker, IdempotencyStore, ServerOptions } from '@switchboard/server';
 import type { Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { RedisBroker, RedisBrokerOptions } from './index.js';
+import type { RedisBroker, RedisBrokerOptions, RedisIdempotencyStore, RedisIdempotencyStoreOptions } from './index.js';
 
 describe('RedisBroker types', () => {
   it('is a Broker that createServer takes', () => {
@@ -15,5 +15,13 @@ describe('RedisBroker types', () => {
     expectTypeOf<{ host: string; port: number }>().toExtend<RedisBrokerOptions['redis']>();
     expectTypeOf<string | undefined>().toExtend<RedisBrokerOptions['redis']>();
     expectTypeOf<{ redis: number }>().not.toExtend<RedisBrokerOptions>();
+  });
+});
+
+describe('RedisIdempotencyStore types', () => {
+  it('is an IdempotencyStore that createServer takes', () => {
+    expectTypeOf<RedisIdempotencyStore>().toExtend<IdempotencyStore>();
+    expectTypeOf<RedisIdempotencyStore>().toExtend<NonNullable<ServerOptions['idempotencyStore']>>();
+    expectTypeOf<string | undefined>().toExtend<RedisIdempotencyStoreOptions['redis']>();
   });
 });
