@@ -133,16 +133,16 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       if ((await this.redis.set(key, RUNNING, 'PX', this.leaseMs, 'NX')) === 'OK') return this.runClaimed(key, execute);
       // Subscribe before reading, so an outcome stored after the read is still heard of.
       const woken = this.wakeOn(key);
-      await this.ensureSubscribed();
-      const value = await this.redis.getBuffer(key);
-      if (value !== null && value.toString() !== RUNNING) {
+      try {
+        await this.ensureSubscribed();
+        const value = await this.redis.getBuffer(key);
+        if (value !== null && value.toString() !== RUNNING) return decodeOutcome(value);
+        // Running elsewhere: wait for its outcome, or a lease period, then look again (a lapsed
+        // claim reads null, and the loop claims the key).
+        if (value !== null) await Promise.race([woken.promise, delay(this.leaseMs)]);
+      } finally {
         this.unwait(key, woken.resolve);
-        return decodeOutcome(value);
       }
-      // Running elsewhere: wait for its outcome, or a lease period, then look again (a lapsed
-      // claim reads null, and the loop claims the key).
-      if (value !== null) await Promise.race([woken.promise, delay(this.leaseMs)]);
-      this.unwait(key, woken.resolve);
     }
   }
 
