@@ -10,6 +10,7 @@ import {
   DEFAULT_LIMITS,
   decodeServerFrame,
   EncodeError,
+  type ErrorMessage,
   isSequenced,
   type Limits,
   type Message,
@@ -292,7 +293,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
         this.calls.get(message[1])?.end(message[0] === 13 ? message[2] : undefined);
         return;
       case 15: {
-        const error = new RpcError(message[2], message[3], message.length > 4 ? { data: message[4] } : {});
+        const error = errorFrom(message);
         if (message[1] === 0) {
           this.lastError = error;
           return;
@@ -599,4 +600,15 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   get sessionId(): string | undefined {
     return this.session?.id;
   }
+}
+
+/** The RpcError an ERROR message describes, with `retryable` when the server overrode its default. */
+function errorFrom(message: ErrorMessage): RpcError {
+  const [, , code, text, data, retryable] = message;
+  const options: { data?: unknown; retryable?: boolean } = {};
+  if (typeof retryable === 'boolean') {
+    options.retryable = retryable;
+    if (data !== null && data !== undefined) options.data = data;
+  } else if (message.length > 4) options.data = data;
+  return new RpcError(code, text, options);
 }

@@ -264,3 +264,11 @@ export type ErrorCode = ProtocolErrorCode | (string & {});
 export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
   return Object.hasOwn(ERROR_CODES, code);
 }
+
+/**
+ * Whether an error with `code` may be retried unless it says otherwise: the error-code table's
+ * answer for the protocol's codes, false for an application's.
+ */
+export function defaultRetryable(code: string): boolean {
+  return isProtocolErrorCode(code) ? ERROR_CODES[code].retryable : false;
+}

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, isProtocolErrorCode } from './codes.js';
+import { defaultRetryable, type ErrorCode } from './codes.js';
 
 /** One validation issue: where in the value, and what is wrong. */
 export interface Issue {
@@ -35,7 +35,7 @@ export class RpcError<TCode extends ErrorCode = ErrorCode, TData = unknown> exte
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.data = options.data as TData;
-    this.retryable = options.retryable ?? (isProtocolErrorCode(code) ? ERROR_CODES[code].retryable : false);
+    this.retryable = options.retryable ?? defaultRetryable(code);
   }
 
   /** Validation issues carried by an INVALID_ARGUMENT error, or an empty list. */

@@ -14,6 +14,7 @@ export {
   type CloseCodeName,
   type CloseSender,
   closeAction,
+  defaultRetryable,
   ERROR_CODES,
   type ErrorCode,
   type ErrorCodeInfo,

@@ -92,8 +92,11 @@ export type CreditMessage = [type: 12, id: number, limit: number];
 export type EndMessage = [type: 13, id: number, result?: unknown];
 /** `[14, id]`: the client abandons a stream. */
 export type CancelMessage = [type: 14, id: number];
-/** `[15, id, code, message, data?]`: a stream failed; on id 0 the connection fails. */
-export type ErrorMessage = [type: 15, id: number, code: string, message: string, data?: unknown];
+/**
+ * `[15, id, code, message, data?, retryable?]`: a stream failed; on id 0 the connection fails.
+ * `retryable` is there only when it differs from the code's default (`data` is then null if absent).
+ */
+export type ErrorMessage = [type: 15, id: number, code: string, message: string, data?: unknown, retryable?: boolean];
 /** `[16, id, path, payload, key]`: an acknowledged event with an idempotency key. */
 export type EventMessage = [type: 16, id: number, path: string, payload: unknown, key: string];
 /** `[17, id]`: the event's handler finished. */

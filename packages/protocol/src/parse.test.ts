@@ -60,7 +60,7 @@ const VALID: Record<keyof typeof MessageType, Message> = {
   CREDIT: [12, 1, 16],
   END: [13, 1, 'result'],
   CANCEL: [14, 1],
-  ERROR: [15, 1, 'NOT_FOUND', 'no such procedure', { detail: true }],
+  ERROR: [15, 1, 'NOT_FOUND', 'no such procedure', { detail: true }, true],
   EVENT: [16, 1, 'cursor.move', { x: 1 }, 'key-1'],
   ACK: [17, 1],
   PUB: [18, 'chat#room', 'hello', '0-1'],
@@ -374,6 +374,12 @@ const ROWS: readonly Row[] = [
   { what: 'ERROR with a negative id', frame: value([[15, -1, 'INTERNAL', 'm']]), code: INVALID, sides: ['server'] },
   { what: 'ERROR with an empty code', frame: value([[15, 1, '', 'm']]), code: INVALID, sides: ['server'] },
   { what: 'ERROR with a null message', frame: value([[15, 1, 'INTERNAL', null]]), code: INVALID, sides: ['server'] },
+  {
+    what: 'ERROR with a retryable that is not a boolean',
+    frame: value([[15, 1, 'TRY_LATER', 'm', null, 'yes']]),
+    code: INVALID,
+    sides: ['server'],
+  },
   { what: 'ACK with id 0', frame: value([[17, 0]]), code: INVALID, sides: ['server'] },
   { what: 'PUB with an empty channel', frame: value([[18, '', 'item']]), code: INVALID, sides: ['server'] },
   { what: 'PUB with a numeric channel', frame: value([[18, 5, 'item']]), code: INVALID, sides: ['server'] },
@@ -473,6 +479,7 @@ describe.each(Object.values(CODECS))('valid edge cases ($name codec)', (codec) =
     const batch = [
       [15, 0, 'UNSUPPORTED_PROTOCOL', 'no offer matched', { offered: [], supported: [] }],
       [15, 3, 'INTERNAL', ''],
+      [15, 4, 'TRY_LATER', 'later', null, true],
       [6, ''],
       [18, 'chat', null, ''],
     ];

@@ -153,6 +153,8 @@ export function parseServerMessage(raw: unknown): ServerMessage {
       count(msg, 1, 'ERROR id');
       text(msg, 2, 'ERROR code');
       text(msg, 3, 'ERROR message', true);
+      if (msg.length > 5 && msg[5] !== null && msg[5] !== undefined && typeof msg[5] !== 'boolean')
+        invalid('ERROR retryable must be a boolean');
       break;
     case MessageType.PUB:
       need(msg, 3, 'PUB');

@@ -30,9 +30,10 @@ const RUNNING = 'running';
 // See redis-broker.ts: ioredis's overloads reject RedisOptions under exactOptionalPropertyTypes.
 const RedisClient = Redis as unknown as new (options: RedisOptions | string) => Redis;
 
-/** An outcome as stored: MessagePack of `[true]` or `[false, code, message, data]`. */
+/** An outcome as stored: MessagePack of `[true]` or `[false, code, message, data, retryable]`. */
 function encodeOutcome(outcome: EventOutcome): Buffer {
-  const value = outcome.ok ? [true] : [false, outcome.error.code, outcome.error.message, outcome.error.data ?? null];
+  const { error } = outcome.ok ? { error: undefined } : outcome;
+  const value = error === undefined ? [true] : [false, error.code, error.message, error.data ?? null, error.retryable];
   // A frame of one message: the protocol's codec, so error data keeps the values the wire allows.
   const frame = msgpackCodec.frame([msgpackCodec.encode(value as never)]) as Uint8Array;
   return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -41,10 +42,10 @@ function encodeOutcome(outcome: EventOutcome): Buffer {
 function decodeOutcome(data: Buffer): EventOutcome {
   const [value] = msgpackCodec.decode(data, true) as [unknown[]];
   if (value?.[0] === true) return { ok: true };
-  const [, code, message, errorData] = value as [false, string, string, unknown];
+  const [, code, message, errorData, retryable] = value as [false, string, string, unknown, boolean];
   return {
     ok: false,
-    error: new RpcError(code, message, errorData === null ? {} : { data: errorData }),
+    error: new RpcError(code, message, errorData === null ? { retryable } : { data: errorData, retryable }),
   };
 }
 

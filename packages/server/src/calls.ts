@@ -1,5 +1,5 @@
 import { type Schema, topicChannel, type Validation, validate } from '@switchboard/contract';
-import { type Message, RpcError, toRpcError } from '@switchboard/protocol';
+import { defaultRetryable, type Message, RpcError, toRpcError } from '@switchboard/protocol';
 import { HandlerContext, MiddlewareCall } from './call-options.js';
 import { fastSchema } from './compiled-schemas.js';
 import type { EventOutcome } from './events.js';
@@ -54,6 +54,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function errorMessage(call: ServerCall, error: RpcError): Message {
   const data = error.data;
+  // `retryable` travels only where it overrides the code's default, after `data` (null if none).
+  if (error.retryable !== defaultRetryable(error.code))
+    return [15, call.id, error.code, error.message, data ?? null, error.retryable];
   return data === undefined ? [15, call.id, error.code, error.message] : [15, call.id, error.code, error.message, data];
 }
 
@@ -173,7 +176,9 @@ export class ServerCall implements TopicSink {
     const checked = validate(fastSchema(schema), rpc.data);
     if (checked instanceof Promise) return rpc;
     if (checked.ok) {
-      return checked.value === rpc.data ? rpc : new RpcError(rpc.code, rpc.message, { data: checked.value });
+      return checked.value === rpc.data
+        ? rpc
+        : new RpcError(rpc.code, rpc.message, { data: checked.value, retryable: rpc.retryable });
     }
     const message = `${rpc.code} raised with data that does not match its schema`;
     return new RpcError('INTERNAL', message, {

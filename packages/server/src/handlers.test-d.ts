@@ -34,6 +34,9 @@ describe('handler types', () => {
             expectTypeOf(input).toEqualTypeOf<{ id: string }>();
             expectTypeOf(ctx).toEqualTypeOf<{ user: string; admin: boolean }>();
             if (input.id === '') throw errors.USER_NOT_FOUND({ id: input.id });
+            if (input.id === '?') throw errors.USER_NOT_FOUND({ id: input.id }, 'not yet', { retryable: true });
+            // @ts-expect-error retryable is a boolean
+            errors.USER_NOT_FOUND({ id: input.id }, 'm', { retryable: 'yes' });
             return { id: input.id, age: 3 };
           },
         },

@@ -21,11 +21,23 @@ export type HandlerInput<TSchema> = [TSchema] extends [undefined] ? undefined : 
 /** What a handler returns for an output schema (before validation): anything without one. */
 export type HandlerOutput<TSchema> = [TSchema] extends [undefined] ? unknown : InferInput<TSchema>;
 
-/** Builders of a procedure's typed errors: `errors.USER_NOT_FOUND(data)` returns an RpcError to throw. */
+/** What a typed error may say besides its data and message. */
+export interface TypedErrorOptions {
+  /** Whether the client may retry; it reaches the client (ERROR's `retryable`). @default false */
+  readonly retryable?: boolean;
+  /** The underlying error, kept on the server side only. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Builders of a procedure's typed errors: `errors.USER_NOT_FOUND(data)` returns an RpcError to
+ * throw; its message defaults to the code.
+ */
 export type ErrorBuilders<TErrors> = {
   readonly [K in keyof TErrors & string]: (
     data: InferInput<TErrors[K]>,
     message?: string,
+    options?: TypedErrorOptions,
   ) => RpcError<K, InferOutput<TErrors[K]>>;
 };
 

@@ -24,6 +24,7 @@ export type {
   StreamHandlerOptions,
   TopicAt,
   TopicPath,
+  TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';

@@ -10,7 +10,7 @@ import {
 import { RpcError } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
 import { fastSchema, loadSchemaCompiler } from './compiled-schemas.js';
-import type { ErrorBuilders, Handlers, TopicAt, TopicPath } from './handlers.js';
+import type { ErrorBuilders, Handlers, TopicAt, TopicPath, TypedErrorOptions } from './handlers.js';
 
 /** What the server knows about a connection when it builds the session's context. */
 export interface Handshake {
@@ -70,9 +70,9 @@ export interface BoundProcedure {
 }
 
 function errorBuilders(proc: Procedure): ErrorBuilders<Record<string, never>> {
-  const builders: Record<string, (data: unknown, message?: string) => RpcError> = {};
+  const builders: Record<string, (data: unknown, message?: string, options?: TypedErrorOptions) => RpcError> = {};
   for (const code of Object.keys(proc.errors)) {
-    builders[code] = (data, message) => new RpcError(code, message ?? code, { data });
+    builders[code] = (data, message, options) => new RpcError(code, message ?? code, { ...options, data });
   }
   return builders as unknown as ErrorBuilders<Record<string, never>>;
 }
