@@ -62,6 +62,7 @@ describe('RedisIdempotencyStore', () => {
     const [a, b] = stores(2) as [RedisIdempotencyStore, RedisIdempotencyStore];
     const failure = new RpcError('OUT_OF_STOCK', 'no more', {
       data: { sku: 'x', left: 0, bytes: new Uint8Array([1]) },
+      retryable: true,
     });
     expect(await a.run('order\u0000k2', async () => ({ ok: false, error: failure }))).toMatchObject({ ok: false });
     const retry = handler();
@@ -70,7 +71,11 @@ describe('RedisIdempotencyStore', () => {
     expect(remembered.ok).toBe(false);
     const error = (remembered as { error: RpcError }).error;
     expect(error).toBeInstanceOf(RpcError);
-    expect({ code: error.code, message: error.message }).toEqual({ code: 'OUT_OF_STOCK', message: 'no more' });
+    expect({ code: error.code, message: error.message, retryable: error.retryable }).toEqual({
+      code: 'OUT_OF_STOCK',
+      message: 'no more',
+      retryable: true,
+    });
     expect(error.data).toEqual({ sku: 'x', left: 0, bytes: new Uint8Array([1]) });
   });
 
