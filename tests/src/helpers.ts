@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { type Client, type ClientOptions, createClient } from '@switchboard/client';
 import type { Contract } from '@switchboard/contract';
 import type { CodecName } from '@switchboard/protocol';
@@ -26,6 +27,16 @@ export function connect<TContract extends Contract>(
   options: Partial<ClientOptions> = {},
 ): Client<TContract> {
   return createClient(contract, { url, codecs: [codec], reconnect: false, ...options });
+}
+
+/** A loopback port nothing listens on (it was free a moment ago): for "the peer is not there" tests. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Resolves when `predicate` holds, checking after each event loop turn; rejects after `ms`. */

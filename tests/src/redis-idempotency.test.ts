@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { defineContract, event } from '@switchboard/contract';
 import { RedisIdempotencyStore } from '@switchboard/redis';
 import { implement } from '@switchboard/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CODECS, startServer } from './helpers.js';
+import { CODECS, closedPort, startServer } from './helpers.js';
 import { RawPeer } from './raw.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -55,12 +54,7 @@ describe.each(CODECS)('acknowledged events across servers sharing a Redis idempo
   });
 
   it('answers UNAVAILABLE, without running the handler, when the store cannot reach Redis', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const store = new RedisIdempotencyStore({
       redis: { host: '127.0.0.1', port, enableOfflineQueue: false, retryStrategy: () => null },
       onError: () => undefined,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { isRpcError } from '@switchboard/protocol';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
+import { closedPort } from './test-ports.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -208,12 +208,7 @@ describe('RedisBroker', () => {
 
   it('rejects a publish with UNAVAILABLE when Redis does not answer', async () => {
     // A port that accepted nothing: listen, note the port, close.
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const errors: unknown[] = [];
     const broker = track(
       new RedisBroker({

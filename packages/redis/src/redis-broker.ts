@@ -1,6 +1,7 @@
 import { msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
 import type { Broker, BrokerListener } from '@switchboard/server';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { quit, redisPair } from './connections.js';
 
 /** Options of {@link RedisBroker}. */
 export interface RedisBrokerOptions {
@@ -48,10 +49,6 @@ function decodeItem(channel: string, data: Buffer): unknown {
   return message[2];
 }
 
-// ioredis's constructor overloads reject its own RedisOptions type under
-// exactOptionalPropertyTypes (one overload declares replyMapping without `| undefined`).
-const RedisClient = Redis as unknown as new (options: RedisOptions | string) => Redis;
-
 /**
  * A topic backplane on Redis pub/sub: `service.publish` on any server reaches the subscribers of
  * every server that uses the same Redis and prefix. Pass one to each server with
@@ -85,19 +82,12 @@ export class RedisBroker implements Broker {
   private closed = false;
 
   constructor(options: RedisBrokerOptions = {}) {
-    const { redis = 'redis://127.0.0.1:6379' } = options;
     this.prefix = options.prefix ?? 'switchboard:';
     this.onError = options.onError ?? ((error) => console.error('[switchboard] redis broker:', error));
-    if (redis instanceof Redis) {
-      this.publisher = redis;
-      this.ownsPublisher = false;
-    } else {
-      this.publisher = new RedisClient(redis);
-      this.ownsPublisher = true;
-      this.publisher.on('error', this.onError);
-    }
-    this.subscriber = this.publisher.duplicate();
-    this.subscriber.on('error', this.onError);
+    const { main, ownsMain, subscriber } = redisPair(options.redis, this.onError);
+    this.publisher = main;
+    this.ownsPublisher = ownsMain;
+    this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
   }
 
@@ -204,13 +194,4 @@ export class RedisBroker implements Broker {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function quit(connection: Redis): Promise<void> {
-  try {
-    await connection.quit();
-  } catch {
-    // Already closed or never connected: nothing left to release.
-    connection.disconnect();
-  }
 }

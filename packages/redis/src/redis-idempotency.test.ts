@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { RpcError } from '@switchboard/protocol';
 import type { EventOutcome } from '@switchboard/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisIdempotencyStore, type RedisIdempotencyStoreOptions } from './redis-idempotency.js';
+import { closedPort } from './test-ports.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -118,12 +118,7 @@ describe('RedisIdempotencyStore', () => {
   });
 
   it('rejects without running the handler when Redis cannot be reached', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const store = new RedisIdempotencyStore({
       redis: { host: '127.0.0.1', port, enableOfflineQueue: false, retryStrategy: () => null },
       onError: () => undefined,

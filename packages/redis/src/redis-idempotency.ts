@@ -1,6 +1,7 @@
 import { msgpackCodec, RpcError } from '@switchboard/protocol';
 import type { EventOutcome, IdempotencyStore } from '@switchboard/server';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { quit, redisPair } from './connections.js';
 
 /** Options of {@link RedisIdempotencyStore}. */
 export interface RedisIdempotencyStoreOptions {
@@ -26,9 +27,6 @@ export interface RedisIdempotencyStoreOptions {
 }
 
 const RUNNING = 'running';
-
-// See redis-broker.ts: ioredis's overloads reject RedisOptions under exactOptionalPropertyTypes.
-const RedisClient = Redis as unknown as new (options: RedisOptions | string) => Redis;
 
 /** An outcome as stored: MessagePack of `[true]` or `[false, code, message, data, retryable]`. */
 function encodeOutcome(outcome: EventOutcome): Buffer {
@@ -86,22 +84,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly renewals = new Set<ReturnType<typeof setInterval>>();
 
   constructor(options: RedisIdempotencyStoreOptions = {}) {
-    const { redis = 'redis://127.0.0.1:6379' } = options;
     this.prefix = options.prefix ?? 'switchboard:events:';
     this.channel = `${this.prefix}done`;
     this.windowMs = options.windowMs ?? 120_000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.onError = options.onError ?? ((error) => console.error('[switchboard] redis idempotency store:', error));
-    if (redis instanceof Redis) {
-      this.redis = redis;
-      this.ownsRedis = false;
-    } else {
-      this.redis = new RedisClient(redis);
-      this.ownsRedis = true;
-      this.redis.on('error', this.onError);
-    }
-    this.subscriber = this.redis.duplicate({ lazyConnect: true });
-    this.subscriber.on('error', this.onError);
+    const { main, ownsMain, subscriber } = redisPair(options.redis, this.onError, { lazyConnect: true });
+    this.redis = main;
+    this.ownsRedis = ownsMain;
+    this.subscriber = subscriber;
     this.subscriber.on('message', (_channel: string, key: string) => {
       const wake = this.waiters.get(key);
       if (wake === undefined) return;
@@ -126,7 +117,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.renewals.clear();
     for (const wake of this.waiters.values()) for (const resolve of wake) resolve();
     this.waiters.clear();
-    await Promise.allSettled([this.subscriber.quit(), this.ownsRedis ? this.redis.quit() : Promise.resolve()]);
+    await Promise.allSettled([quit(this.subscriber), this.ownsRedis ? quit(this.redis) : Promise.resolve()]);
   }
 
   private async settle(key: string, execute: () => Promise<EventOutcome>): Promise<EventOutcome> {
