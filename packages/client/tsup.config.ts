@@ -1,17 +1,17 @@
 import { defineConfig } from 'tsup';
 
-// Two builds: Node (WebSocket from `ws`) and browsers (the native WebSocket, no `ws` in the
-// bundle). `#websocket` resolves through package.json "imports" by platform condition.
+// Two builds: Node (the client's own NodeWebSocket, also exported as `./node`) and browsers (the
+// native WebSocket, no Node module in the bundle). `#websocket` resolves through package.json
+// "imports" by platform condition.
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
+    entry: ['src/index.ts', 'src/node.ts'],
     format: ['esm', 'cjs'],
     platform: 'node',
     dts: true,
     clean: true,
     sourcemap: true,
     target: 'es2022',
-    external: ['ws'],
   },
   {
     entry: { browser: 'src/index.ts' },

@@ -78,10 +78,12 @@ type SocketEvents = {
   state: StateChange;
 };
 
-/** The part of a `ws` socket (Node) the client uses beside the browser API. */
+/** The part of a Node socket (NodeWebSocket or `ws`) the client uses beside the browser API. */
 interface NodeSocket {
   readonly binaryType: string;
-  on?(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+  /** NodeWebSocket: a string is encoded straight into its frame. */
+  readonly framesText?: boolean;
+  on?(event: 'message', listener: (data: string | Uint8Array, isBinary: boolean) => void): void;
   send(data: string | Uint8Array, options?: { binary: boolean }): void;
 }
 
@@ -89,14 +91,19 @@ const TEXT_FRAME = { binary: false } as const;
 const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } }).Buffer;
 
 /**
- * How frames go out on `socket`. `ws` in Node gets a JSON frame as a Buffer sent as text: it then
- * masks header and payload into one buffer and writes once, where it frames a string as two
- * buffers (a writev), just under a microsecond more per frame on the bench's VM. A browser's
- * WebSocket gets frames as they are.
+ * How frames go out on `socket`. NodeWebSocket and browsers get frames as they are. `ws` gets a
+ * JSON frame as a Buffer sent as text: it then masks header and payload into one buffer and
+ * writes once, where it frames a string as two buffers (a writev), just under a microsecond more
+ * per frame on the bench's VM.
  */
 function frameSender(socket: WebSocket): (frame: string | Uint8Array) => void {
   const node = socket as unknown as NodeSocket;
-  if (NodeBuffer === undefined || typeof node.on !== 'function' || node.binaryType !== 'nodebuffer') {
+  if (
+    NodeBuffer === undefined ||
+    node.framesText === true ||
+    typeof node.on !== 'function' ||
+    node.binaryType !== 'nodebuffer'
+  ) {
     return (frame) => socket.send(frame);
   }
   const toBuffer = NodeBuffer;
@@ -188,13 +195,14 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.socket = socket;
     const emitter = socket as unknown as NodeSocket;
     if (typeof emitter.on === 'function' && emitter.binaryType === 'nodebuffer') {
-      // `ws` in Node: its own message event skips the DOM event object and the ArrayBuffer copy
-      // that `binaryType = 'arraybuffer'` makes of every frame.
+      // Node (the client's NodeWebSocket, or `ws`): the message event skips the DOM event object
+      // and the ArrayBuffer copy that `binaryType = 'arraybuffer'` makes of every frame.
       emitter.on('message', (data, isBinary) => {
         if (this.socket !== socket) return;
-        // No copy of a binary frame: the MessagePack codecs decode every value out of it.
+        // No copy of a binary frame: the MessagePack codecs decode every value out of it before
+        // this returns (NodeWebSocket's binary data is valid only during the call).
         if (isBinary) this.receive(data, true);
-        else this.receive(data.toString(), false);
+        else this.receive(typeof data === 'string' ? data : data.toString(), false);
       });
     } else {
       socket.binaryType = 'arraybuffer';
