@@ -19,6 +19,7 @@ import {
   parseSubprotocol,
   RpcError,
   type ServerMessage,
+  truncateCloseReason,
 } from '@switchboard/protocol';
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { CallHost, ClientCall } from './call.js';
@@ -485,7 +486,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.lastError = new RpcError('PROTOCOL_ERROR', `the server violated the protocol: ${message}`);
     const socket = this.socket;
     this.dropped(code, message);
-    socket?.close(code, message.slice(0, 120));
+    socket?.close(code, truncateCloseReason(message));
   }
 
   /** The socket closed or was declared dead: reconnect, refresh or stop, by close code. */

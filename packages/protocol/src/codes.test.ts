@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, type CloseAction, closeAction, ERROR_CODES, isProtocolErrorCode } from './codes.js';
+import {
+  CLOSE_CODES,
+  type CloseAction,
+  closeAction,
+  ERROR_CODES,
+  isProtocolErrorCode,
+  MAX_CLOSE_REASON_BYTES,
+  truncateCloseReason,
+} from './codes.js';
 
 const documented = new Set(Object.values(CLOSE_CODES).map((info) => info.code));
 const undocumented = (min: number, max: number): fc.Arbitrary<number> =>
@@ -78,4 +86,22 @@ describe('isProtocolErrorCode', () => {
       expect(isProtocolErrorCode(code)).toBe(false);
     },
   );
+});
+
+describe('truncateCloseReason', () => {
+  it('keeps a reason that fits and cuts a longer one to 123 bytes, never inside a character', () => {
+    expect(truncateCloseReason('short')).toBe('short');
+    expect(truncateCloseReason('a'.repeat(123))).toBe('a'.repeat(123));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (reason) => {
+        const cut = truncateCloseReason(reason);
+        expect(new TextEncoder().encode(cut).length).toBeLessThanOrEqual(MAX_CLOSE_REASON_BYTES);
+        if (cut !== reason) {
+          expect(cut.endsWith('...')).toBe(true);
+          expect(reason.startsWith(cut.slice(0, -3))).toBe(true);
+        }
+      }),
+    );
+    expect(truncateCloseReason('ü'.repeat(100))).toBe(`${'ü'.repeat(60)}...`);
+  });
 });

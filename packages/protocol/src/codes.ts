@@ -272,3 +272,20 @@ export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
 export function defaultRetryable(code: string): boolean {
   return isProtocolErrorCode(code) ? ERROR_CODES[code].retryable : false;
 }
+
+/** The longest close reason, in UTF-8 bytes: a close frame's 125 bytes of payload less the status code. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+const reasonEncoder = new TextEncoder();
+const reasonDecoder = new TextDecoder();
+
+/**
+ * `reason` as a close reason: unchanged if it fits in {@link MAX_CLOSE_REASON_BYTES} UTF-8 bytes,
+ * otherwise cut to fit with `...` at the end, never inside a character. WebSocket implementations
+ * throw on a longer reason, so every close whose reason carries text from a peer goes through this.
+ */
+export function truncateCloseReason(reason: string): string {
+  const bytes = reasonEncoder.encode(reason);
+  if (bytes.length <= MAX_CLOSE_REASON_BYTES) return reason;
+  return `${reasonDecoder.decode(bytes.slice(0, MAX_CLOSE_REASON_BYTES - 3)).replace(/\uFFFD$/, '')}...`;
+}

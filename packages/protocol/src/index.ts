@@ -19,7 +19,9 @@ export {
   type ErrorCode,
   type ErrorCodeInfo,
   isProtocolErrorCode,
+  MAX_CLOSE_REASON_BYTES,
   type ProtocolErrorCode,
+  truncateCloseReason,
 } from './codes.js';
 export {
   EncodeError,

@@ -7,6 +7,7 @@ import {
   type Limits,
   ProtocolViolation,
   RpcError,
+  truncateCloseReason,
   type WelcomeMessage,
 } from '@switchboard/protocol';
 import type { IdempotencyStore } from './events.js';
@@ -35,8 +36,6 @@ export interface ConnectionHost {
 const State = { Hello: 0, Handshaking: 1, Open: 2, Closed: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
-const MAX_REASON_BYTES = 123;
-
 // The timer gets its connection as an argument: no closure per connection.
 function helloTimedOut(connection: Connection): void {
   connection.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time');
@@ -45,12 +44,6 @@ function helloTimedOut(connection: Connection): void {
 // A frame's bytes on the wire are at most this many per string unit (UTF-8) plus a frame header.
 const MAX_BYTES_PER_UNIT = 3;
 const MAX_HEADER_BYTES = 14;
-
-function truncateReason(reason: string): string {
-  const bytes = new TextEncoder().encode(reason);
-  if (bytes.length <= MAX_REASON_BYTES) return reason;
-  return new TextDecoder().decode(bytes.slice(0, MAX_REASON_BYTES - 3)).replace(/\uFFFD$/, '') + '...';
-}
 
 /**
  * One WebSocket connection on the server: the protocol state machine from HELLO to close. It
@@ -405,7 +398,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
       }
     }
     this.session?.outbox.flush();
-    this.socket.close(code, truncateReason(reason));
+    this.socket.close(code, truncateCloseReason(reason));
     this.closed(code);
   }
 
