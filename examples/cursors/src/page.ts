@@ -6,13 +6,17 @@ import { WEB_ROOT } from './server.js';
 
 const SOURCE = fileURLToPath(new URL('./web/', import.meta.url));
 
-/** Inputs that would mean Node's WebSocket (the `ws` package) landed in the browser bundle. */
-const NODE_ONLY = /(^|\/)node_modules\/(\.pnpm\/ws@[^/]+\/node_modules\/)?ws\/|websocket-node\.ts$/;
+/**
+ * Inputs that would mean a Node WebSocket landed in the browser bundle: the client's own
+ * (`NodeWebSocket` and its frame reader) or the `ws` package.
+ */
+const NODE_ONLY =
+  /(^|\/)node_modules\/(\.pnpm\/ws@[^/]+\/node_modules\/)?ws\/|(websocket-node|node-websocket|ws-frame-reader)\.ts$/;
 
 /**
  * Bundles the page into `outDir`: main.js (with its source map) beside a copy of index.html.
  * The client picks its WebSocket through the `#websocket` import conditions; without `node`
- * among them it takes the browser's own, so `ws` stays out of the bundle. Rejects with
+ * among them it takes the browser's own, so no Node WebSocket code lands in the bundle. Rejects with
  * esbuild's errors when the page does not compile, and when Node-only code was bundled anyway.
  */
 export async function buildPage(outDir = WEB_ROOT): Promise<{ readonly file: string; readonly bytes: number }> {
