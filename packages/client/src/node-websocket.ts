@@ -159,9 +159,10 @@ type MessageListener = (data: string | Uint8Array, isBinary: boolean) => void;
  * against the same client on `ws`.
  *
  * What a browser or `ws` does, it does: the upgrade is checked (status 101, `Upgrade`,
- * `Connection`, `Sec-WebSocket-Accept`, a subprotocol among those offered, no extension); frames
- * the server sends are checked as in {@link FrameReader}, and a violation closes the connection
- * with 1002, 1007 or 1009; pings are answered; `close()` runs the closing handshake and gives up
+ * `Connection`, `Sec-WebSocket-Accept`, a subprotocol among those offered, no extension); every
+ * frame the server sends is checked (a masked frame, RSV bits, an unknown opcode, a fragmented or
+ * oversized control frame, a bad close code: 1002; text that is not UTF-8: 1007; a message over
+ * `maxPayload`: 1009), and a violation closes the connection with that code; pings are answered; `close()` runs the closing handshake and gives up
  * on a silent server after 30 s. A failed upgrade, a refused connection or a socket error fires
  * `onerror`, then `onclose` with 1006 and the cause as reason. Pass another implementation
  * (`createClient({ WebSocket })`, the `ws` package's say) where this one does not fit: it has no
