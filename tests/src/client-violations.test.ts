@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   buildSubprotocol,
@@ -135,5 +136,23 @@ describe.each(['json', 'msgpackr'] as const)('a client facing a server that brea
     expect(error.code).toBe('CONNECTION_CLOSED');
     expect(error.message).toContain('1002');
     expect(error.message).toContain('a server frame must not be masked');
+  });
+});
+
+describe('a client whose upgrade is refused', () => {
+  it('says what the server answered', async () => {
+    const http = createHttpServer((_request, response) => response.writeHead(403).end('not here'));
+    http.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n'));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    try {
+      const client = connect(api, `ws://127.0.0.1:${(http.address() as AddressInfo).port}/`, 'json');
+      const error = await rejection(client.add({ a: 1, b: 2 }));
+      expect(error.code).toBe('CONNECTION_CLOSED');
+      expect(error.message).toBe('the connection closed with 1006: Unexpected server response: 403');
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
   });
 });
