@@ -46,6 +46,8 @@ function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
 
 const decoder = new TextDecoder();
 const NOTHING = new Uint8Array(0);
+/** A connection keeps a buffer up to this size for frames split across reads between messages. */
+const KEEP_HELD_BYTES = 1024 * 1024;
 
 /** A copy of `view` (a Buffer's `slice` would be another view of the same memory). */
 const copy = (view: Uint8Array): Uint8Array => new Uint8Array(view);
@@ -142,15 +144,32 @@ export class FrameReader {
     }
     if (this.ended) return;
     if (offset === length) {
-      this.held = NOTHING; // lets a large frame's buffer go
+      if (this.held.length > KEEP_HELD_BYTES) this.held = NOTHING; // lets a large frame's buffer go
       return;
     }
-    // Always a copy: `data` is the caller's buffer, or `held` itself, which is about to be reused.
-    const rest = data.subarray(offset);
-    const held = new Uint8Array(Math.max(this.needed, rest.length));
-    held.set(rest);
-    this.held = held;
-    this.heldBytes = rest.length;
+    this.hold(data, offset);
+  }
+
+  /**
+   * Keeps `data` from `offset` on, in `held` when it is large enough (a fresh allocation of a
+   * large frame's size costs more in page faults than the copy) and in a new buffer otherwise.
+   * `data` may be `held` itself: its messages were handed over and are no longer valid.
+   */
+  private hold(data: Uint8Array, offset: number): void {
+    const bytes = data.length - offset;
+    const needed = Math.max(this.needed, bytes);
+    if (this.held.length >= needed) {
+      if (data.buffer === this.held.buffer && data.byteOffset === this.held.byteOffset) {
+        this.held.copyWithin(0, offset, data.length);
+      } else {
+        this.held.set(data.subarray(offset));
+      }
+    } else {
+      const held = new Uint8Array(needed);
+      held.set(data.subarray(offset));
+      this.held = held;
+    }
+    this.heldBytes = bytes;
   }
 
   private checkHeader(b0: number, b1: number, size: number): boolean {
