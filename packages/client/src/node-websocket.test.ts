@@ -163,6 +163,20 @@ describe('NodeWebSocket', () => {
     expect(client.errors).toEqual([]);
   });
 
+  it('still delivers what the server sent before answering its close', async () => {
+    const { url, connection } = await wsServer();
+    const client = open(url);
+    const [server] = await connection;
+    await client.opened;
+    // The server's last message and its close answer cross the client's close on the wire.
+    const closing = once(server, 'close');
+    client.socket.close(1000);
+    server.send('last words');
+    await closing;
+    await client.closed;
+    expect(client.messages).toEqual([{ data: 'last words', isBinary: false }]);
+  });
+
   it('reports the code and reason of a close the server starts', async () => {
     const { url, connection } = await wsServer();
     const client = open(url);
@@ -268,6 +282,7 @@ describe('NodeWebSocket', () => {
 
   it('rejects what a browser rejects: a non-WebSocket URL, a bad subprotocol, a bad close code', async () => {
     expect(() => new NodeWebSocket('ftp://127.0.0.1/')).toThrow(SyntaxError);
+    expect(() => new NodeWebSocket('not a url')).toThrow(SyntaxError);
     expect(() => new NodeWebSocket('ws://127.0.0.1/', ['a b'])).toThrow(SyntaxError);
     expect(() => new NodeWebSocket('ws://127.0.0.1/', ['a', 'a'])).toThrow(SyntaxError);
     const { url } = await wsServer();

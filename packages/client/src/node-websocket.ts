@@ -212,7 +212,12 @@ export class NodeWebSocket {
    * `http:` or `https:`, or for an invalid or repeated subprotocol.
    */
   constructor(url: string | URL, protocols?: string | readonly string[], options: NodeWebSocketOptions = {}) {
-    const target = new URL(String(url));
+    let target: URL;
+    try {
+      target = new URL(String(url));
+    } catch {
+      throw new SyntaxError(`not a valid URL: ${String(url)}`);
+    }
     if (target.protocol === 'http:') target.protocol = 'ws:';
     if (target.protocol === 'https:') target.protocol = 'wss:';
     if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
@@ -396,7 +401,8 @@ export class NodeWebSocket {
   }
 
   private message(payload: Uint8Array, isBinary: boolean): void {
-    if (this.readyState !== OPEN) return;
+    // Also while CLOSING, as browsers do: what the server sent before answering our close.
+    if (this.readyState !== OPEN && this.readyState !== CLOSING) return;
     const data = isBinary ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8');
     for (const listener of this.listeners) listener(data, isBinary);
     if (this.onmessage) {
