@@ -83,13 +83,19 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
+/** A client of a scripted server with one call the server has received and not answered. */
+async function pendingCall(codec: CodecName) {
+  const server = await scriptedServer(codec);
+  const client = connect(api, server.url, codec);
+  const socket = await server.welcomed;
+  const call = client.add({ a: 1, b: 2 });
+  await until(() => server.received.some((message) => message[0] === 10));
+  return { server, client, socket, call };
+}
+
 describe.each(['json', 'msgpackr'] as const)('a client facing a server that breaks the protocol (%s)', (codec) => {
   it('closes with 4400 on an undecodable frame and fails what was pending with PROTOCOL_ERROR', async () => {
-    const server = await scriptedServer(codec);
-    const client = connect(api, server.url, codec);
-    const socket = await server.welcomed;
-    const call = client.add({ a: 1, b: 2 });
-    await until(() => server.received.some((message) => message[0] === 10));
+    const { server, client, socket, call } = await pendingCall(codec);
     socket.send(codec === 'json' ? '[[not json' : Buffer.from([0xc1]), { binary: codec !== 'json' });
     const error = await rejection(call);
     expect(error.code).toBe('PROTOCOL_ERROR');
@@ -123,11 +129,7 @@ describe.each(['json', 'msgpackr'] as const)('a client facing a server that brea
   });
 
   it('closes with 1002 on a masked WebSocket frame and says so in the error', async () => {
-    const server = await scriptedServer(codec);
-    const client = connect(api, server.url, codec);
-    const socket = await server.welcomed;
-    const call = client.add({ a: 1, b: 2 });
-    await until(() => server.received.some((message) => message[0] === 10));
+    const { socket, call } = await pendingCall(codec);
     // A text frame with the mask bit set: servers must not mask (RFC 6455 5.1).
     (socket as unknown as { _socket: { write(bytes: Buffer): void } })._socket.write(
       Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]),

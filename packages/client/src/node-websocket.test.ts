@@ -85,6 +85,15 @@ function open(url: string, protocols?: string[], options?: NodeWebSocketOptions)
   return { socket, messages, errors, closed, opened };
 }
 
+/** A NodeWebSocket connected to a `ws` server, open on both ends. */
+async function openPair(): Promise<{ client: Opened; server: ServerSocket }> {
+  const { url, connection } = await wsServer();
+  const client = open(url);
+  const [server] = await connection;
+  await client.opened;
+  return { client, server };
+}
+
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (!check()) {
@@ -137,10 +146,7 @@ describe('NodeWebSocket', () => {
   });
 
   it('answers pings with pongs carrying the same payload', async () => {
-    const { url, connection } = await wsServer();
-    const client = open(url);
-    const [server] = await connection;
-    await client.opened;
+    const { server } = await openPair();
     const pong = once(server, 'pong');
     server.ping(Buffer.from('are you there'));
     const [payload] = (await pong) as [Buffer];
@@ -148,10 +154,7 @@ describe('NodeWebSocket', () => {
   });
 
   it('runs the closing handshake it starts, and reports the code the server echoed', async () => {
-    const { url, connection } = await wsServer();
-    const client = open(url);
-    const [server] = await connection;
-    await client.opened;
+    const { client, server } = await openPair();
     const serverClosed = once(server, 'close');
     client.socket.close(4000, 'done here');
     expect(client.socket.readyState).toBe(NodeWebSocket.CLOSING);
@@ -164,10 +167,7 @@ describe('NodeWebSocket', () => {
   });
 
   it('still delivers what the server sent before answering its close', async () => {
-    const { url, connection } = await wsServer();
-    const client = open(url);
-    const [server] = await connection;
-    await client.opened;
+    const { client, server } = await openPair();
     // The server's last message and its close answer cross the client's close on the wire.
     const closing = once(server, 'close');
     client.socket.close(1000);
@@ -178,19 +178,13 @@ describe('NodeWebSocket', () => {
   });
 
   it('reports the code and reason of a close the server starts', async () => {
-    const { url, connection } = await wsServer();
-    const client = open(url);
-    const [server] = await connection;
-    await client.opened;
+    const { client, server } = await openPair();
     server.close(4406, 'not for you');
     expect(await client.closed).toMatchObject({ code: 4406, reason: 'not for you', wasClean: true });
   });
 
   it('reports 1006 when the TCP connection drops without a close frame', async () => {
-    const { url, connection } = await wsServer();
-    const client = open(url);
-    const [server] = await connection;
-    await client.opened;
+    const { client, server } = await openPair();
     server.terminate();
     expect(await client.closed).toMatchObject({ code: 1006, wasClean: false });
   });
