@@ -1,5 +1,5 @@
 /** Why an upgrade or a connection was refused before it had a session. */
-export type RefusalReason = 'origin' | 'subprotocol' | 'capacity' | 'draining';
+export type RefusalReason = 'origin' | 'subprotocol' | 'path' | 'capacity' | 'draining';
 
 /**
  * Counters a server keeps for monitoring (the handbook's checklist). Cheap increments on the hot
@@ -32,7 +32,8 @@ export class ServerMetrics {
   bytesSent = 0;
   /**
    * Upgrades and connections refused before a session, by reason: `origin` (HTTP 403),
-   * `subprotocol` (HTTP 400, or 4406 after the fallback token), `capacity` (4001 over
+   * `subprotocol` (HTTP 400, or 4406 after the fallback token), `path` (HTTP 404: an upgrade to a
+   * path no listener serves), `capacity` (4001 over
    * `maxConnections`), `draining` (1012).
    */
   readonly refused = new Map<RefusalReason, number>();

@@ -8,7 +8,10 @@ import { wireFrame } from './wire-frame.js';
 
 /** Options of {@link attach}. */
 export interface AttachOptions {
-  /** The path upgrades must target; other upgrades are left to other listeners. @default '/' */
+  /**
+   * The path upgrades must target. An upgrade to another path is left to the HTTP server's other
+   * `upgrade` listeners, or answered 404 and closed when there are none. @default '/'
+   */
   readonly path?: string;
 }
 
@@ -153,6 +156,16 @@ function wire(
   if (connection) (ws as WiredSocket).connection = connection;
 }
 
+/**
+ * Drops an upgrade socket that failed (a peer that reset it). Node's HTTP server stops listening
+ * for a socket's errors once it emits `upgrade`: without this listener such an error would be
+ * unhandled and end the process.
+ */
+function dropOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answers an upgrade with an HTTP error and closes the socket; a peer that is already gone is fine. */
 function reject(socket: Duplex, status: number, text: string, body: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -179,9 +192,17 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     handleProtocols: (_protocols, request) => acceptances.get(request)?.token ?? false,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (socket.listenerCount('error') === 0) socket.on('error', dropOnError);
     const url = request.url ?? '/';
     const pathname = url.split('?')[0];
-    if (pathname !== path) return;
+    if (pathname !== path) {
+      // Another listener may serve that path; with none, nobody would ever answer or close it.
+      if (http.listenerCount('upgrade') === 1) {
+        server.metrics.refuse('path');
+        reject(socket, 404, 'Not Found', `no WebSocket endpoint at ${pathname}`);
+      }
+      return;
+    }
     if (!server.originAllowed(request.headers.origin)) {
       server.metrics.refuse('origin');
       reject(socket, 403, 'Forbidden', 'origin not allowed');
