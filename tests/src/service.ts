@@ -20,6 +20,8 @@ export interface FixtureOptions {
   readonly context?: (handshake: Handshake) => FixtureContext | Promise<FixtureContext>;
   /** @default [] */
   readonly middleware?: ReadonlyArray<Middleware<FixtureContext>>;
+  /** Who a session belongs to. @default the server's (a digest of the context) */
+  readonly principal?: (ctx: FixtureContext) => string | undefined;
 }
 
 /** A fresh probe. */
@@ -34,6 +36,7 @@ export function fixtureService(probe: Probe = newProbe(), options: FixtureOption
     {
       context: options.context ?? (({ auth }) => ({ user: typeof auth === 'string' ? auth : 'anonymous' })),
       middleware: options.middleware ?? [],
+      ...(options.principal ? { principal: options.principal } : {}),
     },
     {
       users: {

@@ -23,6 +23,8 @@ export interface CallHost {
   release(call: ServerCall): void;
   /** Resolves when the socket has room again (high/low watermarks). */
   writable(): Promise<void> | undefined;
+  /** Resolves when a stream may send its next item: the socket has room and a connection is attached. */
+  producerRoom(): Promise<void> | undefined;
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined;
   reportError(error: unknown, path: string): void;
   exposeErrors: boolean;
@@ -34,6 +36,27 @@ export interface CallHost {
 }
 
 type AnyHandler = (...args: unknown[]) => unknown;
+
+/**
+ * Items a stream sends before it lets the event loop run other work (other connections' frames,
+ * timers). A socket with room never makes a stream wait, and an async generator with an item
+ * ready resolves in a microtask: without this bound one stream with a large credit would keep the
+ * thread to itself.
+ */
+const ITEMS_PER_TURN = 256;
+
+let turn: Promise<void> | undefined;
+
+function endTurn(resolve: () => void): void {
+  turn = undefined;
+  resolve();
+}
+
+/** Resolves in the next turn of the event loop; one promise shared by every stream waiting for it. */
+function nextTurn(): Promise<void> {
+  turn ??= new Promise((resolve) => setImmediate(endTurn, resolve));
+  return turn;
+}
 
 /** What {@link ServerCall} does once a promise it waits for settles. */
 const Step = { Start: 0, Reply: 1, End: 2 } as const;
@@ -83,6 +106,8 @@ export class ServerCall implements TopicSink {
   /** Outgoing items sent, and the credit limit the client granted. */
   sent = 0;
   limit: number;
+  /** Items a stream sent since it last let the event loop turn. */
+  private sentThisTurn = 0;
   inbound: Inbound<unknown> | undefined;
   done = false;
   private creditWaiter: (() => void) | undefined;
@@ -428,9 +453,15 @@ export class ServerCall implements TopicSink {
       for (;;) {
         while (this.sent >= this.limit && !this.done) await this.waitCredit();
         if (this.done) return;
-        const room = this.host.writable();
+        const room = this.host.producerRoom();
         if (room) await room;
         if (this.done) return;
+        // Share the thread: a generator that always has an item resolves in microtasks only.
+        if (++this.sentThisTurn > ITEMS_PER_TURN) {
+          await nextTurn();
+          this.sentThisTurn = 0;
+          if (this.done) return;
+        }
         let next = iterator.next();
         if (isThenable(next)) next = await next;
         if (this.done) return;

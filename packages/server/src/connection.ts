@@ -214,6 +214,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     // WELCOME leaves at the same point.
     const { context } = this.service;
     let ctx: unknown;
+    let principal: string | undefined;
     try {
       ctx = await (context === emptyContext
         ? EMPTY_CONTEXT
@@ -226,6 +227,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
               return request.remoteAddress;
             },
           }));
+      principal = this.service.principalOf(ctx === EMPTY_CONTEXT ? {} : ctx);
     } catch (error) {
       // A session this HELLO meant to resume stays resumable: the client may come back with
       // fresh credentials within the resume window.
@@ -245,7 +247,11 @@ export class Connection implements SessionLink, HeartbeatTarget {
     let resumed = false;
     if (resumeToken !== null) {
       const previous = this.host.findSession(resumeToken);
-      if (
+      if (previous && !previous.belongsTo(principal)) {
+        // Another principal's token (stolen, or a shared device): a fresh session for this one,
+        // and the other's session stays for its owner to resume.
+        this.host.settings.metrics.resumesRefused++;
+      } else if (
         previous &&
         !previous.destroyed &&
         previous.service === this.service &&
@@ -264,7 +270,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
       else this.host.settings.metrics.resumesFailed++;
     }
     if (!session) {
-      session = new Session(this.service, this.codec, ctx, this.host.settings);
+      session = new Session(this.service, this.codec, ctx, this.host.settings, principal);
       this.host.settings.metrics.sessionsStarted++;
     }
     this.attach(session, resumed, received);
@@ -275,9 +281,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     if (session.expiry) clearTimeout(session.expiry);
     session.expiry = undefined;
     this.session = session;
-    session.link = this;
     this.state = State.Open;
     session.outbox.attach((frame) => this.write(frame));
+    session.attachLink(this);
     const welcome: WelcomeMessage = [2, session.id, session.resumeToken, resumed, session.received, this.limits];
     session.outbox.push(welcome);
     session.outbox.flush();

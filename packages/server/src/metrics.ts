@@ -14,8 +14,10 @@ export class ServerMetrics {
   sessionsStarted = 0;
   /** Sessions resumed on a new connection. */
   sessionsResumed = 0;
-  /** Resume attempts that could not resume (expired, unknown, buffer evicted). */
+  /** Resume attempts that could not resume (expired, unknown, buffer evicted, another principal's). */
   resumesFailed = 0;
+  /** Resume attempts refused because the session belongs to another principal (counted in resumesFailed too). */
+  resumesRefused = 0;
   /** Calls, streams, subscriptions and events opened. */
   callsStarted = 0;
   /** Items dropped or conflated by `drop-oldest` and `latest` policies. */
@@ -55,6 +57,7 @@ export class ServerMetrics {
       sessionsStarted: this.sessionsStarted,
       sessionsResumed: this.sessionsResumed,
       resumesFailed: this.resumesFailed,
+      resumesRefused: this.resumesRefused,
       callsStarted: this.callsStarted,
       itemsDropped: this.itemsDropped,
       slowConsumers: this.slowConsumers,

@@ -16,7 +16,7 @@ import { EventStore, type IdempotencyStore } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import { ServerMetrics } from './metrics.js';
 import type { Service } from './service.js';
-import type { Session, SessionSettings } from './session.js';
+import { type Session, type SessionSettings, TOKEN_LOOKUP_CHARS } from './session.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { TopicHub } from './topics.js';
 
@@ -225,16 +225,18 @@ export class SwitchboardServer implements ConnectionHost {
     return connection;
   }
 
+  /** The session whose resume token is `token` (its secret part compared in constant time). */
   findSession(token: string): Session | undefined {
-    return this.sessions.get(token);
+    const session = this.sessions.get(token.slice(0, TOKEN_LOOKUP_CHARS));
+    return session?.tokenMatches(token) ? session : undefined;
   }
 
   keepSession(session: Session): void {
-    this.sessions.set(session.resumeToken, session);
+    this.sessions.set(session.lookup, session);
   }
 
   forgetSession(session: Session): void {
-    if (this.sessions.get(session.resumeToken) === session) this.sessions.delete(session.resumeToken);
+    if (this.sessions.get(session.lookup) === session) this.sessions.delete(session.lookup);
   }
 
   connectionClosed(connection: Connection): void {

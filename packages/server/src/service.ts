@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Contract,
   flattenProcedures,
@@ -55,6 +56,17 @@ export interface ServiceOptions<TContext> {
    * @default () => ({})
    */
   readonly context?: (handshake: Handshake) => TContext | Promise<TContext>;
+  /**
+   * Who a session belongs to, from its context: a resuming HELLO must yield the same principal,
+   * or it gets a fresh session (its client sees SESSION_LOST for the old calls) and the session
+   * stays for its owner. Return the user's stable id (`(ctx) => ctx.user.id`) so a client keeps
+   * its session across a credential refresh; return `undefined` for a session nobody may resume.
+   * @default a SHA-256 digest of the context as canonical JSON (key order aside): the session
+   * resumes only when the new credentials build an equal context; a context that is not JSON
+   * (a cycle, a bigint) makes the session unresumable. Without a `context` option every session
+   * belongs to the same anonymous principal.
+   */
+  readonly principal?: (ctx: TContext) => string | undefined;
   /** Middleware applied to every call, outermost first. @default [] */
   readonly middleware?: ReadonlyArray<Middleware<TContext>>;
   /** Validate results and stream items against the contract before sending. @default true */
@@ -93,6 +105,31 @@ export function emptyContext(): object {
   return {};
 }
 
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key];
+  return sorted;
+}
+
+/**
+ * The default principal of a session: a digest of its context as canonical JSON, undefined when
+ * the context cannot be written as JSON (no other context can then be shown to be the same).
+ */
+export function contextDigest(ctx: unknown): string | undefined {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(ctx, sortedKeys);
+  } catch {
+    return undefined;
+  }
+  return createHash('sha256')
+    .update(json ?? 'undefined')
+    .digest('base64url');
+}
+
+const ANONYMOUS = '';
+
 /**
  * A contract bound to its handlers, ready to be served by a server (several services, one per
  * API version, may share a server). Topics are published through {@link Service.publish}.
@@ -103,6 +140,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
   readonly context: (handshake: Handshake) => TContext | Promise<TContext>;
   readonly middleware: ReadonlyArray<Middleware<TContext>>;
   readonly validateOutput: boolean;
+  private readonly principal: ((ctx: TContext) => string | undefined) | undefined;
   private readonly brokers = new Set<Broker>();
 
   constructor(
@@ -119,9 +157,19 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
     }
     this.procedures = bound;
     this.context = options.context ?? (emptyContext as () => TContext);
+    this.principal = options.principal;
     this.middleware = options.middleware ?? [];
     this.validateOutput = options.validateOutput ?? true;
     void loadSchemaCompiler();
+  }
+
+  /**
+   * @internal The principal a session with context `ctx` belongs to. Throws what the
+   * `principal` option throws.
+   */
+  principalOf(ctx: TContext): string | undefined {
+    if (this.principal) return this.principal(ctx);
+    return this.context === emptyContext ? ANONYMOUS : contextDigest(ctx);
   }
 
   /** @internal Called by a server that serves this service. */

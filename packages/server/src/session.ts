@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type Codec, EncodeError, type Limits, type Message, Outbox, RpcError } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './calls.js';
 import type { HandlerOptions } from './handlers.js';
@@ -24,11 +24,17 @@ export interface SessionLink {
   callFinished(): void;
 }
 
-const TOKEN_BYTES = 18;
+// A resume token is a lookup part (how the server finds the session) followed by a secret part
+// (144 random bits, compared in constant time): knowing or guessing the lookup part is not enough.
+const LOOKUP_BYTES = 9;
+const SECRET_BYTES = 18;
+const TOKEN_BYTES = LOOKUP_BYTES + SECRET_BYTES;
+/** Characters of a resume token that look its session up (base64url of {@link LOOKUP_BYTES}). */
+export const TOKEN_LOOKUP_CHARS = (LOOKUP_BYTES / 3) * 4;
 let tokenPool: Buffer | undefined;
 let tokenOffset = 0;
 
-/** 18 random bytes as base64url; drawn from a pool refilled by the CSPRNG, one call per 128 sessions. */
+/** 27 random bytes as base64url; drawn from a pool refilled by the CSPRNG, one call per 128 sessions. */
 function newResumeToken(): string {
   if (tokenPool === undefined || tokenOffset + TOKEN_BYTES > tokenPool.length) {
     tokenPool = randomBytes(TOKEN_BYTES * 128);
@@ -55,6 +61,8 @@ export class Session implements CallHost {
   readonly id = randomUUID();
   readonly resumeToken = newResumeToken();
   readonly outbox: Outbox;
+  /** Producers (stream generators) waiting for the session to be attached to a connection again. */
+  private detachedWaiters: Array<() => void> | undefined;
   /** Sequenced messages received from the client. */
   received = 0;
   /** The highest stream id the client used. */
@@ -68,11 +76,16 @@ export class Session implements CallHost {
   private info: HandlerOptions<unknown>['session'] | undefined;
   private context: unknown;
 
+  /**
+   * @param principal Who the session belongs to (see `ServiceOptions.principal`); only a HELLO of
+   *   the same principal may resume it. Undefined: nobody can resume it.
+   */
   constructor(
     readonly service: Service,
     readonly codec: Codec,
     ctx: unknown,
     private readonly settings: SessionSettings,
+    readonly principal: string | undefined,
   ) {
     this.context = ctx;
     const { limits } = settings;
@@ -96,6 +109,23 @@ export class Session implements CallHost {
 
   set ctx(ctx: unknown) {
     this.context = ctx;
+  }
+
+  /** The part of the resume token the server looks the session up by. */
+  get lookup(): string {
+    return this.resumeToken.slice(0, TOKEN_LOOKUP_CHARS);
+  }
+
+  /** Whether `token` is this session's resume token, compared in constant time. */
+  tokenMatches(token: string): boolean {
+    const expected = Buffer.from(this.resumeToken, 'latin1');
+    const offered = Buffer.from(token, 'latin1');
+    return offered.length === expected.length && timingSafeEqual(offered, expected);
+  }
+
+  /** Whether a HELLO whose context gave `principal` may resume this session. */
+  belongsTo(principal: string | undefined): boolean {
+    return this.principal !== undefined && principal === this.principal;
   }
 
   /** The open call with stream id `id`. */
@@ -155,6 +185,32 @@ export class Session implements CallHost {
     return this.link?.writable();
   }
 
+  /**
+   * When a stream's producer may take its next item: at once while the socket has room; after
+   * the drain when it does not; and while no connection is attached, not before one is (or the
+   * session ends). A generator is thus never pulled for a client that cannot receive: pulling it
+   * for a dropped connection only filled the resume buffer, in a loop of microtasks that starved
+   * every other connection.
+   */
+  producerRoom(): Promise<void> | undefined {
+    if (this.link) return this.link.writable();
+    if (this.destroyed) return undefined;
+    return new Promise((resolve) => (this.detachedWaiters ??= []).push(resolve));
+  }
+
+  /** Attaches the session to a connection: output flows to it, waiting producers resume. */
+  attachLink(link: SessionLink): void {
+    this.link = link;
+    this.wakeProducers();
+  }
+
+  private wakeProducers(): void {
+    const waiters = this.detachedWaiters;
+    if (!waiters) return;
+    this.detachedWaiters = undefined;
+    for (const wake of waiters) wake();
+  }
+
   closeSlowConsumer(): void {
     this.link?.closeSlowConsumer();
   }
@@ -211,5 +267,6 @@ export class Session implements CallHost {
     if (this.expiry) clearTimeout(this.expiry);
     if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
     this.outbox.detach();
+    this.wakeProducers();
   }
 }
