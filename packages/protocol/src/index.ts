@@ -23,6 +23,7 @@ export {
   type ProtocolErrorCode,
   truncateCloseReason,
 } from './codes.js';
+export { DEFAULT_CALL_CREDIT, DEFAULT_OUTBOX, type OutboxDefaults } from './defaults.js';
 export {
   EncodeError,
   type Issue,
