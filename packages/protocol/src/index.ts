@@ -35,6 +35,7 @@ export {
 } from './errors.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
+export { type MessageConstructors, msg } from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
 export {
