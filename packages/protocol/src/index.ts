@@ -26,6 +26,8 @@ export {
 export { DEFAULT_CALL_CREDIT, DEFAULT_OUTBOX, type OutboxDefaults } from './defaults.js';
 export {
   EncodeError,
+  errorFromMessage,
+  errorMessage,
   type Issue,
   isRpcError,
   ProtocolViolation,
