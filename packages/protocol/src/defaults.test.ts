@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CALL_CREDIT, DEFAULT_LIMITS, DEFAULT_OUTBOX } from './defaults.js';
+import { Inbox } from './inbox.js';
 import * as api from './index.js';
 import * as messages from './messages.js';
 import { parseClientMessage } from './parse.js';
@@ -11,6 +12,7 @@ const here = new URL('.', import.meta.url);
 const DEFAULTS_OF: Record<string, Readonly<Record<string, number>>> = {
   'messages.ts': DEFAULT_LIMITS,
   'outbox.ts': DEFAULT_OUTBOX,
+  'inbox.ts': { ackEvery: DEFAULT_LIMITS.ackEvery },
 };
 
 /** Every `@default <number>` of a doc comment in `source`, with the field or option it documents. */
@@ -39,7 +41,9 @@ describe('defaults', () => {
     const names = sources.flatMap((file) =>
       numericDefaults(readFileSync(new URL(file, here), 'utf8')).map(({ name }) => `${file}:${name}`),
     );
-    expect(names).toEqual(expect.arrayContaining(['messages.ts:maxFrameBytes', 'outbox.ts:flushBytes']));
+    expect(names).toEqual(
+      expect.arrayContaining(['messages.ts:maxFrameBytes', 'outbox.ts:flushBytes', 'inbox.ts:ackEvery']),
+    );
   });
 
   it('keeps DEFAULT_LIMITS where it was exported before, as the same object', () => {
@@ -64,5 +68,9 @@ describe('defaults', () => {
   it('reads a CALL without credit as DEFAULT_CALL_CREDIT', () => {
     const call = parseClientMessage([10, 1, 'items.list', null]);
     expect(call[0] === 10 ? (call[4] ?? DEFAULT_CALL_CREDIT) : undefined).toBe(0);
+  });
+
+  it('starts an inbox with the ackEvery of DEFAULT_LIMITS', () => {
+    expect(new Inbox().ackEvery).toBe(DEFAULT_LIMITS.ackEvery);
   });
 });

@@ -35,6 +35,7 @@ export {
   type RpcErrorOptions,
   toRpcError,
 } from './errors.js';
+export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
 export { type MessageConstructors, msg } from './msg.js';
