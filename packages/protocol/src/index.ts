@@ -1,7 +1,9 @@
 /**
- * The Switchboard wire protocol, version 1: message types, codecs (JSON and MessagePack),
- * validation of everything a peer sends, subprotocol tokens, and the close-code and error-code
- * tables. docs/protocol.md is the normative text this package mirrors.
+ * The Switchboard wire protocol, version 1: message types and their constructors (`msg`), codecs
+ * (JSON and MessagePack), validation of everything a peer sends, the two halves of a session both
+ * sides share (`Outbox` sends, `Inbox` receives), subprotocol tokens, the close-code and
+ * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
+ * defaults. docs/protocol.md is the normative text this package mirrors.
  *
  * @packageDocumentation
  */
