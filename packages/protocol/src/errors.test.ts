@@ -1,6 +1,22 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CloseCode, ERROR_CODES } from './codes.js';
-import { EncodeError, isRpcError, ProtocolViolation, RpcError, toRpcError } from './errors.js';
+import type { Codec } from './codec.js';
+import { CloseCode, defaultRetryable, ERROR_CODES } from './codes.js';
+import { DEFAULT_LIMITS } from './defaults.js';
+import {
+  EncodeError,
+  errorFromMessage,
+  errorMessage,
+  isRpcError,
+  ProtocolViolation,
+  RpcError,
+  toRpcError,
+} from './errors.js';
+import { jsonCodec } from './json-codec.js';
+import type { ErrorMessage } from './messages.js';
+import { msgpackCodec } from './msgpack-codec.js';
+import { msgpackrCodec } from './msgpackr-codec.js';
+import { decodeServerFrame } from './parse.js';
 
 describe('RpcError', () => {
   it.each(Object.entries(ERROR_CODES))('%s: is retryable as the error-code table says by default', (code, info) => {
@@ -120,5 +136,131 @@ describe('ProtocolViolation and EncodeError', () => {
     const error = new EncodeError('cannot encode');
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('EncodeError');
+  });
+});
+
+describe('errorMessage', () => {
+  it('sends code, message and data, and no retryable where it is the code default', () => {
+    expect(errorMessage(3, new RpcError('USER_NOT_FOUND', 'no user 42', { data: { id: 42 } }))).toStrictEqual([
+      15,
+      3,
+      'USER_NOT_FOUND',
+      'no user 42',
+      { id: 42 },
+    ]);
+    expect(errorMessage(3, new RpcError('UNAVAILABLE', 'draining'))).toStrictEqual([15, 3, 'UNAVAILABLE', 'draining']);
+  });
+
+  it('sends data null when the error has null data', () => {
+    expect(errorMessage(1, new RpcError('E', 'm', { data: null }))).toStrictEqual([15, 1, 'E', 'm', null]);
+  });
+
+  it('sends retryable where it overrides the default, after data (null when there is none)', () => {
+    expect(errorMessage(1, new RpcError('USER_BUSY', 'busy', { retryable: true }))).toStrictEqual([
+      15,
+      1,
+      'USER_BUSY',
+      'busy',
+      null,
+      true,
+    ]);
+    expect(errorMessage(1, new RpcError('UNAVAILABLE', 'gone', { retryable: false, data: 'x' }))).toStrictEqual([
+      15,
+      1,
+      'UNAVAILABLE',
+      'gone',
+      'x',
+      false,
+    ]);
+  });
+
+  it('never sends the cause', () => {
+    const message = errorMessage(1, toRpcError(new Error('secret stack')));
+    expect(message).toStrictEqual([15, 1, 'INTERNAL', 'internal error']);
+  });
+});
+
+describe('errorFromMessage', () => {
+  it('reads code, message and data; retryable is the code default when absent', () => {
+    const error = errorFromMessage([15, 2, 'RESOURCE_EXHAUSTED', 'full', { max: 4 }]);
+    expect(error).toBeInstanceOf(RpcError);
+    expect([error.code, error.message, error.data, error.retryable]).toStrictEqual([
+      'RESOURCE_EXHAUSTED',
+      'full',
+      { max: 4 },
+      true,
+    ]);
+    expect(errorFromMessage([15, 2, 'USER_NOT_FOUND', 'm']).retryable).toBe(false);
+  });
+
+  it('has no data when the message has no data field, and null data when it says null', () => {
+    expect(errorFromMessage([15, 2, 'E', 'm']).data).toBeUndefined();
+    expect(errorFromMessage([15, 2, 'E', 'm', null]).data).toBeNull();
+  });
+
+  it('reads retryable when present, and its null data as none', () => {
+    const error = errorFromMessage([15, 2, 'UNAVAILABLE', 'm', null, false]);
+    expect(error.retryable).toBe(false);
+    expect(error.data).toBeUndefined();
+    expect(errorFromMessage([15, 2, 'E', 'm', { a: 1 }, true]).data).toStrictEqual({ a: 1 });
+  });
+
+  it('ignores a retryable of null (a peer that padded the field) and keeps the data', () => {
+    const padded = [15, 2, 'UNAVAILABLE', 'm', 'd', null] as unknown as ErrorMessage;
+    const error = errorFromMessage(padded);
+    expect([error.retryable, error.data]).toStrictEqual([true, 'd']);
+  });
+});
+
+describe('errorMessage and errorFromMessage', () => {
+  const codecs: readonly Codec[] = [jsonCodec, msgpackCodec, msgpackrCodec];
+  const limits = { maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes, maxBatch: DEFAULT_LIMITS.maxBatch };
+  const code = fc.oneof(fc.constantFrom(...Object.keys(ERROR_CODES)), fc.stringMatching(/^[A-Z][A-Z0-9_]{0,11}$/));
+  const data = fc.option(
+    fc.oneof(
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer(),
+      fc.string({ maxLength: 8 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.integer(), { maxKeys: 3, noNullPrototype: true }),
+      fc.record(
+        {
+          issues: fc.array(
+            fc.record(
+              { path: fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.nat())), message: fc.string() },
+              { noNullPrototype: true },
+            ),
+            { maxLength: 3 },
+          ),
+        },
+        { noNullPrototype: true },
+      ),
+    ),
+    { nil: undefined },
+  );
+
+  it('carry code, message, data and retryable through every codec (null data is none once retryable is sent)', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        code,
+        fc.string({ maxLength: 16 }),
+        data,
+        fc.option(fc.boolean(), { nil: undefined }),
+        fc.constantFrom(...codecs),
+        (id, errorCode, text, errorData, retryable, codec) => {
+          const options = retryable === undefined ? { data: errorData } : { data: errorData, retryable };
+          const sent = new RpcError(errorCode, text, options);
+          const message = errorMessage(id, sent);
+          const overrides = sent.retryable !== defaultRetryable(errorCode);
+          expect(message.length).toBe(overrides ? 6 : errorData === undefined ? 4 : 5);
+          const frame = codec.frame([codec.encode(message)]);
+          const received = decodeServerFrame(codec, frame, codec.binary, limits)[0] as ErrorMessage;
+          const error = errorFromMessage(received);
+          expect([error.code, error.message, error.retryable]).toStrictEqual([errorCode, text, sent.retryable]);
+          expect(error.data).toStrictEqual(overrides && errorData === null ? undefined : errorData);
+        },
+      ),
+    );
   });
 });

@@ -1,4 +1,6 @@
 import { defaultRetryable, type ErrorCode } from './codes.js';
+import type { ErrorMessage } from './messages.js';
+import { msg } from './msg.js';
 
 /** One validation issue: where in the value, and what is wrong. */
 export interface Issue {
@@ -60,6 +62,44 @@ export function isRpcError(value: unknown): value is RpcError {
 export function toRpcError(value: unknown, fallbackMessage = 'internal error'): RpcError {
   if (isRpcError(value)) return value;
   return new RpcError('INTERNAL', fallbackMessage, { cause: value });
+}
+
+/**
+ * The ERROR message that reports `error` on stream `id` (0 for the connection). `data` travels
+ * when the error has some; `retryable` only where it differs from the code's default (the
+ * error-code table's value, false for application codes), with `data` then written as null if the
+ * error has none (docs/protocol.md, section 3.10). The cause is never sent. Never throws; a
+ * `data` the codec cannot carry fails when the message is encoded.
+ *
+ * @example
+ * outbox.push(errorMessage(call.id, toRpcError(thrown)));
+ */
+export function errorMessage(id: number, error: RpcError): ErrorMessage {
+  const retryable = error.retryable;
+  return retryable === defaultRetryable(error.code)
+    ? msg.error(id, error.code, error.message, error.data)
+    : msg.error(id, error.code, error.message, error.data, retryable);
+}
+
+/**
+ * The {@link RpcError} an ERROR message reports: its code and message, its `data` when the
+ * message has that field, and its `retryable` when the message has it (else the code's
+ * default). When `retryable` is present, a `data` of null means none, as {@link errorMessage}
+ * writes it; so an error whose data was null and whose retryable overrides the default arrives
+ * without data. Never throws: pass a message `parseServerMessage` accepted.
+ *
+ * @example
+ * if (message[0] === MessageType.ERROR) call.fail(errorFromMessage(message));
+ */
+export function errorFromMessage(message: ErrorMessage): RpcError {
+  const data = message[4];
+  const retryable = message[5];
+  const options: RpcErrorOptions = {};
+  if (typeof retryable === 'boolean') {
+    options.retryable = retryable;
+    if (data !== null && data !== undefined) options.data = data;
+  } else if (message.length > 4) options.data = data;
+  return new RpcError(message[2], message[3], options);
 }
 
 /**

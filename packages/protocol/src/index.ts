@@ -1,7 +1,9 @@
 /**
- * The Switchboard wire protocol, version 1: message types, codecs (JSON and MessagePack),
- * validation of everything a peer sends, subprotocol tokens, and the close-code and error-code
- * tables. docs/protocol.md is the normative text this package mirrors.
+ * The Switchboard wire protocol, version 1: message types and their constructors (`msg`), codecs
+ * (JSON and MessagePack), validation of everything a peer sends, the two halves of a session both
+ * sides share (`Outbox` sends, `Inbox` receives), subprotocol tokens, the close-code and
+ * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
+ * defaults. docs/protocol.md is the normative text this package mirrors.
  *
  * @packageDocumentation
  */
@@ -23,8 +25,11 @@ export {
   type ProtocolErrorCode,
   truncateCloseReason,
 } from './codes.js';
+export { DEFAULT_CALL_CREDIT, DEFAULT_OUTBOX, type OutboxDefaults } from './defaults.js';
 export {
   EncodeError,
+  errorFromMessage,
+  errorMessage,
   type Issue,
   isRpcError,
   ProtocolViolation,
@@ -32,8 +37,10 @@ export {
   type RpcErrorOptions,
   toRpcError,
 } from './errors.js';
+export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
+export { type MessageConstructors, msg } from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
 export {

@@ -3,6 +3,9 @@
  * Every message is a positional array whose first element is its type.
  */
 
+// DEFAULT_LIMITS lived here first; importers of this module keep finding it.
+export { DEFAULT_LIMITS } from './defaults.js';
+
 /** Numeric message types, as `as const` data. */
 export const MessageType = {
   HELLO: 1,
@@ -49,19 +52,6 @@ export interface Limits {
   /** Most unacknowledged bytes the server keeps per session. @default 8388608 */
   resumeBufferBytes: number;
 }
-
-/** The defaults of {@link Limits}, used when a server does not override them. */
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  maxFrameBytes: 16 * 1024 * 1024,
-  maxBatch: 1024,
-  maxStreams: 4096,
-  heartbeatMs: 25_000,
-  heartbeatTimeoutMs: 10_000,
-  ackEvery: 256,
-  resumeWindowMs: 120_000,
-  resumeBufferMessages: 10_000,
-  resumeBufferBytes: 8 * 1024 * 1024,
-});
 
 /** `[1, auth, resumeToken, received]`: the client's first message. */
 export type HelloMessage = [type: 1, auth: unknown, resumeToken: string | null, received: number];

@@ -1,4 +1,5 @@
 import type { Codec, EncodedMessage } from './codec.js';
+import { DEFAULT_OUTBOX } from './defaults.js';
 import { isSequenced, type Message } from './messages.js';
 
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
@@ -96,11 +97,11 @@ export class Outbox {
 
   constructor(options: OutboxOptions) {
     this.codec = options.codec;
-    this.maxFrameBytes = options.maxFrameBytes ?? 16 * 1024 * 1024;
-    this.maxBatch = options.maxBatch ?? 1024;
-    this.bufferMessages = options.bufferMessages ?? 10_000;
-    this.bufferBytes = options.bufferBytes ?? 8 * 1024 * 1024;
-    this.flushBytes = options.flushBytes ?? 32 * 1024;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_OUTBOX.maxFrameBytes;
+    this.maxBatch = options.maxBatch ?? DEFAULT_OUTBOX.maxBatch;
+    this.bufferMessages = options.bufferMessages ?? DEFAULT_OUTBOX.bufferMessages;
+    this.bufferBytes = options.bufferBytes ?? DEFAULT_OUTBOX.bufferBytes;
+    this.flushBytes = options.flushBytes ?? DEFAULT_OUTBOX.flushBytes;
     this.schedule = options.schedule;
     if (options.schedule) this.flushBound = () => this.flush();
   }

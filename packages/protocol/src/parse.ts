@@ -1,8 +1,9 @@
 import type { Codec } from './codec.js';
 import { CloseCode } from './codes.js';
+import { DEFAULT_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
 import { utf8Length } from './json-codec.js';
-import { type ClientMessage, DEFAULT_LIMITS, type Limits, MessageType, type ServerMessage } from './messages.js';
+import { type ClientMessage, type Limits, MessageType, type ServerMessage } from './messages.js';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 

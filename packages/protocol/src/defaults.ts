@@ -1,0 +1,60 @@
+/**
+ * The protocol package's defaults, each declared once as a typed constant. Every `@default` in
+ * the package's doc comments names one of these values, and docs/protocol.md's WELCOME limits
+ * table lists {@link DEFAULT_LIMITS}; tests hold both to the constants. Defaults that belong to
+ * one side (the server's hello timeout, the client's credit window) live in that side's package.
+ */
+import type { Limits } from './messages.js';
+
+/**
+ * The limits a server advertises in WELCOME when it overrides none of them, and that a receiver
+ * fills in for keys a WELCOME leaves out (docs/protocol.md, section 3.2).
+ *
+ * @example
+ * const limits: Limits = { ...DEFAULT_LIMITS, maxStreams: 128 };
+ */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxBatch: 1024,
+  maxStreams: 4096,
+  heartbeatMs: 25_000,
+  heartbeatTimeoutMs: 10_000,
+  ackEvery: 256,
+  resumeWindowMs: 120_000,
+  resumeBufferMessages: 10_000,
+  resumeBufferBytes: 8 * 1024 * 1024,
+});
+
+/** The defaults of an `Outbox`'s size options (see `OutboxOptions`). */
+export interface OutboxDefaults {
+  /** Largest frame the peer accepts, in bytes: {@link DEFAULT_LIMITS}.maxFrameBytes. */
+  readonly maxFrameBytes: number;
+  /** Most messages in one frame: {@link DEFAULT_LIMITS}.maxBatch. */
+  readonly maxBatch: number;
+  /** Most unacknowledged messages kept for retransmission: {@link DEFAULT_LIMITS}.resumeBufferMessages. */
+  readonly bufferMessages: number;
+  /** Most unacknowledged bytes kept for retransmission: {@link DEFAULT_LIMITS}.resumeBufferBytes. */
+  readonly bufferBytes: number;
+  /** Bytes queued at which an outbox writes at once instead of at the end of the turn. */
+  readonly flushBytes: number;
+}
+
+/**
+ * What an `Outbox` uses for each size option its caller leaves out: the WELCOME limits' defaults,
+ * so a side that does not know the peer's limits yet stays within what every peer accepts, and a
+ * 32 KiB flush threshold (large enough that small messages of one turn share a frame, small enough
+ * that the peer starts decoding while this side encodes the rest).
+ */
+export const DEFAULT_OUTBOX: Readonly<OutboxDefaults> = Object.freeze({
+  maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
+  maxBatch: DEFAULT_LIMITS.maxBatch,
+  bufferMessages: DEFAULT_LIMITS.resumeBufferMessages,
+  bufferBytes: DEFAULT_LIMITS.resumeBufferBytes,
+  flushBytes: 32 * 1024,
+});
+
+/**
+ * The initial credit of a CALL that names none: the server sends no item until the client
+ * grants some (docs/protocol.md, section 3.5).
+ */
+export const DEFAULT_CALL_CREDIT = 0;

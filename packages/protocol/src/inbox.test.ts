@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { CloseCode } from './codes.js';
+import { DEFAULT_LIMITS } from './defaults.js';
+import { ProtocolViolation } from './errors.js';
+import { Inbox } from './inbox.js';
+import { jsonCodec } from './json-codec.js';
+import { type ClientMessage, type Message, MessageType } from './messages.js';
+import { msg } from './msg.js';
+import { Outbox } from './outbox.js';
+import { decodeClientFrame } from './parse.js';
+
+function receiveAll(inbox: Inbox, messages: readonly Message[]): Message[] {
+  const acks: Message[] = [];
+  for (const message of messages) {
+    if (!inbox.receive(message)) continue;
+    const pos = inbox.pos();
+    if (pos) acks.push(pos);
+  }
+  return acks;
+}
+
+const items = (n: number): Message[] => Array.from({ length: n }, (_, i) => msg.data(1, i));
+
+describe('Inbox', () => {
+  it('counts sequenced messages and says which it counted', () => {
+    const inbox = new Inbox();
+    expect(inbox.receive(msg.call(1, 'p', null))).toBe(true);
+    expect(inbox.receive(msg.data(1, 'x'))).toBe(true);
+    expect(inbox.receive(msg.error(1, 'E', 'm'))).toBe(true);
+    expect(inbox.receive(msg.pub('c', 1))).toBe(true);
+    expect(inbox.received).toBe(4);
+  });
+
+  it('does not count control messages, nor ERROR on stream 0', () => {
+    const inbox = new Inbox();
+    const control: Message[] = [
+      msg.hello(null, null, 0),
+      msg.welcome('s', 'r', false, 0, DEFAULT_LIMITS),
+      msg.ping(0),
+      msg.pong(0),
+      msg.pos(0),
+      msg.goaway('bye'),
+      msg.error(0, 'PROTOCOL_ERROR', 'bad'),
+    ];
+    for (const message of control) expect(inbox.receive(message), String(message[0])).toBe(false);
+    expect(inbox.received).toBe(0);
+  });
+
+  it('has POS due after every ackEvery sequenced messages, carrying the count', () => {
+    const inbox = new Inbox({ ackEvery: 3 });
+    expect(receiveAll(inbox, items(2))).toStrictEqual([]);
+    expect(receiveAll(inbox, items(1))).toStrictEqual([[MessageType.POS, 3]]);
+    expect(inbox.pos()).toBeUndefined();
+    expect(receiveAll(inbox, items(7))).toStrictEqual([msg.pos(6), msg.pos(9)]);
+  });
+
+  it('answers PING with PONG carrying the count, and counts the next POS from it', () => {
+    const inbox = new Inbox({ ackEvery: 3 });
+    receiveAll(inbox, items(2));
+    expect(inbox.pong()).toStrictEqual([MessageType.PONG, 2]);
+    expect(receiveAll(inbox, items(2))).toStrictEqual([]);
+    expect(receiveAll(inbox, items(1))).toStrictEqual([msg.pos(5)]);
+  });
+
+  it('counts the next POS from an acknowledgement sent another way (WELCOME)', () => {
+    const inbox = new Inbox({ ackEvery: 3 });
+    receiveAll(inbox, items(2));
+    inbox.acknowledged();
+    expect(receiveAll(inbox, items(2))).toStrictEqual([]);
+    expect(receiveAll(inbox, items(1))).toStrictEqual([msg.pos(5)]);
+  });
+
+  it('uses a changed ackEvery from the next message on (a WELCOME with other limits)', () => {
+    const inbox = new Inbox();
+    expect(inbox.ackEvery).toBe(DEFAULT_LIMITS.ackEvery);
+    receiveAll(inbox, items(2));
+    inbox.ackEvery = 2;
+    expect(inbox.pos()).toStrictEqual(msg.pos(2));
+  });
+
+  it('takes stream ids in increasing order, gaps allowed', () => {
+    const inbox = new Inbox();
+    expect(inbox.lastStreamId).toBe(0);
+    inbox.openStream(1);
+    inbox.openStream(2);
+    inbox.openStream(10);
+    expect(inbox.lastStreamId).toBe(10);
+  });
+
+  it.each([
+    ['a reused id', 5, 'stream id 5 is not greater than 5'],
+    ['a smaller id', 3, 'stream id 3 is not greater than 5'],
+  ])('closes with STREAM_ID_REUSED on %s, recording nothing', (_, id, text) => {
+    const inbox = new Inbox();
+    inbox.openStream(5);
+    let thrown: unknown;
+    try {
+      inbox.openStream(id);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProtocolViolation);
+    expect((thrown as ProtocolViolation).closeCode).toBe(CloseCode.STREAM_ID_REUSED);
+    expect((thrown as ProtocolViolation).message).toBe(text);
+    expect(inbox.lastStreamId).toBe(5);
+  });
+
+  it('resumes where it stopped: count, POS spacing and ids carry over to the next connection', () => {
+    const inbox = new Inbox({ ackEvery: 4 });
+    inbox.openStream(1);
+    expect(receiveAll(inbox, items(6))).toStrictEqual([msg.pos(4)]);
+    // The connection drops; the same session's inbox serves the next one.
+    expect(msg.hello(null, 'token', inbox.received)).toStrictEqual([1, null, 'token', 6]);
+    expect(receiveAll(inbox, items(2))).toStrictEqual([msg.pos(8)]);
+    expect(() => inbox.openStream(1)).toThrow(ProtocolViolation);
+    inbox.openStream(2);
+  });
+
+  it('starts over on reset (a session that could not be resumed), keeping ackEvery', () => {
+    const inbox = new Inbox({ ackEvery: 2 });
+    inbox.openStream(7);
+    receiveAll(inbox, items(3));
+    inbox.reset();
+    expect([inbox.received, inbox.lastStreamId, inbox.ackEvery]).toStrictEqual([0, 0, 2]);
+    inbox.openStream(1);
+    expect(receiveAll(inbox, items(2))).toStrictEqual([msg.pos(2)]);
+  });
+
+  it('serves a receive loop beside an Outbox: PONG and POS leave in the frame of the answers', () => {
+    const frames: unknown[] = [];
+    const outbox = new Outbox({ codec: jsonCodec, schedule: () => {} });
+    outbox.attach((frame) => frames.push(JSON.parse(frame as string)));
+    const inbox = new Inbox({ ackEvery: 2 });
+    const frame = JSON.stringify([msg.call(1, 'a', null), msg.ping(0), msg.call(2, 'b', null), msg.cancel(1)]);
+    outbox.cork();
+    for (const message of decodeClientFrame(jsonCodec, frame, false, DEFAULT_LIMITS) as ClientMessage[]) {
+      if (message[0] === MessageType.PING) {
+        outbox.ack(message[1]);
+        outbox.push(inbox.pong());
+        continue;
+      }
+      if (!inbox.receive(message)) continue;
+      if (message[0] === MessageType.CALL) {
+        inbox.openStream(message[1]);
+        outbox.push(msg.end(message[1], message[2]));
+      }
+      const pos = inbox.pos();
+      if (pos) outbox.push(pos);
+    }
+    outbox.uncork();
+    expect(frames).toStrictEqual([[msg.end(1, 'a'), msg.pong(1), msg.end(2, 'b'), msg.pos(3)]]);
+    expect(outbox.sent).toBe(2);
+  });
+});

@@ -1,0 +1,118 @@
+import { CloseCode } from './codes.js';
+import { DEFAULT_LIMITS } from './defaults.js';
+import { ProtocolViolation } from './errors.js';
+import { isSequenced, type Message, type PongMessage, type PosMessage } from './messages.js';
+import { msg } from './msg.js';
+
+/** Options of an {@link Inbox}. */
+export interface InboxOptions {
+  /**
+   * POS is due after this many sequenced messages received since the last acknowledgement sent
+   * (WELCOME's `ackEvery`). @default 256
+   */
+  readonly ackEvery?: number;
+}
+
+/**
+ * The receiving half of a session, beside the `Outbox` that sends: it counts the sequenced
+ * messages received (the `received` every PING, PONG, POS, HELLO and WELCOME carries), says when
+ * an acknowledgement (POS) is due, answers PING with PONG, and holds the client-chosen stream ids
+ * to increasing order. It knows no socket, timer or outbox; the caller sends what it returns.
+ *
+ * One inbox lives as long as its session, across connections, so the count resumes where it
+ * stopped (docs/protocol.md, section 4). Nothing here allocates but the PONG and POS messages it
+ * returns.
+ *
+ * @example
+ * // for each message of a validated frame:
+ * if (message[0] === MessageType.PING) {
+ *   outbox.ack(message[1]);
+ *   outbox.push(inbox.pong());
+ * } else if (inbox.receive(message)) {
+ *   handle(message);
+ *   const pos = inbox.pos();
+ *   if (pos) outbox.push(pos);
+ * }
+ */
+export class Inbox {
+  /**
+   * POS is due after this many sequenced messages since the last acknowledgement. A client sets
+   * it from each WELCOME's limits.
+   */
+  ackEvery: number;
+  private count = 0;
+  /** `count` when a message carrying it last left. */
+  private acked = 0;
+  private lastId = 0;
+
+  constructor(options: InboxOptions = {}) {
+    this.ackEvery = options.ackEvery ?? DEFAULT_LIMITS.ackEvery;
+  }
+
+  /** Sequenced messages received in the session: the `received` this side sends. */
+  get received(): number {
+    return this.count;
+  }
+
+  /** The highest stream id the peer opened (CALL or EVENT) in the session, 0 before the first. */
+  get lastStreamId(): number {
+    return this.lastId;
+  }
+
+  /**
+   * Counts `message` when it is sequenced (docs/protocol.md, section 4) and says whether it was.
+   * Control messages (HELLO, WELCOME, PING, PONG, POS, GOAWAY, ERROR on stream 0) are not counted.
+   */
+  receive(message: Message): boolean {
+    if (!isSequenced(message)) return false;
+    this.count++;
+    return true;
+  }
+
+  /**
+   * The POS to send now, or undefined: one is due once `ackEvery` sequenced messages arrived
+   * since the last acknowledgement this side sent (a POS, a PONG, or what
+   * {@link Inbox.acknowledged} noted). Returning a POS notes it as sent.
+   */
+  pos(): PosMessage | undefined {
+    if (this.count - this.acked < this.ackEvery) return undefined;
+    this.acked = this.count;
+    return msg.pos(this.count);
+  }
+
+  /** The PONG that answers a PING, carrying the count, noted as an acknowledgement sent. */
+  pong(): PongMessage {
+    this.acked = this.count;
+    return msg.pong(this.count);
+  }
+
+  /**
+   * Notes that a message carrying {@link Inbox.received} left by another way (the server's
+   * WELCOME on attach), so the next POS counts from here.
+   */
+  acknowledged(): void {
+    this.acked = this.count;
+  }
+
+  /**
+   * Records `id` as the stream a CALL or EVENT opens. Throws {@link ProtocolViolation} with
+   * STREAM_ID_REUSED (4409), recording nothing, when `id` is not greater than every id before it
+   * in the session (docs/protocol.md, section 3.5).
+   */
+  openStream(id: number): void {
+    if (id <= this.lastId) {
+      throw new ProtocolViolation(CloseCode.STREAM_ID_REUSED, `stream id ${id} is not greater than ${this.lastId}`);
+    }
+    this.lastId = id;
+  }
+
+  /**
+   * Starts over for a new session (the old one could not be resumed): the count, the last
+   * acknowledgement and the stream ids return to 0. `ackEvery` is kept.
+   */
+  reset(): void {
+    this.count = 0;
+    this.acked = 0;
+    this.lastId = 0;
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  type AckMessage,
+  type CallMessage,
+  type CancelMessage,
+  type CreditMessage,
+  type DataMessage,
+  type EndMessage,
+  type ErrorMessage,
+  type EventMessage,
+  type GoawayMessage,
+  type HelloMessage,
+  type Limits,
+  MessageType,
+  type PingMessage,
+  type PongMessage,
+  type PosMessage,
+  type PubMessage,
+  type WelcomeMessage,
+} from './messages.js';
+
+// Each constructor builds its tuple literally, with no rest parameters or spreads, so a call
+// costs the message's array and nothing else; optional trailing fields are left out, not sent
+// as null, exactly as docs/protocol.md section 3 writes them.
+
+function hello(auth: unknown, resumeToken: string | null, received: number): HelloMessage {
+  return [MessageType.HELLO, auth, resumeToken, received];
+}
+
+function welcome(
+  sessionId: string,
+  resumeToken: string,
+  resumed: boolean,
+  received: number,
+  limits: Limits,
+): WelcomeMessage {
+  return [MessageType.WELCOME, sessionId, resumeToken, resumed, received, limits];
+}
+
+function ping(received: number): PingMessage {
+  return [MessageType.PING, received];
+}
+
+function pong(received: number): PongMessage {
+  return [MessageType.PONG, received];
+}
+
+function pos(received: number): PosMessage {
+  return [MessageType.POS, received];
+}
+
+function goaway(message: string): GoawayMessage {
+  return [MessageType.GOAWAY, message];
+}
+
+function call(id: number, path: string, input: unknown, credit?: number): CallMessage {
+  return credit === undefined ? [MessageType.CALL, id, path, input] : [MessageType.CALL, id, path, input, credit];
+}
+
+function data(id: number, item: unknown): DataMessage {
+  return [MessageType.DATA, id, item];
+}
+
+function credit(id: number, limit: number): CreditMessage {
+  return [MessageType.CREDIT, id, limit];
+}
+
+function end(id: number, result?: unknown): EndMessage {
+  return result === undefined ? [MessageType.END, id] : [MessageType.END, id, result];
+}
+
+function cancel(id: number): CancelMessage {
+  return [MessageType.CANCEL, id];
+}
+
+function error(id: number, code: string, message: string, data?: unknown, retryable?: boolean): ErrorMessage {
+  if (retryable !== undefined) return [MessageType.ERROR, id, code, message, data ?? null, retryable];
+  return data === undefined ? [MessageType.ERROR, id, code, message] : [MessageType.ERROR, id, code, message, data];
+}
+
+function event(id: number, path: string, payload: unknown, key: string): EventMessage {
+  return [MessageType.EVENT, id, path, payload, key];
+}
+
+function ack(id: number): AckMessage {
+  return [MessageType.ACK, id];
+}
+
+function pub(channel: string, item: unknown, position?: string): PubMessage {
+  return position === undefined ? [MessageType.PUB, channel, item] : [MessageType.PUB, channel, item, position];
+}
+
+/** The message constructors, one per message type (see {@link msg}). */
+export interface MessageConstructors {
+  /**
+   * HELLO `[1, auth, resumeToken, received]`, the client's first message. To start a session
+   * pass `null` and 0; to resume, the last WELCOME's token and the client's `received` count.
+   */
+  readonly hello: typeof hello;
+  /** WELCOME `[2, sessionId, resumeToken, resumed, received, limits]`, the server's answer to HELLO. */
+  readonly welcome: typeof welcome;
+  /** PING `[3, received]`: a heartbeat carrying the sender's count; answered with PONG. */
+  readonly ping: typeof ping;
+  /** PONG `[4, received]`: the answer to PING, carrying the sender's count. */
+  readonly pong: typeof pong;
+  /** POS `[5, received]`: a bare acknowledgement of the sequenced messages received. */
+  readonly pos: typeof pos;
+  /** GOAWAY `[6, message]`: the server is draining; the client starts no new calls here. */
+  readonly goaway: typeof goaway;
+  /**
+   * CALL `[10, id, path, input, credit?]`: opens stream `id`. `credit` is left out when
+   * undefined (the server then reads 0). `input` travels as given: pass `null` for no input, as
+   * `undefined` is not a wire value.
+   */
+  readonly call: typeof call;
+  /** DATA `[11, id, item]`: one item on stream `id`; it consumes one credit. */
+  readonly data: typeof data;
+  /** CREDIT `[12, id, limit]`: the absolute, cumulative number of items the peer may send on `id`. */
+  readonly credit: typeof credit;
+  /** END `[13, id, result?]`: half-close or completion; `result` is left out when undefined. */
+  readonly end: typeof end;
+  /** CANCEL `[14, id]`: the client abandons stream `id`. */
+  readonly cancel: typeof cancel;
+  /**
+   * ERROR `[15, id, code, message, data?, retryable?]` exactly as given: `data` is left out when
+   * undefined and `retryable` is; when `retryable` is given, `data` is written as null if
+   * undefined. To send an {@link RpcError}, use `errorMessage`, which writes `retryable` only
+   * where it differs from the code's default.
+   */
+  readonly error: typeof error;
+  /** EVENT `[16, id, path, payload, key]`: an acknowledged event with its idempotency key. */
+  readonly event: typeof event;
+  /** ACK `[17, id]`: the event's handler finished. */
+  readonly ack: typeof ack;
+  /** PUB `[18, channel, item, position?]`: a topic item; `position` is left out when undefined. */
+  readonly pub: typeof pub;
+}
+
+/**
+ * Builds wire messages by name: one constructor per message type of docs/protocol.md section 3,
+ * each returning the typed tuple that `parseClientMessage` or `parseServerMessage` accepts.
+ * Constructors never throw and do not validate: they are for the sending side, which owns its
+ * values; a receiver validates with the parsers. Each call allocates the message's array only.
+ *
+ * @example
+ * outbox.push(msg.call(1, 'users.get', { id: 42 }, 16));
+ * outbox.push(msg.end(1, result)); // [13, 1] when result is undefined
+ */
+export const msg: MessageConstructors = Object.freeze({
+  hello,
+  welcome,
+  ping,
+  pong,
+  pos,
+  goaway,
+  call,
+  data,
+  credit,
+  end,
+  cancel,
+  error,
+  event,
+  ack,
+  pub,
+});
