@@ -24,6 +24,7 @@ import {
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { CallHost, ClientCall } from './call.js';
 import { Emitter } from './emitter.js';
+import { type ClientSocket, OPEN, type OpenSocket } from './socket.js';
 
 /** The states of a client connection. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -71,48 +72,17 @@ export interface ConnectionOptions {
   readonly bufferMessages?: number;
   /** Most unacknowledged bytes kept for resume. @default 8388608 */
   readonly bufferBytes?: number;
-  /** The WebSocket implementation. @default the runtime's (browsers), `ws` in Node */
+  /**
+   * The WebSocket class: any with the browser API, such as `ws`'s (see `wsWithOptions` in
+   * `@switchboard/client/node` for headers, an agent or permessage-deflate).
+   * @default the runtime's global `WebSocket`; in Node without one (before 22), `ws`'s
+   */
   readonly WebSocket?: typeof WebSocket;
 }
 
 type SocketEvents = {
   state: StateChange;
 };
-
-/** The part of a Node socket (NodeWebSocket or `ws`) the client uses beside the browser API. */
-interface NodeSocket {
-  readonly binaryType: string;
-  /** NodeWebSocket: a string is encoded straight into its frame. */
-  readonly framesText?: boolean;
-  on?(event: 'message', listener: (data: string | Uint8Array, isBinary: boolean) => void): void;
-  send(data: string | Uint8Array, options?: { binary: boolean }): void;
-}
-
-const TEXT_FRAME = { binary: false } as const;
-const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } }).Buffer;
-
-/**
- * How frames go out on `socket`. NodeWebSocket and browsers get frames as they are. `ws` gets a
- * JSON frame as a Buffer sent as text: it then masks header and payload into one buffer and
- * writes once, where it frames a string as two buffers (a writev), just under a microsecond more
- * per frame on the bench's VM.
- */
-function frameSender(socket: WebSocket): (frame: string | Uint8Array) => void {
-  const node = socket as unknown as NodeSocket;
-  if (
-    NodeBuffer === undefined ||
-    node.framesText === true ||
-    typeof node.on !== 'function' ||
-    node.binaryType !== 'nodebuffer'
-  ) {
-    return (frame) => socket.send(frame);
-  }
-  const toBuffer = NodeBuffer;
-  return (frame) => {
-    if (typeof frame === 'string') node.send(toBuffer.from(frame), TEXT_FRAME);
-    else node.send(frame);
-  };
-}
 
 const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session could not be resumed');
 
@@ -125,7 +95,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   state: ConnectionState = 'connecting';
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
-  private socket: WebSocket | undefined;
+  private socket: ClientSocket | undefined;
   private codec: Codec;
   private outbox: Outbox;
   private readonly calls = new Map<number, ClientCall>();
@@ -146,16 +116,13 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   private drainWaiters: Array<() => void> = [];
   private closedByUser = false;
   private readonly offers: string[];
-  private readonly WebSocketImpl: typeof WebSocket;
   private readonly onOnline = (): void => this.retryNow();
 
   constructor(
     private readonly options: ConnectionOptions,
-    WebSocketImpl: typeof WebSocket | undefined,
+    private readonly openSocket: OpenSocket,
   ) {
     super();
-    if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-    this.WebSocketImpl = WebSocketImpl;
     this.creditWindow = options.creditWindow ?? 1024;
     this.offers = clientOffers(options.codecs ?? CODECS, options.api);
     this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
@@ -186,43 +153,27 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
 
   private connect(): void {
     if (this.state === 'reconnecting') this.setState({ state: 'connecting' });
-    let socket: WebSocket;
+    let socket: ClientSocket | undefined;
     try {
-      socket = new this.WebSocketImpl(this.options.url, this.offers);
+      socket = this.openSocket(this.options.url, this.offers, {
+        open: () => {
+          if (this.socket === socket && socket) void this.opened(socket);
+        },
+        message: (data, isBinary) => {
+          if (this.socket === socket) this.receive(data, isBinary);
+        },
+        close: (code, reason) => {
+          if (this.socket === socket) this.dropped(code, reason);
+        },
+      });
     } catch (error) {
       this.terminate(new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`));
       return;
     }
     this.socket = socket;
-    const emitter = socket as unknown as NodeSocket;
-    if (typeof emitter.on === 'function' && emitter.binaryType === 'nodebuffer') {
-      // Node (the client's NodeWebSocket, or `ws`): the message event skips the DOM event object
-      // and the ArrayBuffer copy that `binaryType = 'arraybuffer'` makes of every frame.
-      emitter.on('message', (data, isBinary) => {
-        if (this.socket !== socket) return;
-        // No copy of a binary frame: the MessagePack codecs decode every value out of it before
-        // this returns (NodeWebSocket's binary data is valid only during the call).
-        if (isBinary) this.receive(data, true);
-        else this.receive(typeof data === 'string' ? data : data.toString(), false);
-      });
-    } else {
-      socket.binaryType = 'arraybuffer';
-      if ((socket as { binaryType: string }).binaryType !== 'arraybuffer')
-        (socket as { binaryType: string }).binaryType = 'arraybuffer';
-      socket.onmessage = (event: MessageEvent) => {
-        if (this.socket === socket) this.receive(event.data as string | ArrayBuffer, typeof event.data !== 'string');
-      };
-    }
-    socket.onopen = () => void this.opened(socket);
-    socket.onclose = (event: CloseEvent) => {
-      if (this.socket === socket) this.dropped(event.code, event.reason);
-    };
-    socket.onerror = () => {
-      // A close event always follows; it decides what happens.
-    };
   }
 
-  private async opened(socket: WebSocket): Promise<void> {
+  private async opened(socket: ClientSocket): Promise<void> {
     const protocol = parseSubprotocol(socket.protocol);
     if (!protocol) {
       // The server accepted only the fallback token: its ERROR frame explains, then 4406 follows.
@@ -238,9 +189,9 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       this.terminate(new RpcError('UNAUTHENTICATED', 'the auth function failed', { cause: error }));
       return;
     }
-    if (this.socket !== socket || socket.readyState !== 1) return;
+    if (this.socket !== socket || socket.readyState !== OPEN) return;
     const hello: Message = [1, auth ?? null, this.session?.token ?? null, this.session ? this.received : 0];
-    frameSender(socket)(this.codec.frame([this.codec.encode(hello)]));
+    socket.send(this.codec.frame([this.codec.encode(hello)]));
     this.touch();
   }
 
@@ -335,9 +286,10 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     this.attempt = 0;
     this.refreshes = 0;
     this.lastError = undefined;
-    const socket = this.socket as WebSocket;
+    const socket = this.socket as ClientSocket;
+    const send = (frame: string | Uint8Array): void => socket.send(frame);
     if (resumed && previous) {
-      this.outbox.attach(frameSender(socket));
+      this.outbox.attach(send);
       if (!this.outbox.retransmitFrom(serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
         this.session = undefined;
@@ -350,7 +302,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
     } else {
       if (previous) this.loseSession();
       this.outbox = this.newOutbox();
-      this.outbox.attach(frameSender(socket));
+      this.outbox.attach(send);
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
     this.openWaiting();
@@ -491,13 +443,7 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
 
   /** The socket closed or was declared dead: reconnect, refresh or stop, by close code. */
   private dropped(code: number, reason: string): void {
-    const socket = this.socket;
     this.socket = undefined;
-    if (socket) {
-      socket.onmessage = null;
-      socket.onclose = null;
-      socket.onopen = null;
-    }
     if (this.watchdog) clearTimeout(this.watchdog);
     this.outbox.detach();
     this.wakeDrain();
