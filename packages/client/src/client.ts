@@ -1,7 +1,8 @@
 import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } from '@switchboard/contract';
 import { DefaultWebSocket } from '#websocket';
 import { type CallOptions, ClientCall } from './call.js';
-import { ClientConnection, type ConnectionOptions, type ConnectionState, type StateChange } from './connection.js';
+import { ClientConnection } from './connection.js';
+import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { webSocketOpener } from './socket.js';
 import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
