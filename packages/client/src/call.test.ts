@@ -85,7 +85,9 @@ describe('ClientCall', () => {
     const call = opened(fakeHost());
     call.item(1);
     const seen: unknown[] = [];
-    const done = call.forEach((item) => seen.push(item));
+    const done = call.forEach((item) => {
+      seen.push(item);
+    });
     expect(seen).toEqual([1]);
     call.item(2);
     expect(seen).toEqual([1, 2]);
