@@ -26,17 +26,13 @@ import { Reconnect } from './reconnect.js';
 import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
 import { DrainGate, Watchdog } from './watchdog.js';
 
-type ConnectionEvents = {
-  state: StateChange;
-};
-
 /**
  * The client's connection: it opens the socket, runs the handshake, keeps the session across
  * reconnects (resuming it without loss or duplicates when the server still holds it) and routes
  * what the server sends to the calls. Reconnect policy lives in reconnect.ts, liveness and
  * producer backpressure in watchdog.ts, the calls themselves in call-table.ts.
  */
-export class ClientConnection extends Emitter<ConnectionEvents> implements CallHost {
+export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
@@ -71,15 +67,11 @@ export class ClientConnection extends Emitter<ConnectionEvents> implements CallH
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
     this.offers = clientOffers(options.codecs ?? CODECS, options.api);
     this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
-    this.outbox = this.newOutbox();
+    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
     this.reconnect = new Reconnect(options.reconnect, () => {
       if (this.state === 'reconnecting') this.connect();
     });
     this.connect();
-  }
-
-  private newOutbox(): Outbox {
-    return sessionOutbox(this.codec, this.limits, this.options);
   }
 
   private setState(change: StateChange): void {
@@ -215,7 +207,7 @@ export class ClientConnection extends Emitter<ConnectionEvents> implements CallH
     } else {
       // A fresh outbox either way: the codec and limits are this server's.
       if (previous) this.loseSession();
-      else this.outbox = this.newOutbox();
+      else this.outbox = sessionOutbox(this.codec, this.limits, this.options);
       this.outbox.attach(send);
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
@@ -228,7 +220,7 @@ export class ClientConnection extends Emitter<ConnectionEvents> implements CallH
     this.received = 0;
     this.lastAck = 0;
     this.calls.loseSession();
-    this.outbox = this.newOutbox();
+    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
   }
 
   /** Starts a call now, or when the session is ready. */
