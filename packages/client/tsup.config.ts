@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-// Two builds: Node (the client's own NodeWebSocket, also exported as `./node`) and browsers (the
+// Two builds: Node (the global WebSocket, else `ws`; `./node` adds `ws` options) and browsers (the
 // native WebSocket, no Node module in the bundle). `#websocket` resolves through package.json
 // "imports" by platform condition.
 export default defineConfig([

@@ -7,11 +7,10 @@ import { WEB_ROOT } from './server.js';
 const SOURCE = fileURLToPath(new URL('./web/', import.meta.url));
 
 /**
- * Inputs that would mean a Node WebSocket landed in the browser bundle: the client's own
- * (`NodeWebSocket` and its frame reader) or the `ws` package.
+ * Inputs that would mean a Node WebSocket landed in the browser bundle: the client's Node
+ * default (`websocket-node.ts`, the `ws` fallback), its Node entry (`node.ts`) or the `ws` package.
  */
-const NODE_ONLY =
-  /(^|\/)node_modules\/(\.pnpm\/ws@[^/]+\/node_modules\/)?ws\/|(websocket-node|node-websocket|ws-frame-reader)\.ts$/;
+const NODE_ONLY = /(^|\/)node_modules\/(\.pnpm\/ws@[^/]+\/node_modules\/)?ws\/|client\/src\/(websocket-node|node)\.ts$/;
 
 /**
  * Bundles the page into `outDir`: main.js (with its source map) beside a copy of index.html.

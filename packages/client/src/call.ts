@@ -1,4 +1,6 @@
-import { isRpcError, type Message, RpcError } from '@switchboard/protocol';
+import { isRpcError, type Message, MessageType, RpcError } from '@switchboard/protocol';
+import { ItemQueue, NONE } from './item-queue.js';
+import { FINISHED, SendQueue } from './send-queue.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -22,29 +24,13 @@ export interface CallHost {
 /** How a call ended: its result, or its error. */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };
 
-interface Reader {
-  readonly resolve: (next: IteratorResult<unknown>) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface PendingSend {
-  readonly item: unknown;
-  readonly resolve: () => void;
-  readonly reject: (error: RpcError) => void;
-}
-
-/** Sends that may wait for the server's credit at once; awaiting each send() never reaches it. */
-export const MAX_WAITING_SENDS = 1024;
-
-const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
-
-/** No buffered item. */
-export const NONE: unique symbol = Symbol('none');
+const aborted = (signal: AbortSignal): RpcError =>
+  new RpcError('CANCELLED', 'the call was aborted', { cause: signal.reason });
 
 /**
  * One call on the client: what it sends (its opening message, its items under the server's
- * credit) and what it receives (a result, items it grants credit for as they are consumed).
- * It is the object behind every handle the typed client returns.
+ * credit, in send-queue.ts) and what it receives (a result, items it grants credit for as they
+ * are consumed, in item-queue.ts). It is the object behind every handle the typed client returns.
  */
 export class ClientCall {
   id = 0;
@@ -54,11 +40,8 @@ export class ClientCall {
   private outcome: Outcome | undefined;
   private promise: Promise<unknown> | undefined;
   private settleResult: ((outcome: Outcome) => void) | undefined;
-  private items: unknown[] | undefined;
-  private head = 0;
-  /** The oldest `nextItem()` waiting for an item or the end; later ones queue behind it. */
-  private reader: Reader | undefined;
-  private moreReaders: Reader[] | undefined;
+  private readonly queue: ItemQueue;
+  private uploads: SendQueue | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
   private consumer: ((item: unknown) => void) | undefined;
   /** Set by {@link ClientCall.watch}: offered each item first, told of buffered ones and the end. */
@@ -67,11 +50,6 @@ export class ClientCall {
   private received = 0;
   private consumed = 0;
   private granted: number;
-  private sendLimit = 0;
-  private sentCount = 0;
-  private sends: PendingSend[] | undefined;
-  private endRequested = false;
-  private endSent = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The client-wide default deadline covers only the wait for a first answer. */
   private readonly untilFirstAnswer: boolean;
@@ -88,18 +66,19 @@ export class ClientCall {
     timeoutMs: number | undefined,
   ) {
     this.granted = host.creditWindow;
+    this.queue = new ItemQueue(
+      () => this.taken(),
+      () => this.outcome,
+    );
     this.untilFirstAnswer = options.timeoutMs === undefined;
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
-        this.outcome = {
-          ok: false,
-          error: new RpcError('CANCELLED', 'the call was aborted', { cause: signal.reason }),
-        };
+        this.outcome = { ok: false, error: aborted(signal) };
         this.done = true;
         return;
       }
-      this.onAbort = () => this.cancel(new RpcError('CANCELLED', 'the call was aborted', { cause: signal.reason }));
+      this.onAbort = () => this.cancel(aborted(signal));
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
     const timeout = options.timeoutMs ?? timeoutMs;
@@ -117,13 +96,12 @@ export class ClientCall {
     this.id = id;
     this.opened = true;
     this.received = 0;
-    this.sentCount = 0;
-    this.sendLimit = 0;
+    this.uploads?.restart();
     this.consumed = 0;
     this.granted = this.host.creditWindow;
     try {
-      if (this.key !== undefined) this.host.send([16, id, this.path, this.input ?? null, this.key]);
-      else this.host.send([10, id, this.path, this.input ?? null, this.granted]);
+      if (this.key !== undefined) this.host.send([MessageType.EVENT, id, this.path, this.input ?? null, this.key]);
+      else this.host.send([MessageType.CALL, id, this.path, this.input ?? null, this.granted]);
     } catch (error) {
       this.opened = false;
       this.settle({
@@ -143,20 +121,13 @@ export class ClientCall {
     if (this.consumer !== undefined) {
       this.taken();
       this.deliver(this.consumer, value);
-      return true;
-    }
-    if (this.offer !== undefined) {
+    } else if (this.offer !== undefined && this.queue.size === 0 && this.offer(value)) {
       // Taken at once when nothing waits before it and the watcher has room: no buffering.
-      if (this.head === (this.items?.length ?? 0) && this.offer(value)) {
-        this.taken();
-        return true;
-      }
-      (this.items ??= []).push(value);
+      this.taken();
+    } else {
+      this.queue.push(value);
       this.watcher?.();
-      return true;
     }
-    (this.items ??= []).push(value);
-    this.wakeItems();
     return true;
   }
 
@@ -174,14 +145,12 @@ export class ClientCall {
 
   /** The oldest buffered item, counted as consumed (credit flows back), or {@link NONE}. */
   takeNow(): unknown {
-    const value = this.takeBuffered();
-    if (value !== NONE) this.compactItems();
-    return value;
+    return this.queue.take();
   }
 
   /** Items received and not yet taken. */
   get buffered(): number {
-    return (this.items?.length ?? 0) - this.head;
+    return this.queue.size;
   }
 
   /** How the call ended, once it has; buffered items may remain to be taken. */
@@ -195,17 +164,23 @@ export class ClientCall {
    * its error; an exception thrown by `onItem` cancels the call and rejects with that exception.
    */
   forEach(onItem: (item: unknown) => void): Promise<void> {
-    if (this.consumer !== undefined || this.reader !== undefined) {
+    if (this.consumer !== undefined || this.queue.reading) {
       return Promise.reject(new TypeError('the stream is already being read'));
     }
     this.consumer = onItem;
     // Buffered items first, even when the stream already ended; a throwing onItem empties the buffer.
-    for (let next = this.takeBuffered(); next !== NONE; next = this.takeBuffered()) {
-      this.deliver(onItem, next);
-    }
-    this.items = undefined;
-    this.head = 0;
+    for (let next = this.queue.take(); next !== NONE; next = this.queue.take()) this.deliver(onItem, next);
+    this.queue.clear();
     return this.result().then(() => undefined);
+  }
+
+  /**
+   * The next received item; credit is granted back as items are taken. An item that arrives
+   * while a reader waits goes straight to it: one promise per item, no extra turn.
+   */
+  nextItem(): Promise<IteratorResult<unknown>> {
+    if (this.consumer !== undefined) return Promise.reject(new TypeError('the stream is already being read'));
+    return this.queue.next();
   }
 
   private deliver(onItem: (item: unknown) => void, value: unknown): void {
@@ -229,68 +204,36 @@ export class ClientCall {
   /** CREDIT from the server: items this call may send. */
   credit(limit: number): void {
     if (this.timer && this.untilFirstAnswer) this.answered();
-    if (limit <= this.sendLimit) return;
-    this.sendLimit = limit;
-    this.pumpSends();
+    this.sending().credit(limit);
+  }
+
+  /** Counts an item as consumed, granting the server credit back once half the window is used. */
+  private taken(): void {
+    this.consumed++;
+    const window = this.host.creditWindow;
+    if (!this.done && this.consumed + window - this.granted >= window / 2) {
+      this.granted = this.consumed + window;
+      this.host.send([MessageType.CREDIT, this.id, this.granted]);
+    }
   }
 
   // ---- outgoing (client streams and channels) -----------------------------------------------
 
+  private sending(): SendQueue {
+    this.uploads ??= new SendQueue(this, this.host);
+    return this.uploads;
+  }
+
   /** Sends an item; resolves once it is queued within the server's credit. */
   send(item: unknown): Promise<void> {
-    if (this.done || this.endRequested)
+    if (this.done || this.uploads?.ending)
       return Promise.reject(this.outcome?.ok === false ? this.outcome.error : FINISHED);
-    if (this.sends && this.sends.length >= MAX_WAITING_SENDS) {
-      // A producer that does not await its sends would otherwise queue without bound.
-      return Promise.reject(
-        new RpcError('RESOURCE_EXHAUSTED', `more than ${MAX_WAITING_SENDS} sends are waiting for credit: await send()`),
-      );
-    }
-    return new Promise<void>((resolve, reject) => {
-      (this.sends ??= []).push({ item, resolve, reject });
-      this.pumpSends();
-    });
+    return this.sending().push(item);
   }
 
   /** Half-closes: no more items (sent after the items still waiting for credit). */
   close(): void {
-    if (this.done || this.endRequested) return;
-    this.endRequested = true;
-    this.pumpSends();
-  }
-
-  private pumping = false;
-
-  private pumpSends(): void {
-    if (this.pumping || !this.opened || this.done) return;
-    this.pumping = true;
-    try {
-      const sends = this.sends;
-      while (sends && sends.length > 0 && this.sentCount < this.sendLimit) {
-        const room = this.host.writable();
-        if (room) {
-          void room.then(() => {
-            this.pumping = false;
-            this.pumpSends();
-          });
-          return;
-        }
-        const next = sends.shift() as PendingSend;
-        try {
-          this.host.send([11, this.id, next.item]);
-          this.sentCount++;
-          next.resolve();
-        } catch (error) {
-          next.reject(error as RpcError);
-        }
-      }
-      if (this.endRequested && !this.endSent && (!sends || sends.length === 0)) {
-        this.endSent = true;
-        this.host.send([13, this.id]);
-      }
-    } finally {
-      this.pumping = false;
-    }
+    if (!this.done) this.sending().end();
   }
 
   /** Session lost and the call is an event with a key: it will be sent again under a new id. */
@@ -311,10 +254,10 @@ export class ClientCall {
    */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'the call was cancelled')): void {
     if (this.done) return;
-    this.items = undefined;
+    this.queue.clear();
     if (this.opened) {
       try {
-        this.host.send([14, this.id]);
+        this.host.send([MessageType.CANCEL, this.id]);
       } catch {
         // CANCEL always encodes; a failure here means the session is gone and nothing runs anyway.
       }
@@ -328,14 +271,9 @@ export class ClientCall {
     this.outcome = outcome;
     if (this.timer) clearTimeout(this.timer);
     if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
-    const sends = this.sends;
-    if (sends) {
-      this.sends = undefined;
-      const error = outcome.ok ? FINISHED : outcome.error;
-      for (const pending of sends) pending.reject(error);
-    }
+    this.uploads?.rejectAll(outcome.ok ? FINISHED : outcome.error);
     this.settleResult?.(outcome);
-    this.wakeItems();
+    this.queue.wake();
     this.watcher?.();
     this.host.finished(this);
   }
@@ -353,98 +291,5 @@ export class ClientCall {
           });
     }
     return this.promise;
-  }
-
-  /** Hands what arrived to the waiting readers, in order. */
-  private wakeItems(): void {
-    while (this.reader !== undefined) {
-      let next: IteratorResult<unknown> | undefined;
-      try {
-        next = this.takeNext();
-      } catch (error) {
-        this.shiftReader().reject(error);
-        continue;
-      }
-      if (next === undefined) return;
-      this.shiftReader().resolve(next);
-    }
-  }
-
-  private shiftReader(): Reader {
-    const reader = this.reader as Reader;
-    this.reader = this.moreReaders?.shift();
-    return reader;
-  }
-
-  /** Counts an item as consumed, granting the server credit back once half the window is used. */
-  private taken(): void {
-    this.consumed++;
-    const window = this.host.creditWindow;
-    if (!this.done && this.consumed + window - this.granted >= window / 2) {
-      this.granted = this.consumed + window;
-      this.host.send([12, this.id, this.granted]);
-    }
-  }
-
-  /** Drops the taken items from the buffer's front once they are most of it. */
-  private compactItems(): void {
-    const items = this.items;
-    if (items !== undefined && this.head > 256 && this.head * 2 > items.length) {
-      items.splice(0, this.head);
-      this.head = 0;
-    }
-  }
-
-  /** The next buffered item, counted as consumed, or {@link NONE}. */
-  private takeBuffered(): unknown {
-    const items = this.items;
-    if (!items || this.head >= items.length) return NONE;
-    const value = items[this.head];
-    items[this.head++] = undefined;
-    this.taken();
-    return value;
-  }
-
-  /**
-   * The next item, granting credit back as items are taken, or the end; undefined while neither
-   * is there. Throws the call's error once its items are taken.
-   */
-  private takeNext(): IteratorResult<unknown> | undefined {
-    const items = this.items;
-    if (items && this.head < items.length) {
-      const value = items[this.head];
-      items[this.head++] = undefined;
-      this.compactItems();
-      this.taken();
-      return { done: false, value };
-    }
-    const outcome = this.outcome;
-    if (outcome) {
-      if (outcome.ok) return { done: true, value: undefined };
-      throw outcome.error;
-    }
-    return undefined;
-  }
-
-  /**
-   * The next received item; credit is granted back as items are taken. An item that arrives
-   * while a reader waits goes straight to it: one promise per item, no extra turn.
-   */
-  nextItem(): Promise<IteratorResult<unknown>> {
-    if (this.consumer !== undefined) return Promise.reject(new TypeError('the stream is already being read'));
-    if (this.reader === undefined) {
-      let next: IteratorResult<unknown> | undefined;
-      try {
-        next = this.takeNext();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (next !== undefined) return Promise.resolve(next);
-    }
-    return new Promise((resolve, reject) => {
-      const reader: Reader = { resolve, reject };
-      if (this.reader === undefined) this.reader = reader;
-      else (this.moreReaders ??= []).push(reader);
-    });
   }
 }

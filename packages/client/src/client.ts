@@ -1,7 +1,9 @@
 import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } from '@switchboard/contract';
 import { DefaultWebSocket } from '#websocket';
 import { type CallOptions, ClientCall } from './call.js';
-import { ClientConnection, type ConnectionOptions, type ConnectionState, type StateChange } from './connection.js';
+import { ClientConnection } from './connection.js';
+import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
+import { webSocketOpener } from './socket.js';
 import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
 
@@ -183,7 +185,9 @@ export function createClient<TContract extends Contract>(
   const kinds = contract
     ? new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const))
     : undefined;
-  const connection = new ClientConnection({ ...options, api }, options.WebSocket ?? DefaultWebSocket);
+  const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
+  if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
+  const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl));
   const scope: ClientScope = { connection, kinds, timeoutMs: options.timeoutMs, topics: new Map() };
   const children = new Map<string, unknown>();
   const controls: ClientControls = {

@@ -1,182 +1,77 @@
 import {
-  type ApiId,
   CloseCode,
   CODECS,
   type Codec,
-  type CodecName,
   clientOffers,
-  closeAction,
   codecFor,
   DEFAULT_LIMITS,
   decodeServerFrame,
-  EncodeError,
-  type ErrorMessage,
   isSequenced,
   type Limits,
   type Message,
-  Outbox,
+  MessageType,
+  type Outbox,
   ProtocolViolation,
   parseSubprotocol,
   RpcError,
   type ServerMessage,
   truncateCloseReason,
 } from '@switchboard/protocol';
-import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { CallHost, ClientCall } from './call.js';
+import { CallTable, errorFrom } from './call-table.js';
 import { Emitter } from './emitter.js';
-
-/** The states of a client connection. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** A state change, with why it happened. */
-export interface StateChange {
-  readonly state: ConnectionState;
-  /** The close code that caused it, when a close did. */
-  readonly code?: number;
-  readonly reason?: string;
-  /**
-   * On `open` after a reconnect: whether the session resumed (nothing lost). False means a new
-   * session: open calls and streams settled with SESSION_LOST and the application re-subscribes.
-   */
-  readonly resumed?: boolean;
-  /** When the change ended the client for good: the error every call settled with. */
-  readonly error?: RpcError;
-}
-
-/** Options of the client connection. */
-export interface ConnectionOptions {
-  /** The server's ws:// or wss:// URL. */
-  readonly url: string;
-  /** Codecs offered, in order of preference. @default ['msgpackr', 'msgpack', 'json'] */
-  readonly codecs?: readonly CodecName[];
-  /** The API id of the contract, when it has one. */
-  readonly api?: ApiId | undefined;
-  /** Credentials sent in HELLO: a value, or a function called on every (re)connect. @default null */
-  readonly auth?: unknown | (() => unknown | Promise<unknown>);
-  /** Reconnection backoff; `false` disables reconnecting. @default {} */
-  readonly reconnect?: ReconnectOptions | false;
-  /**
-   * Default deadline, in ms, for a call's first answer: a unary result, an event's ACK, a stream's
-   * first item or credit. Streams then run as long as they run; a per-call `timeoutMs` is a
-   * deadline for the whole call instead. @default undefined (none)
-   */
-  readonly timeoutMs?: number;
-  /**
-   * Credit window for items the server streams to this client: how many it may send ahead of what
-   * was consumed, per stream. Large enough that a fast stream does not wait for CREDIT round
-   * trips; lower it for streams of large items. @default 1024
-   */
-  readonly creditWindow?: number;
-  /** Most unacknowledged messages kept for resume. @default 10000 */
-  readonly bufferMessages?: number;
-  /** Most unacknowledged bytes kept for resume. @default 8388608 */
-  readonly bufferBytes?: number;
-  /** The WebSocket implementation. @default the runtime's (browsers), `ws` in Node */
-  readonly WebSocket?: typeof WebSocket;
-}
-
-type SocketEvents = {
-  state: StateChange;
-};
-
-/** The part of a Node socket (NodeWebSocket or `ws`) the client uses beside the browser API. */
-interface NodeSocket {
-  readonly binaryType: string;
-  /** NodeWebSocket: a string is encoded straight into its frame. */
-  readonly framesText?: boolean;
-  on?(event: 'message', listener: (data: string | Uint8Array, isBinary: boolean) => void): void;
-  send(data: string | Uint8Array, options?: { binary: boolean }): void;
-}
-
-const TEXT_FRAME = { binary: false } as const;
-const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } }).Buffer;
-
-/**
- * How frames go out on `socket`. NodeWebSocket and browsers get frames as they are. `ws` gets a
- * JSON frame as a Buffer sent as text: it then masks header and payload into one buffer and
- * writes once, where it frames a string as two buffers (a writev), just under a microsecond more
- * per frame on the bench's VM.
- */
-function frameSender(socket: WebSocket): (frame: string | Uint8Array) => void {
-  const node = socket as unknown as NodeSocket;
-  if (
-    NodeBuffer === undefined ||
-    node.framesText === true ||
-    typeof node.on !== 'function' ||
-    node.binaryType !== 'nodebuffer'
-  ) {
-    return (frame) => socket.send(frame);
-  }
-  const toBuffer = NodeBuffer;
-  return (frame) => {
-    if (typeof frame === 'string') node.send(toBuffer.from(frame), TEXT_FRAME);
-    else node.send(frame);
-  };
-}
-
-const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session could not be resumed');
+import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
+import { queueMessage, sessionOutbox } from './outgoing.js';
+import { Reconnect } from './reconnect.js';
+import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
+import { DrainGate, Watchdog } from './watchdog.js';
 
 /**
  * The client's connection: it opens the socket, runs the handshake, keeps the session across
- * reconnects (resuming it without loss or duplicates when the server still holds it), sends
- * acknowledgements, watches heartbeats and decides from close codes whether to reconnect.
+ * reconnects (resuming it without loss or duplicates when the server still holds it) and routes
+ * what the server sends to the calls. Reconnect policy lives in reconnect.ts, liveness and
+ * producer backpressure in watchdog.ts, the calls themselves in call-table.ts.
  */
-export class ClientConnection extends Emitter<SocketEvents> implements CallHost {
+export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
-  private socket: WebSocket | undefined;
+  private socket: ClientSocket | undefined;
   private codec: Codec;
   private outbox: Outbox;
-  private readonly calls = new Map<number, ClientCall>();
-  private readonly channels = new Map<string, ClientCall>();
-  private waiting: ClientCall[] = [];
-  private nextId = 1;
+  private readonly calls = new CallTable();
   private received = 0;
   private lastAck = 0;
   private session: { token: string; id: string } | undefined;
-  private attempt = 0;
-  private refreshes = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private lastSeen = 0;
   private lastError: RpcError | undefined;
   /** GOAWAY arrived: new calls wait for the next server, refused ones are sent again there. */
   private draining = false;
-  private drainWaiters: Array<() => void> = [];
   private closedByUser = false;
   private readonly offers: string[];
-  private readonly WebSocketImpl: typeof WebSocket;
-  private readonly onOnline = (): void => this.retryNow();
+  private readonly reconnect: Reconnect;
+  private readonly watchdog = new Watchdog(() => {
+    if (this.state !== 'open') return;
+    const socket = this.socket;
+    this.dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
+    socket?.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+  });
+  private readonly drain = new DrainGate(() =>
+    this.socket && this.state === 'open' ? this.socket.bufferedAmount : undefined,
+  );
 
   constructor(
     private readonly options: ConnectionOptions,
-    WebSocketImpl: typeof WebSocket | undefined,
+    private readonly openSocket: OpenSocket,
   ) {
     super();
-    if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-    this.WebSocketImpl = WebSocketImpl;
-    this.creditWindow = options.creditWindow ?? 1024;
+    this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
     this.offers = clientOffers(options.codecs ?? CODECS, options.api);
     this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
-    this.outbox = this.newOutbox();
-    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
-      'online',
-      this.onOnline,
-    );
-    this.connect();
-  }
-
-  private newOutbox(): Outbox {
-    return new Outbox({
-      codec: this.codec,
-      maxFrameBytes: this.limits.maxFrameBytes,
-      maxBatch: this.limits.maxBatch,
-      bufferMessages: this.options.bufferMessages ?? 10_000,
-      bufferBytes: this.options.bufferBytes ?? 8 * 1024 * 1024,
-      // Bound explicitly: browsers throw 'Illegal invocation' for a detached queueMicrotask.
-      schedule: (flush) => queueMicrotask(flush),
+    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
+    this.reconnect = new Reconnect(options.reconnect, () => {
+      if (this.state === 'reconnecting') this.connect();
     });
+    this.connect();
   }
 
   private setState(change: StateChange): void {
@@ -186,43 +81,29 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
 
   private connect(): void {
     if (this.state === 'reconnecting') this.setState({ state: 'connecting' });
-    let socket: WebSocket;
+    let socket: ClientSocket | undefined;
     try {
-      socket = new this.WebSocketImpl(this.options.url, this.offers);
+      // Events of a socket the connection has dropped are ignored.
+      socket = this.openSocket(this.options.url, this.offers, {
+        open: () => {
+          if (this.socket === socket && socket) void this.opened(socket);
+        },
+        message: (data, isBinary) => {
+          if (this.socket === socket) this.receive(data, isBinary);
+        },
+        close: (code, reason) => {
+          if (this.socket === socket) this.dropped(code, reason);
+        },
+      });
     } catch (error) {
       this.terminate(new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`));
       return;
     }
     this.socket = socket;
-    const emitter = socket as unknown as NodeSocket;
-    if (typeof emitter.on === 'function' && emitter.binaryType === 'nodebuffer') {
-      // Node (the client's NodeWebSocket, or `ws`): the message event skips the DOM event object
-      // and the ArrayBuffer copy that `binaryType = 'arraybuffer'` makes of every frame.
-      emitter.on('message', (data, isBinary) => {
-        if (this.socket !== socket) return;
-        // No copy of a binary frame: the MessagePack codecs decode every value out of it before
-        // this returns (NodeWebSocket's binary data is valid only during the call).
-        if (isBinary) this.receive(data, true);
-        else this.receive(typeof data === 'string' ? data : data.toString(), false);
-      });
-    } else {
-      socket.binaryType = 'arraybuffer';
-      if ((socket as { binaryType: string }).binaryType !== 'arraybuffer')
-        (socket as { binaryType: string }).binaryType = 'arraybuffer';
-      socket.onmessage = (event: MessageEvent) => {
-        if (this.socket === socket) this.receive(event.data as string | ArrayBuffer, typeof event.data !== 'string');
-      };
-    }
-    socket.onopen = () => void this.opened(socket);
-    socket.onclose = (event: CloseEvent) => {
-      if (this.socket === socket) this.dropped(event.code, event.reason);
-    };
-    socket.onerror = () => {
-      // A close event always follows; it decides what happens.
-    };
   }
 
-  private async opened(socket: WebSocket): Promise<void> {
+  /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
+  private async opened(socket: ClientSocket): Promise<void> {
     const protocol = parseSubprotocol(socket.protocol);
     if (!protocol) {
       // The server accepted only the fallback token: its ERROR frame explains, then 4406 follows.
@@ -238,14 +119,19 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       this.terminate(new RpcError('UNAUTHENTICATED', 'the auth function failed', { cause: error }));
       return;
     }
-    if (this.socket !== socket || socket.readyState !== 1) return;
-    const hello: Message = [1, auth ?? null, this.session?.token ?? null, this.session ? this.received : 0];
-    frameSender(socket)(this.codec.frame([this.codec.encode(hello)]));
-    this.touch();
+    if (this.socket !== socket || socket.readyState !== OPEN) return;
+    const hello: Message = [
+      MessageType.HELLO,
+      auth ?? null,
+      this.session?.token ?? null,
+      this.session ? this.received : 0,
+    ];
+    socket.send(this.codec.frame([this.codec.encode(hello)]));
+    this.watchdog.touch();
   }
 
-  private receive(data: string | ArrayBuffer | Uint8Array, isBinary: boolean): void {
-    this.touch();
+  private receive(data: SocketData, isBinary: boolean): void {
+    this.watchdog.touch();
     let batch: ServerMessage[];
     try {
       batch = decodeServerFrame(this.codec, data, isBinary, this.limits);
@@ -268,217 +154,98 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       this.received++;
       if (this.received - this.lastAck >= this.limits.ackEvery) {
         this.lastAck = this.received;
-        this.outbox.push([5, this.received]);
+        this.outbox.push([MessageType.POS, this.received]);
       }
     }
     switch (message[0]) {
-      case 2:
+      case MessageType.WELCOME:
         this.welcome(message[1], message[2], message[3], message[4], message[5]);
         return;
-      case 3:
+      case MessageType.PING:
         this.outbox.ack(message[1]);
         this.lastAck = this.received;
-        this.outbox.push([4, this.received]);
+        this.outbox.push([MessageType.PONG, this.received]);
         return;
-      case 4:
-      case 5:
+      case MessageType.PONG:
+      case MessageType.POS:
         this.outbox.ack(message[1]);
         return;
-      case 6:
+      case MessageType.GOAWAY:
         this.draining = true;
         return;
-      case 11: {
-        const call = this.calls.get(message[1]);
-        if (call && !call.item(message[2])) {
-          throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
-        }
-        return;
-      }
-      case 12:
-        this.calls.get(message[1])?.credit(message[2]);
-        return;
-      case 13:
-      case 17:
-        this.calls.get(message[1])?.end(message[0] === 13 ? message[2] : undefined);
-        return;
-      case 15: {
-        const error = errorFrom(message);
+      case MessageType.ERROR:
         if (message[1] === 0) {
-          this.lastError = error;
+          this.lastError = errorFrom(message);
           return;
         }
-        const call = this.calls.get(message[1]);
-        if (call && this.draining && error.code === 'UNAVAILABLE') {
-          // Refused because the server is draining: it never ran, so send it to the next server.
-          this.calls.delete(message[1]);
-          call.reset();
-          this.waiting.push(call);
-          return;
-        }
-        call?.fail(error);
+        this.calls.route(message, this.draining);
         return;
-      }
-      case 18: {
-        const call = this.channels.get(message[1]);
-        if (call && !call.item(message[2])) {
-          throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `PUB beyond credit on ${message[1]}`);
-        }
-        return;
-      }
+      default:
+        this.calls.route(message, this.draining);
     }
   }
 
+  /** WELCOME: the session is new, or resumed with `serverReceived` of ours seen by the server. */
   private welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
     this.limits = limits;
     const previous = this.session;
     this.session = { token, id: sessionId };
-    this.attempt = 0;
-    this.refreshes = 0;
+    this.reconnect.succeeded();
     this.lastError = undefined;
-    const socket = this.socket as WebSocket;
+    const socket = this.socket as ClientSocket;
+    const send = (frame: string | Uint8Array): void => socket.send(frame);
     if (resumed && previous) {
-      this.outbox.attach(frameSender(socket));
+      this.outbox.attach(send);
       if (!this.outbox.retransmitFrom(serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
         this.session = undefined;
         this.loseSession();
-        this.outbox = this.newOutbox();
         socket.close(CloseCode.RESUME_REJECTED, 'cannot retransmit what the server missed');
         this.dropped(CloseCode.ABNORMAL, 'resume rejected');
         return;
       }
     } else {
+      // A fresh outbox either way: the codec and limits are this server's.
       if (previous) this.loseSession();
-      this.outbox = this.newOutbox();
-      this.outbox.attach(frameSender(socket));
+      else this.outbox = sessionOutbox(this.codec, this.limits, this.options);
+      this.outbox.attach(send);
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
-    this.openWaiting();
-    this.armWatchdog();
+    this.calls.startWaiting();
+    this.watchdog.arm(this.limits);
   }
 
-  /** The old session is gone: settle its calls (events are retried under their key). */
+  /** The session is gone: its calls settle (events wait to be retried under their key), counts restart. */
   private loseSession(): void {
     this.received = 0;
     this.lastAck = 0;
-    this.nextId = 1;
-    const calls = [...this.calls.values()];
-    this.calls.clear();
-    this.channels.clear();
-    const retry: ClientCall[] = [];
-    for (const call of calls) {
-      if (call.key !== undefined && !call.done) {
-        call.reset();
-        retry.push(call);
-      } else {
-        call.fail(sessionLost());
-      }
-    }
-    this.waiting = [...retry, ...this.waiting];
-  }
-
-  private openWaiting(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const call of waiting) this.openCall(call);
-  }
-
-  private openCall(call: ClientCall): void {
-    if (call.done) return;
-    const id = this.nextId++;
-    this.calls.set(id, call);
-    if (call.channel !== undefined && !this.channels.has(call.channel)) this.channels.set(call.channel, call);
-    call.open(id);
+    this.calls.loseSession();
+    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
   }
 
   /** Starts a call now, or when the session is ready. */
   start(call: ClientCall): void {
     if (call.done) return;
-    if (this.state === 'closed') {
-      call.fail(this.closedError);
-      return;
-    }
-    if (this.state === 'open' && !this.draining) this.openCall(call);
-    else this.waiting.push(call);
+    if (this.state === 'closed') call.fail(this.closedError);
+    else if (this.state === 'open' && !this.draining) this.calls.start(call);
+    else this.calls.wait(call);
   }
 
   // ---- CallHost ----------------------------------------------------------------------------
 
   send(message: Message): void {
-    let part: string | Uint8Array;
-    try {
-      part = this.codec.encode(message);
-    } catch (error) {
-      if (error instanceof EncodeError) throw new RpcError('INVALID_ARGUMENT', error.message, { cause: error });
-      throw error;
-    }
-    const size = this.codec.size(part);
-    if (size + 16 > this.limits.maxFrameBytes) {
-      throw new RpcError(
-        'PAYLOAD_TOO_LARGE',
-        `message of ${size} bytes exceeds the server's ${this.limits.maxFrameBytes}`,
-      );
-    }
-    this.outbox.pushEncoded(part, isSequenced(message), size);
+    queueMessage(this.outbox, this.codec, this.limits.maxFrameBytes, message);
   }
 
   finished(call: ClientCall): void {
-    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
-    if (call.channel !== undefined && this.channels.get(call.channel) === call) this.channels.delete(call.channel);
-    if (!call.opened) {
-      const index = this.waiting.indexOf(call);
-      if (index >= 0) this.waiting.splice(index, 1);
-    }
+    this.calls.forget(call);
   }
 
   writable(): Promise<void> | undefined {
-    const socket = this.socket;
-    if (!socket || this.state !== 'open') return undefined;
-    if (socket.bufferedAmount + this.outbox.queuedBytes <= 1024 * 1024) return undefined;
-    const promise = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    this.pollDrain();
-    return promise;
+    return this.drain.wait(this.outbox.queuedBytes);
   }
 
-  private pollDrain(): void {
-    // Browsers have no drain event: check the buffered amount on a short timer while producers wait.
-    setTimeout(() => {
-      const socket = this.socket;
-      if (this.drainWaiters.length === 0) return;
-      if (socket && this.state === 'open' && socket.bufferedAmount > 256 * 1024) {
-        this.pollDrain();
-        return;
-      }
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const wake of waiters) wake();
-    }, 5);
-  }
-
-  // ---- liveness and reconnect ------------------------------------------------------------------
-
-  private touch(): void {
-    this.lastSeen = Date.now();
-  }
-
-  private armWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
-    const { heartbeatMs, heartbeatTimeoutMs } = this.limits;
-    if (heartbeatMs <= 0) return;
-    const limit = heartbeatMs + heartbeatTimeoutMs;
-    const check = (): void => {
-      if (this.state !== 'open') return;
-      const silent = Date.now() - this.lastSeen;
-      if (silent >= limit) {
-        const socket = this.socket;
-        this.dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
-        socket?.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
-        return;
-      }
-      this.watchdog = setTimeout(check, limit - silent);
-    };
-    this.watchdog = setTimeout(check, limit);
-  }
+  // ---- closing -------------------------------------------------------------------------------
 
   private violation(error: unknown): void {
     const code = error instanceof ProtocolViolation ? error.closeCode : CloseCode.INVALID_MESSAGE;
@@ -491,38 +258,14 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
 
   /** The socket closed or was declared dead: reconnect, refresh or stop, by close code. */
   private dropped(code: number, reason: string): void {
-    const socket = this.socket;
     this.socket = undefined;
-    if (socket) {
-      socket.onmessage = null;
-      socket.onclose = null;
-      socket.onopen = null;
-    }
-    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog.stop();
     this.outbox.detach();
-    this.wakeDrain();
+    this.drain.wake();
     if (this.closedByUser || this.state === 'closed') return;
-    const reconnect = this.options.reconnect;
-    const action = closeAction(code);
-    const serverError = this.lastError;
-    if (action === 'stop' || reconnect === false) {
-      const error =
-        serverError?.code === 'UNSUPPORTED_PROTOCOL' || serverError?.code === 'PROTOCOL_ERROR'
-          ? serverError
-          : action === 'refresh'
-            ? new RpcError('UNAUTHENTICATED', reason || 'the server rejected the credentials', { data: { code } })
-            : new RpcError('CONNECTION_CLOSED', `the connection closed with ${code}${reason ? `: ${reason}` : ''}`, {
-                data: { code, reason },
-              });
-      this.terminate(error, code, reason);
-      return;
-    }
-    if (action === 'refresh' && ++this.refreshes > 3) {
-      this.terminate(
-        new RpcError('UNAUTHENTICATED', reason || 'the server rejected the credentials', { data: { code } }),
-        code,
-        reason,
-      );
+    const stop = this.reconnect.stopFor(code, reason, this.lastError);
+    if (stop) {
+      this.terminate(stop, code, reason);
       return;
     }
     if (this.draining) {
@@ -532,57 +275,21 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
       if (this.session) {
         this.session = undefined;
         this.loseSession();
-        this.outbox = this.newOutbox();
       }
     }
-    const maxAttempts = reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
-    if (this.attempt >= maxAttempts) {
-      this.terminate(
-        new RpcError('CONNECTION_CLOSED', `gave up after ${this.attempt} reconnect attempts`, {
-          data: { code, reason },
-        }),
-        code,
-        reason,
-      );
-      return;
-    }
-    const delay = action === 'refresh' && this.attempt === 0 ? 0 : backoffDelay(this.attempt, reconnect ?? {});
-    this.attempt++;
-    this.setState({ state: 'reconnecting', code, reason });
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.state === 'reconnecting') this.connect();
-    }, delay);
-  }
-
-  private retryNow(): void {
-    if (this.state !== 'reconnecting' || !this.retryTimer) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.connect();
-  }
-
-  private wakeDrain(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
+    const gaveUp = this.reconnect.schedule(code, reason);
+    if (gaveUp) this.terminate(gaveUp, code, reason);
+    else this.setState({ state: 'reconnecting', code, reason });
   }
 
   /** Ends the client for good: every call, stream and event settles with `error`. */
   private terminate(error: RpcError, code?: number, reason?: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.watchdog) clearTimeout(this.watchdog);
-    (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.(
-      'online',
-      this.onOnline,
-    );
+    this.reconnect.stop();
+    this.watchdog.stop();
     this.lastError = error;
-    const calls = [...this.calls.values(), ...this.waiting];
-    this.calls.clear();
-    this.waiting = [];
-    for (const call of calls) call.fail(error);
+    this.calls.failAll(error);
     const change: StateChange = { state: 'closed', error };
     if (code !== undefined) Object.assign(change, { code });
     if (reason !== undefined) Object.assign(change, { reason });
@@ -609,15 +316,4 @@ export class ClientConnection extends Emitter<SocketEvents> implements CallHost 
   get sessionId(): string | undefined {
     return this.session?.id;
   }
-}
-
-/** The RpcError an ERROR message describes, with `retryable` when the server overrode its default. */
-function errorFrom(message: ErrorMessage): RpcError {
-  const [, , code, text, data, retryable] = message;
-  const options: { data?: unknown; retryable?: boolean } = {};
-  if (typeof retryable === 'boolean') {
-    options.retryable = retryable;
-    if (data !== null && data !== undefined) options.data = data;
-  } else if (message.length > 4) options.data = data;
-  return new RpcError(code, text, options);
 }

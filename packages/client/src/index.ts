@@ -6,8 +6,13 @@
  */
 
 export { isRpcError, RpcError } from '@switchboard/protocol';
-export { backoffDelay, type ReconnectOptions } from './backoff.js';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
-export type { ConnectionOptions, ConnectionState, StateChange } from './connection.js';
+export {
+  type ConnectionOptions,
+  type ConnectionState,
+  DEFAULT_CONNECTION,
+  type StateChange,
+} from './options.js';
+export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect.js';
 export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';

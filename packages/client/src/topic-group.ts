@@ -1,5 +1,6 @@
-import type { Message } from '@switchboard/protocol';
-import { type CallHost, type CallOptions, ClientCall, NONE } from './call.js';
+import { type Message, MessageType } from '@switchboard/protocol';
+import { type CallHost, type CallOptions, ClientCall } from './call.js';
+import { NONE } from './item-queue.js';
 
 /** What a group needs from the connection: a host for its one subscription, and a way to start it. */
 export interface GroupConnection extends CallHost {
@@ -56,11 +57,11 @@ export class TopicGroup {
       creditWindow: this.connection.creditWindow,
       send: (message: Message) => {
         if (member === undefined) return;
-        if (message[0] === 10) member.granted = message[4] as number;
-        else if (message[0] === 12) {
+        if (message[0] === MessageType.CALL) member.granted = message[4] as number;
+        else if (message[0] === MessageType.CREDIT) {
           member.granted = message[2] as number;
           this.pump();
-        } else if (message[0] === 14) this.leave(member.view);
+        } else if (message[0] === MessageType.CANCEL) this.leave(member.view);
       },
       finished: (call) => this.leave(call),
       writable: () => undefined,

@@ -1,8 +1,9 @@
-import { NodeWebSocket } from './node-websocket.js';
+import { WebSocket as WsWebSocket } from 'ws';
 
 /**
- * In Node, the client's own RFC 6455 client (node-websocket.ts), which follows the browser API the
- * client uses and reads frames without a per-read allocation. Pass `createClient({ WebSocket })`
- * (the `ws` package's, say) to use another.
+ * In Node: the runtime's global `WebSocket` where it has one (Node 22+), else the `ws` package's.
+ * Pass `createClient({ WebSocket })` to use another, or `wsWithOptions` from
+ * `@switchboard/client/node` to give `ws` headers, an agent or permessage-deflate.
  */
-export const DefaultWebSocket = NodeWebSocket as unknown as typeof WebSocket;
+export const DefaultWebSocket: typeof WebSocket | undefined =
+  globalThis.WebSocket ?? (WsWebSocket as unknown as typeof WebSocket);

@@ -1,0 +1,145 @@
+import {
+  CloseCode,
+  type ErrorMessage,
+  MessageType,
+  ProtocolViolation,
+  RpcError,
+  type ServerMessage,
+} from '@switchboard/protocol';
+import type { ClientCall } from './call.js';
+
+const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session could not be resumed');
+
+/**
+ * The calls of one client: those open under the current session, by stream id and by topic
+ * channel (a PUB names its channel, not a stream id), and those waiting for a session to open.
+ * Stream ids restart at 1 with every new session.
+ */
+export class CallTable {
+  private readonly open = new Map<number, ClientCall>();
+  private readonly channels = new Map<string, ClientCall>();
+  private waiting: ClientCall[] = [];
+  private nextId = 1;
+
+  /** The open call of stream `id`. */
+  get(id: number): ClientCall | undefined {
+    return this.open.get(id);
+  }
+
+  /** The open call that receives `channel`'s PUBs. */
+  ofChannel(channel: string): ClientCall | undefined {
+    return this.channels.get(channel);
+  }
+
+  /**
+   * Hands a stream's message (DATA, CREDIT, END, ACK, ERROR, PUB) to its call; one for a call
+   * that already settled is dropped. An ERROR UNAVAILABLE while `draining` means the server
+   * refused the call before it ran: it waits to be sent to the next server. Throws
+   * ProtocolViolation (4430) for items beyond the credit granted.
+   */
+  route(message: ServerMessage, draining: boolean): void {
+    switch (message[0]) {
+      case MessageType.DATA:
+        if (this.open.get(message[1])?.item(message[2]) === false) {
+          throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
+        }
+        return;
+      case MessageType.PUB:
+        if (this.channels.get(message[1])?.item(message[2]) === false) {
+          throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `PUB beyond credit on ${message[1]}`);
+        }
+        return;
+      case MessageType.CREDIT:
+        this.open.get(message[1])?.credit(message[2]);
+        return;
+      case MessageType.END:
+        this.open.get(message[1])?.end(message[2]);
+        return;
+      case MessageType.ACK:
+        this.open.get(message[1])?.end(undefined);
+        return;
+      case MessageType.ERROR: {
+        const call = this.open.get(message[1]);
+        if (!call) return;
+        const error = errorFrom(message);
+        if (draining && error.code === 'UNAVAILABLE') {
+          this.open.delete(message[1]);
+          call.reset();
+          this.waiting.push(call);
+        } else call.fail(error);
+        return;
+      }
+    }
+  }
+
+  /** Opens `call` under the next stream id: its CALL or EVENT goes out. */
+  start(call: ClientCall): void {
+    if (call.done) return;
+    const id = this.nextId++;
+    this.open.set(id, call);
+    if (call.channel !== undefined && !this.channels.has(call.channel)) this.channels.set(call.channel, call);
+    call.open(id);
+  }
+
+  /** Keeps `call` until {@link CallTable.startWaiting}. */
+  wait(call: ClientCall): void {
+    this.waiting.push(call);
+  }
+
+  /** Opens every waiting call, in the order they came. */
+  startWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const call of waiting) this.start(call);
+  }
+
+  /** `call` settled: forget it. */
+  forget(call: ClientCall): void {
+    if (this.open.get(call.id) === call) this.open.delete(call.id);
+    if (call.channel !== undefined && this.channels.get(call.channel) === call) this.channels.delete(call.channel);
+    if (!call.opened) {
+      const index = this.waiting.indexOf(call);
+      if (index >= 0) this.waiting.splice(index, 1);
+    }
+  }
+
+  /**
+   * The session is gone: its calls settle with SESSION_LOST, except acknowledged events, which
+   * wait (first, in their order) to be sent again under their idempotency key.
+   */
+  loseSession(): void {
+    this.nextId = 1;
+    const calls = [...this.open.values()];
+    this.open.clear();
+    this.channels.clear();
+    const retry: ClientCall[] = [];
+    for (const call of calls) {
+      if (call.key !== undefined && !call.done) {
+        call.reset();
+        retry.push(call);
+      } else {
+        call.fail(sessionLost());
+      }
+    }
+    this.waiting = [...retry, ...this.waiting];
+  }
+
+  /** Settles every call, open or waiting, with `error`. */
+  failAll(error: RpcError): void {
+    const calls = [...this.open.values(), ...this.waiting];
+    this.open.clear();
+    this.waiting = [];
+    for (const call of calls) call.fail(error);
+  }
+}
+
+/** The RpcError an ERROR message describes, with `retryable` when the server overrode its default. */
+export function errorFrom(message: ErrorMessage): RpcError {
+  const [, , code, text, data, retryable] = message;
+  const options: { data?: unknown; retryable?: boolean } = {};
+  if (typeof retryable === 'boolean') {
+    options.retryable = retryable;
+    if (data !== null && data !== undefined) options.data = data;
+  } else if (message.length > 4) options.data = data;
+  return new RpcError(code, text, options);
+}

@@ -1,0 +1,377 @@
+import { CloseCode, clientOffers, isRpcError, type Limits, MessageType as T } from '@switchboard/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CallOptions, ClientCall } from './call.js';
+import { ClientConnection } from './connection.js';
+import type { ConnectionOptions, StateChange } from './options.js';
+import { FAKE_LIMITS, type FakeSocket, fakeTransport } from './testing/fake-socket.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A connection over fake sockets, reconnecting at once (backoff draws 0) unless told otherwise. */
+function setup(options: Partial<ConnectionOptions> = {}) {
+  const transport = fakeTransport();
+  const connection = new ClientConnection(
+    { url: 'ws://server.test/', codecs: ['json'], reconnect: { random: () => 0 }, ...options },
+    transport.open,
+  );
+  const states: StateChange[] = [];
+  connection.on('state', (change) => states.push(change));
+  return { transport, connection, states };
+}
+
+/** The fake server accepts the upgrade, waits for HELLO and answers WELCOME. */
+async function welcome(
+  socket: FakeSocket,
+  answer: { session?: string; token?: string; resumed?: boolean; received?: number; limits?: Limits } = {},
+) {
+  socket.accept();
+  const hello = await socket.next(T.HELLO);
+  const { session = 's1', token = 't1', resumed = false, received = 0, limits = FAKE_LIMITS } = answer;
+  socket.receive([T.WELCOME, session, token, resumed, received, limits]);
+  return hello;
+}
+
+function startCall(
+  connection: ClientConnection,
+  path = 'add',
+  input: unknown = { a: 1 },
+  key?: string,
+  options: CallOptions = {},
+): ClientCall {
+  const call = new ClientCall(connection, path, input, key, undefined, options, undefined);
+  connection.start(call);
+  return call;
+}
+
+async function errorOf(call: ClientCall) {
+  const error = await call.result().then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!isRpcError(error)) throw new Error(`expected an RpcError, got ${String(error)}`);
+  return error;
+}
+
+/** Lets queued microtasks (the outbox's flush) and due timers run. */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+describe('ClientConnection handshake', () => {
+  it('offers the codec subprotocols and sends HELLO with the credentials once the upgrade succeeds', async () => {
+    const auth = vi.fn(async () => 'secret');
+    const { transport } = setup({ auth });
+    const socket = transport.last();
+    expect(socket.url).toBe('ws://server.test/');
+    expect(socket.protocols).toEqual(clientOffers(['json']));
+    expect(socket.sent).toEqual([]);
+    socket.accept();
+    expect(await socket.next(T.HELLO)).toEqual([T.HELLO, 'secret', null, 0]);
+    expect(auth).toHaveBeenCalledTimes(1);
+  });
+
+  it('opens on WELCOME and then sends the calls made while connecting', async () => {
+    const { transport, connection, states } = setup();
+    const call = startCall(connection);
+    const socket = transport.last();
+    await welcome(socket);
+    expect(connection.state).toBe('open');
+    expect(connection.sessionId).toBe('s1');
+    expect(states).toEqual([{ state: 'open' }]);
+    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'add', { a: 1 }, 1024]);
+    socket.receive([T.END, 1, 3]);
+    await expect(call.result()).resolves.toBe(3);
+  });
+
+  it('answers PING with PONG and acknowledges every ackEvery messages with POS', async () => {
+    const { transport, connection } = setup();
+    const socket = transport.last();
+    await welcome(socket, { limits: { ...FAKE_LIMITS, ackEvery: 2 } });
+    startCall(connection, 'numbers');
+    await socket.next(T.CALL);
+    socket.receive([T.DATA, 1, 'a']);
+    socket.receive([T.DATA, 1, 'b']);
+    expect(await socket.next(T.POS)).toEqual([T.POS, 2]);
+    socket.receive([T.DATA, 1, 'c'], [T.PING, 1]);
+    expect(await socket.next(T.PONG)).toEqual([T.PONG, 3]);
+  });
+
+  it('fails everything with the server ERROR on id 0 when the server then closes with a stop code', async () => {
+    const { transport, connection } = setup();
+    const call = startCall(connection);
+    const socket = transport.last();
+    socket.accept();
+    await socket.next(T.HELLO);
+    socket.receive([T.ERROR, 0, 'UNSUPPORTED_PROTOCOL', 'wire version 9 is not spoken here']);
+    socket.drop(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE);
+    const error = await errorOf(call);
+    expect(error.code).toBe('UNSUPPORTED_PROTOCOL');
+    expect(connection.state).toBe('closed');
+  });
+});
+
+describe('ClientConnection resume', () => {
+  it('presents its token and count after a drop, and retransmits what the server missed (resumed: true)', async () => {
+    const { transport, connection, states } = setup();
+    const call = startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.receive([T.DATA, 1, 'a']);
+    first.drop(CloseCode.ABNORMAL);
+    expect(states.at(-1)).toEqual({ state: 'reconnecting', code: CloseCode.ABNORMAL, reason: '' });
+
+    await settle();
+    const second = transport.last();
+    expect(second).not.toBe(first);
+    expect(await welcome(second, { resumed: true, received: 0 })).toEqual([T.HELLO, null, 't1', 1]);
+    expect(states.slice(-2)).toEqual([{ state: 'connecting' }, { state: 'open', resumed: true }]);
+    // The server had not received the CALL: it goes out again, under the same id.
+    expect(await second.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 1024]);
+    second.receive([T.DATA, 1, 'b'], [T.END, 1]);
+    expect(call.done).toBe(true);
+    expect(await call.nextItem()).toEqual({ done: false, value: 'a' });
+    expect(await call.nextItem()).toEqual({ done: false, value: 'b' });
+    expect(await call.nextItem()).toEqual({ done: true, value: undefined });
+  });
+
+  it('sends nothing again when the server received everything', async () => {
+    const { transport, connection } = setup();
+    startCall(connection);
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { resumed: true, received: 1 });
+    await settle();
+    expect(second.sent).toEqual([[T.HELLO, null, 't1', 0]]);
+  });
+
+  it('settles open calls with SESSION_LOST and sends acknowledged events again when the session is new (resumed: false)', async () => {
+    const { transport, connection, states } = setup();
+    const call = startCall(connection);
+    const event = startCall(connection, 'track', { page: 'home' }, 'key-1');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.EVENT);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { session: 's2', token: 't2', resumed: false });
+    expect((await errorOf(call)).code).toBe('SESSION_LOST');
+    expect(states.at(-1)).toEqual({ state: 'open', resumed: false });
+    expect(connection.sessionId).toBe('s2');
+    // Stream ids start over in the new session; the event keeps its idempotency key.
+    expect(await second.next(T.EVENT)).toEqual([T.EVENT, 1, 'track', { page: 'home' }, 'key-1']);
+    second.receive([T.ACK, 1]);
+    await expect(event.result()).resolves.toBeUndefined();
+  });
+
+  it('closes with 4410 and starts a new session when it no longer holds what the server missed', async () => {
+    const { transport, connection } = setup({ bufferMessages: 1 });
+    const call = startCall(connection);
+    startCall(connection);
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { resumed: true, received: 0 });
+    expect(second.closedWith?.[0]).toBe(CloseCode.RESUME_REJECTED);
+    expect((await errorOf(call)).code).toBe('SESSION_LOST');
+    await settle();
+    const third = transport.last();
+    third.accept();
+    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, null, 0]);
+  });
+
+  it('after GOAWAY holds new calls, re-sends refused ones to the next server and does not resume the drained session', async () => {
+    const { transport, connection } = setup();
+    const refused = startCall(connection, 'first');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.receive([T.GOAWAY, 'restarting']);
+    const held = startCall(connection, 'second');
+    first.receive([T.ERROR, 1, 'UNAVAILABLE', 'the server is draining']);
+    await settle();
+    expect(first.ofType(T.CALL)).toEqual([[T.CALL, 1, 'first', { a: 1 }, 1024]]);
+    first.drop(CloseCode.GOING_AWAY);
+    await settle();
+    const second = transport.last();
+    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, null, 0]);
+    await settle();
+    // In the order they joined the wait: the held call, then the refused one.
+    expect(second.ofType(T.CALL)).toEqual([
+      [T.CALL, 1, 'second', { a: 1 }, 1024],
+      [T.CALL, 2, 'first', { a: 1 }, 1024],
+    ]);
+    expect(refused.done || held.done).toBe(false);
+  });
+});
+
+describe('ClientConnection credit', () => {
+  it('grants credit back once half the window is consumed', async () => {
+    const { transport, connection } = setup({ creditWindow: 4 });
+    const call = startCall(connection, 'numbers');
+    const socket = transport.last();
+    await welcome(socket);
+    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 4]);
+    socket.receive([T.DATA, 1, 1], [T.DATA, 1, 2], [T.DATA, 1, 3], [T.DATA, 1, 4]);
+    await call.nextItem();
+    await settle();
+    expect(socket.ofType(T.CREDIT)).toEqual([]);
+    await call.nextItem();
+    expect(await socket.next(T.CREDIT)).toEqual([T.CREDIT, 1, 6]);
+  });
+
+  it('closes with 4430 and fails the call with PROTOCOL_ERROR on items beyond the credit', async () => {
+    const { transport, connection } = setup({ creditWindow: 2 });
+    const call = startCall(connection, 'numbers');
+    const socket = transport.last();
+    await welcome(socket);
+    await socket.next(T.CALL);
+    socket.receive([T.DATA, 1, 1], [T.DATA, 1, 2], [T.DATA, 1, 3]);
+    expect(socket.closedWith).toEqual([CloseCode.CREDIT_EXCEEDED, 'DATA beyond credit on stream 1']);
+    expect(connection.state).toBe('closed');
+    // The two items within credit stay readable; then the call's error.
+    expect(await call.nextItem()).toEqual({ done: false, value: 1 });
+    expect(await call.nextItem()).toEqual({ done: false, value: 2 });
+    await expect(call.nextItem()).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+
+  it('sends a client stream item only once the server granted credit for it', async () => {
+    const { transport, connection } = setup();
+    const call = startCall(connection, 'upload');
+    const socket = transport.last();
+    await welcome(socket);
+    await socket.next(T.CALL);
+    const sent = call.send('chunk');
+    await settle();
+    expect(socket.ofType(T.DATA)).toEqual([]);
+    socket.receive([T.CREDIT, 1, 1]);
+    await sent;
+    expect(await socket.next(T.DATA)).toEqual([T.DATA, 1, 'chunk']);
+  });
+});
+
+describe('ClientConnection heartbeat', () => {
+  const limits = { ...FAKE_LIMITS, heartbeatMs: 1000, heartbeatTimeoutMs: 500 };
+
+  it('declares the server dead after heartbeatMs + heartbeatTimeoutMs of silence and reconnects', async () => {
+    const { transport, connection, states } = setup();
+    const socket = transport.last();
+    await welcome(socket, { limits });
+    await vi.advanceTimersByTimeAsync(1000);
+    socket.receive([T.PING, 0]); // anything heard pushes the deadline out
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(socket.closedWith).toBeUndefined();
+    expect(connection.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closedWith).toEqual([CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout']);
+    expect(states).toContainEqual({
+      state: 'reconnecting',
+      code: CloseCode.HEARTBEAT_TIMEOUT,
+      reason: 'the server stopped answering',
+    });
+  });
+
+  it('does not watch when the server turns heartbeats off', async () => {
+    const { transport, connection } = setup();
+    const socket = transport.last();
+    await welcome(socket, { limits: { ...limits, heartbeatMs: 0 } });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(connection.state).toBe('open');
+    expect(socket.closedWith).toBeUndefined();
+  });
+});
+
+describe('ClientConnection reconnect', () => {
+  it('waits the jittered backoff between attempts, growing per failure and starting over after a session', async () => {
+    const { transport } = setup({ reconnect: { initialDelayMs: 100, factor: 2, random: () => 0.5 } });
+    transport.last().drop(CloseCode.ABNORMAL);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(transport.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.sockets).toHaveLength(2);
+    transport.last().drop(CloseCode.ABNORMAL);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(transport.sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.sockets).toHaveLength(3);
+    await welcome(transport.last());
+    transport.last().drop(CloseCode.ABNORMAL);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(transport.sockets).toHaveLength(4);
+  });
+
+  it('stops for good on a stop code, failing every call with CONNECTION_CLOSED', async () => {
+    const { transport, connection, states } = setup();
+    const call = startCall(connection);
+    transport.last().drop(CloseCode.FORBIDDEN, 'no');
+    const error = await errorOf(call);
+    expect(error.code).toBe('CONNECTION_CLOSED');
+    expect(error.message).toBe('the connection closed with 4403: no');
+    expect(states.at(-1)).toMatchObject({ state: 'closed', code: CloseCode.FORBIDDEN, reason: 'no' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.sockets).toHaveLength(1);
+    const late = startCall(connection);
+    expect((await errorOf(late)).code).toBe('CONNECTION_CLOSED');
+  });
+
+  it('retries at once for fresh credentials on 4100, and gives up with UNAUTHENTICATED after three refreshes', async () => {
+    const { transport, connection } = setup({ reconnect: { initialDelayMs: 1000, random: () => 0.5 } });
+    const call = startCall(connection);
+    transport.last().drop(CloseCode.UNAUTHENTICATED, 'expired');
+    await settle();
+    expect(transport.sockets).toHaveLength(2);
+    transport.last().drop(CloseCode.UNAUTHENTICATED, 'expired');
+    await vi.advanceTimersByTimeAsync(1000);
+    transport.last().drop(CloseCode.UNAUTHENTICATED, 'expired');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(transport.sockets).toHaveLength(4);
+    transport.last().drop(CloseCode.UNAUTHENTICATED, 'expired');
+    expect(connection.state).toBe('closed');
+    const error = await errorOf(call);
+    expect(error.code).toBe('UNAUTHENTICATED');
+    expect(error.message).toBe('expired');
+  });
+
+  it('gives up after maxAttempts attempts in a row', async () => {
+    const { transport, connection } = setup({ reconnect: { maxAttempts: 2, random: () => 0 } });
+    const call = startCall(connection);
+    for (let i = 0; i < 2; i++) {
+      transport.last().drop(CloseCode.ABNORMAL);
+      await settle();
+    }
+    transport.last().drop(CloseCode.ABNORMAL);
+    expect(transport.sockets).toHaveLength(3);
+    expect((await errorOf(call)).message).toBe('gave up after 2 reconnect attempts');
+  });
+
+  it('does not reconnect when reconnect is false', async () => {
+    const { transport, connection } = setup({ reconnect: false });
+    transport.last().drop(CloseCode.ABNORMAL);
+    expect(connection.state).toBe('closed');
+    expect(connection.closedError.message).toBe('the connection closed with 1006');
+  });
+
+  it('close() sends 1000 and settles calls with CONNECTION_CLOSED without reconnecting', async () => {
+    const { transport, connection } = setup();
+    const call = startCall(connection);
+    const socket = transport.last();
+    await welcome(socket);
+    connection.close();
+    expect(socket.closedWith).toEqual([CloseCode.NORMAL, 'client closed']);
+    socket.drop(CloseCode.NORMAL);
+    expect((await errorOf(call)).message).toBe('the client was closed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.sockets).toHaveLength(1);
+  });
+});

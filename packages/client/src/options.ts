@@ -1,0 +1,63 @@
+import type { ApiId, CodecName, RpcError } from '@switchboard/protocol';
+import type { ReconnectOptions } from './reconnect.js';
+
+/** The states of a client connection. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** A state change, with why it happened. */
+export interface StateChange {
+  readonly state: ConnectionState;
+  /** The close code that caused it, when a close did. */
+  readonly code?: number;
+  readonly reason?: string;
+  /**
+   * On `open` after a reconnect: whether the session resumed (nothing lost). False means a new
+   * session: open calls and streams settled with SESSION_LOST and the application re-subscribes.
+   */
+  readonly resumed?: boolean;
+  /** When the change ended the client for good: the error every call settled with. */
+  readonly error?: RpcError;
+}
+
+/** Options of the client connection. */
+export interface ConnectionOptions {
+  /** The server's ws:// or wss:// URL. */
+  readonly url: string;
+  /** Codecs offered, in order of preference. @default ['msgpackr', 'msgpack', 'json'] */
+  readonly codecs?: readonly CodecName[];
+  /** The API id of the contract, when it has one. */
+  readonly api?: ApiId | undefined;
+  /** Credentials sent in HELLO: a value, or a function called on every (re)connect. @default null */
+  readonly auth?: unknown | (() => unknown | Promise<unknown>);
+  /** Reconnection backoff; `false` disables reconnecting. @default {} */
+  readonly reconnect?: ReconnectOptions | false;
+  /**
+   * Default deadline, in ms, for a call's first answer: a unary result, an event's ACK, a stream's
+   * first item or credit. Streams then run as long as they run; a per-call `timeoutMs` is a
+   * deadline for the whole call instead. @default undefined (none)
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Credit window for items the server streams to this client: how many it may send ahead of what
+   * was consumed, per stream. Large enough that a fast stream does not wait for CREDIT round
+   * trips; lower it for streams of large items. @default 1024 ({@link DEFAULT_CONNECTION})
+   */
+  readonly creditWindow?: number;
+  /** Most unacknowledged messages kept for resume. @default 10000 */
+  readonly bufferMessages?: number;
+  /** Most unacknowledged bytes kept for resume. @default 8388608 */
+  readonly bufferBytes?: number;
+  /**
+   * The WebSocket class: any with the browser API, such as `ws`'s (see `wsWithOptions` in
+   * `@switchboard/client/node` for headers, an agent or permessage-deflate).
+   * @default the runtime's global `WebSocket`; in Node without one (before 22), `ws`'s
+   */
+  readonly WebSocket?: typeof WebSocket;
+}
+
+/** The defaults of {@link ConnectionOptions}, named once. */
+export const DEFAULT_CONNECTION = {
+  creditWindow: 1024,
+  bufferMessages: 10_000,
+  bufferBytes: 8 * 1024 * 1024,
+} as const;

@@ -1,0 +1,130 @@
+import { closeAction, RpcError } from '@switchboard/protocol';
+
+/** Options of reconnection (protocol.md section 6 decides when; these decide how fast). */
+export interface ReconnectOptions {
+  /** Base delay before the first retry, in ms. @default 250 */
+  readonly initialDelayMs?: number;
+  /** Cap of the delay, in ms. @default 10000 */
+  readonly maxDelayMs?: number;
+  /** Growth factor per failed attempt. @default 2 */
+  readonly factor?: number;
+  /** Attempts after which the client gives up (settling everything with CONNECTION_CLOSED). @default Infinity */
+  readonly maxAttempts?: number;
+  /** Source of randomness in [0, 1), for tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** The defaults of {@link ReconnectOptions}, named once. */
+export const DEFAULT_RECONNECT = {
+  initialDelayMs: 250,
+  maxDelayMs: 10_000,
+  factor: 2,
+  maxAttempts: Number.POSITIVE_INFINITY,
+} as const;
+
+/** Close codes asking for fresh credentials (41xx) tried in a row before the client gives up. */
+export const MAX_REFRESHES = 3;
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): exponential backoff with full jitter, a
+ * uniform draw between 0 and min(cap, initial × factor^attempt), so that many clients cut at
+ * once do not come back at once.
+ */
+export function backoffDelay(attempt: number, options: ReconnectOptions = {}): number {
+  const initial = options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs;
+  const cap = options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs;
+  const factor = options.factor ?? DEFAULT_RECONNECT.factor;
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(cap, initial * factor ** Math.min(attempt, 64));
+  return Math.floor(random() * ceiling);
+}
+
+const unauthenticated = (code: number, reason: string): RpcError =>
+  new RpcError('UNAUTHENTICATED', reason || 'the server rejected the credentials', { data: { code } });
+
+/**
+ * The client's reconnect policy and its one timer: after each close it says, by close code,
+ * whether to stop (with the error every call settles with) or retry, and when. Attempts count
+ * from the last session established; a refresh (41xx) retries at once the first time, with fresh
+ * credentials from the auth function. When the runtime reports that the network is back
+ * (`online`), a waiting retry runs at once.
+ */
+export class Reconnect {
+  private attempt = 0;
+  private refreshes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onOnline = (): void => this.retryNow();
+
+  constructor(
+    private readonly options: ReconnectOptions | false | undefined,
+    /** Runs the retry; called from the timer or when the network comes back. */
+    private readonly retry: () => void,
+  ) {
+    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
+      'online',
+      this.onOnline,
+    );
+  }
+
+  /** A session was established: the next close starts the backoff from the beginning. */
+  succeeded(): void {
+    this.attempt = 0;
+    this.refreshes = 0;
+  }
+
+  /**
+   * Whether a close with `code` ends the client: the error to settle everything with, or
+   * undefined when it may reconnect. `serverError` is what the server said in an ERROR before.
+   */
+  stopFor(code: number, reason: string, serverError: RpcError | undefined): RpcError | undefined {
+    const action = closeAction(code);
+    if (action === 'stop' || this.options === false) {
+      if (serverError?.code === 'UNSUPPORTED_PROTOCOL' || serverError?.code === 'PROTOCOL_ERROR') return serverError;
+      if (action === 'refresh') return unauthenticated(code, reason);
+      return new RpcError('CONNECTION_CLOSED', `the connection closed with ${code}${reason ? `: ${reason}` : ''}`, {
+        data: { code, reason },
+      });
+    }
+    if (action === 'refresh' && ++this.refreshes > MAX_REFRESHES) return unauthenticated(code, reason);
+    return undefined;
+  }
+
+  /**
+   * Schedules the next attempt after a close with `code`, returning undefined; or, when the
+   * attempts are spent, schedules nothing and returns the error to stop with.
+   */
+  schedule(code: number, reason: string): RpcError | undefined {
+    const options = this.options || {};
+    const maxAttempts = options.maxAttempts ?? DEFAULT_RECONNECT.maxAttempts;
+    if (this.attempt >= maxAttempts) {
+      return new RpcError('CONNECTION_CLOSED', `gave up after ${this.attempt} reconnect attempts`, {
+        data: { code, reason },
+      });
+    }
+    const delay = closeAction(code) === 'refresh' && this.attempt === 0 ? 0 : backoffDelay(this.attempt, options);
+    this.attempt++;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.retry();
+    }, delay);
+    return undefined;
+  }
+
+  /** Runs a scheduled attempt now instead of at its time. */
+  retryNow(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.retry();
+  }
+
+  /** The client closed for good: no more attempts, and no `online` listener left behind. */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.(
+      'online',
+      this.onOnline,
+    );
+  }
+}
