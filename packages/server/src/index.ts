@@ -7,7 +7,6 @@
 
 export { RpcError } from '@switchboard/protocol';
 export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
-export type { EventOutcome, IdempotencyStore } from './events.js';
 export type {
   BidiHandler,
   ClientStreamHandler,
@@ -27,6 +26,7 @@ export type {
   TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
+export type { EventOutcome, IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';

@@ -11,12 +11,14 @@ import {
   supportedSubprotocols,
 } from '@switchboard/protocol';
 import { type Broker, MemoryBroker } from './broker.js';
+import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { EventStore, type IdempotencyStore } from './events.js';
 import { Heartbeat } from './heartbeat.js';
+import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
+import { tokenLookup } from './resume-token.js';
 import type { Service } from './service.js';
-import { type Session, type SessionSettings, TOKEN_LOOKUP_CHARS } from './session.js';
+import type { Session } from './session.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { TopicHub } from './topics.js';
 
@@ -227,7 +229,7 @@ export class SwitchboardServer implements ConnectionHost {
 
   /** The session whose resume token is `token` (its secret part compared in constant time). */
   findSession(token: string): Session | undefined {
-    const session = this.sessions.get(token.slice(0, TOKEN_LOOKUP_CHARS));
+    const session = this.sessions.get(tokenLookup(token));
     return session?.tokenMatches(token) ? session : undefined;
   }
 

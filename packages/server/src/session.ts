@@ -1,20 +1,20 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type Codec, EncodeError, type Limits, type Message, Outbox, RpcError } from '@switchboard/protocol';
-import { type CallHost, ServerCall } from './calls.js';
-import type { HandlerOptions } from './handlers.js';
-import type { ServerMetrics } from './metrics.js';
-import type { BoundProcedure, Middleware, Service } from './service.js';
-import type { Delivery, TopicHub, TopicSink } from './topics.js';
-
-/** Options a session takes from its server. */
-export interface SessionSettings {
-  readonly limits: Limits;
-  readonly creditWindow: number;
-  readonly exposeErrors: boolean;
-  readonly hub: TopicHub;
-  readonly reportError: (error: unknown, path: string) => void;
-  readonly metrics: ServerMetrics;
-}
+import { randomUUID } from 'node:crypto';
+import {
+  type Codec,
+  EncodeError,
+  type FrameSink,
+  Inbox,
+  type Message,
+  msg,
+  Outbox,
+  RpcError,
+} from '@switchboard/protocol';
+import { type CallHost, ServerCall } from './call/call.js';
+import type { CallEnvironment } from './call/environment.js';
+import type { SessionInfo } from './handlers.js';
+import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
+import type { BoundProcedure, Service } from './service.js';
+import type { Delivery, TopicSink } from './topics.js';
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
@@ -22,28 +22,14 @@ export interface SessionLink {
   closeSlowConsumer(): void;
   /** A call of the session finished (a draining server closes once none is left). */
   callFinished(): void;
+  /** Another connection resumed the session: this one closes (4440). */
+  takenOver(): void;
 }
 
-// A resume token is a lookup part (how the server finds the session) followed by a secret part
-// (144 random bits, compared in constant time): knowing or guessing the lookup part is not enough.
-const LOOKUP_BYTES = 9;
-const SECRET_BYTES = 18;
-const TOKEN_BYTES = LOOKUP_BYTES + SECRET_BYTES;
-/** Characters of a resume token that look its session up (base64url of {@link LOOKUP_BYTES}). */
-export const TOKEN_LOOKUP_CHARS = (LOOKUP_BYTES / 3) * 4;
-let tokenPool: Buffer | undefined;
-let tokenOffset = 0;
-
-/** 27 random bytes as base64url; drawn from a pool refilled by the CSPRNG, one call per 128 sessions. */
-function newResumeToken(): string {
-  if (tokenPool === undefined || tokenOffset + TOKEN_BYTES > tokenPool.length) {
-    tokenPool = randomBytes(TOKEN_BYTES * 128);
-    tokenOffset = 0;
-  }
-  const token = tokenPool.toString('base64url', tokenOffset, tokenOffset + TOKEN_BYTES);
-  tokenPool.fill(0, tokenOffset, tokenOffset + TOKEN_BYTES);
-  tokenOffset += TOKEN_BYTES;
-  return token;
+/** Where a server keeps its sessions between connections, by resume token. */
+export interface SessionRegistry {
+  keepSession(session: Session): void;
+  forgetSession(session: Session): void;
 }
 
 /**
@@ -54,26 +40,25 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
 
 /**
  * The server's side of a session: its open calls, the numbering and retransmission buffer of
- * what it sent, and the count of what it received. A session outlives a dropped connection for
- * `resumeWindowMs`, so a client can resume it without loss or duplicates.
+ * what it sent (outbox), the count of what it received (inbox), and its life: attached to one
+ * connection at a time, kept for `resumeWindowMs` after that connection drops so a client can
+ * resume it without loss or duplicates, taken over by a newer connection of the same principal,
+ * then ended.
  */
 export class Session implements CallHost {
   readonly id = randomUUID();
   readonly resumeToken = newResumeToken();
   readonly outbox: Outbox;
+  readonly inbox: Inbox;
+  private link: SessionLink | undefined;
+  private expiry: ReturnType<typeof setTimeout> | undefined;
+  private ended = false;
   /** Producers (stream generators) waiting for the session to be attached to a connection again. */
   private detachedWaiters: Array<() => void> | undefined;
-  /** Sequenced messages received from the client. */
-  received = 0;
-  /** The highest stream id the client used. */
-  lastId = 0;
-  link: SessionLink | undefined;
-  destroyed = false;
-  expiry: ReturnType<typeof setTimeout> | undefined;
   // Allocated on first use: an idle session holds no call, subscription or handler options.
   private openCalls: Map<number, ServerCall> | undefined;
   private subscriptions: Set<string> | undefined;
-  private info: HandlerOptions<unknown>['session'] | undefined;
+  private info: SessionInfo | undefined;
   private context: unknown;
 
   /**
@@ -84,11 +69,12 @@ export class Session implements CallHost {
     readonly service: Service,
     readonly codec: Codec,
     ctx: unknown,
-    private readonly settings: SessionSettings,
+    readonly env: CallEnvironment,
+    private readonly registry: SessionRegistry,
     readonly principal: string | undefined,
   ) {
     this.context = ctx;
-    const { limits } = settings;
+    const { limits } = env;
     this.outbox = new Outbox({
       codec,
       maxFrameBytes: limits.maxFrameBytes,
@@ -96,6 +82,7 @@ export class Session implements CallHost {
       bufferMessages: limits.resumeBufferMessages,
       bufferBytes: limits.resumeBufferBytes,
     });
+    this.inbox = new Inbox({ ackEvery: limits.ackEvery });
   }
 
   /**
@@ -107,25 +94,90 @@ export class Session implements CallHost {
     return this.context;
   }
 
-  set ctx(ctx: unknown) {
-    this.context = ctx;
+  /** Whether the session ended for good (it can no longer be resumed). */
+  get destroyed(): boolean {
+    return this.ended;
   }
 
   /** The part of the resume token the server looks the session up by. */
   get lookup(): string {
-    return this.resumeToken.slice(0, TOKEN_LOOKUP_CHARS);
+    return tokenLookup(this.resumeToken);
   }
 
   /** Whether `token` is this session's resume token, compared in constant time. */
   tokenMatches(token: string): boolean {
-    const expected = Buffer.from(this.resumeToken, 'latin1');
-    const offered = Buffer.from(token, 'latin1');
-    return offered.length === expected.length && timingSafeEqual(offered, expected);
+    return sameToken(token, this.resumeToken);
   }
 
   /** Whether a HELLO whose context gave `principal` may resume this session. */
   belongsTo(principal: string | undefined): boolean {
     return this.principal !== undefined && principal === this.principal;
+  }
+
+  /**
+   * Whether a HELLO of the session's principal on a connection of `service` and `codec`, whose
+   * client received `received` messages, can resume it without a gap.
+   */
+  canResume(service: Service, codec: Codec, received: number): boolean {
+    return !this.ended && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
+  }
+
+  /**
+   * Attaches the session to a connection writing to `sink`: a connection still attached is taken
+   * over (it closes with 4440), the expiry stops, WELCOME goes out, and after a resume everything
+   * the client missed follows it, in order.
+   */
+  attach(link: SessionLink, sink: FrameSink, resumed: boolean, clientReceived: number): void {
+    const previous = this.link;
+    if (previous && previous !== link) {
+      this.link = undefined;
+      previous.takenOver();
+    }
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    this.link = link;
+    const outbox = this.outbox;
+    outbox.attach(sink);
+    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.inbox.received, this.env.limits));
+    outbox.flush();
+    if (resumed) outbox.retransmitFrom(clientReceived);
+    this.inbox.acknowledged();
+    this.registry.keepSession(this);
+    this.wakeProducers();
+  }
+
+  /** Whether `link` is the connection the session is attached to. */
+  attachedTo(link: SessionLink): boolean {
+    return this.link === link;
+  }
+
+  /**
+   * The connection `link` closed. A final close ends the session; otherwise it waits
+   * `resumeWindowMs` for a resume, then ends (its calls see UNAVAILABLE "the session expired").
+   */
+  detach(link: SessionLink, final: boolean): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.outbox.detach();
+    const windowMs = this.env.limits.resumeWindowMs;
+    if (final || windowMs <= 0) {
+      this.destroy();
+      return;
+    }
+    this.expiry = setTimeout(expire, windowMs, this);
+    this.expiry.unref?.();
+  }
+
+  /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
+  destroy(reason: RpcError = new RpcError('UNAVAILABLE', 'session ended')): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
+    this.outbox.detach();
+    this.wakeProducers();
+    this.registry.forgetSession(this);
   }
 
   /** The open call with stream id `id`. */
@@ -139,33 +191,44 @@ export class Session implements CallHost {
     return false;
   }
 
-  get sessionInfo(): HandlerOptions<unknown>['session'] {
+  get sessionInfo(): SessionInfo {
     return (this.info ??= { id: this.id, codec: this.codec.name });
   }
 
-  get middleware(): ReadonlyArray<Middleware<unknown>> {
-    return this.service.middleware as ReadonlyArray<Middleware<unknown>>;
+  /**
+   * Opens a call for a CALL or EVENT, or answers at once when it cannot be opened (NOT_FOUND,
+   * RESOURCE_EXHAUSTED past `maxStreams`).
+   */
+  open(id: number, bound: BoundProcedure | undefined, credit: number, path: string): ServerCall | undefined {
+    if (!bound) {
+      this.push(msg.error(id, 'NOT_FOUND', `no procedure ${path}`));
+      return undefined;
+    }
+    const calls = (this.openCalls ??= new Map());
+    const { maxStreams } = this.env.limits;
+    if (calls.size >= maxStreams) {
+      this.push(msg.error(id, 'RESOURCE_EXHAUSTED', `more than ${maxStreams} open streams`));
+      return undefined;
+    }
+    const call = new ServerCall(this, this.env, id, bound, credit);
+    calls.set(id, call);
+    this.env.metrics.callsStarted++;
+    return call;
   }
 
-  get validateOutput(): boolean {
-    return this.service.validateOutput;
+  release(call: ServerCall): void {
+    this.openCalls?.delete(call.id);
+    this.link?.callFinished();
   }
 
-  get creditWindow(): number {
-    return this.settings.creditWindow;
-  }
-
-  get exposeErrors(): boolean {
-    return this.settings.exposeErrors;
-  }
-
+  /** Queues a message; false (reported to `onError`) when the codec cannot encode it. */
   push(message: Message): boolean {
     try {
       this.outbox.push(message);
       return true;
     } catch (error) {
       if (error instanceof EncodeError) {
-        this.settings.reportError(error, 'encode');
+        this.env.reportError(error, 'encode');
         return false;
       }
       throw error;
@@ -177,7 +240,7 @@ export class Session implements CallHost {
       const part = delivery.encoded(this.codec);
       this.outbox.pushEncoded(part, true, delivery.size(this.codec));
     } catch (error) {
-      this.settings.reportError(error, delivery.channel);
+      this.env.reportError(error, delivery.channel);
     }
   }
 
@@ -194,14 +257,8 @@ export class Session implements CallHost {
    */
   producerRoom(): Promise<void> | undefined {
     if (this.link) return this.link.writable();
-    if (this.destroyed) return undefined;
+    if (this.ended) return undefined;
     return new Promise((resolve) => (this.detachedWaiters ??= []).push(resolve));
-  }
-
-  /** Attaches the session to a connection: output flows to it, waiting producers resume. */
-  attachLink(link: SessionLink): void {
-    this.link = link;
-    this.wakeProducers();
   }
 
   private wakeProducers(): void {
@@ -215,58 +272,24 @@ export class Session implements CallHost {
     this.link?.closeSlowConsumer();
   }
 
-  countSlowConsumer(): void {
-    this.settings.metrics.slowConsumers++;
-  }
-
-  countDrop(): void {
-    this.settings.metrics.itemsDropped++;
-  }
-
-  reportError(error: unknown, path: string): void {
-    this.settings.reportError(error, path);
-  }
-
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined {
     const subscriptions = (this.subscriptions ??= new Set());
     if (subscriptions.has(channel)) return undefined;
     subscriptions.add(channel);
-    const unsubscribe = this.settings.hub.subscribe(channel, sink);
+    const unsubscribe = this.env.hub.subscribe(channel, sink);
     return () => {
       subscriptions.delete(channel);
       unsubscribe();
     };
   }
 
-  /** Opens a call for a CALL or EVENT; answers at once when it cannot be opened. */
-  open(id: number, bound: BoundProcedure | undefined, credit: number, path: string): ServerCall | undefined {
-    if (!bound) {
-      this.push([15, id, 'NOT_FOUND', `no procedure ${path}`]);
-      return undefined;
-    }
-    const calls = (this.openCalls ??= new Map());
-    if (calls.size >= this.settings.limits.maxStreams) {
-      this.push([15, id, 'RESOURCE_EXHAUSTED', `more than ${this.settings.limits.maxStreams} open streams`]);
-      return undefined;
-    }
-    const call = new ServerCall(this, id, bound, credit);
-    calls.set(id, call);
-    this.settings.metrics.callsStarted++;
-    return call;
+  /** A resume with new credentials: calls opened from now on see `ctx`; running ones keep theirs. */
+  replaceContext(ctx: unknown): void {
+    if (ctx !== EMPTY_CONTEXT) this.context = ctx;
   }
+}
 
-  release(call: ServerCall): void {
-    this.openCalls?.delete(call.id);
-    this.link?.callFinished();
-  }
-
-  /** Ends the session for good: every call is aborted and nothing more is sent. */
-  destroy(reason: RpcError = new RpcError('UNAVAILABLE', 'session ended')): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    if (this.expiry) clearTimeout(this.expiry);
-    if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
-    this.outbox.detach();
-    this.wakeProducers();
-  }
+// The timer gets its session as an argument: no closure per session.
+function expire(session: Session): void {
+  session.destroy(new RpcError('UNAVAILABLE', 'the session expired'));
 }

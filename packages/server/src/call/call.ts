@@ -1,0 +1,189 @@
+import { errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
+import type { SessionInfo } from '../handlers.js';
+import type { EventOutcome } from '../idempotency.js';
+import type { Inbound } from '../inbound.js';
+import type { BoundProcedure } from '../service.js';
+import type { Delivery, TopicSink } from '../topics.js';
+import type { CallEnvironment } from './environment.js';
+import type { Subscription } from './subscription.js';
+import { checkedError } from './validation.js';
+
+/** What a call needs from the session that runs it. */
+export interface CallHost {
+  readonly ctx: unknown;
+  readonly sessionInfo: SessionInfo;
+  /** Queues a message; false when it could not be encoded (the call then fails). */
+  push(message: Message): boolean;
+  pushDelivery(delivery: Delivery): void;
+  release(call: ServerCall): void;
+  /** Resolves when the socket has room again (high/low watermarks). */
+  writable(): Promise<void> | undefined;
+  /** Resolves when a stream may send its next item: the socket has room and a connection is attached. */
+  producerRoom(): Promise<void> | undefined;
+  subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined;
+  closeSlowConsumer(): void;
+}
+
+/**
+ * One stream of a session on the server: a unary call, a stream, a channel, an event or a topic
+ * subscription. It owns the handler's AbortSignal, the credit of its outgoing items and how it
+ * ends; call/run.ts runs it, call/stream.ts and call/subscription.ts send its items.
+ */
+export class ServerCall {
+  /** Created when something first reads the signal: most calls finish without anyone asking. */
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private abortReason: unknown;
+  /** Outgoing items sent, and the credit limit the client granted. */
+  sent = 0;
+  limit: number;
+  /** Items a stream sent since it last let the event loop turn. */
+  sentThisTurn = 0;
+  /** The client's items for a client stream or channel. */
+  inbound: Inbound<unknown> | undefined;
+  /** The topic subscription this call is, if it is one. */
+  subscription: Subscription | undefined;
+  done = false;
+  /** An acknowledged event's idempotency key, handed to its handler. */
+  eventKey: string | undefined;
+  /** Set for an acknowledged event: its outcome goes here instead of to the client. */
+  private capture: ((outcome: EventOutcome) => void) | undefined;
+  private creditWaiter: (() => void) | undefined;
+
+  constructor(
+    readonly host: CallHost,
+    readonly env: CallEnvironment,
+    readonly id: number,
+    readonly bound: BoundProcedure,
+    credit: number,
+  ) {
+    this.limit = credit;
+  }
+
+  /** Aborted when the call is cancelled, fails or its session ends. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else if (!this.aborted) {
+      this.aborted = true;
+      this.abortReason = reason;
+    }
+  }
+
+  /** CREDIT from the client. */
+  grant(limit: number): void {
+    if (limit <= this.limit) return;
+    this.limit = limit;
+    this.subscription?.drain();
+    this.wakeProducer();
+  }
+
+  /** Resolves when the client grants more credit, or the call ends. */
+  waitCredit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.creditWaiter = resolve;
+    });
+  }
+
+  private wakeProducer(): void {
+    const waiter = this.creditWaiter;
+    this.creditWaiter = undefined;
+    waiter?.();
+  }
+
+  /** CANCEL from the client, or the session ended: abort and send nothing more. */
+  cancel(reason: RpcError = new RpcError('CANCELLED', 'cancelled by the client')): void {
+    if (this.done) return;
+    this.settle();
+    this.abort(reason);
+    this.inbound?.fail(reason);
+  }
+
+  /** Completes the call: END with `result`, or, for an event, its captured success. */
+  end(result?: unknown): void {
+    // An event's outcome is remembered by key even when its session ended while it ran.
+    if (this.capture) {
+      this.captured({ ok: true });
+      return;
+    }
+    if (this.done) return;
+    this.settle();
+    // A result the codec cannot carry (a bigint over JSON) must still settle the client's call.
+    if (!this.host.push(msg.end(this.id, result))) {
+      this.host.push(msg.error(this.id, 'INTERNAL', 'the result could not be encoded'));
+    }
+  }
+
+  /** Fails the call with `error` (normalised; unexpected errors go to `onError`). */
+  fail(error: unknown): void {
+    if (this.done && !this.capture) return;
+    let rpc = checkedError(this, toRpcError(error));
+    if (rpc.code === 'INTERNAL' && rpc.cause !== undefined) {
+      this.env.reportError(rpc.cause, this.bound.path);
+      if (this.env.exposeErrors && rpc.cause instanceof Error) {
+        rpc = new RpcError('INTERNAL', rpc.cause.message, { data: { stack: rpc.cause.stack } });
+      }
+    }
+    if (this.capture) {
+      this.captured({ ok: false, error: rpc });
+      return;
+    }
+    this.settle();
+    this.sendError(rpc);
+    this.abort(rpc);
+  }
+
+  private sendError(rpc: RpcError): void {
+    if (!this.host.push(errorMessage(this.id, rpc))) {
+      this.host.push(msg.error(this.id, 'INTERNAL', 'error data could not be encoded'));
+    }
+  }
+
+  /**
+   * Makes this call an acknowledged event whose outcome resolves the returned promise instead of
+   * answering the client, so that it can be remembered by idempotency key and sent for every
+   * retry with {@link settleEvent}. `start` runs the handler.
+   */
+  captureOutcome(key: string, start: () => void): Promise<EventOutcome> {
+    return new Promise((resolve) => {
+      this.capture = resolve;
+      this.eventKey = key;
+      start();
+    });
+  }
+
+  /** Whether the call's outcome is being captured (an acknowledged event still running). */
+  get capturing(): boolean {
+    return this.capture !== undefined;
+  }
+
+  /** Resolves a captured outcome. */
+  captured(outcome: EventOutcome): void {
+    const capture = this.capture as (outcome: EventOutcome) => void;
+    this.capture = undefined;
+    capture(outcome);
+  }
+
+  /** Answers an acknowledged event with its (possibly remembered) outcome: ACK or ERROR. */
+  settleEvent(outcome: EventOutcome): void {
+    if (this.done) return;
+    this.settle();
+    if (outcome.ok) this.host.push(msg.ack(this.id));
+    else this.sendError(outcome.error);
+  }
+
+  private settle(): void {
+    this.done = true;
+    this.subscription?.end();
+    this.inbound?.fail(new RpcError('CANCELLED', 'stream finished'));
+    this.wakeProducer();
+    this.host.release(this);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Limits } from '@switchboard/protocol';
+import type { ServerMetrics } from '../metrics.js';
+import type { Middleware, Service } from '../service.js';
+import type { TopicHub } from '../topics.js';
+
+/** Options a session takes from its server. */
+export interface SessionSettings {
+  readonly limits: Limits;
+  readonly creditWindow: number;
+  readonly exposeErrors: boolean;
+  readonly hub: TopicHub;
+  readonly reportError: (error: unknown, path: string) => void;
+  readonly metrics: ServerMetrics;
+}
+
+/**
+ * What every call of one service on one server shares: its middleware, output validation, credit
+ * window, error reporting and counters. One per service and server, so a call reaches them in
+ * one step instead of through forwarders on its session.
+ */
+export class CallEnvironment {
+  readonly middleware: ReadonlyArray<Middleware<unknown>>;
+  readonly validateOutput: boolean;
+  readonly creditWindow: number;
+  readonly exposeErrors: boolean;
+  readonly metrics: ServerMetrics;
+  readonly limits: Limits;
+  readonly hub: TopicHub;
+  private readonly report: (error: unknown, path: string) => void;
+
+  constructor(service: Service, settings: SessionSettings) {
+    this.middleware = service.middleware as ReadonlyArray<Middleware<unknown>>;
+    this.validateOutput = service.validateOutput;
+    this.creditWindow = settings.creditWindow;
+    this.exposeErrors = settings.exposeErrors;
+    this.metrics = settings.metrics;
+    this.limits = settings.limits;
+    this.hub = settings.hub;
+    this.report = settings.reportError;
+  }
+
+  /** Hands an unexpected error to the server's `onError`. */
+  reportError(error: unknown, where: string): void {
+    this.report(error, where);
+  }
+
+  /** Counts a slow-consumer overflow. */
+  countSlowConsumer(): void {
+    this.metrics.slowConsumers++;
+  }
+
+  /** Counts an item dropped or conflated by a policy. */
+  countDrop(): void {
+    this.metrics.itemsDropped++;
+  }
+}
+
+const environments = new WeakMap<SessionSettings, Map<Service, CallEnvironment>>();
+
+/** The one {@link CallEnvironment} of `service` under a server's `settings`. */
+export function environmentOf(service: Service, settings: SessionSettings): CallEnvironment {
+  let byService = environments.get(settings);
+  if (!byService) environments.set(settings, (byService = new Map()));
+  let environment = byService.get(service);
+  if (!environment) byService.set(service, (environment = new CallEnvironment(service, settings)));
+  return environment;
+}

@@ -1,0 +1,86 @@
+import type { Schema } from '@switchboard/contract';
+import { msg, RpcError } from '@switchboard/protocol';
+import { Inbound } from '../inbound.js';
+import type { ServerCall } from './call.js';
+import { check, isThenable } from './validation.js';
+
+/**
+ * Items a stream sends before it lets the event loop run other work (other connections' frames,
+ * timers). A socket with room never makes a stream wait, and an async generator with an item
+ * ready resolves in a microtask: without this bound one stream with a large credit would keep the
+ * thread to itself.
+ */
+export const ITEMS_PER_TURN = 256;
+
+let turn: Promise<void> | undefined;
+
+function endTurn(resolve: () => void): void {
+  turn = undefined;
+  resolve();
+}
+
+/** Resolves in the next turn of the event loop; one promise shared by every stream waiting for it. */
+function nextTurn(): Promise<void> {
+  turn ??= new Promise((resolve) => setImmediate(endTurn, resolve));
+  return turn;
+}
+
+/**
+ * Sends a handler's items while the client grants credit, the socket has room and a connection
+ * is attached; ends the call when the source ends. The source is closed (`return()`) when the
+ * call ends first.
+ */
+export async function pump(call: ServerCall, source: AsyncIterable<unknown> | Iterable<unknown>, schema: Schema) {
+  const iterator =
+    Symbol.asyncIterator in source
+      ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (source as Iterable<unknown>)[Symbol.iterator]();
+  const validateItems = call.env.validateOutput;
+  let finished = false;
+  try {
+    for (;;) {
+      while (call.sent >= call.limit && !call.done) await call.waitCredit();
+      if (call.done) return;
+      const room = call.host.producerRoom();
+      if (room) await room;
+      if (call.done) return;
+      // Share the thread: a generator that always has an item resolves in microtasks only.
+      if (++call.sentThisTurn > ITEMS_PER_TURN) {
+        await nextTurn();
+        call.sentThisTurn = 0;
+        if (call.done) return;
+      }
+      let next = iterator.next();
+      if (isThenable(next)) next = await next;
+      if (call.done) return;
+      if (next.done) {
+        finished = true;
+        call.end();
+        return;
+      }
+      let item = next.value;
+      if (validateItems) {
+        item = check(schema, item, 'INTERNAL', 'stream item failed validation');
+        if (isThenable(item)) item = await item;
+        if (call.done) return;
+      }
+      call.sent++;
+      if (!call.host.push(msg.data(call.id, item))) throw new RpcError('INTERNAL', 'stream item could not be encoded');
+    }
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}
+
+/**
+ * The client's items of a client stream or channel, as the handler's async iterable: the first
+ * CREDIT grants a window, and more follows as the handler consumes.
+ */
+export function openInbound(call: ServerCall, schema: Schema): Inbound<unknown> {
+  const window = call.env.creditWindow;
+  call.inbound = new Inbound(schema, window, (limit) => {
+    if (!call.done) call.host.push(msg.credit(call.id, limit));
+  });
+  call.host.push(msg.credit(call.id, window));
+  return call.inbound;
+}

@@ -1,0 +1,86 @@
+import {
+  type ClientMessage,
+  CloseCode,
+  DEFAULT_CALL_CREDIT,
+  MessageType,
+  msg,
+  ProtocolViolation,
+} from '@switchboard/protocol';
+import { runEvent } from './call/event.js';
+import { run } from './call/run.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { Service } from './service.js';
+import type { Session } from './session.js';
+
+/** What routing needs of the server. */
+export interface DispatchHost {
+  /** A draining server answers new calls and events UNAVAILABLE. */
+  readonly draining: boolean;
+  readonly events: IdempotencyStore;
+}
+
+/**
+ * Routes one message of an open session (after WELCOME): acknowledgements to the outbox, the
+ * count to the inbox, stream messages to their calls; a new call or event opens one. Throws
+ * ProtocolViolation for what ends the connection (a second HELLO, a stream id out of order,
+ * DATA beyond credit). Messages for streams that are not open are ignored (they may have just
+ * ended).
+ */
+export function dispatch(session: Session, message: ClientMessage, service: Service, host: DispatchHost): void {
+  switch (message[0]) {
+    case MessageType.HELLO:
+      throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
+    case MessageType.PING:
+      session.outbox.ack(message[1]);
+      session.push(session.inbox.pong());
+      return;
+    case MessageType.PONG:
+    case MessageType.POS:
+      session.outbox.ack(message[1]);
+      return;
+  }
+  session.inbox.receive(message);
+  switch (message[0]) {
+    case MessageType.CALL: {
+      const id = message[1];
+      session.inbox.openStream(id);
+      if (host.draining) {
+        session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
+        break;
+      }
+      const call = session.open(id, service.procedures.get(message[2]), message[4] ?? DEFAULT_CALL_CREDIT, message[2]);
+      if (call) run(call, message[3]);
+      break;
+    }
+    case MessageType.DATA: {
+      const call = session.call(message[1]);
+      if (call?.inbound && !call.inbound.push(message[2])) {
+        throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
+      }
+      break;
+    }
+    case MessageType.CREDIT:
+      session.call(message[1])?.grant(message[2]);
+      break;
+    case MessageType.END:
+      session.call(message[1])?.inbound?.end();
+      break;
+    case MessageType.CANCEL:
+      session.call(message[1])?.cancel();
+      break;
+    case MessageType.EVENT: {
+      const id = message[1];
+      session.inbox.openStream(id);
+      if (host.draining) {
+        session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
+        break;
+      }
+      const bound = service.procedures.get(message[2]);
+      const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, message[2]);
+      if (call) runEvent(host.events, call, message[3], message[4]);
+      break;
+    }
+  }
+  const pos = session.inbox.pos();
+  if (pos) session.push(pos);
+}

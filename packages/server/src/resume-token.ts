@@ -1,0 +1,36 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+// A resume token is a lookup part (how the server finds the session) followed by a secret part
+// (144 random bits, compared in constant time): knowing or guessing the lookup part is not enough.
+const LOOKUP_BYTES = 9;
+const SECRET_BYTES = 18;
+const TOKEN_BYTES = LOOKUP_BYTES + SECRET_BYTES;
+/** Characters of a resume token that look its session up (base64url of 9 bytes). */
+export const TOKEN_LOOKUP_CHARS = (LOOKUP_BYTES / 3) * 4;
+
+let pool: Buffer | undefined;
+let offset = 0;
+
+/** 27 random bytes as base64url, drawn from a pool refilled by the CSPRNG once per 128 tokens. */
+export function newResumeToken(): string {
+  if (pool === undefined || offset + TOKEN_BYTES > pool.length) {
+    pool = randomBytes(TOKEN_BYTES * 128);
+    offset = 0;
+  }
+  const token = pool.toString('base64url', offset, offset + TOKEN_BYTES);
+  pool.fill(0, offset, offset + TOKEN_BYTES);
+  offset += TOKEN_BYTES;
+  return token;
+}
+
+/** The part of `token` a session is looked up by. */
+export function tokenLookup(token: string): string {
+  return token.slice(0, TOKEN_LOOKUP_CHARS);
+}
+
+/** Whether `offered` is `expected`, compared in constant time. */
+export function sameToken(offered: string, expected: string): boolean {
+  const a = Buffer.from(offered, 'latin1');
+  const b = Buffer.from(expected, 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
