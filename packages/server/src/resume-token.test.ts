@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { newResumeToken, sameToken, TOKEN_LOOKUP_CHARS, tokenLookup } from './resume-token.js';
+
+describe('resume tokens', () => {
+  it('are 27 random bytes as base64url: a 12-character lookup part and a 144-bit secret', () => {
+    const tokens = new Set(Array.from({ length: 1000 }, newResumeToken));
+    expect(tokens.size).toBe(1000);
+    for (const token of tokens) {
+      expect(token).toMatch(/^[A-Za-z0-9_-]{36}$/);
+      expect(Buffer.from(token, 'base64url')).toHaveLength(27);
+    }
+    const lookups = new Set([...tokens].map(tokenLookup));
+    expect(lookups.size).toBe(1000);
+    expect(tokenLookup('abcdefghijklmnop')).toHaveLength(TOKEN_LOOKUP_CHARS);
+  });
+
+  it('match only in full: another secret, a prefix or a longer string do not', () => {
+    const token = newResumeToken();
+    expect(sameToken(token, token)).toBe(true);
+    expect(sameToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, token)).toBe(false);
+    expect(sameToken(token.slice(0, -1), token)).toBe(false);
+    expect(sameToken(`${token}x`, token)).toBe(false);
+    expect(sameToken('', token)).toBe(false);
+  });
+});
