@@ -10,6 +10,7 @@ import {
   type Limits,
   type Message,
   MessageType,
+  msg,
   type Outbox,
   ProtocolViolation,
   parseSubprotocol,
@@ -235,6 +236,14 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   send(message: Message): void {
     queueMessage(this.outbox, this.codec, this.limits.maxFrameBytes, message);
+  }
+
+  grant(id: number, limit: number): void {
+    this.send(msg.credit(id, limit));
+  }
+
+  cancel(id: number): void {
+    this.send(msg.cancel(id));
   }
 
   finished(call: ClientCall): void {
