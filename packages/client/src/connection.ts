@@ -6,7 +6,8 @@ import {
   codecFor,
   DEFAULT_LIMITS,
   decodeServerFrame,
-  isSequenced,
+  errorFromMessage,
+  Inbox,
   type Limits,
   type Message,
   MessageType,
@@ -19,7 +20,7 @@ import {
   truncateCloseReason,
 } from '@switchboard/protocol';
 import type { CallHost, ClientCall } from './call.js';
-import { CallTable, errorFrom } from './call-table.js';
+import { CallTable } from './call-table.js';
 import { Emitter } from './emitter.js';
 import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
 import { queueMessage, sessionOutbox } from './outgoing.js';
@@ -41,8 +42,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   private codec: Codec;
   private outbox: Outbox;
   private readonly calls = new CallTable();
-  private received = 0;
-  private lastAck = 0;
+  /** The session's receiving half: what arrived, when POS is due, what PONG carries. */
+  private readonly inbox = new Inbox();
   private session: { token: string; id: string } | undefined;
   private lastError: RpcError | undefined;
   /** GOAWAY arrived: new calls wait for the next server, refused ones are sent again there. */
@@ -121,12 +122,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       return;
     }
     if (this.socket !== socket || socket.readyState !== OPEN) return;
-    const hello: Message = [
-      MessageType.HELLO,
-      auth ?? null,
-      this.session?.token ?? null,
-      this.session ? this.received : 0,
-    ];
+    const hello = msg.hello(auth ?? null, this.session?.token ?? null, this.session ? this.inbox.received : 0);
     socket.send(this.codec.frame([this.codec.encode(hello)]));
     this.watchdog.touch();
   }
@@ -151,12 +147,10 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   private handle(message: ServerMessage): void {
-    if (isSequenced(message)) {
-      this.received++;
-      if (this.received - this.lastAck >= this.limits.ackEvery) {
-        this.lastAck = this.received;
-        this.outbox.push([MessageType.POS, this.received]);
-      }
+    // Counted, and acknowledged when POS is due, before it is handled.
+    if (this.inbox.receive(message)) {
+      const pos = this.inbox.pos();
+      if (pos) this.outbox.push(pos);
     }
     switch (message[0]) {
       case MessageType.WELCOME:
@@ -164,8 +158,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
         return;
       case MessageType.PING:
         this.outbox.ack(message[1]);
-        this.lastAck = this.received;
-        this.outbox.push([MessageType.PONG, this.received]);
+        this.outbox.push(this.inbox.pong());
         return;
       case MessageType.PONG:
       case MessageType.POS:
@@ -176,7 +169,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
         return;
       case MessageType.ERROR:
         if (message[1] === 0) {
-          this.lastError = errorFrom(message);
+          this.lastError = errorFromMessage(message);
           return;
         }
         this.calls.route(message, this.draining);
@@ -189,6 +182,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   /** WELCOME: the session is new, or resumed with `serverReceived` of ours seen by the server. */
   private welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
     this.limits = limits;
+    this.inbox.ackEvery = limits.ackEvery;
     const previous = this.session;
     this.session = { token, id: sessionId };
     this.reconnect.succeeded();
@@ -218,8 +212,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The session is gone: its calls settle (events wait to be retried under their key), counts restart. */
   private loseSession(): void {
-    this.received = 0;
-    this.lastAck = 0;
+    this.inbox.reset();
     this.calls.loseSession();
     this.outbox = sessionOutbox(this.codec, this.limits, this.options);
   }
