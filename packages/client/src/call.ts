@@ -13,10 +13,7 @@ export interface CallOptions {
 /** What a call needs from the connection that carries it. */
 export interface CallHost {
   readonly creditWindow: number;
-  /**
-   * Queues the call's own messages on the session: its CALL or EVENT, its DATA and END. Throws
-   * RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT.
-   */
+  /** Queues the call's CALL or EVENT, DATA and END. Throws RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
   send(message: Message): void;
   /** The call of stream `id` may now receive `limit` items in all (CREDIT). */
   grant(id: number, limit: number): void;
