@@ -1,6 +1,6 @@
 import {
   CloseCode,
-  type ErrorMessage,
+  errorFromMessage,
   MessageType,
   ProtocolViolation,
   RpcError,
@@ -61,7 +61,7 @@ export class CallTable {
       case MessageType.ERROR: {
         const call = this.open.get(message[1]);
         if (!call) return;
-        const error = errorFrom(message);
+        const error = errorFromMessage(message);
         if (draining && error.code === 'UNAVAILABLE') {
           this.open.delete(message[1]);
           call.reset();
@@ -131,15 +131,4 @@ export class CallTable {
     this.waiting = [];
     for (const call of calls) call.fail(error);
   }
-}
-
-/** The RpcError an ERROR message describes, with `retryable` when the server overrode its default. */
-export function errorFrom(message: ErrorMessage): RpcError {
-  const [, , code, text, data, retryable] = message;
-  const options: { data?: unknown; retryable?: boolean } = {};
-  if (typeof retryable === 'boolean') {
-    options.retryable = retryable;
-    if (data !== null && data !== undefined) options.data = data;
-  } else if (message.length > 4) options.data = data;
-  return new RpcError(code, text, options);
 }

@@ -1,4 +1,4 @@
-import { type Message, RpcError, MessageType as T } from '@switchboard/protocol';
+import { type Message, msg, RpcError, MessageType as T } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallHost, type CallOptions, ClientCall } from './call.js';
 import { MAX_WAITING_SENDS } from './send-queue.js';
@@ -20,6 +20,9 @@ function fakeHost(creditWindow = 4) {
     sent,
     forgotten,
     send: (message) => void sent.push(message),
+    // Recorded as the messages the connection sends for them.
+    grant: (id, limit) => void sent.push(msg.credit(id, limit)),
+    cancel: (id) => void sent.push(msg.cancel(id)),
     finished: (call) => void forgotten.push(call),
     writable: () => room,
     block: (until) => {

@@ -1,4 +1,4 @@
-import { isRpcError, type Message, MessageType, RpcError } from '@switchboard/protocol';
+import { isRpcError, type Message, msg, RpcError } from '@switchboard/protocol';
 import { ItemQueue, NONE } from './item-queue.js';
 import { FINISHED, SendQueue } from './send-queue.js';
 
@@ -13,8 +13,12 @@ export interface CallOptions {
 /** What a call needs from the connection that carries it. */
 export interface CallHost {
   readonly creditWindow: number;
-  /** Queues a message on the session. Throws RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
+  /** Queues the call's CALL or EVENT, DATA and END. Throws RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
   send(message: Message): void;
+  /** The call of stream `id` may now receive `limit` items in all (CREDIT). */
+  grant(id: number, limit: number): void;
+  /** The call of stream `id` is abandoned (CANCEL); it was opened under the current session. */
+  cancel(id: number): void;
   /** The call finished: forget it. */
   finished(call: ClientCall): void;
   /** Resolves when the socket has room again; undefined when it has room now. */
@@ -100,8 +104,9 @@ export class ClientCall {
     this.consumed = 0;
     this.granted = this.host.creditWindow;
     try {
-      if (this.key !== undefined) this.host.send([MessageType.EVENT, id, this.path, this.input ?? null, this.key]);
-      else this.host.send([MessageType.CALL, id, this.path, this.input ?? null, this.granted]);
+      const input = this.input ?? null;
+      if (this.key !== undefined) this.host.send(msg.event(id, this.path, input, this.key));
+      else this.host.send(msg.call(id, this.path, input, this.granted));
     } catch (error) {
       this.opened = false;
       this.settle({
@@ -213,7 +218,7 @@ export class ClientCall {
     const window = this.host.creditWindow;
     if (!this.done && this.consumed + window - this.granted >= window / 2) {
       this.granted = this.consumed + window;
-      this.host.send([MessageType.CREDIT, this.id, this.granted]);
+      this.host.grant(this.id, this.granted);
     }
   }
 
@@ -257,7 +262,7 @@ export class ClientCall {
     this.queue.clear();
     if (this.opened) {
       try {
-        this.host.send([MessageType.CANCEL, this.id]);
+        this.host.cancel(this.id);
       } catch {
         // CANCEL always encodes; a failure here means the session is gone and nothing runs anyway.
       }

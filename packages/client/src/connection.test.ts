@@ -113,6 +113,72 @@ describe('ClientConnection handshake', () => {
   });
 });
 
+describe('ClientConnection inbox', () => {
+  it('counts a PONG as an acknowledgement: the next POS waits for ackEvery more messages', async () => {
+    const { transport, connection } = setup();
+    const socket = transport.last();
+    await welcome(socket, { limits: { ...FAKE_LIMITS, ackEvery: 2 } });
+    startCall(connection, 'numbers');
+    await socket.next(T.CALL);
+    socket.receive([T.DATA, 1, 'a'], [T.PING, 1], [T.DATA, 1, 'b']);
+    await settle();
+    expect(socket.ofType(T.PONG)).toEqual([[T.PONG, 1]]);
+    expect(socket.ofType(T.POS)).toEqual([]);
+    socket.receive([T.DATA, 1, 'c']);
+    expect(await socket.next(T.POS)).toEqual([T.POS, 3]);
+  });
+
+  it('queues the POS a message makes due before what handling that message sends', async () => {
+    const { transport, connection } = setup({ creditWindow: 2 });
+    const socket = transport.last();
+    await welcome(socket, { limits: { ...FAKE_LIMITS, ackEvery: 1 } });
+    void startCall(connection, 'numbers').forEach(() => {});
+    await socket.next(T.CALL);
+    socket.receive([T.DATA, 1, 'a']);
+    await settle();
+    expect(socket.sent.slice(-2)).toEqual([
+      [T.POS, 1],
+      [T.CREDIT, 1, 3],
+    ]);
+  });
+
+  it('counts from 0 again in a fresh session: the next HELLO presents the new count', async () => {
+    const { transport, connection } = setup();
+    startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    first.receive([T.DATA, 1, 'a'], [T.DATA, 1, 'b']);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    const second = transport.last();
+    expect(await welcome(second, { session: 's2', token: 't2', resumed: false, received: 0 })).toEqual([
+      T.HELLO,
+      null,
+      't1',
+      2,
+    ]);
+    startCall(connection, 'numbers');
+    await second.next(T.CALL);
+    second.receive([T.DATA, 1, 'x']);
+    second.drop(CloseCode.ABNORMAL);
+    await settle();
+    const third = transport.last();
+    third.accept();
+    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, 't2', 1]);
+  });
+
+  it("fails a call with the server's ERROR, keeping its data and a retryable that overrides the code's default", async () => {
+    const { transport, connection } = setup();
+    const call = startCall(connection);
+    const socket = transport.last();
+    await welcome(socket);
+    await socket.next(T.CALL);
+    socket.receive([T.ERROR, 1, 'NOT_FOUND', 'no such user', { id: 42 }, true]);
+    const error = await errorOf(call);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', message: 'no such user', data: { id: 42 }, retryable: true });
+  });
+});
+
 describe('ClientConnection resume', () => {
   it('presents its token and count after a drop, and retransmits what the server missed (resumed: true)', async () => {
     const { transport, connection, states } = setup();

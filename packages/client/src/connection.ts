@@ -6,11 +6,11 @@ import {
   codecFor,
   DEFAULT_LIMITS,
   decodeServerFrame,
-  isSequenced,
+  errorFromMessage,
   type Limits,
   type Message,
   MessageType,
-  type Outbox,
+  msg,
   ProtocolViolation,
   parseSubprotocol,
   RpcError,
@@ -18,19 +18,21 @@ import {
   truncateCloseReason,
 } from '@switchboard/protocol';
 import type { CallHost, ClientCall } from './call.js';
-import { CallTable, errorFrom } from './call-table.js';
+import { CallTable } from './call-table.js';
 import { Emitter } from './emitter.js';
 import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
-import { queueMessage, sessionOutbox } from './outgoing.js';
+import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
+import { ClientSession } from './session.js';
 import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
 import { DrainGate, Watchdog } from './watchdog.js';
 
 /**
  * The client's connection: it opens the socket, runs the handshake, keeps the session across
  * reconnects (resuming it without loss or duplicates when the server still holds it) and routes
- * what the server sends to the calls. Reconnect policy lives in reconnect.ts, liveness and
- * producer backpressure in watchdog.ts, the calls themselves in call-table.ts.
+ * what the server sends to the calls. The session's own state (token, inbox, outbox) lives in
+ * session.ts, reconnect policy in reconnect.ts, liveness and producer backpressure in
+ * watchdog.ts, the calls themselves in call-table.ts.
  */
 export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
@@ -38,11 +40,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   limits: Limits = DEFAULT_LIMITS;
   private socket: ClientSocket | undefined;
   private codec: Codec;
-  private outbox: Outbox;
+  private readonly session: ClientSession;
   private readonly calls = new CallTable();
-  private received = 0;
-  private lastAck = 0;
-  private session: { token: string; id: string } | undefined;
   private lastError: RpcError | undefined;
   /** GOAWAY arrived: new calls wait for the next server, refused ones are sent again there. */
   private draining = false;
@@ -67,7 +66,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
     this.offers = clientOffers(options.codecs ?? CODECS, options.api);
     this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
-    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
+    this.session = new ClientSession(options, this.codec, this.limits);
     this.reconnect = new Reconnect(options.reconnect, () => {
       if (this.state === 'reconnecting') this.connect();
     });
@@ -120,65 +119,32 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       return;
     }
     if (this.socket !== socket || socket.readyState !== OPEN) return;
-    const hello: Message = [
-      MessageType.HELLO,
-      auth ?? null,
-      this.session?.token ?? null,
-      this.session ? this.received : 0,
-    ];
-    socket.send(this.codec.frame([this.codec.encode(hello)]));
+    socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth))]));
     this.watchdog.touch();
   }
 
   private receive(data: SocketData, isBinary: boolean): void {
     this.watchdog.touch();
-    let batch: ServerMessage[];
     try {
-      batch = decodeServerFrame(this.codec, data, isBinary, this.limits);
+      // A frame that does not decode, or a message the protocol forbids, ends the connection.
+      for (const message of decodeServerFrame(this.codec, data, isBinary, this.limits)) this.handle(message);
     } catch (error) {
       this.violation(error);
-      return;
-    }
-    for (const message of batch) {
-      try {
-        this.handle(message);
-      } catch (error) {
-        this.violation(error);
-        return;
-      }
     }
   }
 
   private handle(message: ServerMessage): void {
-    if (isSequenced(message)) {
-      this.received++;
-      if (this.received - this.lastAck >= this.limits.ackEvery) {
-        this.lastAck = this.received;
-        this.outbox.push([MessageType.POS, this.received]);
-      }
-    }
+    if (this.session.receive(message)) return;
     switch (message[0]) {
       case MessageType.WELCOME:
         this.welcome(message[1], message[2], message[3], message[4], message[5]);
-        return;
-      case MessageType.PING:
-        this.outbox.ack(message[1]);
-        this.lastAck = this.received;
-        this.outbox.push([MessageType.PONG, this.received]);
-        return;
-      case MessageType.PONG:
-      case MessageType.POS:
-        this.outbox.ack(message[1]);
         return;
       case MessageType.GOAWAY:
         this.draining = true;
         return;
       case MessageType.ERROR:
-        if (message[1] === 0) {
-          this.lastError = errorFrom(message);
-          return;
-        }
-        this.calls.route(message, this.draining);
+        if (message[1] === 0) this.lastError = errorFromMessage(message);
+        else this.calls.route(message, this.draining);
         return;
       default:
         this.calls.route(message, this.draining);
@@ -188,17 +154,19 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   /** WELCOME: the session is new, or resumed with `serverReceived` of ours seen by the server. */
   private welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
     this.limits = limits;
-    const previous = this.session;
-    this.session = { token, id: sessionId };
+    const session = this.session;
+    session.inbox.ackEvery = limits.ackEvery;
+    const previous = session.current;
+    session.current = { token, id: sessionId };
     this.reconnect.succeeded();
     this.lastError = undefined;
     const socket = this.socket as ClientSocket;
     const send = (frame: string | Uint8Array): void => socket.send(frame);
     if (resumed && previous) {
-      this.outbox.attach(send);
-      if (!this.outbox.retransmitFrom(serverReceived)) {
+      session.outbox.attach(send);
+      if (!session.outbox.retransmitFrom(serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
-        this.session = undefined;
+        session.current = undefined;
         this.loseSession();
         socket.close(CloseCode.RESUME_REJECTED, 'cannot retransmit what the server missed');
         this.dropped(CloseCode.ABNORMAL, 'resume rejected');
@@ -207,8 +175,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     } else {
       // A fresh outbox either way: the codec and limits are this server's.
       if (previous) this.loseSession();
-      else this.outbox = sessionOutbox(this.codec, this.limits, this.options);
-      this.outbox.attach(send);
+      else session.renew(this.codec, this.limits);
+      session.outbox.attach(send);
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
     this.calls.startWaiting();
@@ -217,10 +185,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The session is gone: its calls settle (events wait to be retried under their key), counts restart. */
   private loseSession(): void {
-    this.received = 0;
-    this.lastAck = 0;
     this.calls.loseSession();
-    this.outbox = sessionOutbox(this.codec, this.limits, this.options);
+    this.session.reset(this.codec, this.limits);
   }
 
   /** Starts a call now, or when the session is ready. */
@@ -234,7 +200,15 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   // ---- CallHost ----------------------------------------------------------------------------
 
   send(message: Message): void {
-    queueMessage(this.outbox, this.codec, this.limits.maxFrameBytes, message);
+    queueMessage(this.session.outbox, this.codec, this.limits.maxFrameBytes, message);
+  }
+
+  grant(id: number, limit: number): void {
+    this.send(msg.credit(id, limit));
+  }
+
+  cancel(id: number): void {
+    this.send(msg.cancel(id));
   }
 
   finished(call: ClientCall): void {
@@ -242,7 +216,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   writable(): Promise<void> | undefined {
-    return this.drain.wait(this.outbox.queuedBytes);
+    return this.drain.wait(this.session.outbox.queuedBytes);
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -260,7 +234,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   private dropped(code: number, reason: string): void {
     this.socket = undefined;
     this.watchdog.stop();
-    this.outbox.detach();
+    this.session.outbox.detach();
     this.drain.wake();
     if (this.closedByUser || this.state === 'closed') return;
     const stop = this.reconnect.stopFor(code, reason, this.lastError);
@@ -272,8 +246,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       // Drained by GOAWAY: that session is not resumable (protocol.md 3.4). Whatever is still open
       // is lost; the next connection starts a fresh session without presenting the old token.
       this.draining = false;
-      if (this.session) {
-        this.session = undefined;
+      if (this.session.current) {
+        this.session.current = undefined;
         this.loseSession();
       }
     }
@@ -302,7 +276,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.closedByUser = true;
     const socket = this.socket;
     this.socket = undefined;
-    this.outbox.flush();
+    this.session.outbox.flush();
     socket?.close(CloseCode.NORMAL, 'client closed');
     this.terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
   }
@@ -314,6 +288,6 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The current session id, once WELCOME arrived. */
   get sessionId(): string | undefined {
-    return this.session?.id;
+    return this.session.current?.id;
   }
 }

@@ -1,4 +1,4 @@
-import type { Message } from '@switchboard/protocol';
+import { type Message, msg } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ClientCall } from './call.js';
 import { type GroupConnection, TopicGroup } from './topic-group.js';
@@ -11,6 +11,12 @@ function fakeConnection(creditWindow: number) {
     creditWindow,
     send: (message) => {
       sent.push(message);
+    },
+    grant: (id, limit) => {
+      sent.push(msg.credit(id, limit));
+    },
+    cancel: (id) => {
+      sent.push(msg.cancel(id));
     },
     finished: () => undefined,
     writable: () => undefined,
@@ -86,6 +92,21 @@ describe('TopicGroup', () => {
     expect(await b.nextItem()).toEqual({ done: false, value: 'last' });
     expect(await b.nextItem()).toEqual({ done: true, value: undefined });
     expect(topic.closed).toBe(true);
+  });
+
+  it("keeps its subscribers' credit, cancels and half-closes to itself: the server sees one stream", async () => {
+    const { topic, sent, pub } = group(2);
+    const a = topic.join({ key: 'k' }, {}, undefined);
+    const b = topic.join({ key: 'k' }, {}, undefined);
+    for (let i = 0; i < 2; i++) pub(i);
+    for (let i = 0; i < 2; i++) expect(await a.nextItem()).toEqual({ done: false, value: i });
+    a.close();
+    a.cancel();
+    expect(topic.closed).toBe(false);
+    expect(sent.every((message) => message[1] === 1)).toBe(true);
+    expect(sent.filter((message) => message[0] === 14)).toEqual([]);
+    b.cancel();
+    expect(sent.at(-1)).toEqual([14, 1]);
   });
 
   it('never joins a subscriber whose signal was already aborted', () => {

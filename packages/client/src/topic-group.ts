@@ -1,4 +1,3 @@
-import { type Message, MessageType } from '@switchboard/protocol';
 import { type CallHost, type CallOptions, ClientCall } from './call.js';
 import { NONE } from './item-queue.js';
 
@@ -53,15 +52,18 @@ export class TopicGroup {
   /** A new local subscriber, with its own options; the subscription starts with the first. */
   join(input: unknown, options: CallOptions, timeoutMs: number | undefined): ClientCall {
     let member: Member | undefined;
+    // A subscriber's call talks only to the group: its CALL (and an END, were it to half-close)
+    // stays here, its credit paces the group, its cancel makes it leave.
     const host: CallHost = {
       creditWindow: this.connection.creditWindow,
-      send: (message: Message) => {
+      send: () => undefined,
+      grant: (_id, limit) => {
         if (member === undefined) return;
-        if (message[0] === MessageType.CALL) member.granted = message[4] as number;
-        else if (message[0] === MessageType.CREDIT) {
-          member.granted = message[2] as number;
-          this.pump();
-        } else if (message[0] === MessageType.CANCEL) this.leave(member.view);
+        member.granted = limit;
+        this.pump();
+      },
+      cancel: () => {
+        if (member !== undefined) this.leave(member.view);
       },
       finished: (call) => this.leave(call),
       writable: () => undefined,
@@ -72,7 +74,8 @@ export class TopicGroup {
       if (this.members.length === 0) this.close();
       return view;
     }
-    member = { view, delivered: 0, granted: 0 };
+    // Opening grants the subscriber one credit window, as its CALL would carry.
+    member = { view, delivered: 0, granted: this.connection.creditWindow };
     this.members = [...this.members, member];
     view.open(0);
     if (this.members.length === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
