@@ -91,7 +91,8 @@ describe.each(CODECS)('cancellation over %s', (codec) => {
     expect(await iterator.next()).toEqual({ done: false, value: 0 });
     // Let more of the credit window arrive, then cancel with items buffered.
     await until(() => probe.started.includes('forever'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const sent = server.server.metrics.framesSent;
+    await until(() => server.server.metrics.framesSent >= sent + 3);
     stream.cancel();
     await expect(iterator.next()).rejects.toMatchObject({ code: 'CANCELLED' });
   });

@@ -60,7 +60,7 @@ function sequenced(peer: RawPeer): number {
 
 describe.each(CODECS)('hostile sessions over %s', (codec) => {
   let server: Started | undefined;
-  const state = { produced: 0, release: () => undefined as void };
+  const state = { produced: 0, release: (): void => undefined };
   afterEach(async () => {
     await server?.close({ deadlineMs: 0 });
     server = undefined;

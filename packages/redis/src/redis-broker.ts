@@ -1,4 +1,4 @@
-import { msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
+import { msg, msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
 import type { Broker, BrokerListener } from '@switchboard/server';
 import type { Redis, RedisOptions } from 'ioredis';
 import { quit, redisPair } from './connections.js';
@@ -35,7 +35,7 @@ export interface RedisBrokerOptions {
  * between processes, so servers of different versions can share a channel.
  */
 function encodeItem(channel: string, item: unknown): Buffer {
-  const message: PubMessage = [18, channel, item];
+  const message: PubMessage = msg.pub(channel, item);
   const frame = msgpackCodec.frame([msgpackCodec.encode(message)]) as Uint8Array;
   return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }

@@ -1,4 +1,4 @@
-import type { Codec, CodecName, EncodedMessage, PubMessage } from '@switchboard/protocol';
+import { type Codec, type CodecName, type EncodedMessage, msg, type PubMessage } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
 
 /** One published item, encoded at most once per codec however many sessions receive it. */
@@ -17,8 +17,7 @@ export class Delivery {
     const name: CodecName = codec.name;
     const cached = this.parts?.[name];
     if (cached !== undefined) return cached;
-    const message: PubMessage =
-      this.position === undefined ? [18, this.channel, this.item] : [18, this.channel, this.item, this.position];
+    const message: PubMessage = msg.pub(this.channel, this.item, this.position);
     const part = codec.encode(message);
     (this.parts ??= {})[name] = part;
     (this.sizes ??= {})[name] = codec.size(part);

@@ -181,8 +181,10 @@ describe('heartbeats', () => {
     await client.$ready();
     const changes: string[] = [];
     client.$on('state', (change) => changes.push(change.state));
-    // Ten heartbeat periods of silence from the application: only PING/PONG flow.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Ten heartbeat periods of silence from the application: only PING and PONG flow.
+    const metrics = server.server.metrics;
+    const received = metrics.framesReceived;
+    await until(() => metrics.framesReceived >= received + 10, 5_000);
     expect(changes).toEqual([]);
     expect(server.server.metrics.sessionsStarted).toBe(1);
     expect(await client.noInput()).toBe('ok');
