@@ -67,12 +67,12 @@ export interface CloseOptions {
  * {@link createServer}, serve it with a transport adapter (`listen` or `attach` from
  * `@switchboard/server/ws`), read its counters and stop it with {@link close}. An adapter asks
  * {@link decideUpgrade} about every upgrade request and hands each upgraded socket to
- * {@link accept}; the members marked `@internal` serve adapters and connections, not users.
+ * {@link accept}; the members marked `@internal` serve the server's connections, not users.
  */
 export class SwitchboardServer implements ConnectionHost {
   /** Counters for monitoring: connections, sessions, resumes, drops, slow consumers, violations, refusals. */
   readonly metrics = new ServerMetrics();
-  /** @internal What every session of this server shares: limits, credit window, topics, error reporting. */
+  /** What every session of this server shares: limits, credit window, topics, error reporting. @internal */
   readonly settings: SessionSettings;
   /** @internal */
   readonly helloTimeoutMs: number;
@@ -80,9 +80,9 @@ export class SwitchboardServer implements ConnectionHost {
   readonly highWatermark: number;
   /** @internal */
   readonly lowWatermark: number;
-  /** @internal Outcomes of acknowledged events by idempotency key. */
+  /** Outcomes of acknowledged events by idempotency key. @internal */
   readonly events: IdempotencyStore;
-  /** @internal PINGs every open connection, on one timer. */
+  /** PINGs every open connection, on one timer. @internal */
   readonly heartbeat: Heartbeat;
   private isDraining = false;
   private readonly broker: Broker;
@@ -149,12 +149,10 @@ export class SwitchboardServer implements ConnectionHost {
   }
 
   /**
-   * Decides an upgrade request to `path` (see `decideUpgrade` in upgrade.ts): an HTTP refusal for
-   * the transport to write, or an acceptance for {@link accept}. Counts nothing: the transport
-   * counts a refusal it writes (`metrics.refuse`), and leaves uncounted one it hands to another
-   * listener.
-   *
-   * @internal
+   * For transport adapters: decides an upgrade request to `path` with the server's options and
+   * state (see `decideUpgrade`): an HTTP refusal for the transport to write, or an acceptance to
+   * complete the upgrade with and hand to {@link accept}. Counts nothing: the transport counts a
+   * refusal it writes (`metrics.refuse`), and leaves uncounted one it hands to another listener.
    */
   decideUpgrade(request: UpgradeRequest, path: string): UpgradeDecision {
     return decideUpgrade(request, {
@@ -168,12 +166,10 @@ export class SwitchboardServer implements ConnectionHost {
   }
 
   /**
-   * Takes over a socket upgraded with `acceptance`, decided in the same turn by
-   * {@link decideUpgrade}. A refusal after the upgrade sends its frame, if any, closes with its
-   * code, and is counted. Returns the connection the transport feeds with frames, or undefined
-   * when it closed the socket.
-   *
-   * @internal
+   * For transport adapters: takes over a socket upgraded with `acceptance`, decided in the same
+   * turn by {@link decideUpgrade}. A refusal after the upgrade sends its frame, if any, closes with
+   * its code, and is counted. Returns the connection the transport feeds with frames (`receive`,
+   * `pong`, `closed`), or undefined when it closed the socket.
    */
   accept(socket: SocketLike, request: UpgradeRequest, acceptance: Acceptance): Connection | undefined {
     if (!acceptance.ok) {
@@ -188,7 +184,7 @@ export class SwitchboardServer implements ConnectionHost {
     return connection;
   }
 
-  /** @internal The session whose resume token is `token` (its secret part compared in constant time). */
+  /** The session whose resume token is `token` (its secret part compared in constant time). @internal */
   findSession(token: string): Session | undefined {
     const session = this.sessions.get(token.slice(0, TOKEN_LOOKUP_CHARS));
     return session?.tokenMatches(token) ? session : undefined;
