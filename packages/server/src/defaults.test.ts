@@ -11,7 +11,7 @@ import { implement } from './service.js';
 /** Where each source file's `@default`s live: its options' names to the constants' values. */
 const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
   'server.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
-  'adapters/ws.ts': DEFAULT_LISTEN_OPTIONS,
+  'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
 };
 
 /** A `@default` text read as a value: a number, Infinity, a boolean, a quoted string or an array of them. */
