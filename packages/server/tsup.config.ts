@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild(['src/index.ts', 'src/ws.ts']));
+// Named entries: the ws adapter lives in src/adapters/ but is published as dist/ws.* (the `./ws` subpath).
+export default defineConfig({ ...packageBuild([]), entry: { index: 'src/index.ts', ws: 'src/adapters/ws.ts' } });

@@ -7,6 +7,14 @@
 
 export { RpcError } from '@switchboard/protocol';
 export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
+export {
+  type CloseDefaults,
+  DEFAULT_CLOSE_OPTIONS,
+  DEFAULT_LISTEN_OPTIONS,
+  DEFAULT_SERVER_OPTIONS,
+  type ListenDefaults,
+  type ServerDefaults,
+} from './defaults.js';
 export type {
   BidiHandler,
   ClientStreamHandler,
@@ -30,6 +38,17 @@ export type { EventOutcome, IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';
-export { type Acceptance, type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
+export { type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
 export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
 export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
+export {
+  type Acceptance,
+  type AllowedOrigins,
+  decideUpgrade,
+  type Negotiated,
+  Negotiator,
+  type UpgradeAcceptance,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+  type UpgradeState,
+} from './upgrade.js';

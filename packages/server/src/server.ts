@@ -1,18 +1,8 @@
-import {
-  type ApiId,
-  CloseCode,
-  CODECS,
-  type CodecName,
-  codecFor,
-  DEFAULT_LIMITS,
-  FALLBACK_TOKEN,
-  type Limits,
-  negotiateSubprotocol,
-  supportedSubprotocols,
-} from '@switchboard/protocol';
+import { CloseCode, type CodecName, codecFor, DEFAULT_LIMITS, type Limits } from '@switchboard/protocol';
 import { type Broker, MemoryBroker } from './broker.js';
 import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { DEFAULT_CLOSE_OPTIONS, DEFAULT_SERVER_OPTIONS } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
@@ -21,6 +11,7 @@ import type { Service } from './service.js';
 import type { Session } from './session.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { TopicHub } from './topics.js';
+import { type Acceptance, type AllowedOrigins, decideUpgrade, Negotiator, type UpgradeDecision } from './upgrade.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a server holds services of any contract and context.
 type AnyService = Service<any, any>;
@@ -29,7 +20,7 @@ type AnyService = Service<any, any>;
 export interface ServerOptions {
   /** The services to serve; several may share a server when their contracts' API ids differ. */
   readonly services: AnyService | ReadonlyArray<AnyService>;
-  /** Codecs accepted. @default ['msgpackr', 'msgpack', 'json'] */
+  /** Codecs accepted, in the server's order of preference. @default ['msgpackr', 'msgpack', 'json'] */
   readonly codecs?: readonly CodecName[];
   /** Overrides of the limits advertised in WELCOME (see protocol.md 3.2). @default DEFAULT_LIMITS */
   readonly limits?: Partial<Limits>;
@@ -60,23 +51,12 @@ export interface ServerOptions {
    * Origins allowed to connect (the `Origin` header of browsers); a function decides per origin.
    * Requests without an Origin header (non-browser clients) are allowed. @default all allowed
    */
-  readonly allowedOrigins?: ReadonlyArray<string> | ((origin: string) => boolean);
+  readonly allowedOrigins?: AllowedOrigins;
   /** Send the message and stack of unexpected handler errors to clients (development only). @default false */
   readonly exposeErrors?: boolean;
   /** Receives unexpected errors (handler throws, encode failures). @default console.error */
   readonly onError?: (error: unknown, where: string) => void;
 }
-
-/** The outcome of negotiating a connection's subprotocol. */
-export type Acceptance =
-  | { readonly ok: true; readonly token: string; readonly service: Service; readonly codec: CodecName }
-  | {
-      readonly ok: false;
-      readonly token: string | undefined;
-      readonly message: string;
-      readonly offered: string[];
-      readonly supported: string[];
-    };
 
 /** Options of {@link SwitchboardServer.close}. */
 export interface CloseOptions {
@@ -85,74 +65,72 @@ export interface CloseOptions {
 }
 
 /**
- * A Switchboard server, independent of any socket library: a transport adapter (such as
- * `@switchboard/server/ws`) negotiates each upgrade with {@link negotiate} and hands the socket
- * to {@link accept}.
+ * A Switchboard server, independent of any socket library. Users create it with
+ * {@link createServer}, serve it with a transport adapter (`listen` or `attach` from
+ * `@switchboard/server/ws`), read its counters and stop it with {@link close}. An adapter asks
+ * {@link decideUpgrade} about every upgrade request and hands each upgraded socket to
+ * {@link accept}; the members marked `@internal` serve the server's connections, not users.
  */
 export class SwitchboardServer implements ConnectionHost {
-  readonly settings: SessionSettings;
-  readonly helloTimeoutMs: number;
-  readonly highWatermark: number;
-  readonly lowWatermark: number;
-  readonly events: IdempotencyStore;
-  /** PINGs every open connection, on one timer. */
-  readonly heartbeat: Heartbeat;
-  readonly services: ReadonlyArray<Service>;
-  readonly codecs: readonly CodecName[];
-  /** Counters for monitoring: connections, sessions, resumes, drops, slow consumers, violations. */
+  /** Counters for monitoring: connections, sessions, resumes, drops, slow consumers, violations, refusals. */
   readonly metrics = new ServerMetrics();
-  draining = false;
+  /** What every session of this server shares: limits, credit window, topics, error reporting. @internal */
+  readonly settings: SessionSettings;
+  /** @internal */
+  readonly helloTimeoutMs: number;
+  /** @internal */
+  readonly highWatermark: number;
+  /** @internal */
+  readonly lowWatermark: number;
+  /** Outcomes of acknowledged events by idempotency key. @internal */
+  readonly events: IdempotencyStore;
+  /** PINGs every open connection, on one timer. @internal */
+  readonly heartbeat: Heartbeat;
+  private isDraining = false;
   private readonly broker: Broker;
+  private readonly negotiator: Negotiator;
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Set<Connection>();
   private readonly maxConnections: number;
-  private readonly allowedOrigins: ServerOptions['allowedOrigins'];
+  private readonly allowedOrigins: AllowedOrigins | undefined;
   private readonly detach: Array<() => void> = [];
   private drained: (() => void) | undefined;
-  private readonly apis: Array<ApiId | undefined>;
-  /**
-   * Each accepted token as one string: the transport keeps the selected token for the life of the
-   * connection, and the offered one is a slice of that request's header.
-   */
-  private readonly tokens: Map<string, string>;
 
   constructor(options: ServerOptions) {
-    this.services = (Array.isArray(options.services) ? options.services : [options.services]) as Service[];
-    if (this.services.length === 0) throw new TypeError('a server needs at least one service');
+    const services = (Array.isArray(options.services) ? options.services : [options.services]) as Service[];
+    if (services.length === 0) throw new TypeError('a server needs at least one service');
     const ids = new Set<string>();
-    for (const service of this.services) {
+    for (const service of services) {
       const id = service.contract.api ? `${service.contract.api.name}.${service.contract.api.version}` : '';
       if (ids.has(id)) throw new TypeError(`two services share the API id ${id || '(default)'}`);
       ids.add(id);
     }
-    this.codecs = options.codecs ?? CODECS;
-    this.apis = this.services.map((service) => service.contract.api);
-    this.tokens = new Map(
-      supportedSubprotocols({ apis: this.apis, codecs: this.codecs }).map((token) => [token, token]),
-    );
+    const defaults = DEFAULT_SERVER_OPTIONS;
+    this.negotiator = new Negotiator(services, options.codecs ?? defaults.codecs);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.broker = options.broker ?? new MemoryBroker();
     const onError =
       options.onError ?? ((error: unknown, where: string) => console.error(`[switchboard] ${where}:`, error));
     this.settings = {
       limits,
-      creditWindow: options.creditWindow ?? 64,
-      exposeErrors: options.exposeErrors ?? false,
+      creditWindow: options.creditWindow ?? defaults.creditWindow,
+      exposeErrors: options.exposeErrors ?? defaults.exposeErrors,
       hub: new TopicHub(this.broker),
       reportError: onError,
       metrics: this.metrics,
     };
-    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
-    this.highWatermark = options.highWatermark ?? 1024 * 1024;
-    this.lowWatermark = options.lowWatermark ?? 256 * 1024;
-    this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? defaults.helloTimeoutMs;
+    this.highWatermark = options.highWatermark ?? defaults.highWatermark;
+    this.lowWatermark = options.lowWatermark ?? defaults.lowWatermark;
+    this.maxConnections = options.maxConnections ?? defaults.maxConnections;
     this.allowedOrigins = options.allowedOrigins;
-    this.events = options.idempotencyStore ?? new EventStore(options.idempotencyWindowMs ?? 120_000);
+    this.events =
+      options.idempotencyStore ?? new EventStore(options.idempotencyWindowMs ?? defaults.idempotencyWindowMs);
     this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
-    for (const service of this.services) this.detach.push(service.attachBroker(this.broker));
+    for (const service of services) this.detach.push(service.attachBroker(this.broker));
   }
 
-  /** The limits advertised in WELCOME. */
+  /** The limits advertised in WELCOME (the defaults merged with `ServerOptions.limits`). */
   get limits(): Limits {
     return this.settings.limits;
   }
@@ -167,58 +145,39 @@ export class SwitchboardServer implements ConnectionHost {
     return this.sessions.size;
   }
 
-  /** Whether a browser origin may connect. */
-  originAllowed(origin: string | undefined): boolean {
-    const allowed = this.allowedOrigins;
-    if (origin === undefined || allowed === undefined) return true;
-    return typeof allowed === 'function' ? allowed(origin) : allowed.includes(origin);
-  }
-
-  /** Chooses a subprotocol among a client's offers (protocol.md 1.2). */
-  negotiate(offers: Iterable<string>): Acceptance {
-    const offered = [...offers];
-    const apis = this.apis;
-    const result = negotiateSubprotocol(offered, { apis, codecs: this.codecs });
-    if (result.ok) {
-      const api = result.protocol.api;
-      const service = this.services.find((s) =>
-        api === undefined
-          ? s.contract.api === undefined
-          : s.contract.api?.name === api.name && s.contract.api.version === api.version,
-      ) as Service;
-      return { ok: true, token: this.tokens.get(result.token) ?? result.token, service, codec: result.protocol.codec };
-    }
-    const supported = supportedSubprotocols({ apis, codecs: this.codecs });
-    return {
-      ok: false,
-      token: result.fallback ? FALLBACK_TOKEN : undefined,
-      message: `no offered subprotocol is served here: offered ${offered.join(', ') || '(none)'}; supported ${supported.join(', ')}`,
-      offered,
-      supported,
-    };
+  /** Whether {@link close} began: new connections and calls are refused. */
+  get draining(): boolean {
+    return this.isDraining;
   }
 
   /**
-   * Takes over an upgraded socket. For a failed negotiation (the fallback token) it explains the
-   * failure in one JSON frame and closes with 4406; above `maxConnections` it closes with 4001.
-   * Returns the connection the transport feeds with frames, or undefined when it closed it.
+   * For transport adapters: decides an upgrade request to `path` with the server's options and
+   * state (see `decideUpgrade`): an HTTP refusal for the transport to write, or an acceptance to
+   * complete the upgrade with and hand to {@link accept}. Counts nothing: the transport counts a
+   * refusal it writes (`metrics.refuse`), and leaves uncounted one it hands to another listener.
+   */
+  decideUpgrade(request: UpgradeRequest, path: string): UpgradeDecision {
+    return decideUpgrade(request, {
+      path,
+      negotiator: this.negotiator,
+      allowedOrigins: this.allowedOrigins,
+      draining: this.isDraining,
+      connectionCount: this.connections.size,
+      maxConnections: this.maxConnections,
+    });
+  }
+
+  /**
+   * For transport adapters: takes over a socket upgraded with `acceptance`, decided in the same
+   * turn by {@link decideUpgrade}. A refusal after the upgrade sends its frame, if any, closes with
+   * its code, and is counted. Returns the connection the transport feeds with frames (`receive`,
+   * `pong`, `closed`), or undefined when it closed the socket.
    */
   accept(socket: SocketLike, request: UpgradeRequest, acceptance: Acceptance): Connection | undefined {
     if (!acceptance.ok) {
-      this.metrics.refuse('subprotocol');
-      const data = { offered: acceptance.offered, supported: acceptance.supported };
-      socket.send(JSON.stringify([[15, 0, 'UNSUPPORTED_PROTOCOL', acceptance.message, data]]));
-      socket.close(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'subprotocol not acceptable');
-      return undefined;
-    }
-    if (this.draining) {
-      this.metrics.refuse('draining');
-      socket.close(CloseCode.SERVICE_RESTART, 'the server is draining');
-      return undefined;
-    }
-    if (this.connections.size >= this.maxConnections) {
-      this.metrics.refuse('capacity');
-      socket.close(CloseCode.OVERLOADED, 'too many connections');
+      this.metrics.refuse(acceptance.reason);
+      if (acceptance.frame !== undefined) socket.send(acceptance.frame);
+      socket.close(acceptance.code, acceptance.message);
       return undefined;
     }
     const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), request);
@@ -227,27 +186,31 @@ export class SwitchboardServer implements ConnectionHost {
     return connection;
   }
 
-  /** The session whose resume token is `token` (its secret part compared in constant time). */
+  /** The session whose resume token is `token` (its secret part compared in constant time). @internal */
   findSession(token: string): Session | undefined {
     const session = this.sessions.get(tokenLookup(token));
     return session?.tokenMatches(token) ? session : undefined;
   }
 
+  /** @internal */
   keepSession(session: Session): void {
     this.sessions.set(session.lookup, session);
   }
 
+  /** @internal */
   forgetSession(session: Session): void {
     if (this.sessions.get(session.lookup) === session) this.sessions.delete(session.lookup);
   }
 
+  /** @internal */
   connectionClosed(connection: Connection): void {
     this.connections.delete(connection);
-    if (this.draining) this.checkDrained();
+    if (this.isDraining) this.checkDrained();
   }
 
+  /** @internal */
   connectionIdle(_connection: Connection): void {
-    if (this.draining) this.checkDrained();
+    if (this.isDraining) this.checkDrained();
   }
 
   private checkDrained(): void {
@@ -260,13 +223,13 @@ export class SwitchboardServer implements ConnectionHost {
   /**
    * Drains gracefully: refuses new connections and calls, sends GOAWAY, waits for in-flight calls
    * up to `deadlineMs`, then closes every connection with 1012 (the client reconnects elsewhere)
-   * and ends every session.
+   * and ends every session. Calling it again skips the wait and closes what is left.
    */
   async close(options: CloseOptions = {}): Promise<void> {
-    if (!this.draining) {
-      this.draining = true;
+    if (!this.isDraining) {
+      this.isDraining = true;
       for (const connection of this.connections) connection.goaway('the server is shutting down');
-      const deadline = options.deadlineMs ?? 10_000;
+      const deadline = options.deadlineMs ?? DEFAULT_CLOSE_OPTIONS.deadlineMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline);
         this.drained = () => {

@@ -62,10 +62,12 @@ export class FakeSocket implements SocketLike {
 
 const REQUEST: UpgradeRequest = { headers: {}, url: '/', remoteAddress: '127.0.0.1' };
 
-/** Accepts a fake socket on `server` as a JSON connection. */
+/** Accepts a fake socket on `server` as a JSON connection (throws if the server refuses it). */
 export function connectFake(server: SwitchboardServer, request: UpgradeRequest = REQUEST): FakeSocket {
   const socket = new FakeSocket();
-  const acceptance = server.negotiate([buildSubprotocol('json')]);
-  socket.connection = server.accept(socket, request, acceptance);
+  const upgrade = { ...request, headers: { ...request.headers, 'sec-websocket-protocol': buildSubprotocol('json') } };
+  const decision = server.decideUpgrade(upgrade, '/');
+  if (!decision.ok) throw new Error(`upgrade refused: ${decision.status} ${decision.body}`);
+  socket.connection = server.accept(socket, upgrade, decision.acceptance);
   return socket;
 }

@@ -1,0 +1,218 @@
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Connection } from '../connection.js';
+import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
+import type { CloseOptions, SwitchboardServer } from '../server.js';
+import type { SocketLike, UpgradeRequest } from '../socket.js';
+import type { Acceptance, UpgradeRefusal } from '../upgrade.js';
+import { sendFrame } from '../wire-frame.js';
+
+/** Options of {@link attach}. */
+export interface AttachOptions {
+  /**
+   * The path upgrades must target. An upgrade to another path is left to the HTTP server's other
+   * `upgrade` listeners, or answered 404 and closed when there are none. @default '/'
+   */
+  readonly path?: string;
+}
+
+/** Options of {@link listen}. */
+export interface ListenOptions extends AttachOptions {
+  /** The port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** The interface to bind. @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+/** A server listening on a port. */
+export interface Listening {
+  readonly port: number;
+  /** The ws:// URL clients connect to. */
+  readonly url: string;
+  readonly http: HttpServer;
+  /** Drains the Switchboard server (GOAWAY, in-flight calls, 1012), then stops listening. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * The `ws` socket of a Switchboard connection, through `ws`'s `WebSocket` option: the property
+ * holding the connection is declared here, so it lives inside the object rather than in a
+ * properties array added after construction.
+ */
+class WiredSocket extends WebSocket {
+  /** Set once the server accepted the connection; sockets refused after the upgrade only close. */
+  connection: Connection | undefined = undefined;
+}
+
+// One listener of each kind shared by every socket (`this` is the socket): no closure per
+// connection, so an idle connection costs little more than `ws` itself.
+// The sockets are WiredSockets (the server's `WebSocket` option); `ws`'s types name the base class.
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
+  (this as WiredSocket).connection?.receive(isBinary ? data : data.toString(), isBinary, data.length);
+}
+
+function onPong(this: WebSocket): void {
+  (this as WiredSocket).connection?.pong();
+}
+
+function onClose(this: WebSocket, code: number): void {
+  (this as WiredSocket).connection?.closed(code);
+}
+
+/** Never an unhandled 'error' event: the socket is dropped and 'close' follows. */
+function onError(this: WebSocket): void {
+  this.terminate();
+}
+
+/** The core's view of a `ws` socket. */
+class WsSocket implements SocketLike {
+  constructor(
+    private readonly ws: WebSocket,
+    /** The socket `ws` runs on, as the 'upgrade' event handed it over. */
+    private readonly socket: Duplex,
+  ) {}
+
+  send(frame: string | Uint8Array, onSent?: () => void): void {
+    sendFrame(this.ws, this.socket, frame, onSent);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+}
+
+/** An upgrade request as the core reads it; keeps nothing of Node's request object alive. */
+class WsUpgradeRequest implements UpgradeRequest {
+  constructor(
+    readonly headers: IncomingMessage['headers'],
+    readonly url: string,
+    private readonly socket: Duplex & { readonly remoteAddress?: string },
+  ) {}
+
+  // Read only if the service's context asks: Node caches the peer's address on the socket.
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+}
+
+/**
+ * Drops an upgrade socket that failed (a peer that reset it). Node's HTTP server stops listening
+ * for a socket's errors once it emits `upgrade`: without this listener such an error would be
+ * unhandled and end the process.
+ */
+function dropOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Writes the core's HTTP refusal of an upgrade and closes the socket; a peer already gone is fine. */
+function writeRefusal(socket: Duplex, refusal: UpgradeRefusal): void {
+  let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(refusal.headers)) head += `${name}: ${value}\r\n`;
+  socket.end(`${head}Content-Length: ${Buffer.byteLength(refusal.body)}\r\n\r\n${refusal.body}`);
+}
+
+/**
+ * Serves a Switchboard server on an existing `http.Server` at `path`. The server decides every
+ * upgrade (origin, subprotocol, draining, capacity); this writes its HTTP refusals (403 for a
+ * forbidden origin, 400 naming the supported tokens when no offer is acceptable, 404 for another
+ * path when no other `upgrade` listener may serve it) and wires the accepted `ws` sockets to it.
+ * Returns a function that detaches.
+ *
+ * @example
+ * const detach = attach(createServer({ services: [service] }), httpServer, { path: '/rpc' });
+ */
+export function attach(server: SwitchboardServer, http: HttpServer, options: AttachOptions = {}): () => void {
+  const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
+  const acceptances = new WeakMap<IncomingMessage, Acceptance>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: server.limits.maxFrameBytes * 2,
+    perMessageDeflate: false,
+    WebSocket: WiredSocket,
+    // The server tracks its connections itself; `ws`'s tracking would add a set entry and a close
+    // listener to every socket.
+    clientTracking: false,
+    handleProtocols: (_protocols, request) => acceptances.get(request)?.token ?? false,
+  });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (socket.listenerCount('error') === 0) socket.on('error', dropOnError);
+    const upgrade = new WsUpgradeRequest(request.headers, request.url ?? '/', socket);
+    const decision = server.decideUpgrade(upgrade, path);
+    if (!decision.ok) {
+      // Another listener may serve that path; with none, nobody would ever answer or close it.
+      if (decision.reason === 'path' && http.listenerCount('upgrade') > 1) return;
+      server.metrics.refuse(decision.reason);
+      writeRefusal(socket, decision);
+      return;
+    }
+    const acceptance = decision.acceptance;
+    acceptances.set(request, acceptance);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', onError);
+      const connection = server.accept(new WsSocket(ws, socket), upgrade, acceptance);
+      if (connection === undefined) return;
+      (ws as WiredSocket).connection = connection;
+      ws.on('message', onMessage).on('pong', onPong).on('close', onClose);
+    });
+  };
+  http.on('upgrade', onUpgrade);
+  return () => {
+    http.off('upgrade', onUpgrade);
+    wss.close();
+  };
+}
+
+/**
+ * Serves a Switchboard server on its own HTTP server; plain HTTP requests get 426.
+ *
+ * @example
+ * const { url, close } = await listen(createServer({ services: [service] }), { port: 8080 });
+ */
+export async function listen(server: SwitchboardServer, options: ListenOptions = {}): Promise<Listening> {
+  const http = createHttpServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('Switchboard: connect with a WebSocket');
+  });
+  const detach = attach(server, http, options);
+  const host = options.host ?? DEFAULT_LISTEN_OPTIONS.host;
+  const wanted = options.port ?? DEFAULT_LISTEN_OPTIONS.port;
+  await new Promise<void>((resolve, rejectListen) => {
+    http.once('error', rejectListen);
+    http.listen(wanted, host, () => {
+      http.off('error', rejectListen);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : wanted;
+  const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
+  return {
+    port,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
+    http,
+    close: async (closeOptions) => {
+      await server.close(closeOptions);
+      detach();
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
