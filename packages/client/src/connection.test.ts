@@ -1,4 +1,11 @@
-import { CloseCode, clientOffers, isRpcError, type Limits, MessageType as T } from '@switchboard/protocol';
+import {
+  CloseCode,
+  clientOffers,
+  isRpcError,
+  type Limits,
+  type Message,
+  MessageType as T,
+} from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection } from './connection.js';
@@ -204,7 +211,7 @@ describe('ClientConnection resume', () => {
     expect(await call.nextItem()).toEqual({ done: true, value: undefined });
   });
 
-  it('sends nothing again when the server received everything', async () => {
+  it('sends nothing again when the server received everything, only the PING that marks the resume', async () => {
     const { transport, connection } = setup();
     startCall(connection);
     const first = transport.last();
@@ -215,7 +222,25 @@ describe('ClientConnection resume', () => {
     const second = transport.last();
     await welcome(second, { resumed: true, received: 1 });
     await settle();
-    expect(second.sent).toEqual([[T.HELLO, null, 't1', 0]]);
+    expect(second.sent).toEqual([
+      [T.HELLO, null, 't1', 0],
+      [T.PING, 0],
+    ]);
+  });
+
+  it("acknowledges a resume's retransmission with POS once the PONG behind it arrives", async () => {
+    const { transport, connection } = setup();
+    startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { resumed: true, received: 1 });
+    expect(await second.next(T.PING)).toEqual([T.PING, 0]);
+    second.receive([T.DATA, 1, 'a'], [T.DATA, 1, 'b'], [T.PONG, 1]);
+    expect(await second.next(T.POS)).toEqual([T.POS, 2]);
   });
 
   it('settles open calls with SESSION_LOST and sends acknowledged events again when the session is new (resumed: false)', async () => {
@@ -419,6 +444,52 @@ describe('ClientConnection reconnect', () => {
     transport.last().drop(CloseCode.ABNORMAL);
     expect(transport.sockets).toHaveLength(3);
     expect((await errorOf(call)).message).toBe('gave up after 2 reconnect attempts');
+  });
+
+  /** Drops the connection right after a resumed WELCOME, before anything else arrives. */
+  async function stalledResume(transport: ReturnType<typeof fakeTransport>, arrives: Message[] = []) {
+    await settle();
+    const socket = transport.last();
+    await welcome(socket, { resumed: true, received: 1 });
+    await socket.next(T.PING);
+    if (arrives.length > 0) socket.receive(...arrives);
+    socket.drop(CloseCode.ABNORMAL);
+  }
+
+  it('stops with CONNECTION_CLOSED after maxStalledResumes resumes in a row that moved nothing', async () => {
+    const { transport, connection, states } = setup({ maxStalledResumes: 3 });
+    const call = startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.drop(CloseCode.ABNORMAL);
+    for (let i = 0; i < 2; i++) await stalledResume(transport);
+    expect(connection.state).toBe('reconnecting');
+    await stalledResume(transport);
+    expect(connection.state).toBe('closed');
+    const error = await errorOf(call);
+    expect(error.code).toBe('CONNECTION_CLOSED');
+    expect(error.message).toBe('the session could not make progress: 3 resumes in a row ended before anything arrived');
+    expect(error.data).toEqual({ code: CloseCode.ABNORMAL, reason: '', stalledResumes: 3 });
+    expect(states.at(-1)).toMatchObject({ state: 'closed', error });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.sockets).toHaveLength(4);
+  });
+
+  it('counts no stall for a resume that received a message or whose PONG arrived, and starts over after one', async () => {
+    const { transport, connection } = setup({ maxStalledResumes: 2 });
+    startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.drop(CloseCode.ABNORMAL);
+    for (let i = 0; i < 5; i++) {
+      await stalledResume(transport);
+      await stalledResume(transport, [[T.PONG, 1]]);
+      await stalledResume(transport);
+      await stalledResume(transport, [[T.DATA, 1, i]]);
+    }
+    expect(connection.state).toBe('reconnecting');
   });
 
   it('does not reconnect when reconnect is false', async () => {

@@ -172,10 +172,13 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
         this.dropped(CloseCode.ABNORMAL, 'resume rejected');
         return;
       }
+      // Behind our retransmission; the PONG comes behind the server's, so it marks the resume done.
+      session.outbox.push(session.resumed(serverReceived));
     } else {
       // A fresh outbox either way: the codec and limits are this server's.
       if (previous) this.loseSession();
       else session.renew(this.codec, this.limits);
+      session.started();
       session.outbox.attach(send);
     }
     this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
@@ -237,7 +240,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.session.outbox.detach();
     this.drain.wake();
     if (this.closedByUser || this.state === 'closed') return;
-    const stop = this.reconnect.stopFor(code, reason, this.lastError);
+    const stalled = this.session.connectionEnded();
+    const stop = this.reconnect.stopFor(code, reason, this.lastError) ?? this.stalledError(stalled, code, reason);
     if (stop) {
       this.terminate(stop, code, reason);
       return;
@@ -254,6 +258,20 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     const gaveUp = this.reconnect.schedule(code, reason);
     if (gaveUp) this.terminate(gaveUp, code, reason);
     else this.setState({ state: 'reconnecting', code, reason });
+  }
+
+  /**
+   * The error to stop with once `stalled` resumes in a row (`maxStalledResumes`) ended before the
+   * session moved: reconnecting again would only repeat them.
+   */
+  private stalledError(stalled: number, code: number, reason: string): RpcError | undefined {
+    const limit = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
+    if (stalled < limit) return undefined;
+    return new RpcError(
+      'CONNECTION_CLOSED',
+      `the session could not make progress: ${stalled} resumes in a row ended before anything arrived`,
+      { data: { code, reason, stalledResumes: stalled } },
+    );
   }
 
   /** Ends the client for good: every call, stream and event settles with `error`. */

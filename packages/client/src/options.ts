@@ -48,6 +48,14 @@ export interface ConnectionOptions {
   /** Most unacknowledged bytes kept for resume. @default 8388608 */
   readonly bufferBytes?: number;
   /**
+   * Resumes in a row that may end before the session moves (no message received, none of ours
+   * acknowledged, the server's retransmission not through) before the client stops reconnecting
+   * and settles everything with CONNECTION_CLOSED, `data.stalledResumes` set: a network that cuts
+   * every connection inside the retransmission would otherwise keep it reconnecting forever.
+   * @default 8
+   */
+  readonly maxStalledResumes?: number;
+  /**
    * The WebSocket class: any with the browser API, such as `ws`'s (see `wsWithOptions` in
    * `@switchboard/client/node` for headers, an agent or permessage-deflate).
    * @default the runtime's global `WebSocket`; in Node without one (before 22), `ws`'s
@@ -60,4 +68,5 @@ export const DEFAULT_CONNECTION = {
   creditWindow: 1024,
   bufferMessages: 10_000,
   bufferBytes: 8 * 1024 * 1024,
+  maxStalledResumes: 8,
 } as const;

@@ -74,4 +74,29 @@ describe('ClientSession', () => {
     expect(session.outbox).not.toBe(old);
     expect(session.outbox.unacknowledged).toBe(0);
   });
+
+  it('counts resumes that moved nothing in a row; a message, the PONG or more of ours acknowledged start over', () => {
+    const { session, sent, flush } = setup(100);
+    session.current = { token: 't1', id: 's1' };
+    session.outbox.push(msg.call(1, 'numbers', null));
+    expect(session.resumed(0)).toEqual([T.PING, 0]);
+    expect(session.connectionEnded()).toBe(1);
+    session.resumed(0);
+    expect(session.connectionEnded()).toBe(2);
+    // The server received our CALL on the last connection: that one moved after all.
+    session.resumed(1);
+    expect(session.stalledResumes).toBe(0);
+    session.receive(msg.data(1, 'a'));
+    expect(session.connectionEnded()).toBe(0);
+    session.resumed(1);
+    session.receive(msg.data(1, 'b'));
+    session.receive([T.PONG, 1]);
+    flush();
+    expect(sent.at(-1)).toEqual([T.POS, 2]);
+    expect(session.connectionEnded()).toBe(0);
+    // A connection that never resumed (it ended before WELCOME) leaves the count as it was.
+    session.resumed(1);
+    expect(session.connectionEnded()).toBe(1);
+    expect(session.connectionEnded()).toBe(1);
+  });
 });

@@ -6,6 +6,7 @@ import {
   MessageType,
   msg,
   type Outbox,
+  type PingMessage,
   type ServerMessage,
 } from '@switchboard/protocol';
 import type { ConnectionOptions } from './options.js';
@@ -17,6 +18,12 @@ import { sessionOutbox } from './outgoing.js';
  * and the inbox that counts what arrived. It knows no socket or timer: the connection attaches
  * the outbox to each socket, hands every message received to {@link ClientSession.receive}, and
  * decides when the session is lost.
+ *
+ * It also tells whether resumes make progress. After a resumed WELCOME the client sends PING; the
+ * server answers PONG behind everything it retransmits, so the PONG means the resume got through.
+ * A connection that ends before that PONG, having received no sequenced message and seen no more
+ * of ours acknowledged, is a stalled resume: the connection keeps dying inside the
+ * retransmission. The connection counts them in a row and gives up at `maxStalledResumes`.
  */
 export class ClientSession {
   /** The session the last WELCOME named; undefined before the first and once it is lost. */
@@ -25,6 +32,14 @@ export class ClientSession {
   readonly inbox = new Inbox();
   /** The sending half, with the codec and limits of the server that accepted the session. */
   outbox: Outbox;
+  /** Resumes in a row that ended before making progress (see the class comment). */
+  stalledResumes = 0;
+  /** The highest count of our messages the server reported receiving in this session. */
+  private serverReceived = 0;
+  /** {@link ClientSession.progress} when this connection's resume began; undefined once it got through. */
+  private resumeMark: number | undefined;
+  /** `inbox.received` when the resume's PING left. */
+  private receivedAtPing = 0;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -54,16 +69,75 @@ export class ClientSession {
     }
     switch (message[0]) {
       case MessageType.PING:
-        this.outbox.ack(message[1]);
+        this.acknowledge(message[1]);
         this.outbox.push(this.inbox.pong());
         return true;
       case MessageType.PONG:
+        this.acknowledge(message[1]);
+        if (this.resumeMark !== undefined) this.resumeGotThrough();
+        return true;
       case MessageType.POS:
-        this.outbox.ack(message[1]);
+        this.acknowledge(message[1]);
         return true;
       default:
         return false;
     }
+  }
+
+  /**
+   * A resumed WELCOME arrived, with the count of ours the server received: returns the PING to send
+   * behind this side's retransmission, whose PONG says the resume got through. A server that
+   * received more of ours than it had acknowledged means the last connection made progress.
+   */
+  resumed(serverReceived: number): PingMessage {
+    if (serverReceived > this.serverReceived) this.stalledResumes = 0;
+    this.acknowledge(serverReceived);
+    this.resumeMark = this.progress();
+    this.receivedAtPing = this.inbox.received;
+    this.inbox.acknowledged();
+    return msg.ping(this.inbox.received);
+  }
+
+  /** A new session began: no resume is under way and none has stalled. */
+  started(): void {
+    this.resumeMark = undefined;
+    this.stalledResumes = 0;
+  }
+
+  /**
+   * The connection ended: a resume that had not got through counts as stalled when nothing moved
+   * while it lasted, and resets the count when something did. Returns the stalled resumes in a row.
+   */
+  connectionEnded(): number {
+    const mark = this.resumeMark;
+    if (mark !== undefined) {
+      this.resumeMark = undefined;
+      this.stalledResumes = this.progress() > mark ? 0 : this.stalledResumes + 1;
+    }
+    return this.stalledResumes;
+  }
+
+  /**
+   * The resume's PONG arrived, so everything the server retransmitted did: acknowledge it now with
+   * POS (one per resume) instead of after `ackEvery` more, so the server can drop it.
+   */
+  private resumeGotThrough(): void {
+    this.resumeMark = undefined;
+    this.stalledResumes = 0;
+    if (this.inbox.received > this.receivedAtPing) {
+      this.inbox.acknowledged();
+      this.outbox.push(msg.pos(this.inbox.received));
+    }
+  }
+
+  /** Messages received plus messages of ours the server acknowledged: what moves when a session progresses. */
+  private progress(): number {
+    return this.inbox.received + this.serverReceived;
+  }
+
+  private acknowledge(received: number): void {
+    this.outbox.ack(received);
+    if (received > this.serverReceived) this.serverReceived = received;
   }
 
   /** A new, empty outbox for a session that starts with a server speaking `codec` under `limits`. */
@@ -77,6 +151,7 @@ export class ClientSession {
    */
   reset(codec: Codec, limits: Limits): void {
     this.inbox.reset();
+    this.serverReceived = 0;
     this.renew(codec, limits);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
+import { afterBytesRule, afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
 import type { Direction } from './direction.js';
 import type { FrameInfo } from './frame-header.js';
 
@@ -54,6 +54,41 @@ describe('afterFramesRule', () => {
   it('rejects a negative or fractional count', () => {
     expect(() => afterFramesRule(-1, {})).toThrow(RangeError);
     expect(() => afterFramesRule(1.5, {})).toThrow(RangeError);
+  });
+});
+
+describe('afterBytesRule', () => {
+  it('cuts inside the frame where the byte budget runs out', () => {
+    const frames = [frame(10), frame(10), frame(10)];
+    expect(run(afterBytesRule(20, {}), frames)).toEqual({ index: 1, at: 4 });
+  });
+
+  it('cuts right after a frame that uses the budget up exactly', () => {
+    expect(run(afterBytesRule(32, {}), [frame(10), frame(10), frame(10)])).toEqual({ index: 1, at: 16 });
+  });
+
+  it('counts the segments of a frame as they pass', () => {
+    const rule = afterBytesRule(70, {});
+    const big = frame(100);
+    expect(rule.advance(big, 0, 50)).toBe(-1);
+    expect(rule.advance(big, 50, 56)).toBe(20);
+  });
+
+  it('cuts before the next frame begins with a budget of 0', () => {
+    expect(run(afterBytesRule(0, {}), [frame(10)])).toEqual({ index: 0, at: 0 });
+  });
+
+  it('neither counts nor cuts a frame already part-way through when armed', () => {
+    const rule = afterBytesRule(5, {});
+    const inFlight = frame(100);
+    rule.arm([inFlight]);
+    expect(rule.advance(inFlight, 50, 56)).toBe(-1);
+    expect(run(rule, [frame(4)])).toEqual({ index: 0, at: 5 });
+  });
+
+  it('rejects a negative or fractional count', () => {
+    expect(() => afterBytesRule(-1, {})).toThrow(RangeError);
+    expect(() => afterBytesRule(1.5, {})).toThrow(RangeError);
   });
 });
 

@@ -16,7 +16,7 @@ type CutPosition = (frame: FrameInfo) => number;
  */
 export class CutRule {
   /** Frames part-way through the proxy when the rule was armed; they neither count nor get torn. */
-  private skipped: FrameInfo[] = [];
+  protected skipped: FrameInfo[] = [];
   /** The frame the rule tears, once it has begun, and how many of its bytes get through. */
   private target: FrameInfo | undefined;
   private targetBytes = 0;
@@ -43,10 +43,7 @@ export class CutRule {
    */
   advance(frame: FrameInfo, offset: number, length: number): number {
     const completes = offset + length === frame.totalLength;
-    if (this.skipped.length > 0 && this.skipped.includes(frame)) {
-      if (completes) this.skipped = this.skipped.filter((skipped) => skipped !== frame);
-      return -1;
-    }
+    if (this.skips(frame, completes)) return -1;
     if (this.remaining > 0) {
       if (!completes) return -1;
       this.remaining--;
@@ -63,6 +60,36 @@ export class CutRule {
     if (frame !== this.target) return -1;
     return this.targetBytes < offset + length ? this.targetBytes - offset : -1;
   }
+
+  /** Whether `frame` was in flight when the rule was armed; forgets it once its last segment passes. */
+  protected skips(frame: FrameInfo, completes: boolean): boolean {
+    if (this.skipped.length === 0 || !this.skipped.includes(frame)) return false;
+    if (completes) this.skipped = this.skipped.filter((skipped) => skipped !== frame);
+    return true;
+  }
+}
+
+/**
+ * A cut after a number of data-frame bytes (headers included): the bytes of every frame that
+ * begins after arming count, in the watched directions, and the cut falls where the budget ends,
+ * inside a frame or, when the budget ends with one, right after it.
+ */
+class ByteBudgetRule extends CutRule {
+  constructor(
+    direction: DirectionFilter,
+    reset: boolean,
+    /** Bytes still to let through. */
+    private budget: number,
+  ) {
+    super('after-bytes', direction, reset, 0, undefined);
+  }
+
+  override advance(frame: FrameInfo, offset: number, length: number): number {
+    if (this.skips(frame, offset + length === frame.totalLength)) return -1;
+    if (this.budget < length) return this.budget;
+    this.budget -= length;
+    return this.budget === 0 ? length : -1;
+  }
 }
 
 /** A direction or an options object, as the fault methods accept them. */
@@ -78,6 +105,14 @@ export function afterFramesRule(frames: number, options: FrameFaultOptions): Cut
     throw new RangeError(`frames must be a whole number >= 0, got ${frames}`);
   }
   return new CutRule('after-frames', options.direction ?? 'both', options.reset ?? false, frames, undefined);
+}
+
+/** The rule behind {@link FaultControls.cutAfterBytes}. */
+export function afterBytesRule(bytes: number, options: FrameFaultOptions): CutRule {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new RangeError(`bytes must be a whole number >= 0, got ${bytes}`);
+  }
+  return new ByteBudgetRule(options.direction ?? 'both', options.reset ?? false, bytes);
 }
 
 /** The rule behind {@link FaultControls.cutMidFrame}. */

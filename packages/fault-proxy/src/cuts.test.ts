@@ -89,6 +89,39 @@ describe('cutAfterFrames', () => {
   });
 });
 
+describe('cutAfterBytes', () => {
+  it('delivers exactly that many bytes of data frames, whole frames first, then a torn one', async () => {
+    const { proxy, server } = await bed.start();
+    const connection = nextConnection(proxy);
+    const raw = await rawClient(proxy.port);
+    const peer = await server.nextPeer();
+    const cut = nextCut(proxy);
+    (await connection).cutAfterBytes(2_500, 'server-to-client');
+
+    for (let i = 0; i < 5; i++) peer.ws.send(Buffer.alloc(1_000, i));
+
+    expect(await raw.closed).toBe('end');
+    expect(raw.body().length).toBe(2_500);
+    const event = await cut;
+    expect(event).toMatchObject({ reason: 'after-bytes', direction: 'server-to-client' });
+    expect(event.framesForwarded['server-to-client']).toBe(2);
+    expect(event.tornFrame?.bytesForwarded).toBe(2_500 - 2 * 1_004);
+  });
+
+  it('arms on every later connection when set on the proxy', async () => {
+    const { proxy, server } = await bed.start();
+    proxy.cutAfterBytes(10, 'client-to-server');
+    for (let i = 0; i < 2; i++) {
+      const { client, server: peer } = await link(proxy, server);
+      client.ws.send('a'.repeat(20));
+      expect(await peer.closed).toBe(1006);
+      expect(peer.messages).toEqual([]);
+    }
+    expect(proxy.stats.cuts).toBe(2);
+    expect(() => proxy.cutAfterBytes(-1)).toThrow(RangeError);
+  });
+});
+
 describe('cutMidFrame', () => {
   it('delivers part of a frame and the receiver never sees that message', async () => {
     const { proxy, server } = await bed.start();

@@ -9,6 +9,8 @@ export const CutReason = {
   Manual: 'manual',
   /** A `cutAfterFrames` fault fired. */
   AfterFrames: 'after-frames',
+  /** A `cutAfterBytes` fault fired. */
+  AfterBytes: 'after-bytes',
   /** A `cutMidFrame` fault fired. */
   MidFrame: 'mid-frame',
   /** A `cutRandomly` fault fired. */

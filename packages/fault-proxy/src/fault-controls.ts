@@ -83,6 +83,18 @@ export interface FaultControls {
    */
   cutAfterFrames(frames: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle;
   /**
+   * Lets `bytes` more bytes of data frames (headers included) through, then cuts: inside the frame
+   * where the budget runs out, or right after a frame that uses it up exactly. With `0` the cut
+   * comes as the next data frame begins. Models a connection that lives for a number of bytes,
+   * whatever the frames' sizes.
+   *
+   * @param options - a direction, or {@link FrameFaultOptions}.
+   * @throws {RangeError} when `bytes` is not a whole number ≥ 0.
+   * @example
+   * proxy.cutAfterBytes(32 * 1024, 'server-to-client'); // every connection dies after 32 KiB down
+   */
+  cutAfterBytes(bytes: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle;
+  /**
    * Cuts in the middle of the next data frame: the receiver gets a torn frame, never the message.
    *
    * @param options - a direction, or {@link MidFrameOptions}.

@@ -28,6 +28,7 @@ describe('fault-proxy types', () => {
 
   it('takes a direction or options wherever a fault watches frames', () => {
     expectTypeOf(proxy.cutAfterFrames(3, 'client-to-server')).toEqualTypeOf<FaultHandle>();
+    expectTypeOf(connection.cutAfterBytes(4096, { direction: 'server-to-client' })).toEqualTypeOf<FaultHandle>();
     expectTypeOf(connection.cutMidFrame({ direction: 'both', bytes: 10, reset: true })).toEqualTypeOf<FaultHandle>();
     expectTypeOf<Parameters<FaultProxy['stall']>[0]>().toEqualTypeOf<DirectionFilter | undefined>();
     // @ts-expect-error: directions are spelt out

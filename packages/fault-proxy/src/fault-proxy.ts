@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
+import { afterBytesRule, afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
 import {
   assertDirectionFilter,
   DIRECTIONS,
@@ -172,6 +172,13 @@ class FaultProxyServer extends EventEmitter<ProxyEventMap> implements FaultProxy
   cutAfterFrames(frames: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle {
     const resolved = resolveOptions(options);
     return this.addPolicy(() => afterFramesRule(frames, resolved));
+  }
+
+  cutAfterBytes(bytes: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle {
+    const resolved = resolveOptions(options);
+    // Throws a bad count here, to the caller, rather than when a later connection arms it.
+    afterBytesRule(bytes, resolved);
+    return this.addPolicy(() => afterBytesRule(bytes, resolved));
   }
 
   cutMidFrame(options?: DirectionFilter | MidFrameOptions): FaultHandle {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
+import { afterBytesRule, afterFramesRule, type CutRule, midFrameRule, randomRule, resolveOptions } from './cut-rule.js';
 import { assertDirectionFilter, Direction, type DirectionFilter, matchesDirection } from './direction.js';
 import type { ConnectionEventMap, CutEvent, CutReason, TornFrame } from './events.js';
 import type {
@@ -105,6 +105,10 @@ export class Connection extends EventEmitter<ConnectionEventMap> implements Prox
 
   cutAfterFrames(frames: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle {
     return this.addRule(afterFramesRule(frames, resolveOptions(options)));
+  }
+
+  cutAfterBytes(bytes: number, options?: DirectionFilter | FrameFaultOptions): FaultHandle {
+    return this.addRule(afterBytesRule(bytes, resolveOptions(options)));
   }
 
   cutMidFrame(options?: DirectionFilter | MidFrameOptions): FaultHandle {

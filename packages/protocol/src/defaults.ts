@@ -37,13 +37,18 @@ export interface OutboxDefaults {
   readonly bufferBytes: number;
   /** Bytes queued at which an outbox writes at once instead of at the end of the turn. */
   readonly flushBytes: number;
+  /** Largest frame an outbox builds of several messages; one larger message still goes alone. */
+  readonly frameBytes: number;
 }
 
 /**
  * What an `Outbox` uses for each size option its caller leaves out: the WELCOME limits' defaults,
  * so a side that does not know the peer's limits yet stays within what every peer accepts, and a
  * 32 KiB flush threshold (large enough that small messages of one turn share a frame, small enough
- * that the peer starts decoding while this side encodes the rest).
+ * that the peer starts decoding while this side encodes the rest), and 16 KiB frames: a receiver
+ * counts only whole frames, so a retransmission in frames this small makes progress on a
+ * connection that lives for a few of them (docs/protocol.md, section 4), where one frame of the
+ * whole window would be lost with every cut.
  */
 export const DEFAULT_OUTBOX: Readonly<OutboxDefaults> = Object.freeze({
   maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
@@ -51,6 +56,7 @@ export const DEFAULT_OUTBOX: Readonly<OutboxDefaults> = Object.freeze({
   bufferMessages: DEFAULT_LIMITS.resumeBufferMessages,
   bufferBytes: DEFAULT_LIMITS.resumeBufferBytes,
   flushBytes: 32 * 1024,
+  frameBytes: 16 * 1024,
 });
 
 /**

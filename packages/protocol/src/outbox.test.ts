@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Codec } from './codec.js';
+import { DEFAULT_OUTBOX } from './defaults.js';
 import { jsonCodec } from './json-codec.js';
 import { type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
+import { msgpackrCodec } from './msgpackr-codec.js';
 import { Outbox } from './outbox.js';
 import { decodeServerFrame } from './parse.js';
 
@@ -105,4 +109,77 @@ describe('Outbox', () => {
       [MessageType.PUB, 'ticks', { seq: 1 }],
     ]);
   });
+
+  it('retransmits a window of 1,024 items of 200 bytes in frames of at most 16 KiB, not one frame', async () => {
+    const outbox = new Outbox({ codec: jsonCodec });
+    collect(outbox);
+    const items = Array.from({ length: 1024 }, (_, n): Message => [MessageType.DATA, 1, { n, pad: 'x'.repeat(180) }]);
+    for (const item of items) outbox.push(item);
+    await nextTurn();
+    const frames = collect(outbox);
+    expect(outbox.retransmitFrom(0)).toBe(true);
+    await nextTurn();
+    expect(DEFAULT_OUTBOX.frameBytes).toBe(16 * 1024);
+    expect(frames.length).toBeGreaterThanOrEqual(13);
+    for (const frame of frames) expect(frameBytes(frame)).toBeLessThanOrEqual(DEFAULT_OUTBOX.frameBytes);
+    expect(frames.flatMap((frame) => decodeServerFrame(jsonCodec, frame, false, LIMITS))).toStrictEqual(items);
+  });
+
+  it('sends a message larger than frameBytes alone in its own frame, between the frames around it', () => {
+    const outbox = new Outbox({ codec: jsonCodec, frameBytes: 64, schedule: () => {} });
+    const frames = collect(outbox);
+    const big = 'y'.repeat(200);
+    outbox.push([MessageType.DATA, 1, 'a']);
+    outbox.push([MessageType.DATA, 1, big]);
+    outbox.push([MessageType.DATA, 1, 'b']);
+    outbox.flush();
+    expect(frames).toEqual(['[[11,1,"a"]]', `[[11,1,"${big}"]]`, '[[11,1,"b"]]']);
+  });
+
+  it('caps frameBytes at maxFrameBytes', () => {
+    const outbox = new Outbox({ codec: jsonCodec, maxFrameBytes: 40, frameBytes: 1000, schedule: () => {} });
+    const frames = collect(outbox);
+    for (let i = 0; i < 6; i++) outbox.push([MessageType.DATA, 1, i]);
+    outbox.flush();
+    for (const frame of frames) expect(frameBytes(frame)).toBeLessThanOrEqual(40);
+    expect(frames.length).toBeGreaterThan(1);
+  });
+
+  it('retransmits any window in order, in frames within frameBytes (or one larger message alone), none lost or repeated', () => {
+    const codecs: Codec[] = [jsonCodec, msgpackCodec, msgpackrCodec];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...codecs),
+        fc.array(fc.nat({ max: 600 }), { minLength: 1, maxLength: 120 }),
+        fc.integer({ min: 16, max: 2048 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.nat(),
+        (codec, sizes, bound, maxBatch, ackSeed) => {
+          const outbox = new Outbox({ codec, frameBytes: bound, maxBatch, schedule: () => {} });
+          const first = collect(outbox);
+          const sent = sizes.map((size, n): Message => [MessageType.DATA, 1, { n, pad: 'z'.repeat(size) }]);
+          for (const message of sent) outbox.push(message);
+          outbox.flush();
+          const received = ackSeed % (sent.length + 1);
+          outbox.detach();
+          const frames = collect(outbox);
+          expect(outbox.retransmitFrom(received)).toBe(true);
+          outbox.flush();
+          const isBinary = codec !== jsonCodec;
+          for (const frame of [...first, ...frames]) {
+            const messages = decodeServerFrame(codec, frame, isBinary, LIMITS);
+            expect(messages.length).toBeLessThanOrEqual(maxBatch);
+            if (messages.length > 1) expect(frameBytes(frame)).toBeLessThanOrEqual(bound);
+          }
+          const again = frames.flatMap((frame) => decodeServerFrame(codec, frame, isBinary, LIMITS));
+          expect(again).toStrictEqual(sent.slice(received));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
+
+function frameBytes(frame: string | Uint8Array): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+}

@@ -23,6 +23,13 @@ export interface OutboxOptions {
    */
   readonly flushBytes?: number;
   /**
+   * Largest frame built of several messages, in bytes (capped by `maxFrameBytes`); a message larger
+   * than this goes alone in its own frame. Small frames let a retransmission make progress on
+   * connections that live shorter than the whole window takes to send: the peer counts each whole
+   * frame it received, and the next resume starts after it. @default 16384
+   */
+  readonly frameBytes?: number;
+  /**
    * Runs the flush after the current turn. @default a setImmediate (queueMicrotask where it does
    * not exist) shared by every outbox that flushes in that turn
    */
@@ -92,6 +99,7 @@ export class Outbox {
   private readonly bufferMessages: number;
   private readonly bufferBytes: number;
   private readonly flushBytes: number;
+  private readonly frameBytes: number;
   private readonly schedule: ((flush: () => void) => void) | undefined;
   private readonly flushBound: (() => void) | undefined;
 
@@ -102,6 +110,7 @@ export class Outbox {
     this.bufferMessages = options.bufferMessages ?? DEFAULT_OUTBOX.bufferMessages;
     this.bufferBytes = options.bufferBytes ?? DEFAULT_OUTBOX.bufferBytes;
     this.flushBytes = options.flushBytes ?? DEFAULT_OUTBOX.flushBytes;
+    this.frameBytes = Math.min(options.frameBytes ?? DEFAULT_OUTBOX.frameBytes, this.maxFrameBytes);
     this.schedule = options.schedule;
     if (options.schedule) this.flushBound = () => this.flush();
   }
@@ -211,8 +220,9 @@ export class Outbox {
   }
 
   /**
-   * Queues again, in order, every kept message numbered after `received` (after a resume).
-   * Returns false, queuing nothing, when some of them are no longer kept.
+   * Queues again, in order, every kept message numbered after `received` (after a resume), to
+   * leave in frames of at most `frameBytes` like everything else. Returns false, queuing nothing,
+   * when some of them are no longer kept.
    */
   retransmitFrom(received: number): boolean {
     if (!this.canResumeFrom(received)) return false;
@@ -225,7 +235,10 @@ export class Outbox {
     return true;
   }
 
-  /** Writes everything queued now, as few frames as the limits allow. */
+  /**
+   * Writes everything queued now, in order, as few frames as `frameBytes` and `maxBatch` allow;
+   * a message larger than `frameBytes` goes alone in its own frame.
+   */
   flush(): void {
     this.scheduled = false;
     const sink = this.sink;
@@ -237,7 +250,8 @@ export class Outbox {
     this.pendingSizes = undefined;
     this.pendingBytes = 0;
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
-    if (parts.length <= this.maxBatch && total + parts.length + 5 <= this.maxFrameBytes) {
+    const limit = this.frameBytes;
+    if (parts.length <= this.maxBatch && total + parts.length + 5 <= limit) {
       sink(this.codec.frame(parts));
       return;
     }
@@ -247,7 +261,7 @@ export class Outbox {
       let bytes = 5;
       while (end < parts.length && end - start < this.maxBatch) {
         const size = (sizes[end] as number) + 1;
-        if (end > start && bytes + size > this.maxFrameBytes) break;
+        if (end > start && bytes + size > limit) break;
         bytes += size;
         end++;
       }
