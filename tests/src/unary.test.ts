@@ -1,9 +1,11 @@
+import { DEFAULT_LIMITS } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
 import { CODECS, connect, startServer, useFixture } from './helpers.js';
 import { fixtureService } from './service.js';
 
-const MIB = 1024 * 1024;
+/** A payload that fills most of a default frame (1 MiB), leaving room for the message around it. */
+const BIG = DEFAULT_LIMITS.maxFrameBytes - 64 * 1024;
 
 describe.each(CODECS)('unary calls over %s', (codec) => {
   const fixture = useFixture(codec);
@@ -30,16 +32,16 @@ describe.each(CODECS)('unary calls over %s', (codec) => {
     expect(await fixture.client.echo(undefined)).toBeNull();
   });
 
-  it('round-trips a 5 MiB string payload', async () => {
-    const big = 'abcdefghijklmnop'.repeat((5 * MIB) / 16);
+  it('round-trips a string payload of most of maxFrameBytes', async () => {
+    const big = 'abcdefghijklmnop'.repeat(BIG / 16);
     const back = await fixture.client.echo(big);
     expect(typeof back).toBe('string');
-    expect((back as string).length).toBe(5 * MIB);
+    expect((back as string).length).toBe(BIG);
     expect(back === big).toBe(true);
   });
 
-  it('round-trips a 5 MiB structured payload', async () => {
-    const rows = Array.from({ length: 5 * 1024 }, (_, i) => ({ i, pad: 'x'.repeat(1000) }));
+  it('round-trips a structured payload of most of maxFrameBytes', async () => {
+    const rows = Array.from({ length: BIG / 1024 }, (_, i) => ({ i, pad: 'x'.repeat(1000) }));
     const back = (await fixture.client.echo(rows)) as typeof rows;
     expect(back).toHaveLength(rows.length);
     expect(back[0]).toEqual(rows[0]);
@@ -62,9 +64,9 @@ describe('binary payloads over msgpack', () => {
   });
   afterAll(() => server.close({ deadlineMs: 100 }));
 
-  it('round-trips 5 MiB of bytes as a Uint8Array', async () => {
+  it('round-trips bytes of most of maxFrameBytes as a Uint8Array', async () => {
     const client = connect(api, server.url, 'msgpack');
-    const bytes = new Uint8Array(5 * MIB);
+    const bytes = new Uint8Array(BIG);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) & 0xff;
     const back = await client.echo(bytes);
     expect(back).toBeInstanceOf(Uint8Array);

@@ -1,3 +1,4 @@
+import type { DecodeLimits } from './decode-limits.js';
 import type { Message } from './messages.js';
 
 /**
@@ -29,7 +30,9 @@ export interface Codec {
   size(part: EncodedMessage): number;
   /**
    * Decodes a frame into an untrusted value (validate it with `parseBatch`). Throws
-   * {@link ProtocolViolation} with 4415 for the wrong frame kind and 4400 for undecodable bytes.
+   * {@link ProtocolViolation} with 4415 for the wrong frame kind, 4400 for undecodable bytes and,
+   * when `limits` are given (a server decoding a client's frame), 4413 for a value nested deeper
+   * or holding more elements than they allow.
    */
-  decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown;
+  decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown;
 }

@@ -224,7 +224,9 @@ describe.each(CASES)('$codec.name codec', (c) => {
 
   it('a batch of 65536 messages survives (a 32-bit array length in MessagePack)', () => {
     const batch: Message[] = Array.from({ length: 65_536 }, (_, i) => [MessageType.POS, i]);
-    const decoded = decodeClientFrame(codec, frameOf(codec, batch), codec.binary, LIMITS);
+    // 196,608 items: over DEFAULT_DECODE_LIMITS.maxElements, so the test raises it.
+    const decodeLimits = { maxDepth: 64, maxElements: 200_000 };
+    const decoded = decodeClientFrame(codec, frameOf(codec, batch), codec.binary, LIMITS, decodeLimits);
     // Compared as JSON text: toStrictEqual on 65536 arrays takes a second.
     expect(JSON.stringify(decoded)).toBe(JSON.stringify(batch));
   });

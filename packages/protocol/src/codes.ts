@@ -90,7 +90,7 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     code: 4000,
     sender: 'both',
     action: 'reconnect',
-    when: 'no PONG (server) or no message (client) within heartbeatMs + heartbeatTimeoutMs',
+    when: 'no complete message (server; WebSocket pongs do not count) or no message (client) within heartbeatMs + heartbeatTimeoutMs',
   },
   OVERLOADED: {
     code: 4001,
@@ -140,7 +140,7 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     code: 4413,
     sender: 'both',
     action: 'stop',
-    when: 'a frame exceeded maxFrameBytes or held more than maxBatch messages',
+    when: 'a frame exceeded maxFrameBytes, maxBatch messages or the decode limits (section 6.1)',
   },
   WRONG_FRAME_TYPE: {
     code: 4415,
@@ -207,7 +207,11 @@ export const ERROR_CODES = {
     origin: 'wire',
     meaning: "the request conflicts with the session's state (channel already subscribed)",
   },
-  RESOURCE_EXHAUSTED: { retryable: true, origin: 'wire', meaning: 'a limit was reached (maxStreams, a bounded queue)' },
+  RESOURCE_EXHAUSTED: {
+    retryable: true,
+    origin: 'wire',
+    meaning: 'a limit was reached (maxStreams, a bounded queue, the event key store)',
+  },
   SLOW_CONSUMER: {
     retryable: false,
     origin: 'wire',

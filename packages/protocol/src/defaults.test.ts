@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALL_CREDIT, DEFAULT_LIMITS, DEFAULT_OUTBOX } from './defaults.js';
+import { DEFAULT_CALL_CREDIT, DEFAULT_DECODE_LIMITS, DEFAULT_LIMITS, DEFAULT_OUTBOX } from './defaults.js';
 import { Inbox } from './inbox.js';
 import * as api from './index.js';
 import * as messages from './messages.js';
@@ -13,6 +13,7 @@ const DEFAULTS_OF: Record<string, Readonly<Record<string, number>>> = {
   'messages.ts': DEFAULT_LIMITS,
   'outbox.ts': DEFAULT_OUTBOX,
   'inbox.ts': { ackEvery: DEFAULT_LIMITS.ackEvery },
+  'decode-limits.ts': DEFAULT_DECODE_LIMITS,
 };
 
 /** Every `@default <number>` of a doc comment in `source`, with the field or option it documents. */
@@ -54,6 +55,7 @@ describe('defaults', () => {
   it('freezes the defaults, so no importer can change them for the others', () => {
     expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
     expect(Object.isFrozen(DEFAULT_OUTBOX)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_DECODE_LIMITS)).toBe(true);
   });
 
   it('gives the outbox the WELCOME limits every peer accepts', () => {

@@ -4,6 +4,7 @@
  * table lists {@link DEFAULT_LIMITS}; tests hold both to the constants. Defaults that belong to
  * one side (the server's hello timeout, the client's credit window) live in that side's package.
  */
+import type { DecodeLimits } from './decode-limits.js';
 import type { Limits } from './messages.js';
 
 /**
@@ -14,7 +15,9 @@ import type { Limits } from './messages.js';
  * const limits: Limits = { ...DEFAULT_LIMITS, maxStreams: 128 };
  */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  maxFrameBytes: 16 * 1024 * 1024,
+  // 1 MiB: a receiver holds up to this much per connection for an unfinished message, so a
+  // thousand hostile connections pin a GiB at most; larger values are an explicit server option.
+  maxFrameBytes: 1024 * 1024,
   maxBatch: 1024,
   maxStreams: 4096,
   heartbeatMs: 25_000,
@@ -64,3 +67,24 @@ export const DEFAULT_OUTBOX: Readonly<OutboxDefaults> = Object.freeze({
  * grants some (docs/protocol.md, section 3.5).
  */
 export const DEFAULT_CALL_CREDIT = 0;
+
+/**
+ * What a server's decoder accepts in one client frame (docs/protocol.md, section 6.1): nesting
+ * deeper than `maxDepth` or more than `maxElements` array items and object members closes the
+ * connection with 4413 before the frame's values are handed on. JSON is checked before it is
+ * parsed, so a hostile frame costs one linear scan, never a parse.
+ *
+ * @example
+ * createServer({ services, decodeLimits: { ...DEFAULT_DECODE_LIMITS, maxElements: 500_000 } });
+ */
+export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
+  maxDepth: 64,
+  maxElements: 100_000,
+});
+
+/**
+ * The longest EVENT `key` in UTF-8 bytes (docs/protocol.md, section 3.11). A longer key is an
+ * invalid message (4400): the reference client's keys are 36-byte UUIDs, and the server keeps
+ * every key for its idempotency window, so the key's size is memory a client could pin.
+ */
+export const MAX_EVENT_KEY_BYTES = 128;

@@ -25,7 +25,14 @@ export {
   type ProtocolErrorCode,
   truncateCloseReason,
 } from './codes.js';
-export { DEFAULT_CALL_CREDIT, DEFAULT_OUTBOX, type OutboxDefaults } from './defaults.js';
+export { checkJsonLimits, checkValueLimits, type DecodeLimits } from './decode-limits.js';
+export {
+  DEFAULT_CALL_CREDIT,
+  DEFAULT_DECODE_LIMITS,
+  DEFAULT_OUTBOX,
+  MAX_EVENT_KEY_BYTES,
+  type OutboxDefaults,
+} from './defaults.js';
 export {
   EncodeError,
   errorFromMessage,

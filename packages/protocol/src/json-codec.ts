@@ -1,5 +1,6 @@
 import type { Codec, EncodedMessage } from './codec.js';
 import { CloseCode } from './codes.js';
+import { checkJsonLimits, type DecodeLimits } from './decode-limits.js';
 import { EncodeError, ProtocolViolation } from './errors.js';
 import type { Message } from './messages.js';
 
@@ -31,7 +32,7 @@ function frame(parts: readonly EncodedMessage[]): string {
   return framed;
 }
 
-function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {
+function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown {
   if (isBinary) {
     throw new ProtocolViolation(CloseCode.WRONG_FRAME_TYPE, 'binary frame on a json connection');
   }
@@ -41,6 +42,8 @@ function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unk
   } catch (cause) {
     throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'text frame is not valid UTF-8', { cause });
   }
+  // JSON.parse takes no limits: deep or huge input is refused before it is parsed.
+  if (limits) checkJsonLimits(text, limits);
   try {
     return JSON.parse(text);
   } catch (cause) {

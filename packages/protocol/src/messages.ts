@@ -33,7 +33,7 @@ export type MessageTypeName = keyof typeof MessageType;
 
 /** Limits a server advertises in WELCOME (docs/protocol.md, section 3.2). */
 export interface Limits {
-  /** Largest frame either side may send, in bytes. @default 16777216 */
+  /** Largest frame either side may send, in bytes. @default 1048576 */
   maxFrameBytes: number;
   /** Most messages in one frame. @default 1024 */
   maxBatch: number;

@@ -1,6 +1,7 @@
 import { addExtension, Packr } from 'msgpackr';
 import type { Codec, CodecName, EncodedMessage } from './codec.js';
 import { CloseCode } from './codes.js';
+import { checkValueLimits, type DecodeLimits } from './decode-limits.js';
 import { EncodeError, ProtocolViolation } from './errors.js';
 import type { Message } from './messages.js';
 
@@ -242,21 +243,27 @@ export function msgpackFamilyCodec(name: CodecName, packers: Packers): Codec {
     },
     frame,
     size: (part) => part.length,
-    decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {
+    decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown {
       if (!isBinary || typeof data === 'string') {
         throw new ProtocolViolation(CloseCode.WRONG_FRAME_TYPE, `text frame on a ${name} connection`);
       }
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      let value: unknown;
       try {
         // A view as a plain Uint8Array, so that bin values, slices of it, are never Buffers.
-        if (bytes.length > SCRATCH_BYTES) return unpackr.unpack(plainView(bytes));
-        // A small frame is read from one reused buffer: msgpackr's set-up for a new buffer (a
-        // DataView, stored as a property of it) costs more than reading a small message does.
-        scratch.set(bytes);
-        return unpackr.unpack(scratch, bytes.length);
+        if (bytes.length > SCRATCH_BYTES) value = unpackr.unpack(plainView(bytes));
+        else {
+          // A small frame is read from one reused buffer: msgpackr's set-up for a new buffer (a
+          // DataView, stored as a property of it) costs more than reading a small message does.
+          scratch.set(bytes);
+          value = unpackr.unpack(scratch, bytes.length);
+        }
       } catch (cause) {
+        // Nesting deeper than the stack allows ends here too, as a RangeError.
         throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'frame is not valid MessagePack', { cause });
       }
+      if (limits) checkValueLimits(value, limits);
+      return value;
     },
   };
 }

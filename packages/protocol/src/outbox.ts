@@ -8,7 +8,7 @@ export type FrameSink = (frame: string | Uint8Array) => void;
 /** Options of an {@link Outbox}. */
 export interface OutboxOptions {
   readonly codec: Codec;
-  /** Largest frame the peer accepts. @default 16777216 */
+  /** Largest frame the peer accepts. @default 1048576 */
   readonly maxFrameBytes?: number;
   /** Most messages in one frame. @default 1024 */
   readonly maxBatch?: number;

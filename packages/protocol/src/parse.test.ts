@@ -326,6 +326,18 @@ const ROWS: readonly Row[] = [
     sides: ['client'],
   },
   { what: 'EVENT with id 0', frame: value([[16, 0, 'cursor.move', null, 'k']]), code: INVALID, sides: ['client'] },
+  {
+    what: 'EVENT with a key over 128 bytes',
+    frame: value([[16, 1, 'cursor.move', null, 'k'.repeat(129)]]),
+    code: INVALID,
+    sides: ['client'],
+  },
+  {
+    what: 'EVENT with a key of 43 characters in 129 bytes of UTF-8',
+    frame: value([[16, 1, 'cursor.move', null, '€'.repeat(43)]]),
+    code: INVALID,
+    sides: ['client'],
+  },
   // Mistyped fields from a server
   {
     what: 'WELCOME with an empty sessionId',
@@ -513,6 +525,14 @@ describe.each(Object.values(CODECS))('valid edge cases ($name codec)', (codec) =
     const batch = [
       [10, 1, 'a', null],
       [10, 2, 'b', { x: 1 }, null],
+    ];
+    expect(decodeClient(batch)).toStrictEqual(batch);
+  });
+
+  it('accepts EVENT keys of exactly 128 bytes, in ASCII or in multi-byte UTF-8', () => {
+    const batch = [
+      [16, 1, 'e', null, 'k'.repeat(128)],
+      [16, 2, 'e', null, `${'€'.repeat(42)}kk`],
     ];
     expect(decodeClient(batch)).toStrictEqual(batch);
   });

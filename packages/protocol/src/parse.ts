@@ -1,6 +1,7 @@
 import type { Codec } from './codec.js';
 import { CloseCode } from './codes.js';
-import { DEFAULT_LIMITS } from './defaults.js';
+import type { DecodeLimits } from './decode-limits.js';
+import { DEFAULT_DECODE_LIMITS, DEFAULT_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
 import { utf8Length } from './json-codec.js';
 import { type ClientMessage, type Limits, MessageType, type ServerMessage } from './messages.js';
@@ -35,6 +36,14 @@ function text(msg: unknown[], index: number, what: string, allowEmpty = false): 
     invalid(`${what} must be a ${allowEmpty ? '' : 'non-empty '}string`);
   }
   return value;
+}
+
+/** A key longer than {@link MAX_EVENT_KEY_BYTES} would pin memory in every server's idempotency store. */
+function eventKey(key: string): void {
+  if (key.length * 3 <= MAX_EVENT_KEY_BYTES) return;
+  if (key.length > MAX_EVENT_KEY_BYTES || utf8Length(key) > MAX_EVENT_KEY_BYTES) {
+    invalid(`EVENT key must be at most ${MAX_EVENT_KEY_BYTES} bytes of UTF-8`);
+  }
 }
 
 function need(msg: unknown[], length: number, name: string): void {
@@ -100,7 +109,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       need(msg, 5, 'EVENT');
       count(msg, 1, 'EVENT id', 1);
       text(msg, 2, 'EVENT path');
-      text(msg, 4, 'EVENT key');
+      eventKey(text(msg, 4, 'EVENT key'));
       break;
     default:
       invalid(`unknown or server-only message type ${describeType(msg[0])}`);
@@ -210,23 +219,26 @@ export function checkBatch(decoded: unknown, limits: FrameLimits): unknown[] {
 }
 
 /**
- * Decodes and validates a frame a client sent: size, codec, batch shape and every message.
- * Throws only {@link ProtocolViolation}, whose `closeCode` the server closes with.
+ * Decodes and validates a frame a client sent: size, codec, nesting and element count (checked
+ * against `decodeLimits`), batch shape and every message. Throws only {@link ProtocolViolation},
+ * whose `closeCode` the server closes with.
  */
 export function decodeClientFrame(
   codec: Codec,
   data: string | Uint8Array | ArrayBuffer,
   isBinary: boolean,
   limits: FrameLimits,
+  decodeLimits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): ClientMessage[] {
   checkFrameSize(data, limits);
-  const batch = checkBatch(codec.decode(data, isBinary), limits);
+  const batch = checkBatch(codec.decode(data, isBinary, decodeLimits), limits);
   for (let i = 0; i < batch.length; i++) parseClientMessage(batch[i]);
   return batch as ClientMessage[];
 }
 
 /**
- * Decodes and validates a frame a server sent. Throws only {@link ProtocolViolation}.
+ * Decodes and validates a frame a server sent. Throws only {@link ProtocolViolation}. A client
+ * trusts the server it chose not to nest its values absurdly, so no {@link DecodeLimits} apply.
  */
 export function decodeServerFrame(
   codec: Codec,

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLOSE_CODES, CloseCode, ERROR_CODES } from './codes.js';
+import { DEFAULT_DECODE_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
+import { jsonCodec } from './json-codec.js';
 import { DEFAULT_LIMITS, isSequenced, type Message, MessageType } from './messages.js';
-import { parseClientMessage, parseServerMessage } from './parse.js';
+import { decodeClientFrame, parseClientMessage, parseServerMessage } from './parse.js';
 
 // docs/protocol.md is normative; these tests read its tables and hold the package to them.
 const spec = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
@@ -185,5 +187,46 @@ describe('WELCOME limits (docs/protocol.md, section 3.2)', () => {
     expect(Object.fromEntries(rows.map((row) => [unquote(row.key ?? ''), Number(row.default)]))).toStrictEqual({
       ...DEFAULT_LIMITS,
     });
+  });
+});
+
+describe('receive limits (docs/protocol.md, section 6.1)', () => {
+  const rows = markedTable('receive-limits');
+  const byName = new Map(rows.map((row) => [unquote(row.limit ?? ''), row]));
+
+  it('lists the decode limits and the EVENT key bound with their defaults', () => {
+    expect({
+      maxDepth: Number(byName.get('maxDepth')?.default),
+      maxElements: Number(byName.get('maxElements')?.default),
+    }).toStrictEqual({ ...DEFAULT_DECODE_LIMITS });
+    expect(Number(byName.get('maxEventKeyBytes')?.default)).toBe(MAX_EVENT_KEY_BYTES);
+  });
+
+  it('names a close code of section 6 or an error code of section 7 for every limit', () => {
+    for (const row of rows) {
+      const over = row['over it'] ?? '';
+      const close = /^close (\d{4})/.exec(over);
+      if (close) expect(Object.values(CloseCode), over).toContain(Number(close[1]));
+      else expect(Object.keys(ERROR_CODES), over).toContain(/^ERROR ([A-Z_]+)/.exec(over)?.[1]);
+    }
+  });
+
+  it('closes with the documented code for a frame over each decode limit', () => {
+    const deep = `${'['.repeat(DEFAULT_DECODE_LIMITS.maxDepth + 1)}${']'.repeat(DEFAULT_DECODE_LIMITS.maxDepth + 1)}`;
+    const wide = `[[5,0]${',[5,0]'.repeat(DEFAULT_DECODE_LIMITS.maxElements)}]`;
+    const key = [16, 1, 'e', null, 'k'.repeat(MAX_EVENT_KEY_BYTES + 1)];
+    const closeOf = (run: () => unknown): number | undefined => {
+      try {
+        run();
+      } catch (error) {
+        return (error as ProtocolViolation).closeCode;
+      }
+      return undefined;
+    };
+    const documented = (name: string) => Number(/^close (\d{4})/.exec(byName.get(name)?.['over it'] ?? '')?.[1]);
+    const limits = { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxBatch: Number.MAX_SAFE_INTEGER };
+    expect(closeOf(() => decodeClientFrame(jsonCodec, deep, false, limits))).toBe(documented('maxDepth'));
+    expect(closeOf(() => decodeClientFrame(jsonCodec, wide, false, limits))).toBe(documented('maxElements'));
+    expect(closeOf(() => parseClientMessage(key))).toBe(documented('maxEventKeyBytes'));
   });
 });

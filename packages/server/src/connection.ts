@@ -2,7 +2,9 @@ import {
   type ClientMessage,
   CloseCode,
   type Codec,
+  type DecodeLimits,
   decodeClientFrame,
+  type FrameLimits,
   type Limits,
   MessageType,
   msg,
@@ -23,6 +25,9 @@ import { SocketWriter } from './socket-writer.js';
 export interface ConnectionHost extends SessionRegistry {
   readonly settings: SessionSettings;
   readonly helloTimeoutMs: number;
+  /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
+  readonly helloLimits: FrameLimits;
+  readonly decodeLimits: DecodeLimits;
   readonly highWatermark: number;
   readonly lowWatermark: number;
   readonly events: IdempotencyStore;
@@ -84,7 +89,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
     metrics.bytesReceived += byteLength ?? (typeof data === 'string' ? this.codec.size(data) : data.byteLength);
     let batch: ClientMessage[];
     try {
-      batch = decodeClientFrame(this.codec, data, isBinary, this.limits);
+      const limits = this.state === State.Open ? this.limits : this.host.helloLimits;
+      batch = decodeClientFrame(this.codec, data, isBinary, limits, this.host.decodeLimits);
     } catch (error) {
       this.violation(error);
       return;
@@ -101,11 +107,6 @@ export class Connection implements SessionLink, HeartbeatTarget {
       }
     }
     outbox?.uncork();
-  }
-
-  /** The transport saw a WebSocket pong. */
-  pong(): void {
-    this.framesSeen++;
   }
 
   private handle(message: ClientMessage): void {
@@ -184,7 +185,11 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.socket.ping?.();
   }
 
-  /** heartbeatTimeoutMs after round `round`'s PING: a client that sent nothing since is dead (4000). */
+  /**
+   * heartbeatTimeoutMs after round `round`'s PING: a client that completed no message since is
+   * dead (4000). WebSocket pongs do not count, so a peer cannot hold an unfinished fragmented
+   * message (buffered by the transport) open for longer than a heartbeat round or two.
+   */
   checkPong(round: number): void {
     if (this.pingRound !== round) return;
     this.pingRound = 0;

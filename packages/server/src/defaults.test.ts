@@ -3,7 +3,12 @@ import { defineContract, unary } from '@switchboard/contract';
 import { CODECS } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEFAULT_CLOSE_OPTIONS, DEFAULT_LISTEN_OPTIONS, DEFAULT_SERVER_OPTIONS } from './defaults.js';
+import {
+  DEFAULT_CLOSE_OPTIONS,
+  DEFAULT_EVENT_STORE_OPTIONS,
+  DEFAULT_LISTEN_OPTIONS,
+  DEFAULT_SERVER_OPTIONS,
+} from './defaults.js';
 import * as api from './index.js';
 import { createServer } from './server.js';
 import { implement } from './service.js';
@@ -12,6 +17,7 @@ import { implement } from './service.js';
 const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
   'server.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
   'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
+  'idempotency.ts': { ...DEFAULT_EVENT_STORE_OPTIONS },
 };
 
 /** A `@default` text read as a value: a number, Infinity, a boolean, a quoted string or an array of them. */
@@ -47,7 +53,12 @@ describe('server defaults', () => {
   });
 
   it('freezes the defaults, so no importer can change them for the others', () => {
-    for (const defaults of [DEFAULT_SERVER_OPTIONS, DEFAULT_CLOSE_OPTIONS, DEFAULT_LISTEN_OPTIONS]) {
+    for (const defaults of [
+      DEFAULT_SERVER_OPTIONS,
+      DEFAULT_CLOSE_OPTIONS,
+      DEFAULT_LISTEN_OPTIONS,
+      DEFAULT_EVENT_STORE_OPTIONS,
+    ]) {
       expect(Object.isFrozen(defaults)).toBe(true);
     }
   });
@@ -56,6 +67,7 @@ describe('server defaults', () => {
     expect(api.DEFAULT_SERVER_OPTIONS).toBe(DEFAULT_SERVER_OPTIONS);
     expect(api.DEFAULT_CLOSE_OPTIONS).toBe(DEFAULT_CLOSE_OPTIONS);
     expect(api.DEFAULT_LISTEN_OPTIONS).toBe(DEFAULT_LISTEN_OPTIONS);
+    expect(api.DEFAULT_EVENT_STORE_OPTIONS).toBe(DEFAULT_EVENT_STORE_OPTIONS);
     expect(DEFAULT_SERVER_OPTIONS.codecs).toBe(CODECS);
   });
 
@@ -70,5 +82,23 @@ describe('server defaults', () => {
     expect(server.settings.creditWindow).toBe(DEFAULT_SERVER_OPTIONS.creditWindow);
     expect(server.settings.exposeErrors).toBe(DEFAULT_SERVER_OPTIONS.exposeErrors);
     await server.close({ deadlineMs: 0 });
+  });
+
+  it("lists the server's receive limits in docs/protocol.md section 6.1 with their defaults", () => {
+    const spec = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    const table = spec.slice(
+      spec.indexOf('<!-- receive-limits:start -->'),
+      spec.indexOf('<!-- receive-limits:end -->'),
+    );
+    const documented = (name: string): number => Number(new RegExp(`\\| \`${name}\` +\\| (\\d+) `).exec(table)?.[1]);
+    expect({
+      maxHelloBytes: documented('maxHelloBytes'),
+      maxKeys: documented('maxKeys'),
+      maxKeysPerOwner: documented('maxKeysPerOwner'),
+    }).toStrictEqual({
+      maxHelloBytes: DEFAULT_SERVER_OPTIONS.maxHelloBytes,
+      maxKeys: DEFAULT_EVENT_STORE_OPTIONS.maxKeys,
+      maxKeysPerOwner: DEFAULT_EVENT_STORE_OPTIONS.maxKeysPerOwner,
+    });
   });
 });

@@ -4,6 +4,7 @@ import { CODECS, type CodecName } from '@switchboard/protocol';
 export interface ServerDefaults {
   readonly codecs: readonly CodecName[];
   readonly helloTimeoutMs: number;
+  readonly maxHelloBytes: number;
   readonly idempotencyWindowMs: number;
   readonly creditWindow: number;
   readonly highWatermark: number;
@@ -20,6 +21,8 @@ export interface ServerDefaults {
 export const DEFAULT_SERVER_OPTIONS: ServerDefaults = Object.freeze({
   codecs: CODECS,
   helloTimeoutMs: 10_000,
+  // A HELLO holds credentials and a resume token: nothing large is decoded before the handshake.
+  maxHelloBytes: 64 * 1024,
   idempotencyWindowMs: 120_000,
   creditWindow: 64,
   highWatermark: 1024 * 1024,
@@ -45,3 +48,21 @@ export interface ListenDefaults {
 
 /** The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`) in `@switchboard/server/ws`. */
 export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({ path: '/', port: 0, host: '127.0.0.1' });
+
+/** The defaults of `EventStoreOptions`, the in-memory idempotency store's caps. */
+export interface EventStoreDefaults {
+  readonly windowMs: number;
+  readonly maxKeys: number;
+  readonly maxKeysPerOwner: number;
+}
+
+/**
+ * The defaults of `EventStoreOptions`: the server's idempotency window, and caps that keep the
+ * store near 50 MiB (an entry with a 128-byte key costs about 500 bytes of heap) while
+ * leaving one session room for 10,000 events per window (83 a second for 120 s).
+ */
+export const DEFAULT_EVENT_STORE_OPTIONS: EventStoreDefaults = Object.freeze({
+  windowMs: DEFAULT_SERVER_OPTIONS.idempotencyWindowMs,
+  maxKeys: 100_000,
+  maxKeysPerOwner: 10_000,
+});

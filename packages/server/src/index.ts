@@ -10,8 +10,10 @@ export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
 export {
   type CloseDefaults,
   DEFAULT_CLOSE_OPTIONS,
+  DEFAULT_EVENT_STORE_OPTIONS,
   DEFAULT_LISTEN_OPTIONS,
   DEFAULT_SERVER_OPTIONS,
+  type EventStoreDefaults,
   type ListenDefaults,
   type ServerDefaults,
 } from './defaults.js';
@@ -34,7 +36,7 @@ export type {
   TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
-export type { EventOutcome, IdempotencyStore } from './idempotency.js';
+export { type EventOutcome, EventStore, type EventStoreOptions, type IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';

@@ -1,4 +1,13 @@
-import { CloseCode, type CodecName, codecFor, DEFAULT_LIMITS, type Limits } from '@switchboard/protocol';
+import {
+  CloseCode,
+  type CodecName,
+  codecFor,
+  DEFAULT_DECODE_LIMITS,
+  DEFAULT_LIMITS,
+  type DecodeLimits,
+  type FrameLimits,
+  type Limits,
+} from '@switchboard/protocol';
 import { type Broker, MemoryBroker } from './broker.js';
 import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
@@ -26,6 +35,10 @@ export interface ServerOptions {
   readonly limits?: Partial<Limits>;
   /** Time a client has to send HELLO, in ms. @default 10000 */
   readonly helloTimeoutMs?: number;
+  /** Largest frame accepted before WELCOME, in bytes; a larger one closes with 4413 undecoded. @default 65536 */
+  readonly maxHelloBytes?: number;
+  /** Nesting and element caps on every client frame (4413 beyond them). @default DEFAULT_DECODE_LIMITS */
+  readonly decodeLimits?: Partial<DecodeLimits>;
   /** Carries topic items between servers. @default new MemoryBroker() */
   readonly broker?: Broker;
   /**
@@ -36,7 +49,7 @@ export interface ServerOptions {
   /**
    * Where outcomes of acknowledged events are remembered by idempotency key. Pass a shared one
    * (`RedisIdempotencyStore` from `@switchboard/redis`) when a client's retry may reach another
-   * server process. @default this process's memory, for `idempotencyWindowMs`
+   * server process. @default an `EventStore` in this process's memory, for `idempotencyWindowMs`
    */
   readonly idempotencyStore?: IdempotencyStore;
   /** Credit window for items a client streams to the server. @default 64 */
@@ -78,6 +91,10 @@ export class SwitchboardServer implements ConnectionHost {
   readonly settings: SessionSettings;
   /** @internal */
   readonly helloTimeoutMs: number;
+  /** Frame limits before WELCOME. @internal */
+  readonly helloLimits: FrameLimits;
+  /** @internal */
+  readonly decodeLimits: DecodeLimits;
   /** @internal */
   readonly highWatermark: number;
   /** @internal */
@@ -120,12 +137,16 @@ export class SwitchboardServer implements ConnectionHost {
       metrics: this.metrics,
     };
     this.helloTimeoutMs = options.helloTimeoutMs ?? defaults.helloTimeoutMs;
+    const maxHelloBytes = options.maxHelloBytes ?? defaults.maxHelloBytes;
+    this.helloLimits = { maxFrameBytes: Math.min(maxHelloBytes, limits.maxFrameBytes), maxBatch: limits.maxBatch };
+    this.decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.decodeLimits };
     this.highWatermark = options.highWatermark ?? defaults.highWatermark;
     this.lowWatermark = options.lowWatermark ?? defaults.lowWatermark;
     this.maxConnections = options.maxConnections ?? defaults.maxConnections;
     this.allowedOrigins = options.allowedOrigins;
     this.events =
-      options.idempotencyStore ?? new EventStore(options.idempotencyWindowMs ?? defaults.idempotencyWindowMs);
+      options.idempotencyStore ??
+      new EventStore({ windowMs: options.idempotencyWindowMs ?? defaults.idempotencyWindowMs });
     this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
     for (const service of services) this.detach.push(service.attachBroker(this.broker));
   }

@@ -40,6 +40,9 @@ export interface Listening {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/** How far past maxFrameBytes a message may grow in `ws`'s buffer before `ws` closes with 1009. */
+const FRAME_OVERRUN_BYTES = 1024;
+
 /**
  * The `ws` socket of a Switchboard connection, through `ws`'s `WebSocket` option: the property
  * holding the connection is declared here, so it lives inside the object rather than in a
@@ -56,10 +59,6 @@ class WiredSocket extends WebSocket {
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   // `ws` checked that a text frame is UTF-8: decode it here, cheaper than the codec's strict decoder.
   (this as WiredSocket).connection?.receive(isBinary ? data : data.toString(), isBinary, data.length);
-}
-
-function onPong(this: WebSocket): void {
-  (this as WiredSocket).connection?.pong();
 }
 
 function onClose(this: WebSocket, code: number): void {
@@ -145,7 +144,10 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
   const acceptances = new WeakMap<IncomingMessage, Acceptance>();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: server.limits.maxFrameBytes * 2,
+    // `ws` buffers an unfinished fragmented message up to this size: the protocol's limit plus a
+    // little, so a frame just over it still reaches the core and closes with 4413 and an ERROR
+    // that explains; anything larger closes with 1009 as soon as its length is known.
+    maxPayload: server.limits.maxFrameBytes + FRAME_OVERRUN_BYTES,
     perMessageDeflate: false,
     WebSocket: WiredSocket,
     // The server tracks its connections itself; `ws`'s tracking would add a set entry and a close
@@ -171,7 +173,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
       const connection = server.accept(new WsSocket(ws, socket), upgrade, acceptance);
       if (connection === undefined) return;
       (ws as WiredSocket).connection = connection;
-      ws.on('message', onMessage).on('pong', onPong).on('close', onClose);
+      ws.on('message', onMessage).on('close', onClose);
     });
   };
   http.on('upgrade', onUpgrade);

@@ -9,7 +9,11 @@ import { run } from './run.js';
  */
 export function runEvent(store: IdempotencyStore, call: ServerCall, payload: unknown, key: string): void {
   void store
-    .run(`${call.bound.path}\u0000${key}`, () => call.captureOutcome(key, () => run(call, payload)))
+    .run(
+      `${call.bound.path}\u0000${key}`,
+      () => call.captureOutcome(key, () => run(call, payload)),
+      call.host.sessionInfo.id,
+    )
     .then(
       (outcome) => call.settleEvent(outcome),
       // The store could not be reached. A store rejects before running the handler (the Redis one
