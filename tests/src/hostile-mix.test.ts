@@ -10,7 +10,7 @@ import {
   unfinishedFragments,
 } from './fuzz/attacks.js';
 import { type ServerChild, startServerChild } from './fuzz/child.js';
-import { HealthyClient, percentile } from './fuzz/harness.js';
+import { HEALTHY_AUTH, HealthyClient, percentile } from './fuzz/harness.js';
 import { connect } from './helpers.js';
 
 /**
@@ -57,7 +57,7 @@ describe('hostile mix: 200 attacking clients against one server with default opt
   let healthy: HealthyClient;
   beforeAll(async () => {
     server = await startServerChild();
-    healthy = new HealthyClient(connect(api, server.url, 'msgpackr'));
+    healthy = new HealthyClient(connect(api, server.url, 'msgpackr', { auth: HEALTHY_AUTH }));
     await healthy.client.$ready();
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
 import type { FloodResult } from './fuzz/attacks.js';
 import { type ServerChild, startServerChild } from './fuzz/child.js';
-import { HealthyClient, percentile } from './fuzz/harness.js';
+import { HEALTHY_AUTH, HealthyClient, percentile } from './fuzz/harness.js';
 import { connect } from './helpers.js';
 
 /**
@@ -55,7 +55,7 @@ describe('load: one connection flooding calls beside a client making sequential 
   let healthy: HealthyClient;
   beforeAll(async () => {
     server = await startServerChild();
-    healthy = new HealthyClient(connect(api, server.url, 'msgpackr'));
+    healthy = new HealthyClient(connect(api, server.url, 'msgpackr', { auth: HEALTHY_AUTH }));
     await healthy.client.$ready();
   });
   afterAll(async () => {

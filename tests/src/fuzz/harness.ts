@@ -77,7 +77,7 @@ export async function startTarget(codec: CodecName = 'msgpackr', options: Partia
     ...options,
   });
   const listening = await listen(server, { port: 0 });
-  const healthy = new HealthyClient(connect(api, listening.url, codec));
+  const healthy = new HealthyClient(connect(api, listening.url, codec, { auth: HEALTHY_AUTH }));
   const target: FuzzTarget = {
     url: listening.url,
     port: listening.port,
@@ -94,6 +94,13 @@ export async function startTarget(codec: CodecName = 'msgpackr', options: Partia
   };
   return target;
 }
+
+/**
+ * The healthy client's credentials: a principal of its own (the fixture's context names the user
+ * after the auth string), so that limits per principal count the attackers, who are anonymous,
+ * apart from it.
+ */
+export const HEALTHY_AUTH = 'healthy-client';
 
 /** How long one healthy call may take before it counts as unanswered (generous: two cores are shared). */
 export const HEALTHY_CALL_DEADLINE_MS = 15_000;
