@@ -8,6 +8,7 @@ import type { Api } from '../fixture.js';
 import { api } from '../fixture.js';
 import { connect } from '../helpers.js';
 import { fixtureService } from '../service.js';
+import { EXPECTED_ERROR_SITES } from './expected-errors.js';
 
 /**
  * How many fast-check runs each fuzz property makes; every run drives a group of connections at
@@ -39,13 +40,6 @@ export function documentedCloseCodes(): Set<number> {
   }
   return codes;
 }
-
-/**
- * Where the fixture service reports to `onError` by design: handlers that throw or return what
- * their schema rejects, and results a codec cannot carry (a bigint in JSON, an echoed value
- * MessagePack decoded but cannot write back). Anything else (`connection`, `context`) is a defect.
- */
-const EXPECTED_ERROR_SITES = new Set(['crash', 'badOutput', 'huge', 'echo', 'encode']);
 
 /** A fixture server under fuzz, with everything that would mean a defect collected. */
 export interface FuzzTarget {
@@ -103,7 +97,7 @@ export async function startTarget(codec: CodecName = 'msgpackr', options: Partia
 export const HEALTHY_AUTH = 'healthy-client';
 
 /** How long one healthy call may take before it counts as unanswered (generous: two cores are shared). */
-export const HEALTHY_CALL_DEADLINE_MS = 15_000;
+export const HEALTHY_CALL_DEADLINE_MS = 30_000;
 
 /**
  * A well-behaved client that makes sequential calls for as long as it runs, recording each

@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer } from '@switchboard/server';
 import { listen } from '@switchboard/server/ws';
 import { fixtureService } from '../service.js';
+import { EXPECTED_ERROR_SITES } from './expected-errors.js';
 
 /** What the server process reports when asked. */
 export interface ServerFigures {
@@ -23,7 +24,7 @@ const server = createServer({
   services: fixtureService({ aborted: discard(), events: discard(), started: discard() }),
   // Handler failures the fixture makes on purpose are expected; anything else is reported.
   onError: (error, where) => {
-    if (!['crash', 'badOutput', 'huge', 'echo', 'encode'].includes(where)) errors.push(`${where}: ${String(error)}`);
+    if (!EXPECTED_ERROR_SITES.has(where)) errors.push(`${where}: ${String(error)}`);
   },
 });
 const listening = await listen(server, { port: 0 });
