@@ -65,6 +65,15 @@ export class RawPeer {
     }
   }
 
+  /** Resolves true once `predicate` holds (checked after each frame), false if the socket closes first. */
+  async until(predicate: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (predicate()) return true;
+      if (this.socket.readyState >= WebSocket.CLOSING) return false;
+      await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), this.closed]);
+    }
+  }
+
   /** Opens the session: HELLO, then waits for WELCOME. */
   async hello(): Promise<unknown[]> {
     await this.opened;
