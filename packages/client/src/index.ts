@@ -14,5 +14,12 @@ export {
   DEFAULT_CONNECTION,
   type StateChange,
 } from './options.js';
-export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect.js';
+export {
+  backoffDelay,
+  DEFAULT_RECONNECT,
+  type Overloaded,
+  overloaded,
+  overloadedDelay,
+  type ReconnectOptions,
+} from './reconnect.js';
 export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';

@@ -1,6 +1,6 @@
 import { CloseCode } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, DEFAULT_RECONNECT, MAX_REFRESHES, Reconnect } from './reconnect.js';
+import { backoffDelay, DEFAULT_RECONNECT, MAX_REFRESHES, overloaded, overloadedDelay, Reconnect } from './reconnect.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -97,5 +97,78 @@ describe('Reconnect', () => {
     policy.stop();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(retry).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits longer after a refusal for load (4001, 1013, HTTP 503): never less than half the ceiling', async () => {
+    const retry = vi.fn();
+    // random 0: the ordinary backoff would retry at once, in a tight loop.
+    const policy = new Reconnect({ random: () => 0 }, retry);
+    for (const [code, reason] of [
+      [CloseCode.OVERLOADED, 'too many connections'],
+      [CloseCode.TRY_AGAIN_LATER, 'the server is overloaded'],
+      [CloseCode.ABNORMAL, 'Unexpected server response: 503'],
+    ] as const) {
+      retry.mockClear();
+      policy.succeeded();
+      policy.schedule(code, reason);
+      await vi.advanceTimersByTimeAsync(DEFAULT_RECONNECT.overloadedDelayMs / 2 - 1);
+      expect(retry, String(code)).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(retry, String(code)).toHaveBeenCalledTimes(1);
+    }
+    // Refused again and again: the floor grows with each attempt, up to the cap.
+    policy.succeeded();
+    const floors: number[] = [];
+    for (let attempt = 0; attempt < 10; attempt++)
+      floors.push(overloadedDelay(attempt, undefined, { random: () => 0 }));
+    expect(floors.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(floors.at(-1)).toBe(DEFAULT_RECONNECT.overloadedMaxDelayMs / 2);
+  });
+
+  it("honours the server's Retry-After, spread by up to half of it, and caps it", async () => {
+    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5')).toEqual({
+      retryAfterMs: 5000,
+    });
+    expect(overloadedDelay(0, 5000, { random: () => 0 })).toBe(5000);
+    expect(overloadedDelay(0, 5000, { random: () => 0.999_999 })).toBe(7499);
+    expect(overloadedDelay(0, 3_600_000, { random: () => 0 })).toBe(DEFAULT_RECONNECT.overloadedMaxDelayMs);
+    const retry = vi.fn();
+    const policy = new Reconnect({ random: () => 0 }, retry);
+    policy.schedule(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5');
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(retry).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(retry).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes no other close for a refusal for load', () => {
+    expect(overloaded(CloseCode.ABNORMAL, '')).toBeUndefined();
+    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 502')).toBeUndefined();
+    expect(overloaded(CloseCode.SERVICE_RESTART, 'Unexpected server response: 503')).toBeUndefined();
+    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 429')).toEqual({ retryAfterMs: undefined });
+  });
+
+  it('does not hurry a retry after a refusal for load when the network comes back', async () => {
+    const listeners = new Map<string, () => void>();
+    const target = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    const saved = { add: target.addEventListener, remove: target.removeEventListener };
+    target.addEventListener = (type: string, fn: () => void) => listeners.set(type, fn);
+    target.removeEventListener = (type: string) => listeners.delete(type);
+    try {
+      const retry = vi.fn();
+      const policy = new Reconnect({ random: () => 0.5 }, retry);
+      policy.schedule(CloseCode.OVERLOADED, '');
+      listeners.get('online')?.();
+      expect(retry).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(retry).toHaveBeenCalledTimes(1);
+      policy.schedule(CloseCode.ABNORMAL, '');
+      listeners.get('online')?.();
+      expect(retry).toHaveBeenCalledTimes(2);
+      policy.stop();
+    } finally {
+      target.addEventListener = saved.add;
+      target.removeEventListener = saved.remove;
+    }
   });
 });

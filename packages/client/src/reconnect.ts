@@ -1,4 +1,4 @@
-import { closeAction, RpcError } from '@switchboard/protocol';
+import { CloseCode, closeAction, RpcError } from '@switchboard/protocol';
 
 /** Options of reconnection (protocol.md section 6 decides when; these decide how fast). */
 export interface ReconnectOptions {
@@ -10,6 +10,14 @@ export interface ReconnectOptions {
   readonly factor?: number;
   /** Attempts after which the client gives up (settling everything with CONNECTION_CLOSED). @default Infinity */
   readonly maxAttempts?: number;
+  /**
+   * Base delay after the server refused for load (4001, 1013, HTTP 503 or 429), in ms: it grows
+   * by `factor` per attempt like the other, but never falls below half its ceiling, and never
+   * below the server's Retry-After when the runtime exposes it. @default 1000
+   */
+  readonly overloadedDelayMs?: number;
+  /** Cap of the delay after a refusal for load, in ms (a Retry-After above it is cut to it). @default 60000 */
+  readonly overloadedMaxDelayMs?: number;
   /** Source of randomness in [0, 1), for tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -20,7 +28,56 @@ export const DEFAULT_RECONNECT = {
   maxDelayMs: 10_000,
   factor: 2,
   maxAttempts: Number.POSITIVE_INFINITY,
+  overloadedDelayMs: 1000,
+  overloadedMaxDelayMs: 60_000,
 } as const;
+
+/** A refusal for load, as a close code and reason tell it; `retryAfterMs` when the server sent one. */
+export interface Overloaded {
+  readonly retryAfterMs: number | undefined;
+}
+
+// How a failed upgrade reaches the close's reason: `ws` says "Unexpected server response: 503",
+// and the Node socket adds the server's Retry-After (socket.ts). Browsers say neither: they report
+// 1006 with no reason, which gets the ordinary backoff.
+const REFUSED_UPGRADE = /Unexpected server response: (?:503|429)\b/;
+const RETRY_AFTER = /Retry-After: (\d+)/i;
+
+/**
+ * Whether a close means the server refused for load: 4001 (over its connection limit), 1013
+ * (shedding load) or an upgrade refused with HTTP 503 or 429. Undefined for any other close.
+ */
+export function overloaded(code: number, reason: string): Overloaded | undefined {
+  const refused =
+    code === CloseCode.OVERLOADED ||
+    code === CloseCode.TRY_AGAIN_LATER ||
+    (code === CloseCode.ABNORMAL && REFUSED_UPGRADE.test(reason));
+  if (!refused) return undefined;
+  const retryAfter = RETRY_AFTER.exec(reason);
+  return { retryAfterMs: retryAfter ? Number(retryAfter[1]) * 1000 : undefined };
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based) after a refusal for load: "equal jitter", a
+ * uniform draw between half and all of min(cap, initial × factor^attempt), so a refused client
+ * never comes back at once; and, when the server sent a Retry-After, at least that (up to the
+ * cap) plus up to half of it again, so clients refused together do not return together.
+ */
+export function overloadedDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  options: ReconnectOptions = {},
+): number {
+  const initial = options.overloadedDelayMs ?? DEFAULT_RECONNECT.overloadedDelayMs;
+  const cap = options.overloadedMaxDelayMs ?? DEFAULT_RECONNECT.overloadedMaxDelayMs;
+  const factor = options.factor ?? DEFAULT_RECONNECT.factor;
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(cap, initial * factor ** Math.min(attempt, 64));
+  const backoff = ceiling / 2 + random() * (ceiling / 2);
+  if (retryAfterMs === undefined) return Math.floor(backoff);
+  const asked = Math.min(cap, retryAfterMs);
+  return Math.floor(Math.max(backoff, Math.min(cap, asked + random() * (asked / 2))));
+}
 
 /** Close codes asking for fresh credentials (41xx) tried in a row before the client gives up. */
 export const MAX_REFRESHES = 3;
@@ -46,14 +103,19 @@ const unauthenticated = (code: number, reason: string): RpcError =>
  * The client's reconnect policy and its one timer: after each close it says, by close code,
  * whether to stop (with the error every call settles with) or retry, and when. Attempts count
  * from the last session established; a refresh (41xx) retries at once the first time, with fresh
- * credentials from the auth function. When the runtime reports that the network is back
- * (`online`), a waiting retry runs at once.
+ * credentials from the auth function; a refusal for load (4001, 1013, HTTP 503) waits longer
+ * ({@link overloadedDelay}). When the runtime reports that the network is back (`online`), a
+ * waiting retry runs at once, unless the server refused for load.
  */
 export class Reconnect {
   private attempt = 0;
   private refreshes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onOnline = (): void => this.retryNow();
+  /** Whether the waiting retry follows a refusal for load (`online` does not hurry it). */
+  private patient = false;
+  private readonly onOnline = (): void => {
+    if (!this.patient) this.retryNow();
+  };
 
   constructor(
     private readonly options: ReconnectOptions | false | undefined,
@@ -101,8 +163,15 @@ export class Reconnect {
         data: { code, reason },
       });
     }
-    const delay = closeAction(code) === 'refresh' && this.attempt === 0 ? 0 : backoffDelay(this.attempt, options);
+    const refusal = overloaded(code, reason);
+    const delay = refusal
+      ? overloadedDelay(this.attempt, refusal.retryAfterMs, options)
+      : closeAction(code) === 'refresh' && this.attempt === 0
+        ? 0
+        : backoffDelay(this.attempt, options);
     this.attempt++;
+    // The network coming back does not make an overloaded server ready.
+    this.patient = refusal !== undefined;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.retry();

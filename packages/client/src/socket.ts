@@ -39,11 +39,29 @@ export type OpenSocket = (url: string, protocols: readonly string[], events: Cli
 /** The readyState of an open socket. */
 export const OPEN = 1;
 
-/** The part of a Node WebSocket (`ws`) used beside the browser API: its EventEmitter message event. */
+/** The part of a Node WebSocket (`ws`) used beside the browser API: its EventEmitter events. */
 interface EmitterSocket {
   binaryType: string;
   on(event: 'message', listener: (data: Uint8Array | string, isBinary: boolean) => void): void;
+  on(event: 'unexpected-response', listener: (request: unknown, response: RefusedUpgrade) => void): void;
   send(data: string | Uint8Array, options?: { binary: boolean }): void;
+  terminate(): void;
+}
+
+/** The HTTP response of an upgrade the server refused, as `ws` hands it over. */
+interface RefusedUpgrade {
+  readonly statusCode?: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * What a refused upgrade tells the reconnect policy, in the words `ws` uses without a listener
+ * ("Unexpected server response: 503"), with the server's Retry-After (reconnect.ts reads both).
+ */
+function refusalReason(response: RefusedUpgrade): string {
+  const retryAfter = response.headers['retry-after'];
+  const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter.trim()) ? retryAfter.trim() : undefined;
+  return `Unexpected server response: ${response.statusCode ?? 0}${seconds ? `; Retry-After: ${seconds}` : ''}`;
 }
 
 const TEXT_FRAME = { binary: false } as const;
@@ -65,8 +83,17 @@ export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
       const message = (event as { message?: unknown }).message;
       if (typeof message === 'string') failure = message;
     };
-    socket.onclose = (event: CloseEvent) => events.close(event.code, event.reason || failure);
+    // With `ws`, the refused upgrade's response (its status and Retry-After) is read here; `ws`
+    // then leaves aborting the handshake to the listener: terminate does, emitting error and close.
+    let refused = '';
+    socket.onclose = (event: CloseEvent) => events.close(event.code, event.reason || refused || failure);
     const node = socket as unknown as EmitterSocket;
+    if (typeof node.on === 'function' && typeof node.terminate === 'function') {
+      node.on('unexpected-response', (_request, response) => {
+        refused = refusalReason(response);
+        node.terminate();
+      });
+    }
     if (NodeBuffer !== undefined && typeof node.on === 'function') {
       node.binaryType = 'nodebuffer';
       if (node.binaryType === 'nodebuffer') return emitterSocket(socket, node, NodeBuffer, events);

@@ -21,7 +21,10 @@ export interface CloseCodeInfo {
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  WS_PROTOCOL_ERROR: 1002,
   ABNORMAL: 1006,
+  INVALID_PAYLOAD: 1007,
+  POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
   SERVICE_RESTART: 1012,
@@ -38,6 +41,7 @@ export const CloseCode = {
   RESUME_REJECTED: 4410,
   FRAME_TOO_LARGE: 4413,
   WRONG_FRAME_TYPE: 4415,
+  RATE_LIMITED: 4420,
   NOT_READY: 4425,
   DUPLICATE_HELLO: 4429,
   CREDIT_EXCEEDED: 4430,
@@ -61,17 +65,35 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     action: 'reconnect',
     when: 'the server is shutting down or the page is leaving',
   },
+  WS_PROTOCOL_ERROR: {
+    code: 1002,
+    sender: 'both',
+    action: 'reconnect',
+    when: 'a WebSocket framing violation (bad opcode, RSV bits, masking, control frame)',
+  },
   ABNORMAL: {
     code: 1006,
     sender: 'none',
     action: 'reconnect',
     when: 'the connection dropped without a close frame (set locally)',
   },
+  INVALID_PAYLOAD: {
+    code: 1007,
+    sender: 'both',
+    action: 'reconnect',
+    when: 'a text frame that is not valid UTF-8',
+  },
+  POLICY_VIOLATION: {
+    code: 1008,
+    sender: 'both',
+    action: 'reconnect',
+    when: 'a message in more fragments than the WebSocket layer buffers',
+  },
   MESSAGE_TOO_BIG: {
     code: 1009,
-    sender: 'server',
+    sender: 'both',
     action: 'stop',
-    when: "a frame exceeded the transport's hard payload limit",
+    when: "a frame or message exceeded the transport's hard payload limit",
   },
   INTERNAL_ERROR: { code: 1011, sender: 'server', action: 'reconnect', when: 'the server hit an unexpected condition' },
   SERVICE_RESTART: {
@@ -84,7 +106,7 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     code: 1013,
     sender: 'server',
     action: 'reconnect',
-    when: 'the server is overloaded; retry after backoff',
+    when: 'the server sheds load (memory, event-loop delay); retry after a longer backoff',
   },
   HEARTBEAT_TIMEOUT: {
     code: 4000,
@@ -96,7 +118,7 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     code: 4001,
     sender: 'server',
     action: 'reconnect',
-    when: 'the connection limit or load shedding refused this connection',
+    when: 'the connection limit refused this connection; retry after a longer backoff',
   },
   SLOW_CONSUMER: {
     code: 4002,
@@ -147,6 +169,12 @@ export const CLOSE_CODES: Readonly<Record<CloseCodeName, CloseCodeInfo>> = {
     sender: 'both',
     action: 'stop',
     when: 'a text frame on a msgpack(r) connection or a binary frame on a json one',
+  },
+  RATE_LIMITED: {
+    code: 4420,
+    sender: 'server',
+    action: 'stop',
+    when: 'CALLs or EVENTs far over the rate limit, despite RESOURCE_EXHAUSTED',
   },
   NOT_READY: {
     code: 4425,
@@ -210,7 +238,7 @@ export const ERROR_CODES = {
   RESOURCE_EXHAUSTED: {
     retryable: true,
     origin: 'wire',
-    meaning: 'a limit was reached (maxStreams, a bounded queue, the event key store)',
+    meaning: 'a limit was reached (maxStreams, a bounded queue, the event key store, a rate limit: data.retryAfterMs)',
   },
   SLOW_CONSUMER: {
     retryable: false,

@@ -12,7 +12,7 @@ import {
   truncateCloseReason,
 } from '@switchboard/protocol';
 import { environmentOf, type SessionSettings } from './call/environment.js';
-import { dispatch } from './dispatch.js';
+import { type DispatchHost, dispatch } from './dispatch.js';
 import { identify } from './handshake.js';
 import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -22,7 +22,7 @@ import type { SocketLike, UpgradeRequest } from './socket.js';
 import { SocketWriter } from './socket-writer.js';
 
 /** What a connection needs from its server. */
-export interface ConnectionHost extends SessionRegistry {
+export interface ConnectionHost extends SessionRegistry, DispatchHost {
   readonly settings: SessionSettings;
   readonly helloTimeoutMs: number;
   /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
@@ -243,6 +243,17 @@ export class Connection implements SessionLink, HeartbeatTarget {
     }
     this.session?.outbox.flush();
     this.socket.close(code, truncateCloseReason(reason));
+    this.closed(code);
+  }
+
+  /**
+   * The transport closed the socket for a WebSocket-level violation (1002, 1007, 1009) and is
+   * finishing the closing handshake itself: counted as a violation, and the session ends.
+   */
+  transportViolation(code: number): void {
+    if (this.state === State.Closed) return;
+    this.host.settings.metrics.violations++;
+    this.finalClose = true;
     this.closed(code);
   }
 

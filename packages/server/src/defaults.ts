@@ -1,4 +1,6 @@
 import { CODECS, type CodecName } from '@switchboard/protocol';
+import type { RateLimits } from './rate-limit.js';
+import type { SheddingOptions } from './shedding.js';
 
 /** The values {@link DEFAULT_SERVER_OPTIONS} gives the options of `createServer` a caller leaves out. */
 export interface ServerDefaults {
@@ -9,7 +11,6 @@ export interface ServerDefaults {
   readonly creditWindow: number;
   readonly highWatermark: number;
   readonly lowWatermark: number;
-  readonly maxConnections: number;
   readonly exposeErrors: boolean;
 }
 
@@ -27,8 +28,59 @@ export const DEFAULT_SERVER_OPTIONS: ServerDefaults = Object.freeze({
   creditWindow: 64,
   highWatermark: 1024 * 1024,
   lowWatermark: 256 * 1024,
-  maxConnections: Number.POSITIVE_INFINITY,
   exposeErrors: false,
+});
+
+/** How the default `maxConnections` is sized (see `defaultMaxConnections`). */
+export interface CapacityDefaults {
+  /**
+   * What one connection may hold at worst, in bytes: socket and `ws` buffers, session state, the
+   * resume window and frames in flight. An idle connection holds far less.
+   */
+  readonly bytesPerConnection: number;
+  /** The share of the memory available to the process that connections may take. */
+  readonly memoryShare: number;
+  /** File descriptors kept for everything else (files, Redis, HTTP requests, refusals). */
+  readonly reservedFileDescriptors: number;
+  /** The largest default, whatever the memory. */
+  readonly ceiling: number;
+}
+
+/**
+ * The default `maxConnections` is min(memory × 0.5 / 256 KiB, file-descriptor limit − 256,
+ * 100,000), where memory is the process's cgroup limit or else the machine's total: 16 GiB gives
+ * 32,768 connections, and a soft limit of 1,024 open files gives 768.
+ */
+export const DEFAULT_CAPACITY: CapacityDefaults = Object.freeze({
+  bytesPerConnection: 256 * 1024,
+  memoryShare: 0.5,
+  reservedFileDescriptors: 256,
+  ceiling: 100_000,
+});
+
+/**
+ * The default rate limits on CALL and EVENT: 10,000 a second per session with bursts of 20,000;
+ * 50,000 a second per principal across its sessions with bursts of 100,000; a session refused
+ * more than 1,000 times within a second is closed with 4420. A browser app stays far below them;
+ * raise them for busy service-to-service links (one connection can carry 250,000 calls a second).
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({
+  perSession: Object.freeze({ perSecond: 10_000, burst: 20_000 }),
+  perPrincipal: Object.freeze({ perSecond: 50_000, burst: 100_000 }),
+  floodRefusals: 1000,
+});
+
+/**
+ * The default load shedding: new connections are refused while the event loop's mean delay was
+ * above 100 ms in two one-second samples in a row, the V8 heap is above 85% of its limit, or the
+ * RSS is above 85% of the memory available; refusals say "retry after 5 s".
+ */
+export const DEFAULT_SHEDDING: SheddingOptions = Object.freeze({
+  eventLoopDelayMs: 100,
+  heapRatio: 0.85,
+  memoryRatio: 0.85,
+  retryAfterSeconds: 5,
+  sampleMs: 1000,
 });
 
 /** The defaults of `CloseOptions` (`SwitchboardServer.close`). */
@@ -44,10 +96,19 @@ export interface ListenDefaults {
   readonly path: string;
   readonly port: number;
   readonly host: string;
+  readonly upgradeTimeoutMs: number;
 }
 
-/** The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`) in `@switchboard/server/ws`. */
-export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({ path: '/', port: 0, host: '127.0.0.1' });
+/**
+ * The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`, `upgradeTimeoutMs`) in
+ * `@switchboard/server/ws`.
+ */
+export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
+  path: '/',
+  port: 0,
+  host: '127.0.0.1',
+  upgradeTimeoutMs: 10_000,
+});
 
 /** The defaults of `EventStoreOptions`, the in-memory idempotency store's caps. */
 export interface EventStoreDefaults {

@@ -9,6 +9,7 @@ import {
 import { runEvent } from './call/event.js';
 import { run } from './call/run.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
 
@@ -17,13 +18,23 @@ export interface DispatchHost {
   /** A draining server answers new calls and events UNAVAILABLE. */
   readonly draining: boolean;
   readonly events: IdempotencyStore;
+  /** Admits CALLs and EVENTs within the rate limits. */
+  readonly limiter: RateLimiter;
+}
+
+/** Whether a CALL or EVENT over the rate limit was answered RESOURCE_EXHAUSTED (it then does not run). */
+function limited(session: Session, id: number, host: DispatchHost): boolean {
+  const retryAfterMs = host.limiter.admit(session, session.principal);
+  if (retryAfterMs === 0) return false;
+  session.push(msg.error(id, 'RESOURCE_EXHAUSTED', 'rate limit exceeded', { retryAfterMs }));
+  return true;
 }
 
 /**
  * Routes one message of an open session (after WELCOME): acknowledgements to the outbox, the
  * count to the inbox, stream messages to their calls; a new call or event opens one. Throws
  * ProtocolViolation for what ends the connection (a second HELLO, a stream id out of order,
- * DATA beyond credit). Messages for streams that are not open are ignored (they may have just
+ * DATA beyond credit, a flood over the rate limit). Messages for streams that are not open are ignored (they may have just
  * ended).
  */
 export function dispatch(session: Session, message: ClientMessage, service: Service, host: DispatchHost): void {
@@ -48,6 +59,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
         session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
         break;
       }
+      if (limited(session, id, host)) break;
       const call = session.open(id, service.procedures.get(message[2]), message[4] ?? DEFAULT_CALL_CREDIT, message[2]);
       if (call) run(call, message[3]);
       break;
@@ -75,6 +87,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
         session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
         break;
       }
+      if (limited(session, id, host)) break;
       const bound = service.procedures.get(message[2]);
       const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, message[2]);
       if (call) runEvent(host.events, call, message[3], message[4]);

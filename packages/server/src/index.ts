@@ -8,11 +8,15 @@
 export { RpcError } from '@switchboard/protocol';
 export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
 export {
+  type CapacityDefaults,
   type CloseDefaults,
+  DEFAULT_CAPACITY,
   DEFAULT_CLOSE_OPTIONS,
   DEFAULT_EVENT_STORE_OPTIONS,
   DEFAULT_LISTEN_OPTIONS,
+  DEFAULT_RATE_LIMITS,
   DEFAULT_SERVER_OPTIONS,
+  DEFAULT_SHEDDING,
   type EventStoreDefaults,
   type ListenDefaults,
   type ServerDefaults,
@@ -40,8 +44,16 @@ export { type EventOutcome, EventStore, type EventStoreOptions, type Idempotency
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';
+export type { RateLimit, RateLimits } from './rate-limit.js';
 export { type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
 export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
+export {
+  defaultMaxConnections,
+  type LoadSample,
+  LoadShedder,
+  type Pressure,
+  type SheddingOptions,
+} from './shedding.js';
 export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
 export {
   type Acceptance,

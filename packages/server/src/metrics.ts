@@ -1,5 +1,5 @@
 /** Why an upgrade or a connection was refused before it had a session. */
-export type RefusalReason = 'origin' | 'subprotocol' | 'path' | 'capacity' | 'draining';
+export type RefusalReason = 'origin' | 'subprotocol' | 'path' | 'capacity' | 'draining' | 'memory' | 'event-loop-delay';
 
 /**
  * Counters a server keeps for monitoring (the handbook's checklist). Cheap increments on the hot
@@ -24,8 +24,10 @@ export class ServerMetrics {
   itemsDropped = 0;
   /** Streams ended (or connections closed) because a `queue` policy overflowed. */
   slowConsumers = 0;
-  /** Connections closed for a protocol violation. */
+  /** Connections closed for a protocol violation (WebSocket-level ones, 1002/1007/1008/1009, too). */
   violations = 0;
+  /** CALLs and EVENTs answered RESOURCE_EXHAUSTED by the rate limits. */
+  rateLimited = 0;
   /** Frames received from clients, and their payload bytes (UTF-8 bytes for text frames). */
   framesReceived = 0;
   bytesReceived = 0;
@@ -35,8 +37,9 @@ export class ServerMetrics {
   /**
    * Upgrades and connections refused before a session, by reason: `origin` (HTTP 403),
    * `subprotocol` (HTTP 400, or 4406 after the fallback token), `path` (HTTP 404: an upgrade to a
-   * path no listener serves), `capacity` (4001 over
-   * `maxConnections`), `draining` (1012).
+   * path no listener serves), `capacity` (4001 over `maxConnections`), `draining` (1012),
+   * `memory` and `event-loop-delay` (load shedding: HTTP 503 with Retry-After, or 1013 after the
+   * upgrade for a browser).
    */
   readonly refused = new Map<RefusalReason, number>();
 
@@ -62,6 +65,7 @@ export class ServerMetrics {
       itemsDropped: this.itemsDropped,
       slowConsumers: this.slowConsumers,
       violations: this.violations,
+      rateLimited: this.rateLimited,
       framesReceived: this.framesReceived,
       bytesReceived: this.bytesReceived,
       framesSent: this.framesSent,

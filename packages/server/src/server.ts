@@ -11,13 +11,15 @@ import {
 import { type Broker, MemoryBroker } from './broker.js';
 import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import { DEFAULT_CLOSE_OPTIONS, DEFAULT_SERVER_OPTIONS } from './defaults.js';
+import { DEFAULT_CLOSE_OPTIONS, DEFAULT_RATE_LIMITS, DEFAULT_SERVER_OPTIONS, DEFAULT_SHEDDING } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
+import { RateLimiter, type RateLimits } from './rate-limit.js';
 import { tokenLookup } from './resume-token.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
+import { defaultMaxConnections, LoadShedder, type SheddingOptions } from './shedding.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { TopicHub } from './topics.js';
 import { type Acceptance, type AllowedOrigins, decideUpgrade, Negotiator, type UpgradeDecision } from './upgrade.js';
@@ -58,8 +60,27 @@ export interface ServerOptions {
   readonly highWatermark?: number;
   /** Paused producers resume when the buffer falls below this. @default 262144 */
   readonly lowWatermark?: number;
-  /** Most concurrent connections; more are closed with 4001 (OVERLOADED). @default Infinity */
+  /**
+   * Most concurrent connections; more are closed with 4001 (OVERLOADED) right after the upgrade.
+   * Pass `Infinity` for no cap.
+   * @default sized from memory: min(memory × 0.5 / 256 KiB, open-file limit − 256, 100000)
+   */
   readonly maxConnections?: number;
+  /**
+   * Token buckets on CALL and EVENT, per session and per principal: excess is answered
+   * RESOURCE_EXHAUSTED with `data.retryAfterMs`, and a session refused more than `floodRefusals`
+   * times within a second is closed with 4420. Given fields replace the defaults'; `false` turns
+   * a bucket, or all rate limiting, off.
+   * @default DEFAULT_RATE_LIMITS: 10000/s burst 20000 per session, 50000/s burst 100000 per principal, 1000 refusals
+   */
+  readonly rateLimits?: Partial<RateLimits> | false;
+  /**
+   * Load shedding: while the event loop lags or memory runs short, new connections are refused
+   * (HTTP 503 with Retry-After, or 1013 for browsers) and open ones are served on. Given fields
+   * replace the defaults'; `false` turns shedding off.
+   * @default DEFAULT_SHEDDING: mean loop delay 100 ms for 2 s, heap 0.85 of its limit, RSS 0.85 of memory, Retry-After 5 s
+   */
+  readonly shedding?: Partial<SheddingOptions> | false;
   /**
    * Origins allowed to connect (the `Origin` header of browsers); a function decides per origin.
    * Requests without an Origin header (non-browser clients) are allowed. @default all allowed
@@ -103,6 +124,10 @@ export class SwitchboardServer implements ConnectionHost {
   readonly events: IdempotencyStore;
   /** PINGs every open connection, on one timer. @internal */
   readonly heartbeat: Heartbeat;
+  /** Admits CALLs and EVENTs within the rate limits. @internal */
+  readonly limiter: RateLimiter;
+  /** Samples memory and event-loop delay, on one timer; undefined when shedding is off. @internal */
+  readonly shedder: LoadShedder | undefined;
   private isDraining = false;
   private readonly broker: Broker;
   private readonly negotiator: Negotiator;
@@ -142,7 +167,12 @@ export class SwitchboardServer implements ConnectionHost {
     this.decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.decodeLimits };
     this.highWatermark = options.highWatermark ?? defaults.highWatermark;
     this.lowWatermark = options.lowWatermark ?? defaults.lowWatermark;
-    this.maxConnections = options.maxConnections ?? defaults.maxConnections;
+    this.maxConnections = options.maxConnections ?? defaultMaxConnections();
+    const rateLimits: Partial<RateLimits> | undefined =
+      options.rateLimits === false ? { perSession: false, perPrincipal: false } : options.rateLimits;
+    this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...rateLimits }, this.metrics);
+    this.shedder =
+      options.shedding === false ? undefined : new LoadShedder({ ...DEFAULT_SHEDDING, ...options.shedding });
     this.allowedOrigins = options.allowedOrigins;
     this.events =
       options.idempotencyStore ??
@@ -159,6 +189,11 @@ export class SwitchboardServer implements ConnectionHost {
   /** Open connections. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** The most connections served at once (`ServerOptions.maxConnections`, or its default sized from memory). */
+  get connectionLimit(): number {
+    return this.maxConnections;
   }
 
   /** Sessions held, including disconnected ones waiting to be resumed. */
@@ -185,6 +220,8 @@ export class SwitchboardServer implements ConnectionHost {
       draining: this.isDraining,
       connectionCount: this.connections.size,
       maxConnections: this.maxConnections,
+      pressure: this.shedder?.pressure,
+      retryAfterSeconds: this.shedder?.options.retryAfterSeconds ?? DEFAULT_SHEDDING.retryAfterSeconds,
     });
   }
 
@@ -262,6 +299,7 @@ export class SwitchboardServer implements ConnectionHost {
     }
     for (const connection of [...this.connections]) connection.close(CloseCode.SERVICE_RESTART, 'the server restarted');
     this.heartbeat.stop();
+    this.shedder?.stop();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
     for (const undo of this.detach.splice(0)) undo();

@@ -104,7 +104,27 @@ describe('decideUpgrade', () => {
     expect(accepted(decideUpgrade(request('/rpc'), state({ connectionCount: 1, maxConnections: 2 }))).ok).toBe(true);
   });
 
-  it('checks in order: path, origin, subprotocol, draining, capacity', () => {
+  it('refuses under pressure with HTTP 503 and Retry-After, before capacity is looked at', () => {
+    for (const pressure of ['memory', 'event-loop-delay'] as const) {
+      const refusal = refused(
+        decideUpgrade(
+          request('/rpc'),
+          state({ pressure, retryAfterSeconds: 7, connectionCount: 9, maxConnections: 1 }),
+        ),
+      );
+      expect(refusal).toMatchObject({ status: 503, reason: pressure, headers: { 'retry-after': '7' } });
+    }
+    expect(refused(decideUpgrade(request('/rpc'), state({ pressure: 'memory' }))).headers['retry-after']).toBe('5');
+  });
+
+  it('closes a browser with 1013 after the upgrade under pressure: it cannot read an HTTP status', () => {
+    const browser = request('/rpc', { origin: 'https://app.example' });
+    const acceptance = accepted(decideUpgrade(browser, state({ pressure: 'event-loop-delay' })));
+    expect(acceptance).toMatchObject({ ok: false, token: JSON_TOKEN, reason: 'event-loop-delay' });
+    expect(!acceptance.ok && acceptance.code).toBe(CloseCode.TRY_AGAIN_LATER);
+  });
+
+  it('checks in order: path, origin, subprotocol, draining, pressure, capacity', () => {
     const bad = { origin: 'https://evil.example', 'sec-websocket-protocol': 'nothing' };
     const closed = state({ allowedOrigins: [], draining: true, connectionCount: 1, maxConnections: 0 });
     expect(refused(decideUpgrade(request('/x', bad), closed)).reason).toBe('path');
@@ -113,6 +133,8 @@ describe('decideUpgrade', () => {
       'subprotocol',
     );
     expect(accepted(decideUpgrade(request('/rpc'), closed))).toMatchObject({ reason: 'draining' });
+    const pressed = state({ pressure: 'memory', connectionCount: 1, maxConnections: 0 });
+    expect(refused(decideUpgrade(request('/rpc'), pressed)).reason).toBe('memory');
   });
 });
 

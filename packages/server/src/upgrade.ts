@@ -7,8 +7,10 @@ import {
   negotiateSubprotocol,
   supportedSubprotocols,
 } from '@switchboard/protocol';
+import { DEFAULT_SHEDDING } from './defaults.js';
 import type { RefusalReason } from './metrics.js';
 import type { Service } from './service.js';
+import type { Pressure } from './shedding.js';
 import type { UpgradeRequest } from './socket.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a server holds services of any contract and context.
@@ -38,7 +40,7 @@ export type UpgradeDecision = UpgradeRefusal | UpgradeAcceptance;
  * What happens once the WebSocket is open: a connection served by `service` over `codec`, or a
  * close with `code` right after the upgrade. The latter is for refusals a client must read as a
  * close code (protocol.md section 6): a fallback-only offer (4406, after one UNSUPPORTED_PROTOCOL
- * frame), a full server (4001) and a draining one (1012).
+ * frame), a full server (4001), a draining one (1012) and, for a browser, one shedding load (1013).
  */
 export type Acceptance =
   | { readonly ok: true; readonly token: string; readonly service: Service; readonly codec: CodecName }
@@ -64,6 +66,10 @@ export interface UpgradeState {
   readonly draining: boolean;
   readonly connectionCount: number;
   readonly maxConnections: number;
+  /** Why the server sheds load now (see `LoadShedder`); undefined or absent: it does not. */
+  readonly pressure?: Pressure | undefined;
+  /** The `Retry-After` of a refusal under pressure, in seconds. @default 5 */
+  readonly retryAfterSeconds?: number;
 }
 
 const TEXT_PLAIN = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' });
@@ -94,8 +100,9 @@ export function originAllowed(origin: string | string[] | undefined, allowed: Al
 /**
  * Decides an upgrade, in this order: the path (HTTP 404), the origin (HTTP 403), the subprotocol
  * (HTTP 400 naming the supported tokens, unless the client offers the fallback token: then 4406
- * after the upgrade), draining (1012 after the upgrade) and capacity (4001 after the upgrade).
- * Pure: it counts nothing and touches no socket.
+ * after the upgrade), draining (1012 after the upgrade), load (HTTP 503 with Retry-After; 1013
+ * after the upgrade for a browser, which cannot read a status) and capacity (4001 after the
+ * upgrade). Pure: it counts nothing and touches no socket.
  */
 export function decideUpgrade(request: UpgradeRequest, state: UpgradeState): UpgradeDecision {
   const query = request.url.indexOf('?');
@@ -104,7 +111,21 @@ export function decideUpgrade(request: UpgradeRequest, state: UpgradeState): Upg
   if (!originAllowed(request.headers.origin, state.allowedOrigins)) return refusal(403, 'origin', 'origin not allowed');
   const negotiated = state.negotiator.negotiate(offersOf(request.headers['sec-websocket-protocol']));
   if (!negotiated.ok && negotiated.token === undefined) return refusal(400, 'subprotocol', negotiated.message);
+  if (negotiated.ok && !state.draining && state.pressure !== undefined && request.headers.origin === undefined) {
+    return overloaded(state.pressure, state.retryAfterSeconds ?? DEFAULT_SHEDDING.retryAfterSeconds);
+  }
   return { ok: true, acceptance: admit(negotiated, state) };
+}
+
+/** HTTP 503 with Retry-After: the cheapest refusal, before any WebSocket exists. */
+function overloaded(pressure: Pressure, retryAfterSeconds: number): UpgradeRefusal {
+  return {
+    ok: false,
+    status: 503,
+    headers: { ...TEXT_PLAIN, 'retry-after': String(retryAfterSeconds) },
+    body: `the server is overloaded (${pressure}); retry after ${retryAfterSeconds} s`,
+    reason: pressure,
+  };
 }
 
 function admit(negotiated: Negotiated, state: UpgradeState): Acceptance {
@@ -127,6 +148,16 @@ function admit(negotiated: Negotiated, state: UpgradeState): Acceptance {
       reason: 'draining',
       code,
       message: 'the server is draining',
+      frame: undefined,
+    };
+  }
+  if (state.pressure !== undefined) {
+    return {
+      ok: false,
+      token: negotiated.token,
+      reason: state.pressure,
+      code: CloseCode.TRY_AGAIN_LATER,
+      message: `the server is overloaded (${state.pressure}); try again later`,
       frame: undefined,
     };
   }

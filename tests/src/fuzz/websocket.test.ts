@@ -13,14 +13,6 @@ import {
 } from './harness.js';
 import { closePayload, encodeFrame, type FrameSpec, Opcode, RawWire } from './wire.js';
 
-/**
- * Close codes `ws` sends for WebSocket-level violations that docs/protocol.md section 6 does not
- * list yet: 1002 (protocol error) and 1007 (invalid payload data). Issue 16, defect 9: another
- * change documents them (or maps them to listed codes). Until it lands the fuzz run tolerates
- * them and reports them; the skipped test below is the strict form to enable then.
- */
-const PENDING_DEFECT_9 = new Set([1002, 1007]);
-
 /** How long a connection may go without a pong or a close after its oddities. */
 const PROBE_DEADLINE_MS = 20_000;
 
@@ -240,7 +232,7 @@ describe('fuzzing WebSocket-level oddities over raw TCP', () => {
     );
   });
 
-  it('never crashes, closes with documented codes (1002 and 1007 pending), and answers a healthy client', async () => {
+  it('never crashes, closes with documented codes, and answers a healthy client', async () => {
     target.healthy.start();
     await fc.assert(
       fc.asyncProperty(
@@ -253,7 +245,7 @@ describe('fuzzing WebSocket-level oddities over raw TCP', () => {
           const codes = outcomes.flatMap((outcome) => outcome.codes);
           for (const code of codes) seen.set(code, (seen.get(code) ?? 0) + 1);
           expect(outcomes.filter((outcome) => outcome.hung)).toEqual([]);
-          expect(codes.filter((code) => !documented.has(code) && !PENDING_DEFECT_9.has(code))).toEqual([]);
+          expect(codes.filter((code) => !documented.has(code))).toEqual([]);
           expect(target.uncaught).toEqual([]);
           expect(target.unexpectedErrors).toEqual([]);
           expect(target.healthy.failures).toEqual([]);
@@ -265,10 +257,9 @@ describe('fuzzing WebSocket-level oddities over raw TCP', () => {
     expect(target.healthy.failures).toEqual([]);
   });
 
-  // Issue 16, defect 9: `ws` closes WebSocket-level violations with 1002 or 1007, which
-  // docs/protocol.md section 6 does not list (and the server counts them as 1006, not as
-  // violations). Enable once that fix is merged.
-  it.skip('closes WebSocket-level violations only with codes docs/protocol.md lists (defect 9, pending)', async () => {
+  // Issue 16, defect 9: WebSocket-level violations close with 1002 or 1007, both listed in
+  // docs/protocol.md section 6.
+  it('closes WebSocket-level violations only with codes docs/protocol.md lists', async () => {
     const violations: Oddity[] = [
       { kind: 'bad-opcode', opcode: 3 },
       { kind: 'invalid-utf8', which: 0 },

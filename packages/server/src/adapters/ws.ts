@@ -5,6 +5,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CloseCode } from '@switchboard/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Connection } from '../connection.js';
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
@@ -20,6 +21,13 @@ export interface AttachOptions {
    * `upgrade` listeners, or answered 404 and closed when there are none. @default '/'
    */
   readonly path?: string;
+  /**
+   * How long an upgrade may take, in ms: `listen`'s HTTP server drops a request whose headers
+   * have not all arrived by then (a slowloris), and a refused upgrade's socket is destroyed if
+   * the peer has not read its refusal by then. With `attach`, set your HTTP server's
+   * `headersTimeout` and `requestTimeout` yourself. @default 10000
+   */
+  readonly upgradeTimeoutMs?: number;
 }
 
 /** Options of {@link listen}. */
@@ -65,9 +73,36 @@ function onClose(this: WebSocket, code: number): void {
   (this as WiredSocket).connection?.closed(code);
 }
 
-/** Never an unhandled 'error' event: the socket is dropped and 'close' follows. */
-function onError(this: WebSocket): void {
-  this.terminate();
+/**
+ * The close code `ws` sent for a receiver error, by its public error code (`WS_ERR_*`, documented
+ * in ws's errors.md); undefined for errors that are not the peer's violations (a failed write).
+ */
+function violationCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  switch (code) {
+    case 'WS_ERR_INVALID_UTF8':
+      return CloseCode.INVALID_PAYLOAD;
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return CloseCode.POLICY_VIOLATION;
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
+      return CloseCode.MESSAGE_TOO_BIG;
+    default:
+      return CloseCode.WS_PROTOCOL_ERROR;
+  }
+}
+
+/**
+ * Never an unhandled 'error' event. `ws` has already begun closing the socket itself (a close
+ * frame with 1002, 1007, 1008 or 1009 after a peer's violation, or an end after a failed write),
+ * so nothing is terminated here: terminating would destroy the socket before that close frame
+ * left, and the peer would see 1006. A violation is reported to the connection, which ends the
+ * session.
+ */
+function onError(this: WebSocket, error: Error): void {
+  const code = violationCode(error);
+  if (code !== undefined) (this as WiredSocket).connection?.transportViolation(code);
 }
 
 /** The core's view of a `ws` socket. */
@@ -122,10 +157,24 @@ function dropOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** Writes the core's HTTP refusal of an upgrade and closes the socket; a peer already gone is fine. */
-function writeRefusal(socket: Duplex, refusal: UpgradeRefusal): void {
+/** Destroys a socket whose refusal its peer did not read in time. */
+function dropIdle(this: Duplex): void {
+  this.destroy();
+}
+
+/**
+ * Writes the core's HTTP refusal of an upgrade and closes the socket; a peer already gone is fine.
+ * A peer that never reads would keep the socket open with the refusal queued: it is destroyed
+ * after `timeoutMs` without progress.
+ */
+function writeRefusal(socket: Duplex, refusal: UpgradeRefusal, timeoutMs: number): void {
   let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\nConnection: close\r\n`;
   for (const [name, value] of Object.entries(refusal.headers)) head += `${name}: ${value}\r\n`;
+  const idle = socket as Duplex & { setTimeout?(ms: number): unknown };
+  if (typeof idle.setTimeout === 'function') {
+    idle.setTimeout(timeoutMs);
+    socket.once('timeout', dropIdle);
+  }
   socket.end(`${head}Content-Length: ${Buffer.byteLength(refusal.body)}\r\n\r\n${refusal.body}`);
 }
 
@@ -141,6 +190,7 @@ function writeRefusal(socket: Duplex, refusal: UpgradeRefusal): void {
  */
 export function attach(server: SwitchboardServer, http: HttpServer, options: AttachOptions = {}): () => void {
   const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
+  const upgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_LISTEN_OPTIONS.upgradeTimeoutMs;
   const acceptances = new WeakMap<IncomingMessage, Acceptance>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -163,7 +213,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
       // Another listener may serve that path; with none, nobody would ever answer or close it.
       if (decision.reason === 'path' && http.listenerCount('upgrade') > 1) return;
       server.metrics.refuse(decision.reason);
-      writeRefusal(socket, decision);
+      writeRefusal(socket, decision, upgradeTimeoutMs);
       return;
     }
     const acceptance = decision.acceptance;
@@ -184,15 +234,27 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
 }
 
 /**
- * Serves a Switchboard server on its own HTTP server; plain HTTP requests get 426.
+ * Serves a Switchboard server on its own HTTP server; plain HTTP requests get 426. The HTTP
+ * server's `headersTimeout` and `requestTimeout` are `upgradeTimeoutMs` (Node's own defaults are
+ * 60 and 300 s), checked every second at most, so a request that trickles in its headers
+ * (a slowloris) holds its socket for about `upgradeTimeoutMs`, not minutes.
  *
  * @example
  * const { url, close } = await listen(createServer({ services: [service] }), { port: 8080 });
  */
 export async function listen(server: SwitchboardServer, options: ListenOptions = {}): Promise<Listening> {
-  const http = createHttpServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain' }).end('Switchboard: connect with a WebSocket');
-  });
+  const upgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_LISTEN_OPTIONS.upgradeTimeoutMs;
+  const http = createHttpServer(
+    {
+      headersTimeout: upgradeTimeoutMs,
+      requestTimeout: upgradeTimeoutMs,
+      // How often Node checks those timeouts (30 s by default): a fraction of the timeout, at most 1 s.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(upgradeTimeoutMs / 4))),
+    },
+    (_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('Switchboard: connect with a WebSocket');
+    },
+  );
   const detach = attach(server, http, options);
   const host = options.host ?? DEFAULT_LISTEN_OPTIONS.host;
   const wanted = options.port ?? DEFAULT_LISTEN_OPTIONS.port;
