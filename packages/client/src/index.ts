@@ -2,7 +2,7 @@
  * The Switchboard client for browsers and Node: typed calls, streams, channels, events and
  * topics over one WebSocket, with reconnect, resume, heartbeats and backpressure built in.
  *
- * @packageDocumentation
+ * @module @switchboard/client
  */
 
 export { isRpcError, RpcError } from '@switchboard/protocol';

@@ -12,7 +12,7 @@
  *   WebSocket: wsWithOptions({ headers: { authorization: 'Bearer my-token' } }),
  * });
  * ```
- * @module
+ * @module @switchboard/client/node
  */
 import { type ClientOptions as WsClientOptions, WebSocket as WsWebSocket } from 'ws';
 

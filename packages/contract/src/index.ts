@@ -3,7 +3,7 @@
  * acknowledged events and topics once, with any Standard Schema validator (zod 4 first-class).
  * Servers implement a contract; clients get their types from it.
  *
- * @packageDocumentation
+ * @module @switchboard/contract
  */
 export {
   type Contract,

@@ -5,7 +5,7 @@
  * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
  * defaults. docs/protocol.md is the normative text this package mirrors.
  *
- * @packageDocumentation
+ * @module @switchboard/protocol
  */
 export type { Codec, CodecName, EncodedMessage } from './codec.js';
 export {

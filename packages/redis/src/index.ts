@@ -1,7 +1,7 @@
 /**
  * Switchboard on Redis: {@link RedisBroker}, a topic backplane over Redis pub/sub, and
  * {@link RedisIdempotencyStore}, acknowledged events run once across server processes.
- * @packageDocumentation
+ * @module @switchboard/redis
  */
 export { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
 export { RedisIdempotencyStore, type RedisIdempotencyStoreOptions } from './redis-idempotency.js';

@@ -2,7 +2,7 @@
  * The Switchboard server: implement a contract with handlers, serve one or more services over
  * any transport through a minimal socket interface (`@switchboard/server/ws` for `ws`).
  *
- * @packageDocumentation
+ * @module @switchboard/server
  */
 
 export { RpcError } from '@switchboard/protocol';

@@ -1,3 +1,9 @@
+/**
+ * The `ws` adapter of the Switchboard server (`@switchboard/server/ws`): {@link listen} serves a
+ * server on its own HTTP server, {@link attach} on one you have.
+ *
+ * @module @switchboard/server/ws
+ */
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
