@@ -4,4 +4,8 @@
  * @module @switchboard/redis
  */
 export { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
-export { RedisIdempotencyStore, type RedisIdempotencyStoreOptions } from './redis-idempotency.js';
+export {
+  DEFAULT_REDIS_IDEMPOTENCY_OPTIONS,
+  RedisIdempotencyStore,
+  type RedisIdempotencyStoreOptions,
+} from './redis-idempotency.js';

@@ -28,6 +28,13 @@ export interface RedisIdempotencyStoreOptions {
 
 const RUNNING = 'running';
 
+/** The defaults of {@link RedisIdempotencyStoreOptions}. */
+export const DEFAULT_REDIS_IDEMPOTENCY_OPTIONS = Object.freeze({
+  prefix: 'switchboard:events:',
+  windowMs: 120_000,
+  leaseMs: 10_000,
+});
+
 /** An outcome as stored: MessagePack of `[true]` or `[false, code, message, data, retryable]`. */
 function encodeOutcome(outcome: EventOutcome): Buffer {
   const { error } = outcome.ok ? { error: undefined } : outcome;
@@ -84,10 +91,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly renewals = new Set<ReturnType<typeof setInterval>>();
 
   constructor(options: RedisIdempotencyStoreOptions = {}) {
-    this.prefix = options.prefix ?? 'switchboard:events:';
+    this.prefix = options.prefix ?? DEFAULT_REDIS_IDEMPOTENCY_OPTIONS.prefix;
     this.channel = `${this.prefix}done`;
-    this.windowMs = options.windowMs ?? 120_000;
-    this.leaseMs = options.leaseMs ?? 10_000;
+    this.windowMs = options.windowMs ?? DEFAULT_REDIS_IDEMPOTENCY_OPTIONS.windowMs;
+    this.leaseMs = options.leaseMs ?? DEFAULT_REDIS_IDEMPOTENCY_OPTIONS.leaseMs;
     this.onError = options.onError ?? ((error) => console.error('[switchboard] redis idempotency store:', error));
     const { main, ownsMain, subscriber } = redisPair(options.redis, this.onError, { lazyConnect: true });
     this.redis = main;

@@ -247,7 +247,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
   }
 
   /**
-   * The transport closed the socket for a WebSocket-level violation (1002, 1007, 1009) and is
+   * The transport closed the socket for a WebSocket-level violation (1002, 1007, 1008, 1009) and is
    * finishing the closing handshake itself: counted as a violation, and the session ends.
    */
   transportViolation(code: number): void {
