@@ -120,6 +120,11 @@ export class Outbox {
     return this.pendingBytes;
   }
 
+  /** Bytes of the sequenced messages kept for retransmission (sent and not yet acknowledged). */
+  get retainedBytes(): number {
+    return this.keptBytes;
+  }
+
   /** Sequenced messages sent and not yet acknowledged, still kept. */
   get unacknowledged(): number {
     return (this.kept?.length ?? 0) - this.keptHead;

@@ -234,6 +234,23 @@ describe('Connection and Session: resume, takeover, expiry', () => {
     expect(welcome(second).resumed).toBe(false);
   });
 
+  it('ends the sessions that dropped first when all dropped ones hold more than maxResumeBytes', async () => {
+    start({ maxResumeBytes: 1500 });
+    const first = await open('ann');
+    const second = await open('bob');
+    for (const socket of [first, second]) {
+      socket.receive([T.CALL, 1, 'count', { to: 100 }, 100]);
+      await settle();
+      expect(socket.ofType(T.DATA)).toHaveLength(100);
+    }
+    first.connection?.closed(CloseCode.ABNORMAL);
+    expect(server.metrics.sessionsEvicted).toBe(0);
+    second.connection?.closed(CloseCode.ABNORMAL);
+    expect(server.metrics.sessionsEvicted).toBe(1);
+    expect(welcome(await open('ann', welcome(first).token, 0)).resumed).toBe(false);
+    expect(welcome(await open('bob', welcome(second).token, 0)).resumed).toBe(true);
+  });
+
   it('ends the session at once when the client closed with 1000', async () => {
     const first = await open();
     first.connection?.closed(CloseCode.NORMAL);

@@ -58,6 +58,26 @@ export const DEFAULT_CAPACITY: CapacityDefaults = Object.freeze({
   ceiling: 100_000,
 });
 
+/** How the default `maxResumeBytes` is sized (see `defaultMaxResumeBytes`). */
+export interface ResumeBudgetDefaults {
+  /** The share of the memory available to the process that disconnected sessions' buffers may hold. */
+  readonly memoryShare: number;
+  /** The largest default, whatever the memory, in bytes. */
+  readonly ceilingBytes: number;
+  /** How often the total is checked while sessions are disconnected, in ms. */
+  readonly checkMs: number;
+}
+
+/**
+ * The default `maxResumeBytes` is min(memory × 0.25, 2 GiB), memory being the process's cgroup
+ * limit or else the machine's total; the total is checked at every drop and every second.
+ */
+export const DEFAULT_RESUME_BUDGET: ResumeBudgetDefaults = Object.freeze({
+  memoryShare: 0.25,
+  ceilingBytes: 2 * 1024 * 1024 * 1024,
+  checkMs: 1000,
+});
+
 /**
  * The default rate limits on CALL and EVENT: 10,000 a second per session with bursts of 20,000;
  * 50,000 a second per principal across its sessions with bursts of 100,000; a session refused

@@ -15,10 +15,12 @@ export {
   DEFAULT_EVENT_STORE_OPTIONS,
   DEFAULT_LISTEN_OPTIONS,
   DEFAULT_RATE_LIMITS,
+  DEFAULT_RESUME_BUDGET,
   DEFAULT_SERVER_OPTIONS,
   DEFAULT_SHEDDING,
   type EventStoreDefaults,
   type ListenDefaults,
+  type ResumeBudgetDefaults,
   type ServerDefaults,
 } from './defaults.js';
 export type {
@@ -45,6 +47,7 @@ export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';
 export type { RateLimit, RateLimits } from './rate-limit.js';
+export { defaultMaxResumeBytes } from './resume-budget.js';
 export { type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
 export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
 export {

@@ -16,6 +16,8 @@ export class ServerMetrics {
   sessionsResumed = 0;
   /** Resume attempts that could not resume (expired, unknown, buffer evicted, another principal's). */
   resumesFailed = 0;
+  /** Disconnected sessions ended early because all of them together held more than `maxResumeBytes`. */
+  sessionsEvicted = 0;
   /** Resume attempts refused because the session belongs to another principal (counted in resumesFailed too). */
   resumesRefused = 0;
   /** Calls, streams, subscriptions and events opened. */
@@ -61,6 +63,7 @@ export class ServerMetrics {
       sessionsResumed: this.sessionsResumed,
       resumesFailed: this.resumesFailed,
       resumesRefused: this.resumesRefused,
+      sessionsEvicted: this.sessionsEvicted,
       callsStarted: this.callsStarted,
       itemsDropped: this.itemsDropped,
       slowConsumers: this.slowConsumers,

@@ -16,6 +16,7 @@ import { Heartbeat } from './heartbeat.js';
 import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter, type RateLimits } from './rate-limit.js';
+import { defaultMaxResumeBytes, ResumeBudget } from './resume-budget.js';
 import { tokenLookup } from './resume-token.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
@@ -66,6 +67,14 @@ export interface ServerOptions {
    * @default sized from memory: min(memory × 0.5 / 256 KiB, open-file limit − 256, 100000)
    */
   readonly maxConnections?: number;
+  /**
+   * Most bytes kept for resume across all disconnected sessions (each is also bounded by
+   * `limits.resumeBufferBytes`). Past it, the sessions that dropped first end: their clients get
+   * a fresh session and settle the old calls with SESSION_LOST (`metrics.sessionsEvicted`).
+   * Pass `Infinity` for no total.
+   * @default sized from memory: min(memory × 0.25, 2 GiB)
+   */
+  readonly maxResumeBytes?: number;
   /**
    * Token buckets on CALL and EVENT, per session and per principal: excess is answered
    * RESOURCE_EXHAUSTED with `data.retryAfterMs`, and a session refused more than `floodRefusals`
@@ -134,6 +143,7 @@ export class SwitchboardServer implements ConnectionHost {
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Set<Connection>();
   private readonly maxConnections: number;
+  private readonly resumeBudget: ResumeBudget;
   private readonly allowedOrigins: AllowedOrigins | undefined;
   private readonly detach: Array<() => void> = [];
   private drained: (() => void) | undefined;
@@ -168,6 +178,7 @@ export class SwitchboardServer implements ConnectionHost {
     this.highWatermark = options.highWatermark ?? defaults.highWatermark;
     this.lowWatermark = options.lowWatermark ?? defaults.lowWatermark;
     this.maxConnections = options.maxConnections ?? defaultMaxConnections();
+    this.resumeBudget = new ResumeBudget(options.maxResumeBytes ?? defaultMaxResumeBytes(), this.metrics);
     const rateLimits: Partial<RateLimits> | undefined =
       options.rateLimits === false ? { perSession: false, perPrincipal: false } : options.rateLimits;
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...rateLimits }, this.metrics);
@@ -253,11 +264,18 @@ export class SwitchboardServer implements ConnectionHost {
   /** @internal */
   keepSession(session: Session): void {
     this.sessions.set(session.lookup, session);
+    this.resumeBudget.remove(session);
+  }
+
+  /** @internal */
+  sessionDetached(session: Session): void {
+    this.resumeBudget.add(session);
   }
 
   /** @internal */
   forgetSession(session: Session): void {
     if (this.sessions.get(session.lookup) === session) this.sessions.delete(session.lookup);
+    this.resumeBudget.remove(session);
   }
 
   /** @internal */
@@ -300,6 +318,7 @@ export class SwitchboardServer implements ConnectionHost {
     for (const connection of [...this.connections]) connection.close(CloseCode.SERVICE_RESTART, 'the server restarted');
     this.heartbeat.stop();
     this.shedder?.stop();
+    this.resumeBudget.stop();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
     for (const undo of this.detach.splice(0)) undo();

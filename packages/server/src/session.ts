@@ -28,7 +28,11 @@ export interface SessionLink {
 
 /** Where a server keeps its sessions between connections, by resume token. */
 export interface SessionRegistry {
+  /** The session is attached to a connection (new or resumed). */
   keepSession(session: Session): void;
+  /** The session lost its connection and waits for a resume. */
+  sessionDetached(session: Session): void;
+  /** The session ended. */
   forgetSession(session: Session): void;
 }
 
@@ -166,6 +170,7 @@ export class Session implements CallHost {
     }
     this.expiry = setTimeout(expire, windowMs, this);
     this.expiry.unref?.();
+    this.registry.sessionDetached(this);
   }
 
   /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
