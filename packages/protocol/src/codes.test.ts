@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CLOSE_CODES,
-  type CloseAction,
-  closeAction,
-  ERROR_CODES,
-  isProtocolErrorCode,
-  MAX_CLOSE_REASON_BYTES,
-  truncateCloseReason,
-} from './codes.js';
+import { CLOSE_CODES, type CloseAction, closeAction, MAX_CLOSE_REASON_BYTES, truncateCloseReason } from './codes.js';
+import { ERROR_CODES, isProtocolErrorCode } from './error-codes.js';
 
 const documented = new Set(Object.values(CLOSE_CODES).map((info) => info.code));
 const undocumented = (min: number, max: number): fc.Arbitrary<number> =>

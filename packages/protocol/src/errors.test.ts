@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Codec } from './codec.js';
-import { CloseCode, defaultRetryable, ERROR_CODES } from './codes.js';
+import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
+import { defaultRetryable, ERROR_CODES } from './error-codes.js';
 import {
   EncodeError,
   errorFromMessage,

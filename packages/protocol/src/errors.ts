@@ -1,4 +1,4 @@
-import { defaultRetryable, type ErrorCode } from './codes.js';
+import { defaultRetryable, type ErrorCode } from './error-codes.js';
 import type { ErrorMessage } from './messages.js';
 import { msg } from './msg.js';
 

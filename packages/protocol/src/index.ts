@@ -16,13 +16,7 @@ export {
   type CloseCodeName,
   type CloseSender,
   closeAction,
-  defaultRetryable,
-  ERROR_CODES,
-  type ErrorCode,
-  type ErrorCodeInfo,
-  isProtocolErrorCode,
   MAX_CLOSE_REASON_BYTES,
-  type ProtocolErrorCode,
   truncateCloseReason,
 } from './codes.js';
 export { checkJsonLimits, checkValueLimits, type DecodeLimits } from './decode-limits.js';
@@ -33,6 +27,14 @@ export {
   MAX_EVENT_KEY_BYTES,
   type OutboxDefaults,
 } from './defaults.js';
+export {
+  defaultRetryable,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  isProtocolErrorCode,
+  type ProtocolErrorCode,
+} from './error-codes.js';
 export {
   EncodeError,
   errorFromMessage,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, CloseCode, ERROR_CODES } from './codes.js';
+import { CLOSE_CODES, CloseCode } from './codes.js';
 import { DEFAULT_DECODE_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
+import { ERROR_CODES } from './error-codes.js';
 import { ProtocolViolation } from './errors.js';
 import { jsonCodec } from './json-codec.js';
 import { DEFAULT_LIMITS, isSequenced, type Message, MessageType } from './messages.js';

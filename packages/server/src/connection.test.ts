@@ -2,7 +2,8 @@ import { clientStream, defineContract, serverStream, unary } from '@switchboard/
 import { CloseCode, DEFAULT_LIMITS, MessageType as T } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createServer, type ServerOptions, type SwitchboardServer } from './server.js';
+import { createServer, type SwitchboardServer } from './server.js';
+import type { ServerOptions } from './server-options.js';
 import { implement } from './service.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
 

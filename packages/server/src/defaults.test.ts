@@ -15,7 +15,7 @@ import { implement } from './service.js';
 
 /** Where each source file's `@default`s live: its options' names to the constants' values. */
 const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
-  'server.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
+  'server-options.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
   'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
   'idempotency.ts': { ...DEFAULT_EVENT_STORE_OPTIONS },
 };

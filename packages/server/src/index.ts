@@ -48,7 +48,8 @@ export { BoundedQueue, type Overflow } from './policy-queue.js';
 export { PushStream } from './push.js';
 export type { RateLimit, RateLimits } from './rate-limit.js';
 export { defaultMaxResumeBytes } from './resume-budget.js';
-export { type CloseOptions, createServer, type ServerOptions, SwitchboardServer } from './server.js';
+export { createServer, SwitchboardServer } from './server.js';
+export type { CloseOptions, ServerOptions } from './server-options.js';
 export { type CallInfo, type Handshake, implement, type Middleware, Service, type ServiceOptions } from './service.js';
 export {
   defaultMaxConnections,
