@@ -2,9 +2,10 @@
 // The README's two commands go through this script so that a fresh clone needs only Node 20
 // and npm: it finds pnpm 10 (or runs it through npx), installs the workspace from the lockfile,
 // provides what the tests use beyond npm (Debian's Chromium for the browser test, a Redis server
-// for the backplane tests) where the machine lacks it, then runs the task. Usage: node scripts/run.mjs <test|demo|bench>
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+// for the backplane tests) where the machine lacks it, then runs the task.
+// Usage: node scripts/run.mjs <test|demo|bench|example <name> [test]>
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,6 +86,29 @@ function ensureRedis() {
   if (!redisAnswers()) log('redis-server did not answer on 127.0.0.1:6379: the Redis tests will fail');
 }
 
+/**
+ * Runs an example's `src/main.ts` with Node and tsx, directly rather than through
+ * `pnpm --filter … start`: Ctrl-C then reaches one process, which closes its servers and exits 0,
+ * and no package manager reports the interrupt as a failure. This script waits for it and exits
+ * with its code.
+ */
+function startExample(name) {
+  const dir = join(root, 'examples', name);
+  if (!existsSync(join(dir, 'src', 'main.ts'))) {
+    console.error(`no example ${name}: use one of ${examples().join(', ')}`);
+    process.exit(2);
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { stdio: 'inherit', cwd: dir, env });
+  // A terminal's Ctrl-C reaches the example too (one process group); a signal sent to this
+  // script alone is passed on. The example stops once, however many arrive.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+function examples() {
+  return readdirSync(join(root, 'examples')).filter((name) => existsSync(join(root, 'examples', name, 'package.json')));
+}
+
 const pm = pnpm();
 const [bin, ...prefix] = pm;
 log(`installing the workspace (${pm.join(' ')} install --frozen-lockfile)`);
@@ -103,10 +127,18 @@ if (task === 'test') {
   }
   process.exit(check.status ?? 1);
 } else if (task === 'demo') {
-  run(bin, [...prefix, 'run', 'demo:start']);
+  startExample('cursors');
+} else if (task === 'example') {
+  const [name, action = 'start'] = process.argv.slice(3);
+  if (!name || !['start', 'test'].includes(action)) {
+    console.error(`usage: npm run example -- <${examples().join('|')}> [test]`);
+    process.exit(2);
+  }
+  if (action === 'test') run(bin, [...prefix, 'exec', 'vitest', 'run', `examples/${name}/`]);
+  else startExample(name);
 } else if (task === 'bench') {
   run(bin, [...prefix, 'run', 'bench:run', ...process.argv.slice(3)]);
 } else {
-  console.error(`unknown task ${task}: use test, demo or bench`);
+  console.error(`unknown task ${task}: use test, demo, bench or example`);
   process.exit(2);
 }

@@ -7,7 +7,7 @@ const blue = { id: 'guest-2', colour: '#4363d8' };
 const me = { id: 'guest-3', colour: '#3cb44b' };
 
 function welcome(seq: number, cursors: Cursor[] = []): Welcome {
-  return { you: me, cursors, seq };
+  return { you: me, present: cursors.map(({ id, colour }) => ({ id, colour, seq: 0 })), cursors, seq };
 }
 
 describe('Board', () => {
@@ -23,6 +23,16 @@ describe('Board', () => {
       [red.id, undefined],
     ]);
     expect(board.cursors.size).toBe(0);
+  });
+
+  it('counts visitors who joined without pointing anywhere, until they leave', () => {
+    const board = new Board();
+    board.welcome({ you: me, present: [{ ...red, seq: 1 }], cursors: [], seq: 1 });
+    board.apply({ kind: 'joined', ...blue, seq: 2 });
+    expect([...board.present.keys()]).toEqual([red.id, blue.id]);
+    expect(board.cursors.size).toBe(0);
+    board.apply({ kind: 'left', id: red.id, seq: 3 });
+    expect([...board.present.keys()]).toEqual([blue.id]);
   });
 
   it('never lists its own cursor', () => {

@@ -48,14 +48,43 @@ async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Waits until the page is welcomed in a session other than `previous`; returns who it is. */
-async function welcomed(page: Page, previous?: { session: string }): Promise<{ visitor: string; session: string }> {
-  const handle = await page.waitForFunction((previousSession) => {
-    const status = document.getElementById('status') as HTMLElement;
-    const { state, visitor, session } = status.dataset;
-    return state === 'open' && visitor && session && session !== previousSession ? { visitor, session } : false;
-  }, previous?.session);
-  return (await handle.jsonValue()) as { visitor: string; session: string };
+/** Who a page is, in which session, and when it was welcomed (wall clock, ms). */
+interface Welcomed {
+  readonly visitor: string;
+  readonly colour: string;
+  readonly session: string;
+  readonly at: number;
+}
+
+/** Waits until the page is welcomed in a session other than `previous`'s. */
+async function welcomed(page: Page, previous?: Welcomed): Promise<Welcomed> {
+  const handle = await page.waitForFunction(
+    (previousSession) => {
+      const { state, visitor, colour, session, welcomedAt } = (document.getElementById('status') as HTMLElement)
+        .dataset;
+      return state === 'connected' && visitor && session && session !== previousSession
+        ? { visitor, colour, session, at: Number(welcomedAt) }
+        : false;
+    },
+    previous?.session,
+    // Background pages draw no frames: poll on a timer instead.
+    { polling: 50 },
+  );
+  return (await handle.jsonValue()) as Welcomed;
+}
+
+/** Waits until the page shows `count` visitors here, and says whether it shows the alone-hint. */
+async function presence(page: Page, count: number): Promise<{ text: string; hint: string | undefined }> {
+  await page.waitForFunction((count) => document.getElementById('count')?.dataset.count === String(count), count, {
+    polling: 50,
+  });
+  return page.evaluate(() => {
+    const hint = document.getElementById('hint') as HTMLElement;
+    return {
+      text: document.getElementById('count')?.textContent ?? '',
+      hint: hint.hidden ? undefined : (hint.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    };
+  });
 }
 
 /** Waits until `page` draws the cursor of `visitor` with its tip within 2 px of (x, y). */
@@ -93,20 +122,55 @@ it('shows one page the cursor moved in another, and again after the server resta
       }),
     );
   }
-  await Promise.all([a.goto(server.url), b.goto(server.url)]);
-  const first = { a: await welcomed(a), b: await welcomed(b) };
+
+  // Alone: A sees itself (its name in the status, its own cursor), a count of one, and the hint.
+  await a.goto(server.url);
+  const firstA = await welcomed(a);
+  expect(await a.locator('#status').textContent()).toBe(`connected · you are ${firstA.visitor}`);
+  expect(await presence(a, 1)).toEqual({
+    text: '1 here: you',
+    hint: `You are alone here. Open ${server.url} in another window and move the mouse in either: each window shows the other's cursor.`,
+  });
+  await a.mouse.move(100, 120, { steps: 2 });
+  await cursorAt(a, firstA.visitor, 100, 120);
+  expect(await a.locator('.cursor.self span').textContent()).toBe(`you (${firstA.visitor})`);
+
+  await b.goto(server.url);
+  const first = { a: firstA, b: await welcomed(b) };
   expect(first.a.visitor).not.toBe(first.b.visitor);
+  expect(await presence(a, 2)).toEqual({ text: '2 here', hint: undefined });
+  expect(await presence(b, 2)).toEqual({ text: '2 here', hint: undefined });
 
   // Input reaches a page in the background only when it next draws a frame: seconds, headless.
   await a.bringToFront();
   await a.mouse.move(200, 150, { steps: 4 });
   await cursorAt(b, first.a.visitor, 200, 150);
 
+  // A restart as an operator does one: the server stops (1012), is down a few seconds, listens again.
   const port = server.port;
   await server.close();
+  for (const page of [a, b]) {
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'reconnecting', undefined, {
+      polling: 50,
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 4000));
   server = await startCursorsServer({ port, webRoot });
+  const listening = Date.now();
   const second = { a: await welcomed(a, first.a), b: await welcomed(b, first.b) };
-  // Both pages came back by themselves: new sessions (visitor ids may repeat on a new server).
+  const back = { a: second.a.at - listening, b: second.b.at - listening };
+  console.log(`[cursors] pages back ${back.a} ms and ${back.b} ms after the restarted server listened`);
+  expect(Math.max(back.a, back.b)).toBeLessThan(3000);
+  // Each page kept its name and colour across the restart.
+  expect({ visitor: second.a.visitor, colour: second.a.colour }).toEqual({
+    visitor: first.a.visitor,
+    colour: first.a.colour,
+  });
+  expect({ visitor: second.b.visitor, colour: second.b.colour }).toEqual({
+    visitor: first.b.visitor,
+    colour: first.b.colour,
+  });
+  expect(await presence(b, 2)).toEqual({ text: '2 here', hint: undefined });
   await a.mouse.move(420, 330, { steps: 4 });
   await cursorAt(b, second.a.visitor, 420, 330);
 
@@ -115,15 +179,14 @@ it('shows one page the cursor moved in another, and again after the server resta
   await b.screenshot({ path: join(ARTIFACTS, 'cursors.png') });
 
   // Closing the page says goodbye (close 1000): A's cursor goes at once, well within the
-  // server's 10 s resume window that would otherwise keep A's session.
+  // server's 10 s resume window that would otherwise keep A's session; B is alone again.
   await a.close();
   await b.waitForFunction(
-    (visitor) => !document.querySelector(`.cursor[data-visitor="${visitor}"]`),
+    (visitor) => !document.querySelector(`.cursor:not(.self)[data-visitor="${visitor}"]`),
     second.a.visitor,
-    {
-      timeout: 5000,
-    },
+    { timeout: 5000 },
   );
+  expect((await presence(b, 1)).hint).toContain(server.url);
 
   // The client offers MessagePack first: its frames are binary (JSON would travel as text).
   expect(frames.binary).toBeGreaterThan(0);

@@ -1,6 +1,13 @@
 import { type Client, createClient } from '@switchboard/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CursorEvent, type CursorsContract, cursors, type Position, type Welcome } from './contract.js';
+import {
+  type CursorEvent,
+  type CursorsContract,
+  cursors,
+  type Position,
+  type Visitor,
+  type Welcome,
+} from './contract.js';
 import { type CursorsServer, startCursorsServer } from './server.js';
 
 /** A visitor as a Node client: joined, subscribed to everyone's cursors. */
@@ -24,7 +31,7 @@ afterEach(async () => {
   await server.close();
 });
 
-async function visit(creditWindow?: number): Promise<TestVisitor> {
+async function visit(creditWindow?: number, claim?: Visitor): Promise<TestVisitor> {
   const client = createClient(cursors, {
     url: server.socketUrl,
     reconnect: false,
@@ -34,7 +41,7 @@ async function visit(creditWindow?: number): Promise<TestVisitor> {
   // Subscribed before joining: the server handles both in order, so once welcomed this visitor
   // misses no change.
   const changes = client.cursors()[Symbol.asyncIterator]();
-  const channel = client.join();
+  const channel = client.join(claim);
   const first = await channel[Symbol.asyncIterator]().next();
   if (first.done) throw new Error('the join channel ended before its welcome');
   return {
@@ -84,6 +91,20 @@ describe('cursors over real sockets', () => {
     }
     // The two items B had credit for, then the newest of the 48 the `latest` policy conflated.
     expect(seen).toEqual([10, 20, 500]);
+  });
+
+  it('gives a page back its name and colour after a restart, unless someone present has that name', async () => {
+    const before = await visit();
+    const port = server.port;
+    await server.close();
+    server = await startCursorsServer({ port });
+    const newcomer = await visit();
+    const back = await visit(undefined, before.welcome.you);
+    expect(back.welcome.you).toEqual(before.welcome.you);
+    expect(back.welcome.present).toEqual([expect.objectContaining(newcomer.welcome.you)]);
+    const copy = await visit(undefined, before.welcome.you);
+    expect(copy.welcome.you.id).not.toBe(before.welcome.you.id);
+    expect(server.room.size).toBe(3);
   });
 
   it('tells the others when a visitor leaves', async () => {

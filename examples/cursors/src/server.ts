@@ -52,8 +52,8 @@ export async function startCursorsServer(options: CursorsServerOptions = {}): Pr
     });
   });
   const service = implement(cursors, {
-    join: async function* (positions) {
-      const visitor = room.join();
+    join: async function* (positions, { input }) {
+      const visitor = room.join(input);
       // `finally` runs however the channel ends: the page ends it, cancels it, or its session is
       // gone (the handler's signal aborts and the positions stop with CANCELLED).
       try {

@@ -1,6 +1,14 @@
 import { CloseCode } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, DEFAULT_RECONNECT, MAX_REFRESHES, overloaded, overloadedDelay, Reconnect } from './reconnect.js';
+import {
+  backoffDelay,
+  DEFAULT_RECONNECT,
+  MAX_REFRESHES,
+  overloaded,
+  overloadedDelay,
+  Reconnect,
+  restartDelay,
+} from './reconnect.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -170,5 +178,67 @@ describe('Reconnect', () => {
       target.addEventListener = saved.add;
       target.removeEventListener = saved.remove;
     }
+  });
+
+  it('retries quickly after a restart (1012) or shutdown (1001), also when the retries are refused', async () => {
+    for (const code of [CloseCode.SERVICE_RESTART, CloseCode.GOING_AWAY]) {
+      const retry = vi.fn();
+      // The highest draw: the slowest client of many cut by the same restart.
+      const policy = new Reconnect({ random: () => 0.999_999 }, retry);
+      policy.schedule(code, 'the server restarted');
+      await vi.advanceTimersByTimeAsync(DEFAULT_RECONNECT.restartDelayMs);
+      expect(retry, String(code)).toHaveBeenCalledTimes(1);
+      // The server is still down: each attempt fails with 1006, and the pace stays the restart's.
+      const waits: number[] = [];
+      for (let attempt = 1; attempt < 12; attempt++) {
+        policy.schedule(CloseCode.ABNORMAL, '');
+        const before = Date.now();
+        while (retry.mock.calls.length === attempt) await vi.advanceTimersByTimeAsync(1);
+        waits.push(Date.now() - before);
+      }
+      expect(waits.slice(0, 4)).toEqual([199, 399, 799, 1599]);
+      expect(Math.max(...waits)).toBe(DEFAULT_RECONNECT.restartMaxDelayMs - 1);
+      policy.stop();
+    }
+  });
+
+  it('returns to the ordinary backoff once the restart window has passed, and after a session', async () => {
+    const retry = vi.fn();
+    const wait = async (): Promise<number> => {
+      const calls = retry.mock.calls.length;
+      const before = Date.now();
+      while (retry.mock.calls.length === calls) await vi.advanceTimersByTimeAsync(1);
+      return Date.now() - before;
+    };
+    const policy = new Reconnect({ random: () => 0.999_999, restartWindowMs: 5000 }, retry);
+    policy.schedule(CloseCode.SERVICE_RESTART, '');
+    const waits = [await wait()];
+    while (waits.reduce((sum, ms) => sum + ms, 0) < 5000) {
+      policy.schedule(CloseCode.ABNORMAL, '');
+      waits.push(await wait());
+    }
+    expect(Math.max(...waits)).toBeLessThan(DEFAULT_RECONNECT.restartMaxDelayMs);
+    policy.schedule(CloseCode.ABNORMAL, '');
+    expect(await wait()).toBe(DEFAULT_RECONNECT.maxDelayMs - 1);
+    // A session established ends the restart: the next cut starts the ordinary backoff afresh.
+    policy.succeeded();
+    policy.schedule(CloseCode.ABNORMAL, '');
+    expect(await wait()).toBe(DEFAULT_RECONNECT.initialDelayMs - 1);
+    policy.stop();
+  });
+
+  it('keeps the longer wait of a refusal for load during a restart', async () => {
+    expect(restartDelay(0, { random: () => 0 })).toBe(0);
+    const retry = vi.fn();
+    const policy = new Reconnect({ random: () => 0 }, retry);
+    policy.schedule(CloseCode.SERVICE_RESTART, '');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(retry).toHaveBeenCalledTimes(1);
+    policy.schedule(CloseCode.TRY_AGAIN_LATER, 'the server is overloaded');
+    await vi.advanceTimersByTimeAsync(overloadedDelay(1, undefined, { random: () => 0 }) - 1);
+    expect(retry).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(retry).toHaveBeenCalledTimes(2);
+    policy.stop();
   });
 });

@@ -18,6 +18,19 @@ export interface ReconnectOptions {
   readonly overloadedDelayMs?: number;
   /** Cap of the delay after a refusal for load, in ms (a Retry-After above it is cut to it). @default 60000 */
   readonly overloadedMaxDelayMs?: number;
+  /**
+   * Base delay after the server said it is restarting or going away (1012, 1001), in ms: the
+   * retries that follow, refused while the server is down, grow from it by `factor`.
+   * @default 100
+   */
+  readonly restartDelayMs?: number;
+  /** Cap of the delay while the server restarts, so a page is back soon after it listens. @default 2000 */
+  readonly restartMaxDelayMs?: number;
+  /**
+   * How long after a 1012 or 1001 close the retries keep the restart's quick pace, in ms; after
+   * it, a server still down gets the ordinary backoff. @default 60000
+   */
+  readonly restartWindowMs?: number;
   /** Source of randomness in [0, 1), for tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -30,7 +43,31 @@ export const DEFAULT_RECONNECT = {
   maxAttempts: Number.POSITIVE_INFINITY,
   overloadedDelayMs: 1000,
   overloadedMaxDelayMs: 60_000,
+  restartDelayMs: 100,
+  restartMaxDelayMs: 2000,
+  restartWindowMs: 60_000,
 } as const;
+
+/**
+ * Whether a close announces a server restart or shutdown (1012, 1001): the server will most
+ * likely listen again soon, so waiting the ordinary backoff's seconds only delays the return.
+ */
+export function restarting(code: number): boolean {
+  return code === CloseCode.SERVICE_RESTART || code === CloseCode.GOING_AWAY;
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based) while the server restarts: the ordinary
+ * full-jitter backoff, from `restartDelayMs` and capped at `restartMaxDelayMs`, so clients cut
+ * together spread over up to that cap and none waits longer than it between two attempts.
+ */
+export function restartDelay(attempt: number, options: ReconnectOptions = {}): number {
+  return backoffDelay(attempt, {
+    ...options,
+    initialDelayMs: options.restartDelayMs ?? DEFAULT_RECONNECT.restartDelayMs,
+    maxDelayMs: options.restartMaxDelayMs ?? DEFAULT_RECONNECT.restartMaxDelayMs,
+  });
+}
 
 /** A refusal for load, as a close code and reason tell it; `retryAfterMs` when the server sent one. */
 export interface Overloaded {
@@ -104,7 +141,8 @@ const unauthenticated = (code: number, reason: string): RpcError =>
  * whether to stop (with the error every call settles with) or retry, and when. Attempts count
  * from the last session established; a refresh (41xx) retries at once the first time, with fresh
  * credentials from the auth function; a refusal for load (4001, 1013, HTTP 503) waits longer
- * ({@link overloadedDelay}). When the runtime reports that the network is back (`online`), a
+ * ({@link overloadedDelay}); after a restart or shutdown (1012, 1001) the retries stay quick
+ * ({@link restartDelay}) for `restartWindowMs`, whatever the refused attempts close with. When the runtime reports that the network is back (`online`), a
  * waiting retry runs at once, unless the server refused for load.
  */
 export class Reconnect {
@@ -113,6 +151,8 @@ export class Reconnect {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Whether the waiting retry follows a refusal for load (`online` does not hurry it). */
   private patient = false;
+  /** When the last 1012 or 1001 close came (Date.now()), until a session is established. */
+  private restartedAt: number | undefined;
   private readonly onOnline = (): void => {
     if (!this.patient) this.retryNow();
   };
@@ -132,6 +172,7 @@ export class Reconnect {
   succeeded(): void {
     this.attempt = 0;
     this.refreshes = 0;
+    this.restartedAt = undefined;
   }
 
   /**
@@ -164,11 +205,16 @@ export class Reconnect {
       });
     }
     const refusal = overloaded(code, reason);
+    if (restarting(code)) this.restartedAt = Date.now();
+    const restartWindow = options.restartWindowMs ?? DEFAULT_RECONNECT.restartWindowMs;
+    const restart = this.restartedAt !== undefined && Date.now() - this.restartedAt < restartWindow;
     const delay = refusal
       ? overloadedDelay(this.attempt, refusal.retryAfterMs, options)
       : closeAction(code) === 'refresh' && this.attempt === 0
         ? 0
-        : backoffDelay(this.attempt, options);
+        : restart
+          ? restartDelay(this.attempt, options)
+          : backoffDelay(this.attempt, options);
     this.attempt++;
     // The network coming back does not make an overloaded server ready.
     this.patient = refusal !== undefined;
