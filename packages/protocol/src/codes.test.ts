@@ -4,6 +4,7 @@ import {
   CLOSE_CODES,
   type CloseAction,
   closeAction,
+  defaultRetryable,
   ERROR_CODES,
   isProtocolErrorCode,
   MAX_CLOSE_REASON_BYTES,
@@ -103,5 +104,16 @@ describe('truncateCloseReason', () => {
       }),
     );
     expect(truncateCloseReason('ü'.repeat(100))).toBe(`${'ü'.repeat(60)}...`);
+  });
+});
+
+describe('defaultRetryable', () => {
+  it.each(Object.entries(ERROR_CODES))('%s: returns the table retryability', (code, info) => {
+    expect(defaultRetryable(code)).toBe(info.retryable);
+  });
+
+  it('is false for an application code', () => {
+    expect(defaultRetryable('ROOM_NOT_FOUND')).toBe(false);
+    expect(defaultRetryable('toString')).toBe(false);
   });
 });
