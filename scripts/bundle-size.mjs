@@ -92,25 +92,29 @@ export async function measure(contents, resolveDir, platform = 'browser') {
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
-/** Measures the client in `resolveDir`; returns the failures. */
-export async function checkClient(resolveDir, log = console.log) {
-  const failures = [];
+/** Measures the JSON-only client and the one with MessagePack in `resolveDir`, and prints both. */
+export async function measureClient(resolveDir, log = console.log) {
   const json = await measure(CLIENT, resolveDir);
   log(`@switchboard/client, JSON only: ${kb(json.gzip)} gzip (${json.gzip} bytes; ${kb(json.bytes)} minified)`);
-  if (json.gzip > JSON_CLIENT_LIMIT)
-    failures.push(`JSON-only client is ${json.gzip} bytes gzip, above ${JSON_CLIENT_LIMIT}`);
-  if (json.inputs.some((input) => input.includes('msgpackr'))) failures.push('JSON-only client bundles msgpackr');
   const msgpack = await measure(MSGPACK_CLIENT, resolveDir);
   log(`@switchboard/client with @switchboard/client/msgpack: ${kb(msgpack.gzip)} gzip (${msgpack.gzip} bytes)`);
+  return { json, msgpack };
+}
+
+/**
+ * Bundles the client in `resolveDir` without the `browser` condition, as Metro and edge builds
+ * resolve it; returns the failures (a Node module in the bundle, or a build that fails on one).
+ */
+export async function checkConditions(resolveDir, log = console.log) {
   try {
     const neutral = await measure(CLIENT, resolveDir, 'neutral');
     const node = neutral.inputs.filter((input) => /(^|\/)(ws|net|crypto)(\/|$)|websocket-node/.test(input));
-    if (node.length > 0) failures.push(`without the browser condition the client bundles ${node.join(', ')}`);
-    else log(`@switchboard/client without the browser condition (platform neutral): ${kb(neutral.gzip)} gzip`);
+    if (node.length > 0) return [`without the browser condition the client bundles ${node.join(', ')}`];
+    log(`@switchboard/client without the browser condition (platform neutral): ${kb(neutral.gzip)} gzip`);
+    return [];
   } catch (error) {
-    failures.push(`the client does not bundle without the browser condition (platform neutral):\n${error.message}`);
+    return [`the client does not bundle without the browser condition (platform neutral):\n${error.message}`];
   }
-  return failures;
 }
 
 /** Measures @trpc/client (wsLink) and socket.io-client from bench/, which depends on both. */
@@ -126,7 +130,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const projectIndex = process.argv.indexOf('--project');
   // bench/ depends on the client, the contract and both peers, so they all resolve from it.
   const resolveDir = projectIndex > 0 ? process.argv[projectIndex + 1] : join(root, 'bench');
-  const failures = await checkClient(resolveDir);
+  const { json } = await measureClient(resolveDir);
+  const failures = await checkConditions(resolveDir);
+  if (json.gzip > JSON_CLIENT_LIMIT)
+    failures.push(`JSON-only client is ${json.gzip} bytes gzip, above ${JSON_CLIENT_LIMIT}`);
+  if (json.inputs.some((input) => input.includes('msgpackr'))) failures.push('JSON-only client bundles msgpackr');
   if (process.argv.includes('--peers')) await measurePeers(join(root, 'bench'));
   for (const failure of failures) console.error(`[bundle-size] FAIL ${failure}`);
   process.exit(failures.length > 0 ? 1 : 0);
