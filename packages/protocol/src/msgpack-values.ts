@@ -40,9 +40,9 @@ let mapExtensionAdded = false;
 /**
  * Registers extension 0x4d for {@link MapEntries}, once, when the first MessagePack codec packs or
  * decodes, never at import. msgpackr (2.1.4, its latest) keeps extensions in one table per process
- * and has no per-instance registration, so from then on its extension 0x4d is this one: packing
- * another class as 0x4d still works (packing matches by class), but decoding 0x4d anywhere in the
- * process gives a Map.
+ * and has no per-instance registration: an application's own extension 0x4d still packs (packing
+ * matches by class), but decoding 0x4d follows whichever registration came last, in the whole
+ * process. Only an application that has its own 0x4d and uses a MessagePack codec is affected.
  */
 function addMapExtension(): void {
   if (mapExtensionAdded) return;
