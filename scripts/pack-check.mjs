@@ -10,7 +10,10 @@
 //      loads every entry point with import() and with require(), type-checks the README example
 //      with strict TypeScript under node16 resolution as ESM (.mts) and CJS (.cts), and runs it as
 //      ESM (.mjs) and as CJS (.cjs): a unary call and a server stream, then the client and the
-//      server close and the process must exit by itself.
+//      server close and the process must exit by itself;
+//   4. bundles the installed client for the browser with esbuild (scripts/bundle-size.mjs): it
+//      must bundle without the `browser` condition and without Node modules, and its size is
+//      printed.
 // The example is read from README.md ("A contract, a server and a client"), so the README cannot
 // drift from what is tested. Usage: node scripts/pack-check.mjs [--keep] (--keep leaves the
 // temporary directory in place and prints it).
@@ -21,6 +24,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { checkConditions, measureClient } from './bundle-size.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
@@ -145,7 +149,10 @@ try {
     else fail(`${tool} ${name}:\n${output}`);
   });
 
-  if (await installed) await smokeTest(project);
+  if (await installed) {
+    await smokeTest(project);
+    await browserBundle(project);
+  }
 } finally {
   if (keep) log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
@@ -178,6 +185,16 @@ function checkContents(tarball) {
       fail(`${name}: ${path} imports a # specifier, which only the workspace resolves`);
     }
   }
+}
+
+/**
+ * The installed client bundled as a browser app does (scripts/bundle-size.mjs): without the
+ * `browser` condition it must not reach the Node build; the sizes are printed.
+ */
+async function browserBundle(project) {
+  const say = (line) => log(`bundle: ${line}`);
+  for (const failure of await checkConditions(project, say)) fail(failure);
+  await measureClient(project, say);
 }
 
 /** The README's example, from its "A contract, a server and a client" section. */

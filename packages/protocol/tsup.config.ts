@@ -1,4 +1,15 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild(['src/index.ts']));
+// ESM keeps one file per module: with "sideEffects": false a bundler then leaves out the modules an
+// application never uses, such as the MessagePack codecs (and msgpackr) in a JSON-only browser
+// client. CJS, which Node loads, stays one file.
+export default defineConfig([
+  {
+    ...packageBuild(['src/*.ts', '!src/*.test.ts', '!src/*.test-d.ts']),
+    format: ['esm'],
+    bundle: false,
+    dts: { entry: 'src/index.ts' },
+  },
+  { ...packageBuild(['src/index.ts']), format: ['cjs'], clean: false },
+]);

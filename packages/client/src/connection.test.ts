@@ -1,9 +1,12 @@
 import {
+  buildSubprotocol,
   CloseCode,
   clientOffers,
   isRpcError,
+  jsonCodec,
   type Limits,
   type Message,
+  msgpackCodec,
   MessageType as T,
 } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -78,6 +81,22 @@ describe('ClientConnection handshake', () => {
     socket.accept();
     expect(await socket.next(T.HELLO)).toEqual([T.HELLO, 'secret', null, 0]);
     expect(auth).toHaveBeenCalledTimes(1);
+  });
+
+  it('offers codec values as given, then speaks the one the server chose', async () => {
+    const { transport, connection } = setup({ codecs: [msgpackCodec, jsonCodec] });
+    const socket = transport.last();
+    expect(socket.protocols).toEqual(clientOffers(['msgpack', 'json']));
+    await welcome(socket);
+    expect(connection.state).toBe('open');
+  });
+
+  it('closes with 4400 when the server chooses a codec the client did not offer', () => {
+    const { transport, connection } = setup({ codecs: [jsonCodec] });
+    const socket = transport.last();
+    socket.accept(buildSubprotocol('msgpack'));
+    expect(socket.closedWith?.[0]).toBe(CloseCode.INVALID_MESSAGE);
+    expect(connection.state).toBe('closed');
   });
 
   it('opens on WELCOME and then sends the calls made while connecting', async () => {

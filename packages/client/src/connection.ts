@@ -1,12 +1,11 @@
 import {
   CloseCode,
-  CODECS,
   type Codec,
   clientOffers,
-  codecFor,
   DEFAULT_LIMITS,
   decodeServerFrame,
   errorFromMessage,
+  jsonCodec,
   type Limits,
   type Message,
   MessageType,
@@ -17,8 +16,10 @@ import {
   type ServerMessage,
   truncateCloseReason,
 } from '@switchboard/protocol';
+import { DEFAULT_CODECS } from '#codecs';
 import type { CallHost, ClientCall } from './call.js';
 import { CallTable } from './call-table.js';
+import { resolveCodecs } from './codecs.js';
 import { Emitter } from './emitter.js';
 import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
 import { queueMessage } from './outgoing.js';
@@ -40,6 +41,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   limits: Limits = DEFAULT_LIMITS;
   private socket: ClientSocket | undefined;
   private codec: Codec;
+  /** The codecs offered, in order of preference. */
+  private readonly codecs: readonly Codec[];
   private readonly session: ClientSession;
   private readonly calls = new CallTable();
   private lastError: RpcError | undefined;
@@ -64,8 +67,12 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   ) {
     super();
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
-    this.offers = clientOffers(options.codecs ?? CODECS, options.api);
-    this.codec = codecFor((options.codecs ?? CODECS)[0] ?? 'json');
+    this.codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
+    this.offers = clientOffers(
+      this.codecs.map((codec) => codec.name),
+      options.api,
+    );
+    this.codec = this.codecs[0] ?? jsonCodec;
     this.session = new ClientSession(options, this.codec, this.limits);
     this.reconnect = new Reconnect(options.reconnect, () => {
       if (this.state === 'reconnecting') this.connect();
@@ -106,10 +113,15 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     const protocol = parseSubprotocol(socket.protocol);
     if (!protocol) {
       // The server accepted only the fallback token: its ERROR frame explains, then 4406 follows.
-      this.codec = codecFor('json');
+      this.codec = jsonCodec;
       return;
     }
-    this.codec = codecFor(protocol.codec);
+    const chosen = this.codecs.find((codec) => codec.name === protocol.codec);
+    if (!chosen) {
+      this.violation(new Error(`the server chose the codec ${protocol.codec}, which this client did not offer`));
+      return;
+    }
+    this.codec = chosen;
     let auth: unknown;
     try {
       const source = this.options.auth;

@@ -5,9 +5,11 @@
  * @module @switchboard/client
  */
 
-export { isRpcError, RpcError } from '@switchboard/protocol';
+export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
+export { DEFAULT_CODECS } from '#codecs';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
+export type { CodecChoice } from './codecs.js';
 export {
   type ConnectionOptions,
   type ConnectionState,

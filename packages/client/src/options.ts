@@ -1,4 +1,5 @@
-import type { ApiId, CodecName, RpcError } from '@switchboard/protocol';
+import type { ApiId, RpcError } from '@switchboard/protocol';
+import type { CodecChoice } from './codecs.js';
 import type { ReconnectOptions } from './reconnect.js';
 
 /** The states of a client connection. */
@@ -23,8 +24,14 @@ export interface StateChange {
 export interface ConnectionOptions {
   /** The server's ws:// or wss:// URL. */
   readonly url: string;
-  /** Codecs offered, in order of preference. @default ['msgpackr', 'msgpack', 'json'] */
-  readonly codecs?: readonly CodecName[];
+  /**
+   * Codecs offered, in order of preference: codec values (`jsonCodec`; `msgpackrCodec` and
+   * `msgpackCodec` from `@switchboard/client/msgpack`) or the names of codecs the entry has built
+   * in. The browser build has only JSON built in; the Node build has all three. A name the entry
+   * lacks throws a TypeError from `createClient`.
+   * @default {@link DEFAULT_CODECS}: in Node `['msgpackr', 'msgpack', 'json']`, in browsers `['json']`
+   */
+  readonly codecs?: readonly CodecChoice[];
   /** The API id of the contract, when it has one. */
   readonly api?: ApiId | undefined;
   /** Credentials sent in HELLO: a value, or a function called on every (re)connect. @default null */

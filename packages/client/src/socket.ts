@@ -1,3 +1,5 @@
+import { adaptSocket } from '#websocket';
+
 /**
  * The client's transport boundary: the connection drives a {@link ClientSocket} and hears from it
  * through {@link ClientSocketEvents}; nothing else in the client knows which WebSocket runs below.
@@ -39,39 +41,21 @@ export type OpenSocket = (url: string, protocols: readonly string[], events: Cli
 /** The readyState of an open socket. */
 export const OPEN = 1;
 
-/** The part of a Node WebSocket (`ws`) used beside the browser API: its EventEmitter events. */
-interface EmitterSocket {
-  binaryType: string;
-  on(event: 'message', listener: (data: Uint8Array | string, isBinary: boolean) => void): void;
-  on(event: 'unexpected-response', listener: (request: unknown, response: RefusedUpgrade) => void): void;
-  send(data: string | Uint8Array, options?: { binary: boolean }): void;
-  terminate(): void;
-}
-
-/** The HTTP response of an upgrade the server refused, as `ws` hands it over. */
-interface RefusedUpgrade {
-  readonly statusCode?: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
 /**
- * What a refused upgrade tells the reconnect policy, in the words `ws` uses without a listener
- * ("Unexpected server response: 503"), with the server's Retry-After (reconnect.ts reads both).
+ * Adapts a socket of a runtime-specific class (`ws` in Node) before the browser API is used:
+ * `refused` hands over the reason of a refused upgrade. Returns the socket to drive, or undefined
+ * to use the browser API. The Node build has one (socket-ws.ts); the browser build has none.
  */
-function refusalReason(response: RefusedUpgrade): string {
-  const retryAfter = response.headers['retry-after'];
-  const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter.trim()) ? retryAfter.trim() : undefined;
-  return `Unexpected server response: ${response.statusCode ?? 0}${seconds ? `; Retry-After: ${seconds}` : ''}`;
-}
-
-const TEXT_FRAME = { binary: false } as const;
-const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } }).Buffer;
+export type AdaptSocket = (
+  socket: WebSocket,
+  events: ClientSocketEvents,
+  refused: (reason: string) => void,
+) => ClientSocket | undefined;
 
 /**
  * The {@link OpenSocket} of a WebSocket class: the browser's, Node's global one, `ws`'s, or any
- * other with the browser API. With `ws`, messages come through its `message` event as Buffers
- * (binaryType `nodebuffer`: no DOM event object and no ArrayBuffer copy per frame); elsewhere
- * binary messages arrive as ArrayBuffers.
+ * other with the browser API. Binary messages arrive as ArrayBuffers, except on `ws` in the Node
+ * build, which reads them as Buffers (socket-ws.ts).
  */
 export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
   return (url, protocols, events) => {
@@ -83,61 +67,17 @@ export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
       const message = (event as { message?: unknown }).message;
       if (typeof message === 'string') failure = message;
     };
-    // With `ws`, the refused upgrade's response (its status and Retry-After) is read here; `ws`
-    // then leaves aborting the handshake to the listener: terminate does, emitting error and close.
     let refused = '';
     socket.onclose = (event: CloseEvent) => events.close(event.code, event.reason || refused || failure);
-    const node = socket as unknown as EmitterSocket;
-    if (typeof node.on === 'function' && typeof node.terminate === 'function') {
-      node.on('unexpected-response', (_request, response) => {
-        refused = refusalReason(response);
-        node.terminate();
-      });
-    }
-    if (NodeBuffer !== undefined && typeof node.on === 'function') {
-      node.binaryType = 'nodebuffer';
-      if (node.binaryType === 'nodebuffer') return emitterSocket(socket, node, NodeBuffer, events);
-    }
+    const adapted = adaptSocket?.(socket, events, (reason) => {
+      refused = reason;
+    });
+    if (adapted) return adapted;
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data as string | ArrayBuffer;
       events.message(data, typeof data !== 'string');
     };
     return socket;
-  };
-}
-
-/**
- * A `ws` socket: messages from its `message` event, and a text frame sent as a Buffer with
- * `binary: false`, which `ws` masks into one buffer and writes once where it frames a string as
- * two buffers (a writev).
- */
-function emitterSocket(
-  socket: WebSocket,
-  node: EmitterSocket,
-  toBuffer: { from(text: string): Uint8Array },
-  events: ClientSocketEvents,
-): ClientSocket {
-  node.on('message', (data, isBinary) => {
-    if (isBinary) events.message(data, true);
-    else events.message(typeof data === 'string' ? data : data.toString(), false);
-  });
-  return {
-    get protocol() {
-      return socket.protocol;
-    },
-    get readyState() {
-      return socket.readyState;
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    send(frame) {
-      if (typeof frame === 'string') node.send(toBuffer.from(frame), TEXT_FRAME);
-      else node.send(frame);
-    },
-    close(code, reason) {
-      socket.close(code, reason);
-    },
   };
 }

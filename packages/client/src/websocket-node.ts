@@ -7,3 +7,5 @@ import { WebSocket as WsWebSocket } from 'ws';
  */
 export const DefaultWebSocket: typeof WebSocket | undefined =
   globalThis.WebSocket ?? (WsWebSocket as unknown as typeof WebSocket);
+
+export { adaptWsSocket as adaptSocket } from './socket-ws.js';

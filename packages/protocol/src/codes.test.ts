@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLOSE_CODES, type CloseAction, closeAction, MAX_CLOSE_REASON_BYTES, truncateCloseReason } from './codes.js';
-import { ERROR_CODES, isProtocolErrorCode } from './error-codes.js';
+import { defaultRetryable, ERROR_CODES, isProtocolErrorCode } from './error-codes.js';
 
 const documented = new Set(Object.values(CLOSE_CODES).map((info) => info.code));
 const undocumented = (min: number, max: number): fc.Arbitrary<number> =>
@@ -96,5 +96,16 @@ describe('truncateCloseReason', () => {
       }),
     );
     expect(truncateCloseReason('ü'.repeat(100))).toBe(`${'ü'.repeat(60)}...`);
+  });
+});
+
+describe('defaultRetryable', () => {
+  it.each(Object.entries(ERROR_CODES))('%s: returns the table retryability', (code, info) => {
+    expect(defaultRetryable(code)).toBe(info.retryable);
+  });
+
+  it('is false for an application code', () => {
+    expect(defaultRetryable('ROOM_NOT_FOUND')).toBe(false);
+    expect(defaultRetryable('toString')).toBe(false);
   });
 });

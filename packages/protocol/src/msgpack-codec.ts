@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Codec } from './codec.js';
-import { BASE_OPTIONS, msgpackFamilyCodec, type PackrOptions } from './msgpack-values.js';
+import { BASE_OPTIONS, msgpackFamilyCodec, type Packers, type PackrOptions } from './msgpack-values.js';
 
 export { MAP_EXTENSION_TYPE } from './msgpack-values.js';
 
@@ -8,12 +8,15 @@ export { MAP_EXTENSION_TYPE } from './msgpack-values.js';
 // message is self-contained (it may be retransmitted or broadcast alone). `variableMapSize`
 // keeps the plain packer on the compact map headers the general packer's `skipValues` writes,
 // so a value packs to the same bytes on either path.
-const plain = new Packr({ ...BASE_OPTIONS, variableMapSize: true });
-const general = new Packr({ ...BASE_OPTIONS, skipValues: [undefined] } as PackrOptions);
+function createPackers(): Packers {
+  const plain = new Packr({ ...BASE_OPTIONS, variableMapSize: true });
+  const general = new Packr({ ...BASE_OPTIONS, skipValues: [undefined] } as PackrOptions);
+  return { plain, run: plain, general, unpackr: general };
+}
 
 /**
  * The MessagePack codec (msgpackr): binary frames of standard MessagePack. Date, bigint,
  * Uint8Array and Map survive a round trip; `undefined` properties are omitted and other
  * `undefined`s become nil.
  */
-export const msgpackCodec: Codec = msgpackFamilyCodec('msgpack', { plain, run: plain, general, unpackr: general });
+export const msgpackCodec: Codec = /* @__PURE__ */ msgpackFamilyCodec('msgpack', createPackers);

@@ -35,22 +35,34 @@ export const BASE_OPTIONS = {
 /** msgpackr's options type, with `skipValues`, which its typings lack. */
 export type PackrOptions = ConstructorParameters<typeof Packr>[0] & { skipValues?: unknown[] };
 
-// Map entries are plain MessagePack whichever codec carries the Map.
-const entriesPackr = new Packr(BASE_OPTIONS);
+let mapExtensionAdded = false;
 
-addExtension({
-  Class: MapEntries,
-  type: MAP_EXTENSION_TYPE,
-  pack: (value: MapEntries) => entriesPackr.pack(value.entries),
-  unpack: (bytes: Uint8Array) => {
-    const entries: unknown = entriesPackr.unpack(bytes);
-    if (!Array.isArray(entries)) throw new Error('Map extension must hold an array');
-    for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 2) throw new Error('Map extension entries must be pairs');
-    }
-    return new Map(entries as [unknown, unknown][]);
-  },
-});
+/**
+ * Registers extension 0x4d for {@link MapEntries}, once, when the first MessagePack codec packs or
+ * decodes, never at import. msgpackr (2.1.4, its latest) keeps extensions in one table per process
+ * and has no per-instance registration: an application's own extension 0x4d still packs (packing
+ * matches by class), but decoding 0x4d follows whichever registration came last, in the whole
+ * process. Only an application that has its own 0x4d and uses a MessagePack codec is affected.
+ */
+function addMapExtension(): void {
+  if (mapExtensionAdded) return;
+  mapExtensionAdded = true;
+  // Map entries are plain MessagePack whichever codec carries the Map.
+  const entriesPackr = new Packr(BASE_OPTIONS);
+  addExtension({
+    Class: MapEntries,
+    type: MAP_EXTENSION_TYPE,
+    pack: (value: MapEntries) => entriesPackr.pack(value.entries),
+    unpack: (bytes: Uint8Array) => {
+      const entries: unknown = entriesPackr.unpack(bytes);
+      if (!Array.isArray(entries)) throw new Error('Map extension must hold an array');
+      for (const entry of entries) {
+        if (!Array.isArray(entry) || entry.length !== 2) throw new Error('Map extension entries must be pairs');
+      }
+      return new Map(entries as [unknown, unknown][]);
+    },
+  });
+}
 
 /** What {@link scan} found in a value. */
 export const Shape = {
@@ -222,9 +234,21 @@ export interface Packers {
   readonly unpackr: Packr;
 }
 
-/** A binary codec over msgpackr packers; the two MessagePack codecs differ only in those. */
-export function msgpackFamilyCodec(name: CodecName, packers: Packers): Codec {
-  const { plain, run, general, unpackr } = packers;
+/**
+ * A binary codec over msgpackr packers; the two MessagePack codecs differ only in those. The
+ * packers are made, and the Map extension registered, when the codec first packs or decodes:
+ * importing a codec changes nothing, so an application that never uses it keeps msgpackr as it was
+ * and a bundler can leave the codec out.
+ */
+export function msgpackFamilyCodec(name: CodecName, createPackers: () => Packers): Codec {
+  let packers: Packers | undefined;
+  const use = (): Packers => {
+    if (packers === undefined) {
+      addMapExtension();
+      packers = createPackers();
+    }
+    return packers;
+  };
   return {
     name,
     binary: true,
@@ -233,6 +257,7 @@ export function msgpackFamilyCodec(name: CodecName, packers: Packers): Codec {
         // A view into msgpackr's current block; msgpackr never writes over bytes it returned.
         // Tests and fuzzers hand in any value, not only messages.
         const value: unknown = message;
+        const { plain, run, general } = packers ?? use();
         const kind = typeof value === 'object' && value !== null ? scan(value) : Shape.Plain;
         if (kind === Shape.Plain) return plain.pack(message);
         if (kind === Shape.PlainWithRun) return run.pack(message);
@@ -248,6 +273,7 @@ export function msgpackFamilyCodec(name: CodecName, packers: Packers): Codec {
         throw new ProtocolViolation(CloseCode.WRONG_FRAME_TYPE, `text frame on a ${name} connection`);
       }
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      const { unpackr } = packers ?? use();
       let value: unknown;
       try {
         // A view as a plain Uint8Array, so that bin values, slices of it, are never Buffers.

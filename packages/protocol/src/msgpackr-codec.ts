@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Codec } from './codec.js';
-import { BASE_OPTIONS, msgpackFamilyCodec, type PackrOptions } from './msgpack-values.js';
+import { BASE_OPTIONS, msgpackFamilyCodec, type Packers, type PackrOptions } from './msgpack-values.js';
 
 // Record mode: msgpackr's record extension (definitions as extension 0x72, references in the
 // 0x40-0x7f range, so integers 64-127 are written as uint 8). Structures are not shared or kept
@@ -12,10 +12,14 @@ const RECORD_MODE = { ...BASE_OPTIONS, variableMapSize: true } as const;
 // reader compiled for one object never pays off. `useRecords` as a function keeps the packer in
 // record mode (integers 64-127 as uint 8) while it writes maps.
 const noRecords = (): boolean => false;
-const plain = new Packr({ ...RECORD_MODE, useRecords: noRecords } as PackrOptions);
-const run = new Packr({ ...RECORD_MODE, useRecords: true });
-const general = new Packr({ ...RECORD_MODE, useRecords: noRecords, skipValues: [undefined] } as PackrOptions);
-const unpackr = new Packr({ ...RECORD_MODE, useRecords: true });
+function createPackers(): Packers {
+  return {
+    plain: new Packr({ ...RECORD_MODE, useRecords: noRecords } as PackrOptions),
+    run: new Packr({ ...RECORD_MODE, useRecords: true }),
+    general: new Packr({ ...RECORD_MODE, useRecords: noRecords, skipValues: [undefined] } as PackrOptions),
+    unpackr: new Packr({ ...RECORD_MODE, useRecords: true }),
+  };
+}
 
 /**
  * The MessagePack codec with msgpackr's record extension: binary frames, the same values as
@@ -24,4 +28,4 @@ const unpackr = new Packr({ ...RECORD_MODE, useRecords: true });
  * maps; smaller messages are written as maps. Only a decoder that knows the record extension
  * reads it, so peers outside JavaScript should use `msgpack`.
  */
-export const msgpackrCodec: Codec = msgpackFamilyCodec('msgpackr', { plain, run, general, unpackr });
+export const msgpackrCodec: Codec = /* @__PURE__ */ msgpackFamilyCodec('msgpackr', createPackers);

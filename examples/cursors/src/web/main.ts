@@ -1,4 +1,5 @@
-import { type Channel, type ConnectionState, createClient, isRpcError } from '@switchboard/client';
+import { type Channel, type ConnectionState, createClient, isRpcError, jsonCodec } from '@switchboard/client';
+import { msgpackCodec, msgpackrCodec } from '@switchboard/client/msgpack';
 import { CURSORS_API } from '../api.js';
 import { Board } from '../board.js';
 import type { Cursor, CursorsContract, Position, Visitor, Welcome } from '../contract.js';
@@ -57,7 +58,12 @@ function socketUrl(): string {
   return url.href;
 }
 
-const client = createClient<CursorsContract>({ url: socketUrl(), api: CURSORS_API });
+// MessagePack by import: a browser client has only JSON built in.
+const client = createClient<CursorsContract>({
+  url: socketUrl(),
+  api: CURSORS_API,
+  codecs: [msgpackrCodec, msgpackCodec, jsonCodec],
+});
 let you: Visitor | undefined;
 let identity = storedIdentity();
 
