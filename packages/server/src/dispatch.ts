@@ -22,20 +22,29 @@ export interface DispatchHost {
   readonly limiter: RateLimiter;
 }
 
-/** Whether a CALL or EVENT over the rate limit was answered RESOURCE_EXHAUSTED (it then does not run). */
-function limited(session: Session, id: number, host: DispatchHost): boolean {
+/**
+ * Whether a new CALL or EVENT with stream id `id` may run: its id is in order (else a
+ * ProtocolViolation), the server is not draining (else UNAVAILABLE) and it is within the rate
+ * limits (else RESOURCE_EXHAUSTED with `retryAfterMs`; a flood throws for 4420).
+ */
+function admitted(session: Session, id: number, host: DispatchHost): boolean {
+  session.inbox.openStream(id);
+  if (host.draining) {
+    session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
+    return false;
+  }
   const retryAfterMs = host.limiter.admit(session, session.principal);
-  if (retryAfterMs === 0) return false;
+  if (retryAfterMs === 0) return true;
   session.push(msg.error(id, 'RESOURCE_EXHAUSTED', 'rate limit exceeded', { retryAfterMs }));
-  return true;
+  return false;
 }
 
 /**
  * Routes one message of an open session (after WELCOME): acknowledgements to the outbox, the
  * count to the inbox, stream messages to their calls; a new call or event opens one. Throws
  * ProtocolViolation for what ends the connection (a second HELLO, a stream id out of order,
- * DATA beyond credit, a flood over the rate limit). Messages for streams that are not open are ignored (they may have just
- * ended).
+ * DATA beyond credit, a flood over the rate limit). Messages for streams that are not open are
+ * ignored (they may have just ended).
  */
 export function dispatch(session: Session, message: ClientMessage, service: Service, host: DispatchHost): void {
   switch (message[0]) {
@@ -54,12 +63,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
   switch (message[0]) {
     case MessageType.CALL: {
       const id = message[1];
-      session.inbox.openStream(id);
-      if (host.draining) {
-        session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
-        break;
-      }
-      if (limited(session, id, host)) break;
+      if (!admitted(session, id, host)) break;
       const call = session.open(id, service.procedures.get(message[2]), message[4] ?? DEFAULT_CALL_CREDIT, message[2]);
       if (call) run(call, message[3]);
       break;
@@ -82,12 +86,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
       break;
     case MessageType.EVENT: {
       const id = message[1];
-      session.inbox.openStream(id);
-      if (host.draining) {
-        session.push(msg.error(id, 'UNAVAILABLE', 'the server is draining'));
-        break;
-      }
-      if (limited(session, id, host)) break;
+      if (!admitted(session, id, host)) break;
       const bound = service.procedures.get(message[2]);
       const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, message[2]);
       if (call) runEvent(host.events, call, message[3], message[4]);
