@@ -24,7 +24,7 @@ import { Emitter } from './emitter.js';
 import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
 import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
-import { ClientSession } from './session.js';
+import { ClientSession, stalledError } from './session.js';
 import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
 import { DrainGate, Watchdog } from './watchdog.js';
 
@@ -253,7 +253,9 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.drain.wake();
     if (this.closedByUser || this.state === 'closed') return;
     const stalled = this.session.connectionEnded();
-    const stop = this.reconnect.stopFor(code, reason, this.lastError) ?? this.stalledError(stalled, code, reason);
+    const maxStalled = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
+    const stop =
+      this.reconnect.stopFor(code, reason, this.lastError) ?? stalledError(stalled, maxStalled, code, reason);
     if (stop) {
       this.terminate(stop, code, reason);
       return;
@@ -270,20 +272,6 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     const gaveUp = this.reconnect.schedule(code, reason);
     if (gaveUp) this.terminate(gaveUp, code, reason);
     else this.setState({ state: 'reconnecting', code, reason });
-  }
-
-  /**
-   * The error to stop with once `stalled` resumes in a row (`maxStalledResumes`) ended before the
-   * session moved: reconnecting again would only repeat them.
-   */
-  private stalledError(stalled: number, code: number, reason: string): RpcError | undefined {
-    const limit = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
-    if (stalled < limit) return undefined;
-    return new RpcError(
-      'CONNECTION_CLOSED',
-      `the session could not make progress: ${stalled} resumes in a row ended before anything arrived`,
-      { data: { code, reason, stalledResumes: stalled } },
-    );
   }
 
   /** Ends the client for good: every call, stream and event settles with `error`. */

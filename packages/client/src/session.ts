@@ -7,6 +7,7 @@ import {
   msg,
   type Outbox,
   type PingMessage,
+  RpcError,
   type ServerMessage,
 } from '@switchboard/protocol';
 import type { ConnectionOptions } from './options.js';
@@ -154,4 +155,18 @@ export class ClientSession {
     this.serverReceived = 0;
     this.renew(codec, limits);
   }
+}
+
+/**
+ * The error a client stops with once `stalled` resumes in a row (at least `limit`, the
+ * `maxStalledResumes` option) ended before the session moved: reconnecting again would only repeat
+ * them. Undefined below the limit.
+ */
+export function stalledError(stalled: number, limit: number, code: number, reason: string): RpcError | undefined {
+  if (stalled < limit) return undefined;
+  return new RpcError(
+    'CONNECTION_CLOSED',
+    `the session could not make progress: ${stalled} resumes in a row ended before anything arrived`,
+    { data: { code, reason, stalledResumes: stalled } },
+  );
 }
