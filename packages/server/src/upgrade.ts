@@ -128,6 +128,11 @@ function overloaded(pressure: Pressure, retryAfterSeconds: number): UpgradeRefus
   };
 }
 
+/** An acceptance that closes right after the upgrade with `code`, explaining nothing in a frame. */
+function closing(token: string, reason: RefusalReason, code: number, message: string): Acceptance {
+  return { ok: false, token, reason, code, message, frame: undefined };
+}
+
 function admit(negotiated: Negotiated, state: UpgradeState): Acceptance {
   if (!negotiated.ok) {
     const data = { offered: negotiated.offered, supported: negotiated.supported };
@@ -140,37 +145,13 @@ function admit(negotiated: Negotiated, state: UpgradeState): Acceptance {
       frame: JSON.stringify([msg.error(0, 'UNSUPPORTED_PROTOCOL', negotiated.message, data)]),
     };
   }
-  if (state.draining) {
-    const code = CloseCode.SERVICE_RESTART;
-    return {
-      ok: false,
-      token: negotiated.token,
-      reason: 'draining',
-      code,
-      message: 'the server is draining',
-      frame: undefined,
-    };
-  }
+  if (state.draining) return closing(negotiated.token, 'draining', CloseCode.SERVICE_RESTART, 'the server is draining');
   if (state.pressure !== undefined) {
-    return {
-      ok: false,
-      token: negotiated.token,
-      reason: state.pressure,
-      code: CloseCode.TRY_AGAIN_LATER,
-      message: `the server is overloaded (${state.pressure}); try again later`,
-      frame: undefined,
-    };
+    const message = `the server is overloaded (${state.pressure}); try again later`;
+    return closing(negotiated.token, state.pressure, CloseCode.TRY_AGAIN_LATER, message);
   }
   if (state.connectionCount >= state.maxConnections) {
-    const code = CloseCode.OVERLOADED;
-    return {
-      ok: false,
-      token: negotiated.token,
-      reason: 'capacity',
-      code,
-      message: 'too many connections',
-      frame: undefined,
-    };
+    return closing(negotiated.token, 'capacity', CloseCode.OVERLOADED, 'too many connections');
   }
   return negotiated;
 }
