@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { startServerProcess } from '../flow/process.js';
 import type { ServerFigures } from './server-process.js';
 
 /** The fixture server (default options) running in a child process. */
@@ -16,27 +16,13 @@ export interface ServerChild {
 
 /** Starts tests/src/fuzz/server-process.ts under tsx and resolves once it listens. */
 export async function startServerChild(): Promise<ServerChild> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./server-process.ts', import.meta.url))],
-    {
-      cwd: fileURLToPath(new URL('../../', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+  const server = await startServerProcess(new URL('./server-process.ts', import.meta.url), {
+    exposeGc: false,
+    ipc: true,
   });
+  const { child } = server;
   return {
-    url: `ws://127.0.0.1:${port}/`,
-    port,
-    child,
+    ...server,
     figures: () =>
       new Promise((resolve, reject) => {
         child.once('message', (figures) => resolve(figures as ServerFigures));
@@ -45,11 +31,5 @@ export async function startServerChild(): Promise<ServerChild> {
     get alive() {
       return child.exitCode === null && child.signalCode === null;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
   };
 }
