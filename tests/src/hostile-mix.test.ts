@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from './fixture.js';
+import { describe, expect, it } from 'vitest';
 import {
   flood,
   hugeCreditThenDrop,
@@ -9,9 +8,8 @@ import {
   slowlorisUpgrade,
   unfinishedFragments,
 } from './fuzz/attacks.js';
-import { type ServerChild, startServerChild } from './fuzz/child.js';
-import { HEALTHY_AUTH, HealthyClient, percentile } from './fuzz/harness.js';
-import { connect } from './helpers.js';
+import { useServerChild } from './fuzz/child.js';
+import { percentile } from './fuzz/harness.js';
 
 /**
  * Issue 16's "Done when" scenario: 200 clients each doing one of seven attacks against one server
@@ -53,21 +51,12 @@ const ATTACKS = [
 type Attack = (typeof ATTACKS)[number];
 
 describe('hostile mix: 200 attacking clients against one server with default options', () => {
-  let server: ServerChild;
-  let healthy: HealthyClient;
-  beforeAll(async () => {
-    server = await startServerChild();
-    healthy = new HealthyClient(connect(api, server.url, 'msgpackr', { auth: HEALTHY_AUTH }));
-    await healthy.client.$ready();
-  });
-  afterAll(async () => {
-    await healthy.stop();
-    await server.stop();
-  });
+  const setup = useServerChild();
 
   it('cannot stop a healthy client from getting every call answered, and server RSS stays bounded', {
     timeout: FULL ? 600_000 : 90_000,
   }, async () => {
+    const { server, healthy } = setup;
     const before = await server.figures();
     let peakRss = before.rss;
     let maxDelayMs = 0;

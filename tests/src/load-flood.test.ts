@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from './fixture.js';
+import { describe, expect, it } from 'vitest';
 import type { FloodResult } from './fuzz/attacks.js';
-import { type ServerChild, startServerChild } from './fuzz/child.js';
-import { HEALTHY_AUTH, HealthyClient, percentile } from './fuzz/harness.js';
-import { connect } from './helpers.js';
+import { useServerChild } from './fuzz/child.js';
+import { type HealthyClient, percentile } from './fuzz/harness.js';
 
 /**
  * How long each phase (without, then with the flood) lasts. Short by default so CI runs it
@@ -51,19 +49,10 @@ async function callFor(healthy: HealthyClient, ms: number): Promise<number[]> {
 const fmt = (ms: number): string => ms.toFixed(2);
 
 describe('load: one connection flooding calls beside a client making sequential calls', () => {
-  let server: ServerChild;
-  let healthy: HealthyClient;
-  beforeAll(async () => {
-    server = await startServerChild();
-    healthy = new HealthyClient(connect(api, server.url, 'msgpackr', { auth: HEALTHY_AUTH }));
-    await healthy.client.$ready();
-  });
-  afterAll(async () => {
-    await healthy.stop();
-    await server.stop();
-  });
+  const setup = useServerChild();
 
   it('answers every call of the other client, and prints its p50 and p99 with and without the flood', async () => {
+    const { server, healthy } = setup;
     await callFor(healthy, 300); // warm-up: JIT, schema compilation
     const quiet = await callFor(healthy, LOAD_MS);
     const flooding = startFlood(server.url, LOAD_MS + 2000);

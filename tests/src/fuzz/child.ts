@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
+import { api } from '../fixture.js';
 import { startServerProcess } from '../flow/process.js';
+import { connect } from '../helpers.js';
+import { HEALTHY_AUTH, HealthyClient } from './harness.js';
 import type { ServerFigures } from './server-process.js';
 
 /** The fixture server (default options) running in a child process. */
@@ -32,4 +36,23 @@ export async function startServerChild(): Promise<ServerChild> {
       return child.exitCode === null && child.signalCode === null;
     },
   };
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start the fixture server in a child process and a
+ * healthy msgpackr client of its own principal, and stop both. Read `server` and `healthy` inside
+ * tests.
+ */
+export function useServerChild(): { server: ServerChild; healthy: HealthyClient } {
+  const setup = {} as { server: ServerChild; healthy: HealthyClient };
+  beforeAll(async () => {
+    setup.server = await startServerChild();
+    setup.healthy = new HealthyClient(connect(api, setup.server.url, 'msgpackr', { auth: HEALTHY_AUTH }));
+    await setup.healthy.client.$ready();
+  });
+  afterAll(async () => {
+    await setup.healthy.stop();
+    await setup.server.stop();
+  });
+  return setup;
 }
