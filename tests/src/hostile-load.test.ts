@@ -202,6 +202,10 @@ describe('hostile load: WebSocket-level violations, rate limits, shedding, slow 
     const flood = Array.from({ length: 40 }, (_, i) => [MessageType.CALL, 100 + i, 'add', { a: i, b: 1 }]);
     peer.send(...flood);
     expect((await peer.closed).code).toBe(CloseCode.RATE_LIMITED);
+    // The close is explained on stream 0 as what it is, and as final.
+    const explanation = peer.received.find((m) => m[0] === MessageType.ERROR && m[1] === 0);
+    expect(explanation?.slice(2, 3)).toEqual(['RESOURCE_EXHAUSTED']);
+    expect(explanation?.[5]).toBe(false);
     expect(server.server.metrics.violations).toBe(1);
     expect(server.server.metrics.rateLimited).toBeGreaterThan(20);
   });

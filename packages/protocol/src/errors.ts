@@ -109,10 +109,16 @@ export function errorFromMessage(message: ErrorMessage): RpcError {
 export class ProtocolViolation extends Error {
   override readonly name = 'ProtocolViolation';
   readonly closeCode: number;
+  /**
+   * The error code of the ERROR on stream 0 that explains the close to the peer: PROTOCOL_ERROR
+   * for a malformed or misordered message, RESOURCE_EXHAUSTED for a flood over the rate limit.
+   */
+  readonly errorCode: ErrorCode;
 
-  constructor(closeCode: number, message: string, options?: { cause?: unknown }) {
+  constructor(closeCode: number, message: string, options?: { cause?: unknown; errorCode?: ErrorCode }) {
     super(message, options);
     this.closeCode = closeCode;
+    this.errorCode = options?.errorCode ?? 'PROTOCOL_ERROR';
   }
 }
 

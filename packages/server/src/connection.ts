@@ -4,11 +4,14 @@ import {
   type Codec,
   type DecodeLimits,
   decodeClientFrame,
+  type ErrorCode,
+  errorMessage,
   type FrameLimits,
   type Limits,
   MessageType,
   msg,
   ProtocolViolation,
+  RpcError,
   truncateCloseReason,
 } from '@switchboard/protocol';
 import { environmentOf, type SessionSettings } from './call/environment.js';
@@ -221,7 +224,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private violation(error: unknown): void {
     if (error instanceof ProtocolViolation) {
       this.host.settings.metrics.violations++;
-      this.close(error.closeCode, error.message, true);
+      this.close(error.closeCode, error.message, error.errorCode);
       return;
     }
     this.host.settings.reportError(error, 'connection');
@@ -230,13 +233,14 @@ export class Connection implements SessionLink, HeartbeatTarget {
 
   /**
    * Closes the connection with `code`. For violations the full message first goes out as ERROR on
-   * stream 0, because a close reason holds only 123 bytes.
+   * stream 0 with `explainAs` (final: not retryable), because a close reason holds only 123 bytes.
    */
-  close(code: number, reason: string, explain = false): void {
+  close(code: number, reason: string, explainAs?: ErrorCode): void {
     if (this.state === State.Closed) return;
-    if (explain) {
+    if (explainAs !== undefined) {
       try {
-        this.socket.send(this.codec.frame([this.codec.encode(msg.error(0, 'PROTOCOL_ERROR', reason))]));
+        const explanation = errorMessage(0, new RpcError(explainAs, reason, { retryable: false }));
+        this.socket.send(this.codec.frame([this.codec.encode(explanation)]));
       } catch {
         // The socket is already failing; the close code still tells the client why.
       }

@@ -119,6 +119,7 @@ export class RateLimiter {
       throw new ProtocolViolation(
         CloseCode.RATE_LIMITED,
         `more than ${this.limits.floodRefusals} CALLs or EVENTs over the rate limit within a second`,
+        { errorCode: 'RESOURCE_EXHAUSTED' },
       );
     }
     return wait;
