@@ -54,7 +54,7 @@ describe('hostile mix: 200 attacking clients against one server with default opt
   const setup = useServerChild();
 
   it('cannot stop a healthy client from getting every call answered, and server RSS stays bounded', {
-    timeout: FULL ? 600_000 : 90_000,
+    timeout: 120_000,
   }, async () => {
     const { server, healthy } = setup;
     const before = await server.figures();

@@ -101,8 +101,9 @@ export async function unfinishedFragments(port: number, bytes: number, until: Pr
     const payload = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
     const first = sent === 0;
     wire.write(encodeFrame({ opcode: first ? Opcode.BINARY : Opcode.CONTINUATION, payload, fin: false }));
+    // The server closes once the message passes its limit: a socket it closed never drains.
     if (wire.socket.writableLength > 4 * 1024 * 1024)
-      await new Promise((resolve) => wire.socket.once('drain', resolve));
+      await Promise.race([new Promise((resolve) => wire.socket.once('drain', resolve)), wire.ended]);
   }
   const pinger = setInterval(() => wire.write(encodeFrame({ opcode: Opcode.PING, payload: Buffer.alloc(0) })), 1000);
   await Promise.race([until, wire.ended]);
