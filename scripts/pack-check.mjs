@@ -10,7 +10,8 @@
 //      loads every entry point with import() and with require(), type-checks the README example
 //      with strict TypeScript under node16 resolution as ESM (.mts) and CJS (.cts), and runs it as
 //      ESM (.mjs) and as CJS (.cjs): a unary call and a server stream, then the client and the
-//      server close and the process must exit by itself;
+//      server close and the process must exit by itself; and loads the entries and runs the
+//      example under Bun and Deno too (scripts/pack-runtimes.mjs, both installed from npm);
 //   4. bundles the installed client for the browser with esbuild (scripts/bundle-size.mjs): it
 //      must bundle without the `browser` condition and without Node modules, and its size is
 //      printed.
@@ -25,6 +26,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { checkConditions, measureClient } from './bundle-size.mjs';
+import { installRuntimes, runtimeRuns } from './pack-runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
@@ -131,6 +133,7 @@ try {
   // The npm install waits on the network, the linters on the CPU: they run side by side.
   const project = join(work, 'project');
   const installed = install(project, packed);
+  const runtimes = installRuntimes(join(work, 'runtimes'), exec, npmEnv);
   log('publint and are-the-types-wrong');
   const bin = (name) => join(root, 'node_modules', '.bin', windows ? `${name}.cmd` : name);
   const tools = packed.flatMap((tarball) => [
@@ -150,7 +153,7 @@ try {
   });
 
   if (await installed) {
-    await smokeTest(project);
+    await smokeTest(project, await runtimes);
     await browserBundle(project);
   }
 } finally {
@@ -245,7 +248,7 @@ async function install(project, packed) {
   return code === 0;
 }
 
-async function smokeTest(project) {
+async function smokeTest(project, runtimes) {
   const env = npmEnv;
   const example = readmeExample();
   writeFileSync(join(project, 'example.mjs'), example.esm);
@@ -286,9 +289,11 @@ async function smokeTest(project) {
     ['type-check the README example (strict, node16, ESM and CJS)', process.execPath, [tsc, '-p', '.']],
     ['run the README example as ESM', process.execPath, ['example.mjs'], expected],
     ['run the README example as CJS', process.execPath, ['example.cjs'], expected],
+    ...(runtimes.failed ? [] : runtimeRuns(runtimes, expected)),
   ];
+  if (runtimes.failed) fail(`npm install of Bun and Deno:\n${runtimes.failed}`);
   const outcomes = await Promise.all(
-    runs.map(([, command, args]) => exec(command, args, { cwd: project, env, timeoutMs: 30_000 })),
+    runs.map(([, command, args]) => exec(command, args, { cwd: project, env, timeoutMs: 120_000 })),
   );
   outcomes.forEach(({ code, output }, index) => {
     const [what, , , lines] = runs[index];
