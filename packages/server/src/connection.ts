@@ -100,7 +100,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     }
     // What the frame's messages produce at once (results of synchronous handlers, PONG, POS)
     // leaves as one frame when the batch is done; later output waits for the end of the turn.
-    const outbox = this.state === State.Open ? this.session?.outbox : undefined;
+    const session = this.state === State.Open ? this.session : undefined;
+    if (session) session.frames++;
+    const outbox = session?.outbox;
     outbox?.cork();
     for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
       try {
