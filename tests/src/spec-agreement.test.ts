@@ -147,8 +147,8 @@ describe('subscriptions (section 3.5)', () => {
     await raw.next(MessageType.PONG);
     const refused = await raw.next(MessageType.ERROR);
     expect(refused.slice(0, 3)).toStrictEqual([MessageType.ERROR, 2, 'FAILED_PRECONDITION']);
-    const onStream = [MessageType.DATA, MessageType.CREDIT, MessageType.END, MessageType.ERROR];
-    expect(raw.received.filter((message) => onStream.includes(message[0] as number) && message[1] === 1)).toStrictEqual(
+    const onStream: unknown[] = [MessageType.DATA, MessageType.CREDIT, MessageType.END, MessageType.ERROR];
+    expect(raw.received.filter((message) => onStream.includes(message[0]) && message[1] === 1)).toStrictEqual(
       [],
     );
   });
