@@ -1,0 +1,128 @@
+import type { JsonSchema } from './manifest-type.js';
+import { isIdentifier, type NameBook, pascal, pyString } from './names.js';
+
+type SchemaObject = { readonly [keyword: string]: unknown };
+
+const SCALARS: Record<string, string> = {
+  string: 'str',
+  number: 'float',
+  integer: 'int',
+  boolean: 'bool',
+  null: 'None',
+};
+
+const isObject = (value: unknown): value is SchemaObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Turns the JSON Schemas of a manifest into Python type expressions, writing a TypedDict for
+ * every object shape with properties (named after where it appears: `UsersGetInput`,
+ * `UsersGetOutputAddress`). Keywords it cannot express become `Any`, never a wrong type:
+ * values cross the wire as JSON or MessagePack, so a TypedDict describes exactly what arrives.
+ */
+export class PythonTypes {
+  /** Class definitions in dependency order (a class after those its fields name, but for cycles). */
+  readonly definitions: string[] = [];
+  private readonly refs = new Map<string, string>();
+
+  constructor(private readonly names: NameBook) {}
+
+  /** The Python type of `schema`, a root schema of the manifest; `name` is the hint for classes. */
+  root(schema: JsonSchema, name: string): string {
+    return this.typeOf(schema, name, schema);
+  }
+
+  private typeOf(schema: JsonSchema, name: string, root: JsonSchema): string {
+    if (!isObject(schema)) return 'Any';
+    const ref = schema.$ref;
+    if (typeof ref === 'string') return this.ref(ref, name, root);
+    if ('const' in schema) return literal([schema.const]);
+    if (Array.isArray(schema.enum)) return literal(schema.enum);
+    for (const keyword of ['anyOf', 'oneOf'] as const) {
+      const options = schema[keyword];
+      if (Array.isArray(options))
+        return union(options.map((option, i) => this.typeOf(option as JsonSchema, `${name}${i + 1}`, root)));
+    }
+    const type = schema.type;
+    if (Array.isArray(type)) return union(type.map((t) => this.typeOf({ ...schema, type: t }, name, root)));
+    if (typeof type !== 'string') return 'Any';
+    if (type === 'array') {
+      const items = schema.items;
+      return items === undefined || Array.isArray(schema.prefixItems)
+        ? 'list[Any]'
+        : `list[${this.typeOf(items as JsonSchema, `${name}Item`, root)}]`;
+    }
+    if (type === 'object') return this.object(schema, name, root);
+    return SCALARS[type] ?? 'Any';
+  }
+
+  private object(schema: SchemaObject, name: string, root: JsonSchema): string {
+    const properties = isObject(schema.properties) ? schema.properties : {};
+    const keys = Object.keys(properties);
+    const extra = schema.additionalProperties;
+    if (keys.length === 0) {
+      const value = isObject(extra) ? this.typeOf(extra, `${name}Value`, root) : 'Any';
+      return `dict[str, ${value}]`;
+    }
+    const className = this.names.claim(name);
+    const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+    const fields = keys.map((key) => {
+      const type = this.typeOf(properties[key] as JsonSchema, `${className}${pascal(key)}`, root);
+      return { key, type: required.has(key) ? type : `NotRequired[${type}]` };
+    });
+    const doc = typeof schema.description === 'string' ? `    """${escapeDoc(schema.description)}"""\n\n` : '';
+    if (fields.every((field) => isIdentifier(field.key))) {
+      const body = fields.map((field) => `    ${field.key}: ${field.type}`).join('\n');
+      this.definitions.push(`class ${className}(TypedDict):\n${doc || `    """The object \`${className}\`."""\n\n`}${body}\n`);
+    } else {
+      // Keys that are not Python names: the functional form, with the forward references quoted.
+      const body = fields.map((field) => `${pyString(field.key)}: ${pyString(field.type)}`).join(', ');
+      this.definitions.push(`${className} = TypedDict(${pyString(className)}, {${body}})\n`);
+    }
+    return className;
+  }
+
+  private ref(ref: string, name: string, root: JsonSchema): string {
+    const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
+    const defs = match && isObject(root) ? root[match[1] as string] : undefined;
+    const target = match && isObject(defs) ? (defs[decodeURIComponent(match[2] as string)] as JsonSchema) : undefined;
+    if (target === undefined || !match) return 'Any';
+    const key = `${name}\u0000${ref}`;
+    const known = this.refs.get(key);
+    if (known) return known;
+    const hint = `${name}${pascal(match[2] as string)}`;
+    // A recursive shape names itself before its fields are known: the class name is claimed first.
+    this.refs.set(key, isObject(target) && isObject(target.properties) ? hint : 'Any');
+    const type = this.typeOf(target, hint, root);
+    this.refs.set(key, type);
+    return type;
+  }
+}
+
+function literal(values: readonly unknown[]): string {
+  const parts = values.map((value) =>
+    value === null
+      ? 'None'
+      : typeof value === 'string'
+        ? pyString(value)
+        : typeof value === 'boolean'
+          ? value
+            ? 'True'
+            : 'False'
+          : typeof value === 'number' && Number.isInteger(value)
+            ? String(value)
+            : undefined,
+  );
+  if (parts.some((part) => part === undefined)) return 'Any';
+  return `Literal[${parts.join(', ')}]`;
+}
+
+function union(types: string[]): string {
+  const unique = [...new Set(types)];
+  return unique.includes('Any') ? 'Any' : unique.join(' | ');
+}
+
+/** Text made safe inside a triple-quoted docstring. */
+export function escapeDoc(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
+}
