@@ -148,9 +148,7 @@ describe('subscriptions (section 3.5)', () => {
     const refused = await raw.next(MessageType.ERROR);
     expect(refused.slice(0, 3)).toStrictEqual([MessageType.ERROR, 2, 'FAILED_PRECONDITION']);
     const onStream: unknown[] = [MessageType.DATA, MessageType.CREDIT, MessageType.END, MessageType.ERROR];
-    expect(raw.received.filter((message) => onStream.includes(message[0]) && message[1] === 1)).toStrictEqual(
-      [],
-    );
+    expect(raw.received.filter((message) => onStream.includes(message[0]) && message[1] === 1)).toStrictEqual([]);
   });
 });
 

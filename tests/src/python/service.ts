@@ -56,6 +56,7 @@ export function pythonService() {
     },
     observe: () => ({ events: [...seen.events], aborted: [...seen.aborted], produced: seen.produced }),
   });
-  self.publish = (headline, key) => service.publish('news', { headline, rank: 'top' }, key === undefined ? {} : { key });
+  self.publish = (headline, key) =>
+    service.publish('news', { headline, rank: 'top' }, key === undefined ? {} : { key });
   return service;
 }

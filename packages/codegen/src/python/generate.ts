@@ -108,11 +108,16 @@ function apiModule(manifest: Manifest, emitted: Emitted[]): string {
   const classOf = (ns: string) => (ns === '' ? 'Api' : `_${pascal(ns)}Namespace`);
   const ordered = [...namespaces].sort((a, b) => b.split('.').length - a.split('.').length || a.localeCompare(b));
   const classes = ordered.map((ns) => {
-    const doc = ns === '' ? 'The procedures of the contract, each one async method (namespaces as attributes).' : `The \`${ns}\` namespace.`;
+    const doc =
+      ns === ''
+        ? 'The procedures of the contract, each one async method (namespaces as attributes).'
+        : `The \`${ns}\` namespace.`;
     const init = [
       '    def __init__(self, client: Client) -> None:',
       '        self._client = client',
-      ...children(ns).map((child) => `        self.${attribute(child.split('.').pop() as string)} = ${classOf(child)}(client)`),
+      ...children(ns).map(
+        (child) => `        self.${attribute(child.split('.').pop() as string)} = ${classOf(child)}(client)`,
+      ),
     ];
     const methods = (tree.get(ns) ?? []).map(method);
     return [`class ${classOf(ns)}:`, `    """${doc}"""`, '', ...init, ...methods.flatMap((m) => ['', m])].join('\n');
@@ -136,7 +141,9 @@ function method(entry: Emitted): string {
   const doc = `        """\`${procedure.path}\` (${procedure.kind})${raises ? `; raises ${raises}` : ''}."""`;
   const inputType = types.input ?? 'None';
   const param =
-    types.input === undefined || procedure.inputOptional ? `input: ${inputType}${types.input ? ' | None' : ''} = None` : `input: ${inputType}`;
+    types.input === undefined || procedure.inputOptional
+      ? `input: ${inputType}${types.input ? ' | None' : ''} = None`
+      : `input: ${inputType}`;
   switch (procedure.kind) {
     case 'unary':
       return `    async def ${name}(self, ${param}) -> ${types.output ?? 'None'}:\n${doc}\n        return cast(${pyQuote(types.output ?? 'None')}, await self._client.call(${path}, input${errors}))`;
@@ -145,11 +152,29 @@ function method(entry: Emitted): string {
     case 'serverStream':
       return streamMethod(name, param, doc, `ServerStream[${types.item ?? 'Any'}]`, `stream(${path}, input${errors})`);
     case 'clientStream':
-      return streamMethod(name, param, doc, `Upload[${types.item ?? 'Any'}, ${types.output ?? 'None'}]`, `upload(${path}, input${errors})`);
+      return streamMethod(
+        name,
+        param,
+        doc,
+        `Upload[${types.item ?? 'Any'}, ${types.output ?? 'None'}]`,
+        `upload(${path}, input${errors})`,
+      );
     case 'bidi':
-      return streamMethod(name, param, doc, `Channel[${types.clientItem ?? 'Any'}, ${types.serverItem ?? 'Any'}]`, `channel(${path}, input${errors})`);
+      return streamMethod(
+        name,
+        param,
+        doc,
+        `Channel[${types.clientItem ?? 'Any'}, ${types.serverItem ?? 'Any'}]`,
+        `channel(${path}, input${errors})`,
+      );
     case 'topic':
-      return streamMethod(name, 'key: str | None = None', doc, `Subscription[${types.item ?? 'Any'}]`, `subscribe(${path}, key)`);
+      return streamMethod(
+        name,
+        'key: str | None = None',
+        doc,
+        `Subscription[${types.item ?? 'Any'}]`,
+        `subscribe(${path}, key)`,
+      );
   }
 }
 

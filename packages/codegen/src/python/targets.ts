@@ -39,8 +39,10 @@ export function renderTargets(root: string, targets = PYTHON_TARGETS): Map<strin
 
 /** The paths under `root` whose content differs from what `files` says (missing ones included). */
 export function staleFiles(root: string, files: Map<string, string>): string[] {
-  return [...files].filter(([path, text]) => {
-    const full = join(root, path);
-    return !existsSync(full) || readFileSync(full, 'utf8') !== text;
-  }).map(([path]) => path);
+  return [...files]
+    .filter(([path, text]) => {
+      const full = join(root, path);
+      return !existsSync(full) || readFileSync(full, 'utf8') !== text;
+    })
+    .map(([path]) => path);
 }

@@ -73,7 +73,9 @@ export class PythonTypes {
     const doc = typeof schema.description === 'string' ? `    """${escapeDoc(schema.description)}"""\n\n` : '';
     if (fields.every((field) => isIdentifier(field.key))) {
       const body = fields.map((field) => `    ${field.key}: ${field.type}`).join('\n');
-      this.definitions.push(`class ${className}(TypedDict):\n${doc || `    """The object \`${className}\`."""\n\n`}${body}\n`);
+      this.definitions.push(
+        `class ${className}(TypedDict):\n${doc || `    """The object \`${className}\`."""\n\n`}${body}\n`,
+      );
     } else {
       // Keys that are not Python names: the functional form, with the forward references quoted.
       const body = fields.map((field) => `${pyString(field.key)}: ${pyString(field.type)}`).join(', ');
