@@ -105,6 +105,8 @@ class Client:
         #: Connections that resumed the session, and sessions that could not be resumed.
         self.resumes = 0
         self.sessions_lost = 0
+        #: The server's PINGs this client answered with PONG.
+        self.pings_answered = 0
         self.limits = dict(_DEFAULT_LIMITS)
         self._token: str | None = None
         self._counts = SessionCounts()
@@ -373,6 +375,7 @@ class Client:
         if kind == MessageType.PING:
             self._counts.ack(message[1])
             self._acknowledge(MessageType.PONG)
+            self.pings_answered += 1
         elif kind in (MessageType.PONG, MessageType.POS):
             self._counts.ack(message[1])
             if kind == MessageType.PONG and self._counts.received > self._counts.acknowledged_received:

@@ -42,7 +42,8 @@ describe('the Python client', () => {
   let proxy: FaultProxy | undefined;
 
   beforeAll(async () => {
-    server = await startServer({ services: pythonService() });
+    // Frequent heartbeats: every test runs under PINGs, and an idle client must answer them.
+    server = await startServer({ services: pythonService(), limits: { heartbeatMs: 200, heartbeatTimeoutMs: 1000 } });
     proxy = await createFaultProxy({ target: { port: server.port } });
     // Every proxied connection is cut after a random few frames (half of them inside a frame).
     proxy.cutRandomly({ seed: 20, meanFrames: 12, midFrameProbability: 0.5 });
