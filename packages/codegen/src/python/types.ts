@@ -23,7 +23,8 @@ const isObject = (value: unknown): value is SchemaObject =>
 export class PythonTypes {
   /** Class definitions in dependency order (a class after those its fields name, but for cycles). */
   readonly definitions: string[] = [];
-  private readonly refs = new Map<string, string>();
+  /** The type of each `$ref` already met, per root schema (a ref names a place in its root). */
+  private readonly refs = new WeakMap<object, Map<string, string>>();
 
   constructor(private readonly names: NameBook) {}
 
@@ -56,7 +57,7 @@ export class PythonTypes {
     return SCALARS[type] ?? 'Any';
   }
 
-  private object(schema: SchemaObject, name: string, root: JsonSchema): string {
+  private object(schema: SchemaObject, name: string, root: JsonSchema, claimed?: string): string {
     const properties = isObject(schema.properties) ? schema.properties : {};
     const keys = Object.keys(properties);
     const extra = schema.additionalProperties;
@@ -64,7 +65,7 @@ export class PythonTypes {
       const value = isObject(extra) ? this.typeOf(extra, `${name}Value`, root) : 'Any';
       return `dict[str, ${value}]`;
     }
-    const className = this.names.claim(name);
+    const className = claimed ?? this.names.claim(name);
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
     const fields = keys.map((key) => {
       const type = this.typeOf(properties[key] as JsonSchema, `${className}${pascal(key)}`, root);
@@ -88,15 +89,21 @@ export class PythonTypes {
     const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
     const defs = match && isObject(root) ? root[match[1] as string] : undefined;
     const target = match && isObject(defs) ? (defs[decodeURIComponent(match[2] as string)] as JsonSchema) : undefined;
-    if (target === undefined || !match) return 'Any';
-    const key = `${name}\u0000${ref}`;
-    const known = this.refs.get(key);
-    if (known) return known;
+    if (target === undefined || !match || !isObject(root)) return 'Any';
+    let known = this.refs.get(root);
+    if (!known) this.refs.set(root, (known = new Map()));
+    const seen = known.get(ref);
+    if (seen) return seen;
     const hint = `${name}${pascal(match[2] as string)}`;
-    // A recursive shape names itself before its fields are known: the class name is claimed first.
-    this.refs.set(key, isObject(target) && isObject(target.properties) ? hint : 'Any');
+    if (isObject(target) && isObject(target.properties) && !('$ref' in target)) {
+      // A shape that may refer to itself: its class is named before its fields are written.
+      const className = this.names.claim(hint);
+      known.set(ref, className);
+      return this.object(target, hint, root, className);
+    }
+    known.set(ref, 'Any');
     const type = this.typeOf(target, hint, root);
-    this.refs.set(key, type);
+    known.set(ref, type);
     return type;
   }
 }
