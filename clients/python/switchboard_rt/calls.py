@@ -42,6 +42,8 @@ class Call:
         self.path = path
         self.errors = errors
         self.done = False
+        #: How the call failed, once it did.
+        self.error: RpcError[Any] | None = None
 
     def open_message(self) -> list[Any]:
         """The message that (re)opens the call under a new session."""
@@ -65,6 +67,7 @@ class Call:
 
     def fail(self, error: RpcError[Any]) -> None:
         self.done = True
+        self.error = error
         self.host.release(self)
 
     def cancel(self) -> None:
@@ -214,13 +217,11 @@ class _Outgoing:
             self.room.set()
 
     async def send(self, item: Any) -> None:
-        while self.sent >= self.limit:
-            if self.call.done:
-                raise local_error("CANCELLED", "the stream is finished")
+        while self.sent >= self.limit and not self.call.done:
             self.room.clear()
             await self.room.wait()
         if self.call.done:
-            raise local_error("CANCELLED", "the stream is finished")
+            raise self.call.error or local_error("CANCELLED", "the stream is finished")
         self.sent += 1
         self.call.host.push([MessageType.DATA, self.call.id, item])
 
@@ -247,9 +248,7 @@ class Upload(UnaryCall, Generic[TIn, TOut]):
         self.outgoing.wake()
 
     async def send(self, item: TIn) -> None:
-        """Sends one item once the server's credit allows it; raises if the call already failed."""
-        if self.future.done() and self.future.exception() is not None:
-            raise self.future.exception()  # type: ignore[misc]
+        """Sends one item once the server's credit allows it; raises the call's error if it failed."""
         await self.outgoing.send(item)
 
     async def finish(self) -> TOut:
@@ -283,9 +282,7 @@ class Channel(Incoming[TOut], Generic[TIn, TOut]):
         self.outgoing.wake()
 
     async def send(self, item: TIn) -> None:
-        """Sends one item once the server's credit allows it."""
-        if isinstance(self.outcome, RpcError):
-            raise self.outcome
+        """Sends one item once the server's credit allows it; raises the call's error if it failed."""
         await self.outgoing.send(item)
 
     def end(self) -> None:

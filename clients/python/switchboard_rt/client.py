@@ -120,6 +120,9 @@ class Client:
         self._open = False
         self._closed: RpcError[Any] | None = None
         self._ready: asyncio.Future[None] | None = None
+        self._welcomed = False
+        #: The server's ERROR on stream 0 that explained the last close, if it sent one.
+        self._explanation: list[Any] | None = None
         self._runner: asyncio.Task[None] | None = None
 
     # -- life ---------------------------------------------------------------------------------
@@ -191,6 +194,8 @@ class Client:
     def _start(self, factory: Callable[[int], TCall]) -> TCall:
         if self._closed is not None:
             raise self._closed
+        if self._runner is None:
+            raise local_error("CONNECTION_CLOSED", "not connected: call connect() (or use async with) first")
         call_id = self._next_id
         self._next_id += 1
         call = factory(call_id)
@@ -267,13 +272,15 @@ class Client:
             slow = False
             try:
                 ws = await self._open_socket()
+                self._welcomed = False
                 code = await self._serve(ws)
-                attempt = 0 if self.session_id is not None and code != CloseCode.ABNORMAL else attempt
+                if self._welcomed:
+                    attempt = 0
                 action = close_action(code)
                 if code == CloseCode.RESUME_REJECTED:
                     action = "reconnect"
                 if action == "stop":
-                    self._stop(local_error("CONNECTION_CLOSED", f"the connection closed with {code}", {"code": code}))
+                    self._stop(self._closed_error(code))
                     return
                 slow = code in SLOW_RETRY_CODES
             except _Stop as stop:
@@ -291,6 +298,11 @@ class Client:
                 return
             await asyncio.sleep(self.reconnect.delay(attempt, slow))
             attempt += 1
+
+    def _closed_error(self, code: int) -> RpcError[Any]:
+        explanation = self._explanation
+        why = f": {explanation[2]} {explanation[3]}" if explanation and len(explanation) > 3 else ""
+        return local_error("CONNECTION_CLOSED", f"the connection closed with {code}{why}", {"code": code})
 
     async def _open_socket(self) -> WebSocketClientProtocol:
         ws: WebSocketClientProtocol = await websockets.connect(  # type: ignore[attr-defined]
@@ -320,6 +332,7 @@ class Client:
     async def _serve(self, ws: WebSocketClientProtocol) -> int:
         """Runs one connection from HELLO to close; returns the close code."""
         self._ws = ws
+        self._explanation = None
         frames: asyncio.Queue[str | bytes] = asyncio.Queue()
         writer = asyncio.create_task(self._write(ws, frames))
         try:
@@ -351,6 +364,7 @@ class Client:
             return closed.rcvd.code if closed.rcvd is not None else CloseCode.ABNORMAL
         finally:
             self._open = False
+            self._pending = []
             self._frames = None
             self._ws = None
             writer.cancel()
@@ -364,11 +378,13 @@ class Client:
         if kind == MessageType.WELCOME:
             self._welcome(message)
             return
+        if kind == MessageType.ERROR and len(message) > 3 and message[1] == 0:
+            # A connection-level failure, followed by the close that it explains.
+            self._explanation = message
+            return
         if not self._open:
-            if kind == MessageType.ERROR and len(message) > 1 and message[1] == 0:
-                return
             raise _Violation(CloseCode.INVALID_MESSAGE, "a message before WELCOME")
-        if kind in SEQUENCED_FROM_SERVER and not (kind == MessageType.ERROR and message[1] == 0):
+        if kind in SEQUENCED_FROM_SERVER:
             self._counts.received += 1
             if self._counts.received - self._counts.acknowledged_received >= self.limits["ackEvery"]:
                 self._acknowledge(MessageType.POS)
@@ -418,9 +434,16 @@ class Client:
         self._token = token
         self.session_id = session_id
         self._open = True
-        backlog = self._counts.unacknowledged(server_received if resumed else 0)
-        for pending in backlog:
-            self._queue(self._encode(pending))
+        self._welcomed = True
+        self._pending = []
+        for pending in self._counts.unacknowledged(server_received if resumed else 0):
+            try:
+                self._queue(self._encode(pending))
+            except RpcError as error:
+                # Only an event sent again under a new codec can fail here: it fails alone.
+                call = self._calls.get(pending[1]) if len(pending) > 1 else None
+                if call is not None:
+                    call.fail(error)
         if resumed:
             self.resumes += 1
             # The PONG comes behind the retransmission: it tells that the resume got through.

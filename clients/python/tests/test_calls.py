@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
 from pytest_client import Api, UsersGetUserNotFoundError, create_client
 
-from switchboard_rt import RpcError
+from switchboard_rt import Client, RpcError
 
 
 def run(coro: object) -> None:
@@ -72,10 +73,10 @@ def test_events_are_acknowledged_once(url: str, codec: str) -> None:
     async def main() -> None:
         async with create_client(url, codecs=[codec]) as client:
             api = Api(client)
-            what = f"event-{codec}"
-            await api.audit.record({"what": what}, key=f"key-{codec}")
+            what = f"event-{uuid.uuid4()}"
+            await api.audit.record({"what": what}, key=what)
             # The same key again: the server answers from memory and does not run the handler.
-            await api.audit.record({"what": what}, key=f"key-{codec}")
+            await api.audit.record({"what": what}, key=what)
             assert (await api.observe())["events"].count(what) == 1
 
     run(main())
@@ -135,5 +136,19 @@ def test_a_stream_cancelled_midway_stops_the_producer(url: str, codec: str) -> N
             await stream.aclose()
             produced = (await api.observe())["produced"]
             assert produced < 100 + 2 * 64
+
+    run(main())
+
+
+def test_an_api_the_server_does_not_serve_is_refused_with_the_tokens_it_does(url: str) -> None:
+    async def main() -> None:
+        client = Client(url, api=("pytest", "999"), codecs=["msgpack", "json"])
+        with pytest.raises(RpcError) as refused:
+            await client.connect()
+        assert refused.value.code == "UNSUPPORTED_PROTOCOL"
+        data: Any = refused.value.data
+        assert "switchboard.v1.json.pytest.1" in data["supported"]
+        assert data["offered"][:2] == ["switchboard.v1.msgpack.pytest.999", "switchboard.v1.json.pytest.999"]
+        await client.close()
 
     run(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from pytest_client import Api, create_client
 
@@ -12,6 +13,8 @@ FAST = ReconnectOptions(initial_delay=0.002, max_delay=0.02)
 
 
 def test_resume_through_cuts_loses_and_duplicates_nothing(proxy_url: str, url: str, codec: str) -> None:
+    run = f"{codec}-{uuid.uuid4()}"
+
     async def main() -> None:
         async with create_client(proxy_url, codecs=[codec], reconnect=FAST, credit_window=64) as client:
             api = Api(client)
@@ -28,7 +31,7 @@ def test_resume_through_cuts_loses_and_duplicates_nothing(proxy_url: str, url: s
                 return results
 
             async def events() -> None:
-                await asyncio.gather(*(api.audit.record({"what": f"resume-{codec}-{i}"}) for i in range(50)))
+                await asyncio.gather(*(api.audit.record({"what": f"resume-{run}-{i}"}) for i in range(50)))
 
             results, _, _ = await asyncio.gather(calls(), stream(), events())
             assert items == list(range(1, 5_001))
@@ -38,6 +41,6 @@ def test_resume_through_cuts_loses_and_duplicates_nothing(proxy_url: str, url: s
         async with create_client(url, codecs=[codec]) as direct:
             seen = (await Api(direct).observe())["events"]
             for i in range(50):
-                assert seen.count(f"resume-{codec}-{i}") == 1
+                assert seen.count(f"resume-{run}-{i}") == 1
 
     asyncio.run(main())
