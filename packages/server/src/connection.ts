@@ -271,7 +271,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.writer.closed();
     this.host.connectionClosed(this);
-    // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 44xx are final.
+    // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 4400-4999 are final
+    // (the 44xx violations and the application range, protocol.md section 4).
     const final =
       this.finalClose ||
       code === CloseCode.NORMAL ||
