@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFaultProxy, type FaultProxy } from '@switchboard/fault-proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHelloServer } from '../../../examples/hello/src/server.js';
 import { renderTargets, staleFiles } from '../../../packages/codegen/src/python/targets.js';
 import { startServer } from '../helpers.js';
 import { pythonService } from './service.js';
@@ -40,10 +41,12 @@ function python(args: string[], env: Record<string, string> = {}): Promise<{ cod
 describe('the Python client', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let proxy: FaultProxy | undefined;
+  let hello: Awaited<ReturnType<typeof startHelloServer>> | undefined;
 
   beforeAll(async () => {
     // Frequent heartbeats: every test runs under PINGs, and an idle client must answer them.
     server = await startServer({ services: pythonService(), limits: { heartbeatMs: 200, heartbeatTimeoutMs: 1000 } });
+    hello = await startHelloServer();
     proxy = await createFaultProxy({ target: { port: server.port } });
     // Every proxied connection is cut after a random few frames (half of them inside a frame).
     proxy.cutRandomly({ seed: 20, meanFrames: 12, midFrameProbability: 0.5 });
@@ -52,12 +55,14 @@ describe('the Python client', () => {
   afterAll(async () => {
     await proxy?.close();
     await server?.close({ deadlineMs: 0 });
+    await hello?.close({ deadlineMs: 0 });
   });
 
-  it('passes pytest against the live server on json and msgpack, resume through the fault proxy included', async () => {
+  it('passes pytest against the live servers on json and msgpack, resume through the fault proxy included', async () => {
     const { code, output } = await python(['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
       SWITCHBOARD_URL: server?.url ?? '',
       SWITCHBOARD_PROXY_URL: proxy?.url('/') ?? '',
+      SWITCHBOARD_HELLO_URL: hello?.url ?? '',
     });
     console.log(output.trim().split('\n').slice(-3).join('\n'));
     expect(output).not.toMatch(/skipped/);
