@@ -172,3 +172,54 @@ def test_a_resume_retransmits_exactly_what_the_server_did_not_receive() -> None:
     calls = [(n, message[1]) for n, message in seen if message[0] == 10]
     # CALL 1 once (the server had it), CALL 2 on the first connection and again after the resume.
     assert calls == [(1, 1), (1, 2), (2, 2)]
+
+
+def test_a_41xx_close_refreshes_credentials_and_reconnects() -> None:
+    hellos: list[list[Any]] = []
+
+    async def script(ws: WebSocketServerProtocol, n: int) -> None:
+        hellos.append((await receive(ws))[0])
+        if n == 1:
+            await ws.close(4100, "expired")
+            return
+        await send(ws, welcome("t"))
+        call = (await receive(ws))[0]
+        await send(ws, [13, call[1], "ok"])
+        await ws.wait_closed()
+
+    async def test(url: str) -> None:
+        tokens = iter(["expired-token", "fresh-token"])
+
+        async def auth() -> str:
+            return next(tokens)
+
+        client = Client(url, codecs=["json"], auth_provider=auth, reconnect=ReconnectOptions(initial_delay=0.001))
+        async with client:
+            assert await client.call("whoami") == "ok"
+
+    asyncio.run(serve(script, test))
+    assert [hello[1] for hello in hellos] == ["expired-token", "fresh-token"]
+
+
+def test_a_silent_server_is_declared_dead_after_its_heartbeat_and_the_session_resumed() -> None:
+    closes: list[int | None] = []
+    hellos: list[list[Any]] = []
+
+    async def script(ws: WebSocketServerProtocol, n: int) -> None:
+        hellos.append((await receive(ws))[0])
+        quick = {"heartbeatMs": 50, "heartbeatTimeoutMs": 50, "ackEvery": 256}
+        await send(ws, [2, "session", "t", n > 1, 0, quick])
+        if n == 1:
+            await ws.wait_closed()  # never a PING: the client must give up on this connection
+            closes.append(ws.close_code)
+            return
+        await ws.wait_closed()
+
+    async def test(url: str) -> None:
+        async with fast_client(url) as client:
+            while client.resumes < 1:
+                await asyncio.sleep(0.01)
+
+    asyncio.run(serve(script, test))
+    assert closes == [4000]
+    assert hellos[1][2] == "t"
