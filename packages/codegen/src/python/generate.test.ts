@@ -27,7 +27,8 @@ describe('generatePython', () => {
       'shop_client/types.py',
     ]);
     expect(files['shop_client/api.py']).toContain('API: tuple[str, str] | None = ("shop", "2")');
-    expect(files['shop_client/api.py']).toContain('async def ping(self, input: None = None) -> Literal["pong"]:');
+    expect(files['shop_client/api.py']).toContain('async def ping(self, input: None = None) -> PingOutput:');
+    expect(files['shop_client/types.py']).toContain('PingOutput: TypeAlias = Literal["pong"]');
   });
 
   it('maps JSON Schema to Python types, objects to TypedDicts with NotRequired optional fields', () => {
@@ -122,12 +123,21 @@ describe('generatePython', () => {
     );
     const api = files['shop_client/api.py'] ?? '';
     expect(api).toContain('self.users = _UsersNamespace(client)');
-    expect(api).toContain('return cast("str", await self._client.call("users.get", input, errors=USERS_GET_ERRORS))');
-    expect(api).toContain('def count(self, input: Any | None = None) -> ServerStream[int]:');
-    expect(api).toContain('def sum(self, input: None = None) -> Upload[int, int]:');
-    expect(api).toContain('def chat(self, input: None = None) -> Channel[str, int]:');
-    expect(api).toContain('async def audit(self, payload: str, *, key: str | None = None) -> None:');
-    expect(api).toContain('def news(self, key: str | None = None) -> Subscription[str]:');
+    expect(api).toContain(
+      'return cast("UsersGetOutput", await self._client.call("users.get", input, errors=USERS_GET_ERRORS))',
+    );
+    expect(api).toContain('def count(self, input: CountInput | None = None) -> ServerStream[CountItem]:');
+    expect(api).toContain('def sum(self, input: None = None) -> Upload[SumItem, SumOutput]:');
+    expect(api).toContain('def chat(self, input: None = None) -> Channel[ChatClientItem, ChatServerItem]:');
+    expect(api).toContain('async def audit(self, payload: AuditInput, *, key: str | None = None) -> None:');
+    expect(api).toContain('def news(self, key: str | None = None) -> Subscription[NewsItem]:');
+    const types = files['shop_client/types.py'] ?? '';
+    for (const alias of [
+      'CountInput: TypeAlias = Any',
+      'CountItem: TypeAlias = int',
+      'ChatClientItem: TypeAlias = str',
+    ])
+      expect(types).toContain(alias);
     const errors = files['shop_client/errors.py'] ?? '';
     expect(errors).toContain('class UsersGetUserNotFoundError(RpcError[UsersGetUserNotFoundData]):');
     expect(errors).toContain('USERS_GET_ERRORS: ErrorMap = {"USER_NOT_FOUND": UsersGetUserNotFoundError}');

@@ -23,14 +23,25 @@ const isObject = (value: unknown): value is SchemaObject =>
 export class PythonTypes {
   /** Class definitions in dependency order (a class after those its fields name, but for cycles). */
   readonly definitions: string[] = [];
+  /** Aliases naming the manifest's root schemas that are not classes (`AddOutput: TypeAlias = float`). */
+  readonly aliases: string[] = [];
+  private readonly classes = new Set<string>();
   /** The type of each `$ref` already met, per root schema (a ref names a place in its root). */
   private readonly refs = new WeakMap<object, Map<string, string>>();
 
   constructor(private readonly names: NameBook) {}
 
-  /** The Python type of `schema`, a root schema of the manifest; `name` is the hint for classes. */
+  /**
+   * A name for the Python type of `schema`, a root schema of the manifest: its class when it is an
+   * object shape, else an alias claimed from `name` (so every input, output, item and error's data
+   * can be imported by name).
+   */
   root(schema: JsonSchema, name: string): string {
-    return this.typeOf(schema, name, schema);
+    const type = this.typeOf(schema, name, schema);
+    if (this.classes.has(type)) return type;
+    const alias = this.names.claim(name);
+    this.aliases.push(`${alias}: TypeAlias = ${type}`);
+    return alias;
   }
 
   private typeOf(schema: JsonSchema, name: string, root: JsonSchema): string {
@@ -66,6 +77,7 @@ export class PythonTypes {
       return `dict[str, ${value}]`;
     }
     const className = claimed ?? this.names.claim(name);
+    this.classes.add(className);
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
     const fields = keys.map((key) => {
       const type = this.typeOf(properties[key] as JsonSchema, `${className}${pascal(key)}`, root);

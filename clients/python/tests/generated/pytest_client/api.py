@@ -27,33 +27,33 @@ class Api:
         self.users = _UsersNamespace(client)
         self.audit = _AuditNamespace(client)
 
-    async def add(self, input: AddInput) -> float:
+    async def add(self, input: AddInput) -> AddOutput:
         """`add` (unary)."""
-        return cast("float", await self._client.call("add", input))
+        return cast("AddOutput", await self._client.call("add", input))
 
-    async def wait(self, input: WaitInput) -> Literal["waited"]:
+    async def wait(self, input: WaitInput) -> WaitOutput:
         """`wait` (unary)."""
-        return cast("Literal[\"waited\"]", await self._client.call("wait", input))
+        return cast("WaitOutput", await self._client.call("wait", input))
 
-    def count(self, input: CountInput) -> ServerStream[int]:
+    def count(self, input: CountInput) -> ServerStream[CountItem]:
         """`count` (serverStream)."""
-        return cast("ServerStream[int]", self._client.stream("count", input))
+        return cast("ServerStream[CountItem]", self._client.stream("count", input))
 
-    def sum(self, input: None = None) -> Upload[float, float]:
+    def sum(self, input: None = None) -> Upload[SumItem, SumOutput]:
         """`sum` (clientStream)."""
-        return cast("Upload[float, float]", self._client.upload("sum", input))
+        return cast("Upload[SumItem, SumOutput]", self._client.upload("sum", input))
 
-    def chat(self, input: ChatInput) -> Channel[str, str]:
+    def chat(self, input: ChatInput) -> Channel[ChatClientItem, ChatServerItem]:
         """`chat` (bidi)."""
-        return cast("Channel[str, str]", self._client.channel("chat", input))
+        return cast("Channel[ChatClientItem, ChatServerItem]", self._client.channel("chat", input))
 
     def news(self, key: str | None = None) -> Subscription[NewsItem]:
         """`news` (topic)."""
         return cast("Subscription[NewsItem]", self._client.subscribe("news", key))
 
-    async def publish(self, input: PublishInput) -> None:
+    async def publish(self, input: PublishInput) -> PublishOutput:
         """`publish` (unary)."""
-        return cast("None", await self._client.call("publish", input))
+        return cast("PublishOutput", await self._client.call("publish", input))
 
     async def observe(self, input: None = None) -> ObserveOutput:
         """`observe` (unary)."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
 class UsersGetInput(TypedDict):
@@ -85,3 +85,13 @@ class ObserveOutput(TypedDict):
     events: list[str]
     aborted: list[str]
     produced: int
+
+
+AddOutput: TypeAlias = float
+WaitOutput: TypeAlias = Literal["waited"]
+CountItem: TypeAlias = int
+SumOutput: TypeAlias = float
+SumItem: TypeAlias = float
+ChatClientItem: TypeAlias = str
+ChatServerItem: TypeAlias = str
+PublishOutput: TypeAlias = None

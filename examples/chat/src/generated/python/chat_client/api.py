@@ -33,6 +33,6 @@ class Api:
         """`send` (event); raises SendTooManyRoomsError."""
         await self._client.emit("send", payload, key=key, errors=SEND_ERRORS)
 
-    async def rooms(self, input: None = None) -> list[RoomsOutputItem]:
+    async def rooms(self, input: None = None) -> RoomsOutput:
         """`rooms` (unary)."""
-        return cast("list[RoomsOutputItem]", await self._client.call("rooms", input))
+        return cast("RoomsOutput", await self._client.call("rooms", input))

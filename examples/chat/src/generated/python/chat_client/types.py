@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
 class JoinInput(TypedDict):
@@ -41,3 +41,6 @@ class RoomsOutputItem(TypedDict):
     name: str
     lastId: int
     oldestId: int
+
+
+RoomsOutput: TypeAlias = list[RoomsOutputItem]

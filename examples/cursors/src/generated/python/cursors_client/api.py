@@ -28,6 +28,6 @@ class Api:
         """`join` (bidi)."""
         return cast("Channel[JoinClientItem, JoinServerItem]", self._client.channel("join", input))
 
-    def cursors(self, key: str | None = None) -> Subscription[CursorsItem1 | CursorsItem2 | CursorsItem3]:
+    def cursors(self, key: str | None = None) -> Subscription[CursorsItem]:
         """`cursors` (topic)."""
-        return cast("Subscription[CursorsItem1 | CursorsItem2 | CursorsItem3]", self._client.subscribe("cursors", key))
+        return cast("Subscription[CursorsItem]", self._client.subscribe("cursors", key))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
 class JoinInput(TypedDict):
@@ -80,3 +80,6 @@ class CursorsItem3(TypedDict):
     kind: Literal["left"]
     id: str
     seq: int
+
+
+CursorsItem: TypeAlias = CursorsItem1 | CursorsItem2 | CursorsItem3

@@ -24,10 +24,10 @@ class Api:
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    async def greet(self, input: GreetInput) -> str:
+    async def greet(self, input: GreetInput) -> GreetOutput:
         """`greet` (unary)."""
-        return cast("str", await self._client.call("greet", input))
+        return cast("GreetOutput", await self._client.call("greet", input))
 
-    def countdown(self, input: CountdownInput) -> ServerStream[float]:
+    def countdown(self, input: CountdownInput) -> ServerStream[CountdownItem]:
         """`countdown` (serverStream)."""
-        return cast("ServerStream[float]", self._client.stream("countdown", input))
+        return cast("ServerStream[CountdownItem]", self._client.stream("countdown", input))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
 class GreetInput(TypedDict):
@@ -13,3 +13,7 @@ class GreetInput(TypedDict):
 
 
 CountdownInput = TypedDict("CountdownInput", {"from": "int"})
+
+
+GreetOutput: TypeAlias = str
+CountdownItem: TypeAlias = float
