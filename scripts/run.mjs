@@ -2,7 +2,8 @@
 // The README's two commands go through this script so that a fresh clone needs only Node 20
 // and npm: it finds pnpm 10 (or runs it through npx), installs the workspace from the lockfile,
 // provides what the tests use beyond npm (Debian's Chromium for the browser test, a Redis server
-// for the backplane tests) where the machine lacks it, then runs the task.
+// for the backplane tests, Debian's Python 3 with websockets, msgpack, pytest and mypy for the
+// Python client's tests) where the machine lacks it, then runs the task.
 // Usage: node scripts/run.mjs <test|demo|bench|example <name> [test]>
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -56,6 +57,26 @@ function ensureChromium() {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   if (candidates.some((path) => path && existsSync(path))) return;
   if (!apt(['chromium'])) log('chromium is not installed: the browser tests will be reported as failed');
+}
+
+// The Python client's tests run Debian's interpreter (not a pyenv or venv python3 first on PATH),
+// with its packages of the libraries they need: each installed where its module is missing.
+const PYTHON = '/usr/bin/python3';
+const PYTHON_PACKAGES = {
+  websockets: 'python3-websockets',
+  msgpack: 'python3-msgpack',
+  pytest: 'python3-pytest',
+  mypy: 'mypy',
+};
+
+function ensurePython() {
+  const hasPython = existsSync(PYTHON);
+  const missing = Object.entries(PYTHON_PACKAGES)
+    .filter(([module]) => !hasPython || spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status !== 0)
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (!apt([...(hasPython ? [] : ['python3']), ...missing]))
+    log(`${missing.join(', ')} could not be installed: the Python client tests will be reported as failed`);
 }
 
 // Answers whether a Redis server replies to PING on 127.0.0.1:6379 within two seconds.
@@ -117,6 +138,7 @@ run(bin, [...prefix, 'install', '--frozen-lockfile']);
 if (task === 'test') {
   ensureChromium();
   ensureRedis();
+  ensurePython();
   rmSync(join(root, 'test-artifacts', 'vitest.json'), { force: true });
   const check = spawnSync(bin, [...prefix, 'run', 'check'], { stdio: 'inherit', cwd: root, env });
   const report = join(root, 'test-artifacts', 'vitest.json');

@@ -163,6 +163,13 @@ describe('Connection: flow control', () => {
     expect(socket.closedWith?.[0]).toBe(CloseCode.CREDIT_EXCEEDED);
   });
 
+  it('closes with 4430 on DATA in the frame of its CALL, before the first CREDIT went out', async () => {
+    start({ creditWindow: 2 });
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'sum', null], [T.DATA, 1, 1]);
+    expect(socket.closedWith?.[0]).toBe(CloseCode.CREDIT_EXCEEDED);
+  });
+
   it('holds a stream while the socket buffers past highWatermark, until it drained below lowWatermark', async () => {
     start({ highWatermark: 1000, lowWatermark: 100 });
     const socket = await open();
@@ -252,10 +259,19 @@ describe('Connection and Session: resume, takeover, expiry', () => {
     expect(welcome(await open('bob', welcome(second).token, 0)).resumed).toBe(true);
   });
 
-  it('ends the session at once when the client closed with 1000', async () => {
+  it.each([CloseCode.NORMAL, CloseCode.GOING_AWAY, 4400, 4500, 4999])(
+    'ends the session at once when the client closed with %i',
+    async (code) => {
+      const first = await open();
+      first.connection?.closed(code);
+      expect(server.sessionCount).toBe(0);
+    },
+  );
+
+  it('keeps the session for resume when the connection closed with 4000', async () => {
     const first = await open();
-    first.connection?.closed(CloseCode.NORMAL);
-    expect(server.sessionCount).toBe(0);
+    first.connection?.closed(CloseCode.HEARTBEAT_TIMEOUT);
+    expect(server.sessionCount).toBe(1);
   });
 });
 

@@ -100,7 +100,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     }
     // What the frame's messages produce at once (results of synchronous handlers, PONG, POS)
     // leaves as one frame when the batch is done; later output waits for the end of the turn.
-    const outbox = this.state === State.Open ? this.session?.outbox : undefined;
+    const session = this.state === State.Open ? this.session : undefined;
+    if (session) session.frames++;
+    const outbox = session?.outbox;
     outbox?.cork();
     for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
       try {
@@ -269,7 +271,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.writer.closed();
     this.host.connectionClosed(this);
-    // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 44xx are final.
+    // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 4400-4999 are final
+    // (the 44xx violations and the application range, protocol.md section 4).
     const final =
       this.finalClose ||
       code === CloseCode.NORMAL ||

@@ -6,6 +6,7 @@ import {
   msg,
   ProtocolViolation,
 } from '@switchboard/protocol';
+import type { ServerCall } from './call/call.js';
 import { runEvent } from './call/event.js';
 import { run } from './call/run.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -40,6 +41,16 @@ function admitted(session: Session, id: number, host: DispatchHost): boolean {
 }
 
 /**
+ * Whether DATA may go to `call`: a client stream or channel counts it against the credit it
+ * granted, which is none before its first CREDIT (protocol.md section 5); other kinds take no items.
+ */
+function acceptsData(call: ServerCall, item: unknown, frame: number): boolean {
+  if (call.inbound) return call.inbound.push(item, frame);
+  const kind = call.bound.proc.kind;
+  return kind !== 'clientStream' && kind !== 'bidi';
+}
+
+/**
  * Routes one message of an open session (after WELCOME): acknowledgements to the outbox, the
  * count to the inbox, stream messages to their calls; a new call or event opens one. Throws
  * ProtocolViolation for what ends the connection (a second HELLO, a stream id out of order,
@@ -70,7 +81,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
     }
     case MessageType.DATA: {
       const call = session.call(message[1]);
-      if (call?.inbound && !call.inbound.push(message[2])) {
+      if (call && !acceptsData(call, message[2], session.frames)) {
         throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
       }
       break;

@@ -20,16 +20,22 @@ export class Inbound<T> extends AsyncSource<T> {
   constructor(
     private readonly schema: Schema | undefined,
     private readonly window: number,
+    /** The client frame during which the first CREDIT was granted: DATA in it came before any credit. */
+    private readonly grantedInFrame: number,
     private readonly sendCredit: (limit: number) => void,
   ) {
     super();
     this.granted = window;
   }
 
-  /** Adds an item from DATA. Returns false when it exceeds the granted credit (a violation). */
-  push(item: unknown): boolean {
+  /**
+   * Adds an item from DATA that arrived in client frame `frame`. Returns false when it exceeds the
+   * granted credit (a violation), as DATA in the frame that opened the stream does: the client
+   * sent it before the first CREDIT could reach it.
+   */
+  push(item: unknown, frame: number): boolean {
     if (this.ended) return true;
-    if (this.received >= this.granted) return false;
+    if (frame === this.grantedInFrame || this.received >= this.granted) return false;
     this.received++;
     this.items.push(item);
     this.wake();

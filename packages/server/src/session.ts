@@ -53,6 +53,8 @@ export class Session implements CallHost {
   readonly id = randomUUID();
   readonly resumeToken = newResumeToken();
   readonly outbox: Outbox;
+  /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
+  frames = 0;
   readonly inbox: Inbox;
   private link: SessionLink | undefined;
   private expiry: ReturnType<typeof setTimeout> | undefined;

@@ -12,6 +12,8 @@ import { checkedError } from './validation.js';
 export interface CallHost {
   readonly ctx: unknown;
   readonly sessionInfo: SessionInfo;
+  /** The number of the client frame being handled (counted per session). */
+  readonly frames: number;
   /** Queues a message; false when it could not be encoded (the call then fails). */
   push(message: Message): boolean;
   pushDelivery(delivery: Delivery): void;

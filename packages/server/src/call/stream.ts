@@ -74,11 +74,12 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
 
 /**
  * The client's items of a client stream or channel, as the handler's async iterable: the first
- * CREDIT grants a window, and more follows as the handler consumes.
+ * CREDIT grants a window, and more follows as the handler consumes. DATA in the frame that opened
+ * it (before that CREDIT could reach the client) exceeds the credit: protocol.md section 5.
  */
 export function openInbound(call: ServerCall, schema: Schema): Inbound<unknown> {
   const window = call.env.creditWindow;
-  call.inbound = new Inbound(schema, window, (limit) => {
+  call.inbound = new Inbound(schema, window, call.host.frames, (limit) => {
     if (!call.done) call.host.push(msg.credit(call.id, limit));
   });
   call.host.push(msg.credit(call.id, window));

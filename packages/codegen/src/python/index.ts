@@ -1,0 +1,2 @@
+export { generatePython, type PythonOptions } from './generate.js';
+export type { Manifest } from './manifest-type.js';
