@@ -81,28 +81,33 @@ export const FULL: BenchConfig = {
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
 };
 
-/** The smoke run: every scenario and contender once with tiny counts, in well under a minute. */
+/**
+ * The smoke run and the performance gate's run (`bench/floors.json`): every scenario and contender
+ * once, with counts that still reach each scenario's steady state (the JIT warm on both sides,
+ * the same window, stream warm-up and burst as `FULL`), so that its ratios can be held against
+ * floors; about a minute and a half on 2 cores.
+ */
 export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
   repsByScenario: {},
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
-  prime: { maxCount: 200, maxMs: 100 },
-  unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
-  inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
-  echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
-  stream: { warmupItems: 1_000, items: 20_000, timeoutMs: 15_000 },
+  prime: { maxCount: 2_000, maxMs: 500 },
+  unary: { warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 2_000, maxMs: 300 } },
+  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 50_000, maxMs: 300 } },
+  echo16k: { window: 32, warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 5_000, maxMs: 300 } },
+  stream: { warmupItems: 20_000, items: 100_000, timeoutMs: 15_000 },
   fanout: {
     connections: 50,
-    firstWarmup: { maxCount: 5, maxMs: 100 },
-    warmup: { maxCount: 3, maxMs: 100 },
-    measure: { maxCount: 30, maxMs: 250 },
+    firstWarmup: { maxCount: 200, maxMs: 300 },
+    warmup: { maxCount: 20, maxMs: 100 },
+    measure: { maxCount: 500, maxMs: 300 },
   },
   fanoutBurst: {
-    burst: 4,
-    firstWarmup: { maxCount: 3, maxMs: 100 },
-    warmup: { maxCount: 2, maxMs: 100 },
-    measure: { maxCount: 10, maxMs: 250 },
+    burst: 16,
+    firstWarmup: { maxCount: 50, maxMs: 300 },
+    warmup: { maxCount: 5, maxMs: 100 },
+    measure: { maxCount: 100, maxMs: 300 },
   },
-  connections: { count: 100, concurrency: 50, timeoutMs: 15_000 },
+  connections: { count: 200, concurrency: 50, timeoutMs: 15_000 },
 };

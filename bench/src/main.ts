@@ -3,7 +3,8 @@
  * contender, writes results JSON and prints a markdown table; exits 1 if any run failed.
  *
  * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
- * --reps=N, --out=path, --profile=dir (server children write CPU profiles there).
+ * --reps=N, --out=path, --profile=dir (server children write CPU profiles there),
+ * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { FULL, QUICK } from './config.ts';
 import { baseline, contenders, findContender } from './contenders/index.ts';
 import type { ScenarioId } from './contract.ts';
+import { runGate } from './gate/gate.ts';
 import { fitConnections, openFileLimit } from './limits.ts';
 import { type BenchResults, currentLoad, describeEnvironment, writeResults } from './report/results.ts';
 import { renderTable } from './report/table.ts';
@@ -20,6 +22,7 @@ import { scenarios as allScenarios } from './scenarios/index.ts';
 import { profileServers } from './server/spawn.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const FLOORS_FILE = fileURLToPath(new URL('../floors.json', import.meta.url));
 
 const { values: flags } = parseArgs({
   // `pnpm bench -- --flag` forwards the `--` itself; take it as noise, not as the end of flags.
@@ -31,6 +34,7 @@ const { values: flags } = parseArgs({
     reps: { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'string' },
+    floors: { type: 'string' },
   },
 });
 
@@ -96,4 +100,30 @@ await writeResults(results, out);
 console.log(renderTable(results));
 console.log(`\nWrote ${out} in ${(results.durationMs / 1000).toFixed(1)} s.`);
 const failed = Object.values(outcomes).some((row) => Object.values(row).some((outcome) => outcome.status === 'error'));
-process.exitCode = failed ? 1 : 0;
+
+// The gate: on by default in quick mode (what CI runs), on request in full mode.
+const floorsPath = flags.floors ?? (config.mode === 'quick' ? FLOORS_FILE : 'none');
+let gatePassed = true;
+if (floorsPath !== 'none') {
+  const ratiosPath = out.replace(/\.json$/, '') + '-ratios.json';
+  const report = await runGate(
+    results,
+    resolve(floorsPath),
+    ratiosPath,
+    async (floors) => {
+      const ids = new Set(floors.map((floor) => floor.contender));
+      const again = selected.filter((contender) => contender === baseline || ids.has(contender.id));
+      const which = scenarios.filter((scenario) => floors.some((floor) => floor.scenario === scenario.id));
+      return { scenarios: which, baseline: baseline.id, outcomes: await runSuite(which, again, config, log) };
+    },
+    log,
+  );
+  gatePassed = report.passed;
+  const fell = report.checks.filter((check) => check.status === 'fell');
+  console.log(
+    gatePassed
+      ? `\nPerformance gate: every floor held (${ratiosPath}).`
+      : `\nPerformance gate FAILED: ${fell.map(({ floor }) => `${floor.scenario} (${floor.contender} ${floor.metric})`).join(', ')} fell below the floor in every attempt (${ratiosPath}).`,
+  );
+}
+process.exitCode = failed || !gatePassed ? 1 : 0;

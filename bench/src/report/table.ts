@@ -28,16 +28,31 @@ export function pairedRatio(
   return median([...samples]) / median([...baseline]);
 }
 
+/**
+ * A contender's ratio to the baseline for one metric (`pairedRatio`); undefined when either is
+ * missing or not a measurement, or when the baseline is below `minBaseline` (noise, not a figure).
+ */
+export function metricRatio(
+  result: MetricResult | undefined,
+  baseline: MetricResult | undefined,
+  minBaseline: number,
+): number | undefined {
+  const value = result?.median ?? Number.NaN;
+  if (result === undefined || baseline === undefined) return undefined;
+  if (!Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return undefined;
+  if (baseline.median < minBaseline) return undefined;
+  return pairedRatio(result.samples, baseline.samples, result.pairedBaseline);
+}
+
 function formatRatio(
   result: MetricResult | undefined,
   baseline: MetricResult | undefined,
   minBaseline: number,
 ): string {
-  const value = result?.median ?? Number.NaN;
-  if (result === undefined || baseline === undefined) return '';
-  if (!Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return '';
-  if (baseline.median < minBaseline) return ' (–)';
-  return ` (${pairedRatio(result.samples, baseline.samples, result.pairedBaseline).toFixed(2)}×)`;
+  const ratio = metricRatio(result, baseline, minBaseline);
+  if (ratio !== undefined) return ` (${ratio.toFixed(2)}×)`;
+  const shown = metricRatio(result, baseline, 0) !== undefined;
+  return shown ? ' (–)' : '';
 }
 
 function bracketNote(bracketed: readonly string[] | undefined): string {
