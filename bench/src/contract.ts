@@ -78,6 +78,12 @@ export interface Contender {
   readonly id: string;
   /** Human label for the report table. */
   readonly label: string;
+  /**
+   * Whether this is a hand-tuned upper bound rather than a peer: the table then also gives every
+   * other contender's ratio to it in the scenarios it runs.
+   * @default false
+   */
+  readonly limit?: boolean;
   /** Scenarios this peer cannot run, each with the reason printed as n/a. */
   readonly unsupported?: Partial<Record<ScenarioId, string>>;
   /** Runs in the server child: listens on 127.0.0.1 on an ephemeral port. */

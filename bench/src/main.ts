@@ -90,7 +90,7 @@ const results: BenchResults = {
   environment: describeEnvironment(fdLimit, loadAtStart, warnings),
   config,
   baseline: baseline.id,
-  contenders: selected.map(({ id, label }) => ({ id, label })),
+  contenders: selected.map(({ id, label, limit }) => (limit === true ? { id, label, limit } : { id, label })),
   scenarios: scenarios.map(({ id, title, metrics }) => ({ id, title, metrics })),
   outcomes,
 };

@@ -236,7 +236,11 @@ export async function runSuite(
   try {
     if (scenarios.some((scenario) => scenario.freshServerPerRep !== true)) {
       log('starting and priming a server child for each contender');
-      await shared.startAll(contenders, log);
+      // Only for the contenders that run one of the scenarios served by a shared child.
+      const sharing = contenders.filter((contender) =>
+        scenarios.some((scenario) => scenario.freshServerPerRep !== true && !contender.unsupported?.[scenario.id]),
+      );
+      await shared.startAll(sharing, log);
     }
     for (const scenario of scenarios)
       outcomes[scenario.id] = await runScenario(scenario, contenders, config, shared, log);

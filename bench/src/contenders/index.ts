@@ -9,6 +9,7 @@
  */
 import type { Contender } from '../contract.ts';
 import { rawWsJson } from './raw-ws-json.ts';
+import { rawWsJsonBatched } from './raw-ws-json-batched.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
 import { socketIo } from './socket-io.ts';
@@ -18,6 +19,7 @@ import { trpc } from './trpc.ts';
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
 export const contenders: readonly Contender[] = [
   rawWsJson,
+  rawWsJsonBatched,
   rawWsMsgpack,
   switchboardJson,
   switchboardMsgpack,

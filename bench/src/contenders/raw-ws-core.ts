@@ -1,12 +1,13 @@
 /**
  * The floor: a hand-written minimal RPC over `ws` shared by the JSON and msgpack contenders.
- * Requests are `{id, method, params}`, replies `{id, result}`, stream items `{id, item}` and
- * broadcasts `{event, data}`; nothing else (no validation, no reconnect, no heartbeat).
+ * Requests are `{id, method, params}`, replies `{id, result}`, stream items `{id, item}` (or, for
+ * the hand-batched limit, `{id, items}`) and broadcasts `{event, data}`; nothing else (no
+ * validation, no reconnect, no heartbeat).
  */
 import { once } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import type { BroadcastMessage, ContenderClient, ContenderServer, EchoPayload, StreamItem } from '../contract.ts';
-import { produce } from '../pace.ts';
+import { produce, produceBatched } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
 import { tcpPort } from './tcp-port.ts';
 
@@ -25,10 +26,14 @@ type Request =
 type Reply =
   | { id: number; result: unknown }
   | { id: number; item: StreamItem }
+  | { id: number; items: StreamItem[] }
   | { event: 'tick'; data: BroadcastMessage };
 
-/** Starts the server half; stream producers also wait on the socket's `bufferedAmount`. */
-export async function startRawWsServer(codec: WireCodec): Promise<ContenderServer> {
+/**
+ * Starts the server half; stream producers also wait on the socket's `bufferedAmount`. With
+ * `streamBatch`, a stream sends that many items per frame (one `encode` per frame), by hand.
+ */
+export async function startRawWsServer(codec: WireCodec, streamBatch?: number): Promise<ContenderServer> {
   const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(wss, 'listening');
@@ -48,6 +53,20 @@ export async function startRawWsServer(codec: WireCodec): Promise<ContenderServe
         return;
       case 'stream': {
         const { id } = request;
+        if (streamBatch !== undefined) {
+          void produceBatched(
+            request.params.count,
+            streamBatch,
+            (from, to) => {
+              const items: StreamItem[] = [];
+              for (let seq = from; seq < to; seq++) items.push(streamItem(seq));
+              reply(socket, { id, items });
+            },
+            () => socket.bufferedAmount,
+            () => socket.readyState === socket.OPEN,
+          ).then(() => reply(socket, { id, result: true }));
+          return;
+        }
         void produce(
           request.params.count,
           (seq) => reply(socket, { id, item: streamItem(seq) }),
@@ -101,6 +120,9 @@ export async function connectRawWs(codec: WireCodec, port: number): Promise<Cont
       onBroadcast?.(message.data);
     } else if ('item' in message) {
       streams.get(message.id)?.(message.item);
+    } else if ('items' in message) {
+      const onItem = streams.get(message.id);
+      if (onItem !== undefined) for (const item of message.items) onItem(item);
     } else {
       const call = pending.get(message.id);
       pending.delete(message.id);

@@ -1,7 +1,8 @@
 import type { Contender } from '../contract.ts';
 import { connectRawWs, startRawWsServer, type WireCodec } from './raw-ws-core.ts';
 
-const json: WireCodec = {
+/** JSON in text frames: one `JSON.stringify` per frame, one `JSON.parse` per frame. */
+export const json: WireCodec = {
   binary: false,
   encode: (message) => Buffer.from(JSON.stringify(message)),
   decode: (frame) => JSON.parse(frame.toString()),

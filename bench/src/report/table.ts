@@ -61,6 +61,36 @@ function bracketNote(bracketed: readonly string[] | undefined): string {
 }
 
 /**
+ * For each hand-tuned limit (`limit` contenders), one line per scenario it ran: every other
+ * contender's first metric (the scenario's throughput) as a ratio to the limit's from the same
+ * repetitions, e.g. how far a library's stream is from the hand-batched one.
+ */
+export function limitLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const limit of results.contenders.filter((contender) => contender.limit === true)) {
+    for (const scenario of results.scenarios) {
+      const metric = scenario.metrics[0];
+      const row = results.outcomes[scenario.id] ?? {};
+      const reference = row[limit.id];
+      if (metric === undefined || reference?.status !== 'ok') continue;
+      const cells = results.contenders
+        .filter((contender) => contender.id !== limit.id && contender.id !== results.baseline)
+        .flatMap(({ id, label }) => {
+          const outcome = row[id];
+          if (outcome?.status !== 'ok') return [];
+          const value = outcome.metrics[metric.key];
+          const limitValue = reference.metrics[metric.key];
+          if (value === undefined || limitValue === undefined || !(limitValue.median > 0)) return [];
+          // Against the limit's own runs, not the baseline runs a bracketed scenario paired with.
+          return [`${label} ${pairedRatio(value.samples, limitValue.samples).toFixed(2)}×`];
+        });
+      if (cells.length > 0) lines.push('', `${scenario.title}, ${metric.label} ÷ ${limit.label}: ${cells.join(', ')}.`);
+    }
+  }
+  return lines;
+}
+
+/**
  * Renders the results as one markdown table: a row per metric, a column per contender, each
  * cell the median with its ratio to the baseline of the same run, then footnotes for n/a and
  * errors.
@@ -100,6 +130,7 @@ export function renderTable(results: BenchResults): string {
     });
   }
 
+  lines.push(...limitLines(results));
   const baselineLabel = contenders.find((c) => c.id === baseline)?.label ?? baseline;
   const { reps, repsByScenario } = results.config;
   const more = Object.entries(repsByScenario ?? {})
