@@ -53,6 +53,12 @@ export interface BenchConfig {
   /** Fan-out in bursts: `burst` broadcasts sent in one go per round, to `fanout.connections`. */
   fanoutBurst: FanoutPhases & { burst: number };
   connections: { count: number; concurrency: number; timeoutMs: number };
+  /**
+   * With and without permessage-deflate: the 16 KiB echo (`echo`, `window` in flight), a stream
+   * of `streamItems` after `streamWarmupItems`, then `connections` connections that have each
+   * compressed a message, for the memory one costs.
+   */
+  deflate: { echo: Phases & { window: number }; streamWarmupItems: number; streamItems: number; connections: number };
 }
 
 /** The full run: about 7 minutes on 2 cores with the eight built-in contenders. */
@@ -79,6 +85,12 @@ export const FULL: BenchConfig = {
     measure: { maxCount: 500, maxMs: 700 },
   },
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
+  deflate: {
+    echo: { window: 32, warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 200_000, maxMs: 700 } },
+    streamWarmupItems: 20_000,
+    streamItems: 100_000,
+    connections: 200,
+  },
 };
 
 /**
@@ -110,4 +122,10 @@ export const QUICK: BenchConfig = {
     measure: { maxCount: 100, maxMs: 300 },
   },
   connections: { count: 200, concurrency: 50, timeoutMs: 15_000 },
+  deflate: {
+    echo: { window: 32, warmup: { maxCount: 100, maxMs: 100 }, measure: { maxCount: 1_000, maxMs: 200 } },
+    streamWarmupItems: 2_000,
+    streamItems: 10_000,
+    connections: 20,
+  },
 };

@@ -4,7 +4,16 @@
  */
 
 /** Scenario identifiers, in the order the suite runs and reports them. */
-export const SCENARIO_IDS = ['unary', 'inflight', 'echo16k', 'stream', 'fanout', 'fanoutBurst', 'connections'] as const;
+export const SCENARIO_IDS = [
+  'unary',
+  'inflight',
+  'echo16k',
+  'stream',
+  'fanout',
+  'fanoutBurst',
+  'connections',
+  'deflate',
+] as const;
 
 /** One scenario of the suite. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -47,6 +56,11 @@ export interface ContenderServer {
   broadcast(message: BroadcastMessage): void;
   /** How many connections the server holds right now. */
   connectionCount(): number;
+  /**
+   * TCP bytes read and written by every connection the server accepted so far (`WireCounter`);
+   * only contenders compared with and without compression report it.
+   */
+  wireBytes?(): { read: number; written: number };
   /** Stops listening and drops every connection. */
   close(): Promise<void>;
 }
@@ -90,4 +104,9 @@ export interface Contender {
   startServer(): Promise<ContenderServer>;
   /** Runs in the bench process: opens one connection; rejects if the handshake fails. */
   connect(port: number): Promise<ContenderClient>;
+}
+
+/** The `unsupported` map of a contender that runs only `scenarios`, each other one n/a for `reason`. */
+export function onlyIn(scenarios: readonly ScenarioId[], reason: string): Partial<Record<ScenarioId, string>> {
+  return Object.fromEntries(SCENARIO_IDS.filter((id) => !scenarios.includes(id)).map((id) => [id, reason]));
 }

@@ -157,7 +157,7 @@ async function runScenario(
   // Per contender, per metric: the baseline values its runs are paired with.
   const pairs = new Map<string, Map<string, number[]>>();
   for (const contender of contenders) {
-    const reason = contender.unsupported?.[scenario.id];
+    const reason = contender.unsupported?.[scenario.id] ?? scenario.skip?.(contender);
     if (reason !== undefined) row[contender.id] = { status: 'n/a', reason };
     else {
       samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));

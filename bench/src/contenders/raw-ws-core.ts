@@ -5,11 +5,13 @@
  * validation, no reconnect, no heartbeat).
  */
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { BroadcastMessage, ContenderClient, ContenderServer, EchoPayload, StreamItem } from '../contract.ts';
 import { produce, produceBatched } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
 import { tcpPort } from './tcp-port.ts';
+import { WireCounter } from './wire-counter.ts';
 
 /** Turns wire messages into frames and back; `binary` picks the WebSocket frame type. */
 export interface WireCodec {
@@ -29,14 +31,21 @@ type Reply =
   | { id: number; items: StreamItem[] }
   | { event: 'tick'; data: BroadcastMessage };
 
-/**
- * Starts the server half; stream producers also wait on the socket's `bufferedAmount`. With
- * `streamBatch`, a stream sends that many items per frame (one `encode` per frame), by hand.
- */
-export async function startRawWsServer(codec: WireCodec, streamBatch?: number): Promise<ContenderServer> {
+/** Variants of the raw server. */
+export interface RawServerOptions {
+  /** Stream items sent per frame (one `encode` per frame), by hand; one per frame without it. */
+  streamBatch?: number;
+  /** Whether `ws` negotiates permessage-deflate with its defaults (off, as `ws`'s server has it). */
+  perMessageDeflate?: boolean;
+}
+
+/** Starts the server half; stream producers also wait on the socket's `bufferedAmount`. */
+export async function startRawWsServer(codec: WireCodec, options: RawServerOptions = {}): Promise<ContenderServer> {
+  const { streamBatch, perMessageDeflate = false } = options;
   const { WebSocketServer } = await import('ws');
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
   await once(wss, 'listening');
+  const wire = new WireCounter();
   const sendOptions = { binary: codec.binary };
   const subscribers = new Set<WebSocket>();
 
@@ -78,7 +87,8 @@ export async function startRawWsServer(codec: WireCodec, streamBatch?: number): 
     }
   };
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
+    wire.track(request.socket as Socket);
     socket.on('message', (frame: RawData) => onRequest(socket, codec.decode(frame as Buffer) as Request));
     socket.on('close', () => subscribers.delete(socket));
   });
@@ -90,6 +100,7 @@ export async function startRawWsServer(codec: WireCodec, streamBatch?: number): 
       for (const socket of subscribers) socket.send(frame, sendOptions);
     },
     connectionCount: () => wss.clients.size,
+    wireBytes: () => wire.totals(),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of wss.clients) socket.terminate();
@@ -103,10 +114,17 @@ interface Pending {
   reject(reason: unknown): void;
 }
 
-/** Opens one client connection; pending calls reject when the socket closes. */
-export async function connectRawWs(codec: WireCodec, port: number): Promise<ContenderClient> {
+/**
+ * Opens one client connection; pending calls reject when the socket closes. With
+ * `perMessageDeflate` it offers the extension (`ws`'s client defaults).
+ */
+export async function connectRawWs(
+  codec: WireCodec,
+  port: number,
+  perMessageDeflate = false,
+): Promise<ContenderClient> {
   const { WebSocket } = await import('ws');
-  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate });
   await once(socket, 'open');
   const sendOptions = { binary: codec.binary };
   const pending = new Map<number, Pending>();

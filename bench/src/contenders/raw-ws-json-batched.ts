@@ -1,4 +1,4 @@
-import type { Contender } from '../contract.ts';
+import { type Contender, onlyIn } from '../contract.ts';
 import { connectRawWs, startRawWsServer } from './raw-ws-core.ts';
 import { json } from './raw-ws-json.ts';
 
@@ -17,14 +17,7 @@ export const rawWsJsonBatched: Contender = {
   id: 'raw-ws-json-batched',
   label: 'raw ws JSON ×256 (limit)',
   limit: true,
-  unsupported: {
-    unary: ONLY_STREAM,
-    inflight: ONLY_STREAM,
-    echo16k: ONLY_STREAM,
-    fanout: ONLY_STREAM,
-    fanoutBurst: ONLY_STREAM,
-    connections: ONLY_STREAM,
-  },
-  startServer: () => startRawWsServer(json, LIMIT_STREAM_BATCH),
+  unsupported: onlyIn(['stream'], ONLY_STREAM),
+  startServer: () => startRawWsServer(json, { streamBatch: LIMIT_STREAM_BATCH }),
   connect: (port) => connectRawWs(json, port),
 };

@@ -1,4 +1,4 @@
-import type { Contender } from '../contract.ts';
+import { type Contender, onlyIn } from '../contract.ts';
 import { connectRawWs, startRawWsServer, type WireCodec } from './raw-ws-core.ts';
 
 /** JSON in text frames: one `JSON.stringify` per frame, one `JSON.parse` per frame. */
@@ -14,4 +14,15 @@ export const rawWsJson: Contender = {
   label: 'raw ws JSON',
   startServer: () => startRawWsServer(json),
   connect: (port) => connectRawWs(json, port),
+};
+
+const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
+
+/** The baseline with permessage-deflate negotiated (`ws`'s defaults on both sides). */
+export const rawWsJsonDeflate: Contender = {
+  id: 'raw-ws-json-deflate',
+  label: 'raw ws JSON, deflate',
+  unsupported: onlyIn(['deflate'], ONLY_DEFLATE),
+  startServer: () => startRawWsServer(json, { perMessageDeflate: true }),
+  connect: (port) => connectRawWs(json, port, true),
 };

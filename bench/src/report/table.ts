@@ -96,11 +96,26 @@ export function limitLines(results: BenchResults): string[] {
  * errors.
  */
 export function renderTable(results: BenchResults): string {
-  const { contenders, scenarios, outcomes, baseline } = results;
+  const { scenarios, outcomes, baseline } = results;
+  // A contender that ran none of these scenarios (a variant or a limit meant for others) has no column.
+  const contenders = results.contenders.filter(
+    (contender) =>
+      contender.id === baseline ||
+      scenarios.some((scenario) => outcomes[scenario.id]?.[contender.id]?.status !== 'n/a'),
+  );
   const notes: string[] = [];
+  // One note per contender and reason: a contender that runs one scenario only (a limit, a
+  // variant) is n/a everywhere else for the same reason.
+  const byReason = new Map<string, string>();
   const noteFor = (outcome: Exclude<Outcome, { status: 'ok' }>, contender: string, scenario: string): string => {
-    notes.push(`${notes.length + 1}. ${outcome.status} — ${contender}, ${scenario}: ${outcome.reason}`);
-    return `${outcome.status} [${notes.length}]`;
+    const key = `${outcome.status}\n${contender}\n${outcome.reason}`;
+    const known = byReason.get(key);
+    if (known !== undefined) return known;
+    const where = outcome.status === 'n/a' ? contender : `${contender}, ${scenario}`;
+    notes.push(`${notes.length + 1}. ${outcome.status} — ${where}: ${outcome.reason}`);
+    const mark = `${outcome.status} [${notes.length}]`;
+    byReason.set(key, mark);
+    return mark;
   };
 
   const lines = [

@@ -44,5 +44,11 @@ export interface Scenario {
    * @default false
    */
   freshServerPerRep?: boolean;
+  /**
+   * Why `contender` does not run this scenario (reported as n/a), for a scenario meant for a few
+   * contenders; undefined when it does. `Contender.unsupported` says the same from the other side.
+   * @default every contender runs it
+   */
+  skip?(contender: Contender): string | undefined;
   run(context: RunContext): Promise<Record<string, number>>;
 }

@@ -5,7 +5,7 @@ import { withClient } from '../load/open-clients.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Streams `count` items and resolves once the server ended and every item arrived, in order. */
-async function receiveStream(client: ContenderClient, count: number, timeoutMs: number): Promise<void> {
+export async function receiveStream(client: ContenderClient, count: number, timeoutMs: number): Promise<void> {
   const all = deferred<void>();
   let received = 0;
   const onItem = (item: { seq: number }): void => {
