@@ -59,6 +59,20 @@ export interface BenchConfig {
    * compressed a message, for the memory one costs.
    */
   deflate: { echo: Phases & { window: number }; streamWarmupItems: number; streamItems: number; connections: number };
+  /**
+   * The connection ramp at scale (opt-in: `--scenarios=scale`): `connections` idle connections to
+   * one server process, opened by `clientProcesses` processes (each from its own 127.0.0.x) with
+   * `concurrency` handshakes in flight each; `machineTarget` connections on one machine are then
+   * computed for server processes of at most `perProcess` connections each.
+   */
+  scale: {
+    connections: number;
+    clientProcesses: number;
+    concurrency: number;
+    timeoutMs: number;
+    perProcess: number;
+    machineTarget: number;
+  };
 }
 
 /** The full run: about 7 minutes on 2 cores with the eight built-in contenders. */
@@ -90,6 +104,15 @@ export const FULL: BenchConfig = {
     streamWarmupItems: 20_000,
     streamItems: 100_000,
     connections: 200,
+  },
+  // 19,000: what one process holds under the 20,000 open files these machines allow (with 256 spare).
+  scale: {
+    connections: 19_000,
+    clientProcesses: 4,
+    concurrency: 50,
+    timeoutMs: 300_000,
+    perProcess: 19_000,
+    machineTarget: 100_000,
   },
 };
 
@@ -127,5 +150,13 @@ export const QUICK: BenchConfig = {
     streamWarmupItems: 2_000,
     streamItems: 10_000,
     connections: 20,
+  },
+  scale: {
+    connections: 500,
+    clientProcesses: 2,
+    concurrency: 25,
+    timeoutMs: 60_000,
+    perProcess: 19_000,
+    machineTarget: 100_000,
   },
 };

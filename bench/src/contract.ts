@@ -13,6 +13,7 @@ export const SCENARIO_IDS = [
   'fanoutBurst',
   'connections',
   'deflate',
+  'scale',
 ] as const;
 
 /** One scenario of the suite. */
@@ -82,6 +83,12 @@ export interface ContenderClient {
   close(): Promise<void>;
 }
 
+/** How a client connects; a contender that cannot honour an option is skipped where it matters. */
+export interface ConnectOptions {
+  /** The source address of the TCP connection (e.g. `127.0.0.3`), so that many clients spread over several. */
+  localAddress?: string;
+}
+
 /**
  * A peer under test. Implementations import their libraries lazily (`await import(...)`) inside
  * `startServer` and `connect`, so the server child never loads client code and vice versa: the
@@ -102,8 +109,12 @@ export interface Contender {
   readonly unsupported?: Partial<Record<ScenarioId, string>>;
   /** Runs in the server child: listens on 127.0.0.1 on an ephemeral port. */
   startServer(): Promise<ContenderServer>;
-  /** Runs in the bench process: opens one connection; rejects if the handshake fails. */
-  connect(port: number): Promise<ContenderClient>;
+  /**
+   * Runs in the bench process (or a client process of the scale scenario): opens one connection;
+   * rejects if the handshake fails. Resolves once the connection is ready for calls (Switchboard:
+   * WELCOME received).
+   */
+  connect(port: number, options?: ConnectOptions): Promise<ContenderClient>;
 }
 
 /** The `unsupported` map of a contender that runs only `scenarios`, each other one n/a for `reason`. */

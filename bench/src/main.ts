@@ -4,7 +4,8 @@
  *
  * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
  * --reps=N, --out=path, --profile=dir (server children write CPU profiles there),
- * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts).
+ * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts),
+ * --scale-connections=N (the opt-in scale scenario's connection count).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -35,6 +36,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     profile: { type: 'string' },
     floors: { type: 'string' },
+    'scale-connections': { type: 'string' },
   },
 });
 
@@ -53,7 +55,11 @@ const unknown = wanted?.filter((id) => !allScenarios.some((scenario) => scenario
 if (unknown.length > 0)
   throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${allScenarios.map((s) => s.id).join(', ')}`);
 const scenarios =
-  wanted === undefined ? allScenarios : allScenarios.filter((scenario) => wanted.includes(scenario.id as ScenarioId));
+  wanted === undefined
+    ? allScenarios.filter((scenario) => scenario.optIn !== true)
+    : allScenarios.filter((scenario) => wanted.includes(scenario.id as ScenarioId));
+if (flags['scale-connections'] !== undefined)
+  config.scale.connections = Math.max(1, Number.parseInt(flags['scale-connections'], 10));
 
 const warnings: string[] = [];
 const fdLimit = openFileLimit();

@@ -7,7 +7,14 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import type { BroadcastMessage, ContenderClient, ContenderServer, EchoPayload, StreamItem } from '../contract.ts';
+import type {
+  BroadcastMessage,
+  ConnectOptions,
+  ContenderClient,
+  ContenderServer,
+  EchoPayload,
+  StreamItem,
+} from '../contract.ts';
 import { produce, produceBatched } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
 import { tcpPort } from './tcp-port.ts';
@@ -121,10 +128,14 @@ interface Pending {
 export async function connectRawWs(
   codec: WireCodec,
   port: number,
-  perMessageDeflate = false,
+  options: ConnectOptions & { perMessageDeflate?: boolean } = {},
 ): Promise<ContenderClient> {
   const { WebSocket } = await import('ws');
-  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate });
+  const { perMessageDeflate = false, localAddress } = options;
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`, {
+    perMessageDeflate,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
   await once(socket, 'open');
   const sendOptions = { binary: codec.binary };
   const pending = new Map<number, Pending>();

@@ -13,7 +13,7 @@ export const rawWsJson: Contender = {
   id: 'raw-ws-json',
   label: 'raw ws JSON',
   startServer: () => startRawWsServer(json),
-  connect: (port) => connectRawWs(json, port),
+  connect: (port, options) => connectRawWs(json, port, options),
 };
 
 const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
@@ -24,5 +24,5 @@ export const rawWsJsonDeflate: Contender = {
   label: 'raw ws JSON, deflate',
   unsupported: onlyIn(['deflate'], ONLY_DEFLATE),
   startServer: () => startRawWsServer(json, { perMessageDeflate: true }),
-  connect: (port) => connectRawWs(json, port, true),
+  connect: (port, options) => connectRawWs(json, port, { ...options, perMessageDeflate: true }),
 };

@@ -41,6 +41,18 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
   return clientSide;
 }
 
+const bound = new Map<string, typeof WebSocket>();
+
+/** A `ws` WebSocket class whose connections leave from `localAddress`, one per address. */
+async function boundWebSocket(localAddress: string): Promise<typeof WebSocket> {
+  let found = bound.get(localAddress);
+  if (found === undefined) {
+    found = (await import('@switchboard/client/node')).wsWithOptions({ localAddress });
+    bound.set(localAddress, found);
+  }
+  return found;
+}
+
 const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
 
 /**
@@ -84,9 +96,19 @@ function switchboard(codec: CodecName, deflate = false): Contender {
       };
     },
 
-    async connect(port): Promise<ContenderClient> {
+    async connect(port, options = {}): Promise<ContenderClient> {
       const [{ createClient }, api] = await loadClientSide();
-      const client = createClient(api, { url: `ws://127.0.0.1:${port}/`, codecs: [codec], reconnect: false });
+      const { localAddress } = options;
+      const url = `ws://127.0.0.1:${port}/`;
+      const client =
+        localAddress === undefined
+          ? createClient(api, { url, codecs: [codec], reconnect: false })
+          : createClient(api, {
+              url,
+              codecs: [codec],
+              reconnect: false,
+              WebSocket: await boundWebSocket(localAddress),
+            });
       await client.$ready();
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),

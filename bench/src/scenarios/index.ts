@@ -3,6 +3,7 @@ import { deflate } from './deflate.ts';
 import { echo16k } from './echo16k.ts';
 import { fanout, fanoutBurst } from './fanout.ts';
 import { inflight } from './inflight.ts';
+import { scale } from './scale.ts';
 import type { Scenario } from './scenario.ts';
 import { stream } from './stream.ts';
 import { unary } from './unary.ts';
@@ -17,4 +18,5 @@ export const scenarios: readonly Scenario[] = [
   fanoutBurst,
   connections,
   deflate,
+  scale,
 ];

@@ -50,5 +50,10 @@ export interface Scenario {
    * @default every contender runs it
    */
   skip?(contender: Contender): string | undefined;
+  /**
+   * Whether the scenario runs only when named in `--scenarios` (a long one, for a quiet machine).
+   * @default false
+   */
+  optIn?: boolean;
   run(context: RunContext): Promise<Record<string, number>>;
 }
