@@ -19,11 +19,27 @@ import {
 } from './floors.ts';
 
 /**
- * Attempts per floor, the first run included. On this project's shared 2-core VM one quick run's
- * ratio moved by up to 2× with the other load; three attempts below half the typical ratio do not
- * happen by noise, while a real regression stays below in all three.
+ * Attempts per floor, the first run included; the re-runs take the median of
+ * `GATE_RERUN_REPS` repetitions each. On this project's shared 2-core VM one quick run's ratio
+ * moved by up to 2× with the other load; three attempts below half the typical ratio do not
+ * happen by noise on a machine that is not overloaded, while a real regression stays below in all
+ * three.
  */
 export const GATE_ATTEMPTS = 3;
+
+/** Repetitions of each re-run of a scenario that fell (medians, paired ratios as in the table). */
+export const GATE_RERUN_REPS = 3;
+
+/**
+ * A 1-minute load average above this many times the cores means the figures measured the other
+ * processes: the gate then reports what fell and warns, but does not fail the run.
+ */
+export const GATE_OVERLOAD = 2;
+
+/** Whether the machine was overloaded during the run (`GATE_OVERLOAD`). */
+export function overloaded(loadAverages: readonly number[], cores: number): boolean {
+  return loadAverages.some((load) => load > GATE_OVERLOAD * cores);
+}
 
 /** Measures the scenarios of `floors` again, for their contenders and the baseline only. */
 export type Rerun = (floors: readonly Floor[]) => Promise<Pick<BenchResults, 'scenarios' | 'outcomes' | 'baseline'>>;
@@ -37,7 +53,13 @@ export interface GateReport {
   /** Every ratio of the first run, then of each re-run (only what it measured). */
   attempts: Ratios[];
   checks: FloorCheck[];
-  passed: boolean;
+  /**
+   * `failed` when a floor fell in every attempt; `overloaded` when it did but the machine's load
+   * average was above `GATE_OVERLOAD` times its cores, which then does not fail the run.
+   */
+  verdict: 'passed' | 'failed' | 'overloaded';
+  /** The 1-minute load averages seen: at the start, after the run and after each re-run. */
+  loadAverages: number[];
 }
 
 /**
@@ -50,7 +72,9 @@ export async function runGate(
   ratiosPath: string,
   rerun: Rerun,
   log: (line: string) => void,
+  load: { cores: number; now(): number; atStart: number },
 ): Promise<GateReport> {
+  const loadAverages = [load.atStart, load.now()];
   const { floors } = await loadFloors(floorsPath);
   const attempts = [ratiosOf(results)];
   let checks = checkFloors(floors, attempts);
@@ -60,6 +84,7 @@ export async function runGate(
       `gate: attempt ${attempt}/${GATE_ATTEMPTS} for ${again.map((f) => `${f.scenario} ${f.contender} ${f.metric}`).join('; ')}`,
     );
     attempts.push(ratiosOf(await rerun(again)));
+    loadAverages.push(load.now());
     checks = checkFloors(floors, attempts);
   }
   const report: GateReport = {
@@ -69,7 +94,12 @@ export async function runGate(
     floorsFile: floorsPath,
     attempts,
     checks,
-    passed: checks.every((check) => check.status !== 'fell'),
+    verdict: checks.every((check) => check.status !== 'fell')
+      ? 'passed'
+      : overloaded(loadAverages, load.cores)
+        ? 'overloaded'
+        : 'failed',
+    loadAverages,
   };
   await mkdir(dirname(ratiosPath), { recursive: true });
   await writeFile(ratiosPath, `${JSON.stringify(report, null, 2)}\n`);
