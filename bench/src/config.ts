@@ -133,7 +133,8 @@ export const QUICK: BenchConfig = {
   echo16k: { window: 32, warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 5_000, maxMs: 300 } },
   stream: { warmupItems: 20_000, items: 100_000, timeoutMs: 15_000 },
   fanout: {
-    connections: 50,
+    // As many as the full run: the coalescing that (e2) measures grows with the subscribers.
+    connections: 200,
     firstWarmup: { maxCount: 200, maxMs: 300 },
     warmup: { maxCount: 20, maxMs: 100 },
     measure: { maxCount: 500, maxMs: 300 },
