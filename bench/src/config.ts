@@ -53,6 +53,26 @@ export interface BenchConfig {
   /** Fan-out in bursts: `burst` broadcasts sent in one go per round, to `fanout.connections`. */
   fanoutBurst: FanoutPhases & { burst: number };
   connections: { count: number; concurrency: number; timeoutMs: number };
+  /**
+   * With and without permessage-deflate: the 16 KiB echo (`echo`, `window` in flight), a stream
+   * of `streamItems` after `streamWarmupItems`, then `connections` connections that have each
+   * compressed a message, for the memory one costs.
+   */
+  deflate: { echo: Phases & { window: number }; streamWarmupItems: number; streamItems: number; connections: number };
+  /**
+   * The connection ramp at scale (opt-in: `--scenarios=scale`): `connections` idle connections to
+   * one server process, opened by `clientProcesses` processes (each from its own 127.0.0.x) with
+   * `concurrency` handshakes in flight each; `machineTarget` connections on one machine are then
+   * computed for server processes of at most `perProcess` connections each.
+   */
+  scale: {
+    connections: number;
+    clientProcesses: number;
+    concurrency: number;
+    timeoutMs: number;
+    perProcess: number;
+    machineTarget: number;
+  };
 }
 
 /** The full run: about 7 minutes on 2 cores with the eight built-in contenders. */
@@ -79,30 +99,65 @@ export const FULL: BenchConfig = {
     measure: { maxCount: 500, maxMs: 700 },
   },
   connections: { count: 2_000, concurrency: 100, timeoutMs: 60_000 },
+  deflate: {
+    echo: { window: 32, warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 200_000, maxMs: 700 } },
+    streamWarmupItems: 20_000,
+    streamItems: 100_000,
+    connections: 200,
+  },
+  // 19,000: what one process holds under the 20,000 open files these machines allow (with 256 spare).
+  scale: {
+    connections: 19_000,
+    clientProcesses: 4,
+    concurrency: 50,
+    timeoutMs: 300_000,
+    perProcess: 19_000,
+    machineTarget: 100_000,
+  },
 };
 
-/** The smoke run: every scenario and contender once with tiny counts, in well under a minute. */
+/**
+ * The smoke run and the performance gate's run (`bench/floors.json`): every scenario and contender
+ * once, with counts that still reach each scenario's steady state (the JIT warm on both sides,
+ * the same window, stream warm-up and burst as `FULL`), so that its ratios can be held against
+ * floors; about a minute and a half on 2 cores.
+ */
 export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
   repsByScenario: {},
   bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
-  prime: { maxCount: 200, maxMs: 100 },
-  unary: { warmup: { maxCount: 50, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
-  inflight: { window: 256, warmup: { maxCount: 256, maxMs: 100 }, measure: { maxCount: 5_000, maxMs: 250 } },
-  echo16k: { window: 32, warmup: { maxCount: 32, maxMs: 100 }, measure: { maxCount: 500, maxMs: 250 } },
-  stream: { warmupItems: 1_000, items: 20_000, timeoutMs: 15_000 },
+  prime: { maxCount: 2_000, maxMs: 500 },
+  unary: { warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 2_000, maxMs: 300 } },
+  inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 50_000, maxMs: 300 } },
+  echo16k: { window: 32, warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 5_000, maxMs: 300 } },
+  stream: { warmupItems: 20_000, items: 100_000, timeoutMs: 15_000 },
   fanout: {
-    connections: 50,
-    firstWarmup: { maxCount: 5, maxMs: 100 },
-    warmup: { maxCount: 3, maxMs: 100 },
-    measure: { maxCount: 30, maxMs: 250 },
+    // As many as the full run: the coalescing that (e2) measures grows with the subscribers.
+    connections: 200,
+    firstWarmup: { maxCount: 200, maxMs: 300 },
+    warmup: { maxCount: 20, maxMs: 100 },
+    measure: { maxCount: 500, maxMs: 300 },
   },
   fanoutBurst: {
-    burst: 4,
-    firstWarmup: { maxCount: 3, maxMs: 100 },
-    warmup: { maxCount: 2, maxMs: 100 },
-    measure: { maxCount: 10, maxMs: 250 },
+    burst: 16,
+    firstWarmup: { maxCount: 50, maxMs: 300 },
+    warmup: { maxCount: 5, maxMs: 100 },
+    measure: { maxCount: 100, maxMs: 300 },
   },
-  connections: { count: 100, concurrency: 50, timeoutMs: 15_000 },
+  connections: { count: 200, concurrency: 50, timeoutMs: 15_000 },
+  deflate: {
+    echo: { window: 32, warmup: { maxCount: 100, maxMs: 100 }, measure: { maxCount: 1_000, maxMs: 200 } },
+    streamWarmupItems: 2_000,
+    streamItems: 10_000,
+    connections: 20,
+  },
+  scale: {
+    connections: 500,
+    clientProcesses: 2,
+    concurrency: 25,
+    timeoutMs: 60_000,
+    perProcess: 19_000,
+    machineTarget: 100_000,
+  },
 };

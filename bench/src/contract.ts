@@ -4,7 +4,17 @@
  */
 
 /** Scenario identifiers, in the order the suite runs and reports them. */
-export const SCENARIO_IDS = ['unary', 'inflight', 'echo16k', 'stream', 'fanout', 'fanoutBurst', 'connections'] as const;
+export const SCENARIO_IDS = [
+  'unary',
+  'inflight',
+  'echo16k',
+  'stream',
+  'fanout',
+  'fanoutBurst',
+  'connections',
+  'deflate',
+  'scale',
+] as const;
 
 /** One scenario of the suite. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -47,6 +57,11 @@ export interface ContenderServer {
   broadcast(message: BroadcastMessage): void;
   /** How many connections the server holds right now. */
   connectionCount(): number;
+  /**
+   * TCP bytes read and written by every connection the server accepted so far (`WireCounter`);
+   * only contenders compared with and without compression report it.
+   */
+  wireBytes?(): { read: number; written: number };
   /** Stops listening and drops every connection. */
   close(): Promise<void>;
 }
@@ -68,6 +83,12 @@ export interface ContenderClient {
   close(): Promise<void>;
 }
 
+/** How a client connects; a contender that cannot honour an option is skipped where it matters. */
+export interface ConnectOptions {
+  /** The source address of the TCP connection (e.g. `127.0.0.3`), so that many clients spread over several. */
+  localAddress?: string;
+}
+
 /**
  * A peer under test. Implementations import their libraries lazily (`await import(...)`) inside
  * `startServer` and `connect`, so the server child never loads client code and vice versa: the
@@ -78,10 +99,25 @@ export interface Contender {
   readonly id: string;
   /** Human label for the report table. */
   readonly label: string;
+  /**
+   * Whether this is a hand-tuned upper bound rather than a peer: the table then also gives every
+   * other contender's ratio to it in the scenarios it runs.
+   * @default false
+   */
+  readonly limit?: boolean;
   /** Scenarios this peer cannot run, each with the reason printed as n/a. */
   readonly unsupported?: Partial<Record<ScenarioId, string>>;
   /** Runs in the server child: listens on 127.0.0.1 on an ephemeral port. */
   startServer(): Promise<ContenderServer>;
-  /** Runs in the bench process: opens one connection; rejects if the handshake fails. */
-  connect(port: number): Promise<ContenderClient>;
+  /**
+   * Runs in the bench process (or a client process of the scale scenario): opens one connection;
+   * rejects if the handshake fails. Resolves once the connection is ready for calls (Switchboard:
+   * WELCOME received).
+   */
+  connect(port: number, options?: ConnectOptions): Promise<ContenderClient>;
+}
+
+/** The `unsupported` map of a contender that runs only `scenarios`, each other one n/a for `reason`. */
+export function onlyIn(scenarios: readonly ScenarioId[], reason: string): Partial<Record<ScenarioId, string>> {
+  return Object.fromEntries(SCENARIO_IDS.filter((id) => !scenarios.includes(id)).map((id) => [id, reason]));
 }

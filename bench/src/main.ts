@@ -3,7 +3,9 @@
  * contender, writes results JSON and prints a markdown table; exits 1 if any run failed.
  *
  * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
- * --reps=N, --out=path, --profile=dir (server children write CPU profiles there).
+ * --reps=N, --out=path, --profile=dir (server children write CPU profiles there),
+ * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts),
+ * --scale-connections=N (the opt-in scale scenario's connection count).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { FULL, QUICK } from './config.ts';
 import { baseline, contenders, findContender } from './contenders/index.ts';
 import type { ScenarioId } from './contract.ts';
+import { GATE_OVERLOAD, GATE_RERUN_REPS, runGate } from './gate/gate.ts';
 import { fitConnections, openFileLimit } from './limits.ts';
 import { type BenchResults, currentLoad, describeEnvironment, writeResults } from './report/results.ts';
 import { renderTable } from './report/table.ts';
@@ -20,6 +23,7 @@ import { scenarios as allScenarios } from './scenarios/index.ts';
 import { profileServers } from './server/spawn.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const FLOORS_FILE = fileURLToPath(new URL('../floors.json', import.meta.url));
 
 const { values: flags } = parseArgs({
   // `pnpm bench -- --flag` forwards the `--` itself; take it as noise, not as the end of flags.
@@ -31,6 +35,8 @@ const { values: flags } = parseArgs({
     reps: { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'string' },
+    floors: { type: 'string' },
+    'scale-connections': { type: 'string' },
   },
 });
 
@@ -49,7 +55,11 @@ const unknown = wanted?.filter((id) => !allScenarios.some((scenario) => scenario
 if (unknown.length > 0)
   throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${allScenarios.map((s) => s.id).join(', ')}`);
 const scenarios =
-  wanted === undefined ? allScenarios : allScenarios.filter((scenario) => wanted.includes(scenario.id as ScenarioId));
+  wanted === undefined
+    ? allScenarios.filter((scenario) => scenario.optIn !== true)
+    : allScenarios.filter((scenario) => wanted.includes(scenario.id as ScenarioId));
+if (flags['scale-connections'] !== undefined)
+  config.scale.connections = Math.max(1, Number.parseInt(flags['scale-connections'], 10));
 
 const warnings: string[] = [];
 const fdLimit = openFileLimit();
@@ -86,7 +96,7 @@ const results: BenchResults = {
   environment: describeEnvironment(fdLimit, loadAtStart, warnings),
   config,
   baseline: baseline.id,
-  contenders: selected.map(({ id, label }) => ({ id, label })),
+  contenders: selected.map(({ id, label, limit }) => (limit === true ? { id, label, limit } : { id, label })),
   scenarios: scenarios.map(({ id, title, metrics }) => ({ id, title, metrics })),
   outcomes,
 };
@@ -96,4 +106,38 @@ await writeResults(results, out);
 console.log(renderTable(results));
 console.log(`\nWrote ${out} in ${(results.durationMs / 1000).toFixed(1)} s.`);
 const failed = Object.values(outcomes).some((row) => Object.values(row).some((outcome) => outcome.status === 'error'));
-process.exitCode = failed ? 1 : 0;
+
+// The gate: on by default in quick mode (what CI runs), on request in full mode.
+const floorsPath = flags.floors ?? (config.mode === 'quick' ? FLOORS_FILE : 'none');
+let gatePassed = true;
+if (floorsPath !== 'none') {
+  const ratiosPath = out.replace(/\.json$/, '') + '-ratios.json';
+  const report = await runGate(
+    results,
+    resolve(floorsPath),
+    ratiosPath,
+    async (floors) => {
+      const ids = new Set(floors.map((floor) => floor.contender));
+      const again = selected.filter((contender) => contender === baseline || ids.has(contender.id));
+      const which = scenarios.filter((scenario) => floors.some((floor) => floor.scenario === scenario.id));
+      const rerunConfig = { ...config, reps: GATE_RERUN_REPS, repsByScenario: {} };
+      return { scenarios: which, baseline: baseline.id, outcomes: await runSuite(which, again, rerunConfig, log) };
+    },
+    log,
+    { cores: availableParallelism(), now: currentLoad, atStart: loadAtStart },
+  );
+  gatePassed = report.verdict !== 'failed';
+  const fell = report.checks
+    .filter((check) => check.status === 'fell')
+    .map(({ floor }) => `${floor.scenario} (${floor.contender} ${floor.metric})`)
+    .join(', ');
+  const loads = report.loadAverages.join(', ');
+  console.log(
+    report.verdict === 'passed'
+      ? `\nPerformance gate: every floor held (${ratiosPath}).`
+      : report.verdict === 'failed'
+        ? `\nPerformance gate FAILED: ${fell} fell below the floor in every attempt (${ratiosPath}).`
+        : `\nPerformance gate NOT JUDGED: ${fell} fell below the floor in every attempt, but the load average (${loads}) was above ${GATE_OVERLOAD}× the ${availableParallelism()} cores, so the figures measured other processes; run \`pnpm --filter @switchboard/bench bench:quick\` again on a quieter machine (${ratiosPath}).`,
+  );
+}
+process.exitCode = failed || !gatePassed ? 1 : 0;

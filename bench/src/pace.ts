@@ -25,3 +25,28 @@ export async function produce(
     while (backlog !== undefined && backlog() > HIGH_WATER_BYTES && isOpen()) await yieldTurn();
   }
 }
+
+/**
+ * Like `produce`, but hands out the items as batches: `emit(from, to)` sends seq from..to-1 (at
+ * most `batch` of them) as one frame. It yields a turn after about `STREAM_CHUNK` items, as
+ * `produce` does, and waits on `backlog` likewise.
+ */
+export async function produceBatched(
+  count: number,
+  batch: number,
+  emit: (from: number, to: number) => void,
+  backlog: () => number,
+  isOpen: () => boolean,
+): Promise<void> {
+  let seq = 0;
+  while (seq < count && isOpen()) {
+    const end = Math.min(count, seq + Math.max(batch, STREAM_CHUNK));
+    while (seq < end) {
+      const to = Math.min(end, seq + batch);
+      emit(seq, to);
+      seq = to;
+    }
+    await yieldTurn();
+    while (backlog() > HIGH_WATER_BYTES && isOpen()) await yieldTurn();
+  }
+}

@@ -157,7 +157,7 @@ async function runScenario(
   // Per contender, per metric: the baseline values its runs are paired with.
   const pairs = new Map<string, Map<string, number[]>>();
   for (const contender of contenders) {
-    const reason = contender.unsupported?.[scenario.id];
+    const reason = contender.unsupported?.[scenario.id] ?? scenario.skip?.(contender);
     if (reason !== undefined) row[contender.id] = { status: 'n/a', reason };
     else {
       samples.set(contender.id, new Map(scenario.metrics.map((metric) => [metric.key, []])));
@@ -236,7 +236,11 @@ export async function runSuite(
   try {
     if (scenarios.some((scenario) => scenario.freshServerPerRep !== true)) {
       log('starting and priming a server child for each contender');
-      await shared.startAll(contenders, log);
+      // Only for the contenders that run one of the scenarios served by a shared child.
+      const sharing = contenders.filter((contender) =>
+        scenarios.some((scenario) => scenario.freshServerPerRep !== true && !contender.unsupported?.[scenario.id]),
+      );
+      await shared.startAll(sharing, log);
     }
     for (const scenario of scenarios)
       outcomes[scenario.id] = await runScenario(scenario, contenders, config, shared, log);

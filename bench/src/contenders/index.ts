@@ -8,16 +8,24 @@
  * loads only server code.
  */
 import type { Contender } from '../contract.ts';
-import { rawWsJson } from './raw-ws-json.ts';
+import { rawWsJson, rawWsJsonDeflate } from './raw-ws-json.ts';
+import { rawWsJsonBatched } from './raw-ws-json-batched.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
 import { socketIo } from './socket-io.ts';
-import { switchboardJson, switchboardMsgpack, switchboardMsgpackr } from './switchboard.ts';
+import {
+  switchboardJson,
+  switchboardJsonDeflate,
+  switchboardMsgpack,
+  switchboardMsgpackr,
+  switchboardMsgpackrDeflate,
+} from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
 export const contenders: readonly Contender[] = [
   rawWsJson,
+  rawWsJsonBatched,
   rawWsMsgpack,
   switchboardJson,
   switchboardMsgpack,
@@ -25,6 +33,9 @@ export const contenders: readonly Contender[] = [
   socketIo,
   trpc,
   rpcWebsockets,
+  rawWsJsonDeflate,
+  switchboardJsonDeflate,
+  switchboardMsgpackrDeflate,
 ];
 
 /** The contender ratios are computed against. */

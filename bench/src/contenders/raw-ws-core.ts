@@ -1,14 +1,24 @@
 /**
  * The floor: a hand-written minimal RPC over `ws` shared by the JSON and msgpack contenders.
- * Requests are `{id, method, params}`, replies `{id, result}`, stream items `{id, item}` and
- * broadcasts `{event, data}`; nothing else (no validation, no reconnect, no heartbeat).
+ * Requests are `{id, method, params}`, replies `{id, result}`, stream items `{id, item}` (or, for
+ * the hand-batched limit, `{id, items}`) and broadcasts `{event, data}`; nothing else (no
+ * validation, no reconnect, no heartbeat).
  */
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import type { BroadcastMessage, ContenderClient, ContenderServer, EchoPayload, StreamItem } from '../contract.ts';
-import { produce } from '../pace.ts';
+import type {
+  BroadcastMessage,
+  ConnectOptions,
+  ContenderClient,
+  ContenderServer,
+  EchoPayload,
+  StreamItem,
+} from '../contract.ts';
+import { produce, produceBatched } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
 import { tcpPort } from './tcp-port.ts';
+import { WireCounter } from './wire-counter.ts';
 
 /** Turns wire messages into frames and back; `binary` picks the WebSocket frame type. */
 export interface WireCodec {
@@ -25,13 +35,24 @@ type Request =
 type Reply =
   | { id: number; result: unknown }
   | { id: number; item: StreamItem }
+  | { id: number; items: StreamItem[] }
   | { event: 'tick'; data: BroadcastMessage };
 
+/** Variants of the raw server. */
+export interface RawServerOptions {
+  /** Stream items sent per frame (one `encode` per frame), by hand; one per frame without it. */
+  streamBatch?: number;
+  /** Whether `ws` negotiates permessage-deflate with its defaults (off, as `ws`'s server has it). */
+  perMessageDeflate?: boolean;
+}
+
 /** Starts the server half; stream producers also wait on the socket's `bufferedAmount`. */
-export async function startRawWsServer(codec: WireCodec): Promise<ContenderServer> {
+export async function startRawWsServer(codec: WireCodec, options: RawServerOptions = {}): Promise<ContenderServer> {
+  const { streamBatch, perMessageDeflate = false } = options;
   const { WebSocketServer } = await import('ws');
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
   await once(wss, 'listening');
+  const wire = new WireCounter();
   const sendOptions = { binary: codec.binary };
   const subscribers = new Set<WebSocket>();
 
@@ -48,6 +69,20 @@ export async function startRawWsServer(codec: WireCodec): Promise<ContenderServe
         return;
       case 'stream': {
         const { id } = request;
+        if (streamBatch !== undefined) {
+          void produceBatched(
+            request.params.count,
+            streamBatch,
+            (from, to) => {
+              const items: StreamItem[] = [];
+              for (let seq = from; seq < to; seq++) items.push(streamItem(seq));
+              reply(socket, { id, items });
+            },
+            () => socket.bufferedAmount,
+            () => socket.readyState === socket.OPEN,
+          ).then(() => reply(socket, { id, result: true }));
+          return;
+        }
         void produce(
           request.params.count,
           (seq) => reply(socket, { id, item: streamItem(seq) }),
@@ -59,7 +94,8 @@ export async function startRawWsServer(codec: WireCodec): Promise<ContenderServe
     }
   };
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
+    wire.track(request.socket as Socket);
     socket.on('message', (frame: RawData) => onRequest(socket, codec.decode(frame as Buffer) as Request));
     socket.on('close', () => subscribers.delete(socket));
   });
@@ -71,6 +107,7 @@ export async function startRawWsServer(codec: WireCodec): Promise<ContenderServe
       for (const socket of subscribers) socket.send(frame, sendOptions);
     },
     connectionCount: () => wss.clients.size,
+    wireBytes: () => wire.totals(),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of wss.clients) socket.terminate();
@@ -84,10 +121,21 @@ interface Pending {
   reject(reason: unknown): void;
 }
 
-/** Opens one client connection; pending calls reject when the socket closes. */
-export async function connectRawWs(codec: WireCodec, port: number): Promise<ContenderClient> {
+/**
+ * Opens one client connection; pending calls reject when the socket closes. With
+ * `perMessageDeflate` it offers the extension (`ws`'s client defaults).
+ */
+export async function connectRawWs(
+  codec: WireCodec,
+  port: number,
+  options: ConnectOptions & { perMessageDeflate?: boolean } = {},
+): Promise<ContenderClient> {
   const { WebSocket } = await import('ws');
-  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  const { perMessageDeflate = false, localAddress } = options;
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`, {
+    perMessageDeflate,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
   await once(socket, 'open');
   const sendOptions = { binary: codec.binary };
   const pending = new Map<number, Pending>();
@@ -101,6 +149,9 @@ export async function connectRawWs(codec: WireCodec, port: number): Promise<Cont
       onBroadcast?.(message.data);
     } else if ('item' in message) {
       streams.get(message.id)?.(message.item);
+    } else if ('items' in message) {
+      const onItem = streams.get(message.id);
+      if (onItem !== undefined) for (const item of message.items) onItem(item);
     } else {
       const call = pending.get(message.id);
       pending.delete(message.id);

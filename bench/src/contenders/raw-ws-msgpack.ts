@@ -20,5 +20,5 @@ export const rawWsMsgpack: Contender = {
   id: 'raw-ws-msgpack',
   label: 'raw ws msgpack',
   startServer: async () => startRawWsServer(await msgpack()),
-  connect: async (port) => connectRawWs(await msgpack(), port),
+  connect: async (port, options) => connectRawWs(await msgpack(), port, options),
 };

@@ -1,7 +1,15 @@
 import type { CodecName } from '@switchboard/protocol';
-import type { BroadcastMessage, Contender, ContenderClient, EchoPayload, StreamItem } from '../contract.ts';
+import {
+  type BroadcastMessage,
+  type Contender,
+  type ContenderClient,
+  type EchoPayload,
+  onlyIn,
+  type StreamItem,
+} from '../contract.ts';
 import { STREAM_CHUNK } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
+import { WireCounter } from './wire-counter.ts';
 
 async function benchContract() {
   const { defineContract, serverStream, topic, unary } = await import('@switchboard/contract');
@@ -33,14 +41,32 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
   return clientSide;
 }
 
+const bound = new Map<string, typeof WebSocket>();
+
+/** A `ws` WebSocket class whose connections leave from `localAddress`, one per address. */
+async function boundWebSocket(localAddress: string): Promise<typeof WebSocket> {
+  let found = bound.get(localAddress);
+  if (found === undefined) {
+    found = (await import('@switchboard/client/node')).wsWithOptions({ localAddress });
+    bound.set(localAddress, found);
+  }
+  return found;
+}
+
+const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
+
 /**
  * Switchboard with one codec, validation on (input, output and stream items against zod
- * schemas), broadcasts through a topic published once per event.
+ * schemas), broadcasts through a topic published once per event. With `deflate`, the server
+ * enables permessage-deflate (its defaults), which the client's `ws` accepts; without, the
+ * client still offers it and the server declines, as by default.
  */
-function switchboard(codec: CodecName): Contender {
+function switchboard(codec: CodecName, deflate = false): Contender {
+  const name = `Switchboard ${codec === 'json' ? 'JSON' : codec}`;
   return {
-    id: `switchboard-${codec}`,
-    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}`,
+    id: `switchboard-${codec}${deflate ? '-deflate' : ''}`,
+    label: deflate ? `${name}, deflate` : name,
+    ...(deflate ? { unsupported: onlyIn(['deflate'], ONLY_DEFLATE) } : {}),
 
     async startServer() {
       const { createServer, implement } = await import('@switchboard/server');
@@ -58,18 +84,31 @@ function switchboard(codec: CodecName): Contender {
       // No rate limit: the peers have none, and the scenarios send far more than a session's
       // default 10,000 calls a second on purpose. Everything else is the server's default.
       const server = createServer({ services: service, codecs: [codec], rateLimits: false, onError: () => undefined });
-      const listening = await listen(server, { port: 0 });
+      const listening = await listen(server, { port: 0, perMessageDeflate: deflate });
+      const wire = new WireCounter();
+      listening.http.on('connection', wire.track);
       return {
         port: listening.port,
         broadcast: (message: BroadcastMessage) => void service.publish('ticks', message),
         connectionCount: () => server.connectionCount,
+        wireBytes: () => wire.totals(),
         close: () => listening.close({ deadlineMs: 0 }),
       };
     },
 
-    async connect(port): Promise<ContenderClient> {
+    async connect(port, options = {}): Promise<ContenderClient> {
       const [{ createClient }, api] = await loadClientSide();
-      const client = createClient(api, { url: `ws://127.0.0.1:${port}/`, codecs: [codec], reconnect: false });
+      const { localAddress } = options;
+      const url = `ws://127.0.0.1:${port}/`;
+      const client =
+        localAddress === undefined
+          ? createClient(api, { url, codecs: [codec], reconnect: false })
+          : createClient(api, {
+              url,
+              codecs: [codec],
+              reconnect: false,
+              WebSocket: await boundWebSocket(localAddress),
+            });
       await client.$ready();
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),
@@ -99,3 +138,9 @@ export const switchboardMsgpack: Contender = switchboard('msgpack');
 
 /** Switchboard, MessagePack with msgpackr's records (its default codec) in binary frames. */
 export const switchboardMsgpackr: Contender = switchboard('msgpackr');
+
+/** Switchboard JSON with permessage-deflate on. */
+export const switchboardJsonDeflate: Contender = switchboard('json', true);
+
+/** Switchboard msgpackr with permessage-deflate on. */
+export const switchboardMsgpackrDeflate: Contender = switchboard('msgpackr', true);

@@ -51,7 +51,8 @@ export interface BenchResults {
   config: BenchConfig;
   /** Contender id every ratio divides by. */
   baseline: string;
-  contenders: { id: string; label: string }[];
+  /** `limit`: a hand-tuned upper bound (`Contender.limit`), which the table also divides by. */
+  contenders: { id: string; label: string; limit?: boolean }[];
   scenarios: { id: string; title: string; metrics: readonly MetricSpec[] }[];
   outcomes: Outcomes;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pairedRatio } from './table.ts';
+import type { BenchResults } from './results.ts';
+import { limitLines, pairedRatio } from './table.ts';
 
 describe('pairedRatio', () => {
   it('takes the median of the ratios of runs taken side by side', () => {
@@ -16,5 +17,28 @@ describe('pairedRatio', () => {
     expect(pairedRatio([30, 10], [10, 10, 10])).toBe(2);
     // a zero baseline run: medians 15 and 5
     expect(pairedRatio([10, 20], [0, 10])).toBe(3);
+  });
+});
+
+describe('limitLines', () => {
+  it("gives each contender's throughput against the hand-tuned limit's from the same runs", () => {
+    const metric = (samples: number[]) => ({ median: samples[0] ?? 0, samples });
+    const results = {
+      baseline: 'raw',
+      contenders: [
+        { id: 'raw', label: 'raw' },
+        { id: 'limit', label: 'limit', limit: true },
+        { id: 'sb', label: 'SB' },
+      ],
+      scenarios: [{ id: 'stream', title: '(d) stream', metrics: [{ key: 'n', label: 'items/s', better: 'higher' }] }],
+      outcomes: {
+        stream: {
+          raw: { status: 'ok', metrics: { n: metric([1, 1]) } },
+          limit: { status: 'ok', metrics: { n: metric([20, 10]) } },
+          sb: { status: 'ok', metrics: { n: metric([10, 5]) } },
+        },
+      },
+    } as unknown as BenchResults;
+    expect(limitLines(results)).toEqual(['', '(d) stream, items/s ÷ limit: SB 0.50×.']);
   });
 });

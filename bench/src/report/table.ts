@@ -28,16 +28,31 @@ export function pairedRatio(
   return median([...samples]) / median([...baseline]);
 }
 
+/**
+ * A contender's ratio to the baseline for one metric (`pairedRatio`); undefined when either is
+ * missing or not a measurement, or when the baseline is below `minBaseline` (noise, not a figure).
+ */
+export function metricRatio(
+  result: MetricResult | undefined,
+  baseline: MetricResult | undefined,
+  minBaseline: number,
+): number | undefined {
+  const value = result?.median ?? Number.NaN;
+  if (result === undefined || baseline === undefined) return undefined;
+  if (!Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return undefined;
+  if (baseline.median < minBaseline) return undefined;
+  return pairedRatio(result.samples, baseline.samples, result.pairedBaseline);
+}
+
 function formatRatio(
   result: MetricResult | undefined,
   baseline: MetricResult | undefined,
   minBaseline: number,
 ): string {
-  const value = result?.median ?? Number.NaN;
-  if (result === undefined || baseline === undefined) return '';
-  if (!Number.isFinite(value) || !(baseline.median > 0) || !(value >= 0)) return '';
-  if (baseline.median < minBaseline) return ' (–)';
-  return ` (${pairedRatio(result.samples, baseline.samples, result.pairedBaseline).toFixed(2)}×)`;
+  const ratio = metricRatio(result, baseline, minBaseline);
+  if (ratio !== undefined) return ` (${ratio.toFixed(2)}×)`;
+  const shown = metricRatio(result, baseline, 0) !== undefined;
+  return shown ? ' (–)' : '';
 }
 
 function bracketNote(bracketed: readonly string[] | undefined): string {
@@ -46,16 +61,61 @@ function bracketNote(bracketed: readonly string[] | undefined): string {
 }
 
 /**
+ * For each hand-tuned limit (`limit` contenders), one line per scenario it ran: every other
+ * contender's first metric (the scenario's throughput) as a ratio to the limit's from the same
+ * repetitions, e.g. how far a library's stream is from the hand-batched one.
+ */
+export function limitLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const limit of results.contenders.filter((contender) => contender.limit === true)) {
+    for (const scenario of results.scenarios) {
+      const metric = scenario.metrics[0];
+      const row = results.outcomes[scenario.id] ?? {};
+      const reference = row[limit.id];
+      if (metric === undefined || reference?.status !== 'ok') continue;
+      const cells = results.contenders
+        .filter((contender) => contender.id !== limit.id && contender.id !== results.baseline)
+        .flatMap(({ id, label }) => {
+          const outcome = row[id];
+          if (outcome?.status !== 'ok') return [];
+          const value = outcome.metrics[metric.key];
+          const limitValue = reference.metrics[metric.key];
+          if (value === undefined || limitValue === undefined || !(limitValue.median > 0)) return [];
+          // Against the limit's own runs, not the baseline runs a bracketed scenario paired with.
+          return [`${label} ${pairedRatio(value.samples, limitValue.samples).toFixed(2)}×`];
+        });
+      if (cells.length > 0) lines.push('', `${scenario.title}, ${metric.label} ÷ ${limit.label}: ${cells.join(', ')}.`);
+    }
+  }
+  return lines;
+}
+
+/**
  * Renders the results as one markdown table: a row per metric, a column per contender, each
  * cell the median with its ratio to the baseline of the same run, then footnotes for n/a and
  * errors.
  */
 export function renderTable(results: BenchResults): string {
-  const { contenders, scenarios, outcomes, baseline } = results;
+  const { scenarios, outcomes, baseline } = results;
+  // A contender that ran none of these scenarios (a variant or a limit meant for others) has no column.
+  const contenders = results.contenders.filter(
+    (contender) =>
+      contender.id === baseline ||
+      scenarios.some((scenario) => outcomes[scenario.id]?.[contender.id]?.status !== 'n/a'),
+  );
   const notes: string[] = [];
+  // One note per contender and reason: a contender that runs one scenario only (a limit, a
+  // variant) is n/a everywhere else for the same reason.
+  const byReason = new Map<string, string>();
   const noteFor = (outcome: Exclude<Outcome, { status: 'ok' }>, contender: string, scenario: string): string => {
-    notes.push(`${notes.length + 1}. ${outcome.status} — ${contender}, ${scenario}: ${outcome.reason}`);
-    return `${outcome.status} [${notes.length}]`;
+    const key = `${outcome.status}\n${contender}\n${outcome.reason}`;
+    const known = byReason.get(key);
+    if (known !== undefined) return known;
+    const where = outcome.status === 'n/a' ? contender : `${contender}, ${scenario}`;
+    notes.push(`${notes.length + 1}. ${outcome.status} — ${where}: ${outcome.reason}`);
+    const mark = `${outcome.status} [${notes.length}]`;
+    byReason.set(key, mark);
+    return mark;
   };
 
   const lines = [
@@ -85,6 +145,7 @@ export function renderTable(results: BenchResults): string {
     });
   }
 
+  lines.push(...limitLines(results));
   const baselineLabel = contenders.find((c) => c.id === baseline)?.label ?? baseline;
   const { reps, repsByScenario } = results.config;
   const more = Object.entries(repsByScenario ?? {})

@@ -11,7 +11,7 @@ const SETTLE_POLL_INTERVAL_MS = 10;
  * Waits until the server reports `count` connections (closes reach it a little after the client
  * side finishes); gives up after `SETTLE_POLLS` polls, about ten seconds.
  */
-async function untilServerHolds(server: ServerProcess, count: number): Promise<void> {
+export async function untilServerHolds(server: ServerProcess, count: number): Promise<void> {
   for (let poll = 0; poll < SETTLE_POLLS; poll++) {
     if ((await server.request('connections', null)) === count) return;
     await delay(SETTLE_POLL_INTERVAL_MS);

@@ -44,5 +44,16 @@ export interface Scenario {
    * @default false
    */
   freshServerPerRep?: boolean;
+  /**
+   * Why `contender` does not run this scenario (reported as n/a), for a scenario meant for a few
+   * contenders; undefined when it does. `Contender.unsupported` says the same from the other side.
+   * @default every contender runs it
+   */
+  skip?(contender: Contender): string | undefined;
+  /**
+   * Whether the scenario runs only when named in `--scenarios` (a long one, for a quiet machine).
+   * @default false
+   */
+  optIn?: boolean;
   run(context: RunContext): Promise<Record<string, number>>;
 }

@@ -1,11 +1,12 @@
 import { deferred, withTimeout } from '../async.ts';
 import { nowMs } from '../clock.ts';
 import type { ContenderClient } from '../contract.ts';
+import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { withClient } from '../load/open-clients.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Streams `count` items and resolves once the server ended and every item arrived, in order. */
-async function receiveStream(client: ContenderClient, count: number, timeoutMs: number): Promise<void> {
+export async function receiveStream(client: ContenderClient, count: number, timeoutMs: number): Promise<void> {
   const all = deferred<void>();
   let received = 0;
   const onItem = (item: { seq: number }): void => {
@@ -21,7 +22,8 @@ async function receiveStream(client: ContenderClient, count: number, timeoutMs: 
  * (d) One server stream of small items to one connection, through each peer's natural push.
  * Besides throughput it reports the server child's peak RSS while streaming, and how far that
  * rose above its RSS just before (after a forced GC): what a producer that outruns its consumer
- * costs when the peer has no flow control.
+ * costs when the peer has no flow control; and the CPU time each side spent per item, which says
+ * what an item costs where throughput only says which side was slower.
  */
 export const stream: Scenario = {
   id: 'stream',
@@ -30,6 +32,7 @@ export const stream: Scenario = {
     { key: 'itemsPerSec', label: 'items/s', better: 'higher' },
     { key: 'serverPeakRssMiB', label: 'server peak RSS MiB', better: 'lower' },
     { key: 'serverRssGrowthMiB', label: 'server RSS growth MiB', better: 'lower', minBaseline: 1 },
+    ...cpuMetrics('item'),
   ],
   freshServerPerRep: true,
   run: ({ contender, server, config }) =>
@@ -39,13 +42,16 @@ export const stream: Scenario = {
       const before = await server.request('memory', { gc: true });
       await server.request('peakStart', null);
       const start = nowMs();
-      await receiveStream(client, items, timeoutMs);
-      const elapsedMs = nowMs() - start;
+      const [elapsedMs, cpu] = await withCpu(server, async () => {
+        await receiveStream(client, items, timeoutMs);
+        return nowMs() - start;
+      });
       const peak = await server.request('peakStop', null);
       return {
         itemsPerSec: (items / elapsedMs) * 1000,
         serverPeakRssMiB: peak / 2 ** 20,
         serverRssGrowthMiB: (peak - before.rss) / 2 ** 20,
+        ...cpuPer(cpu, items),
       };
     }),
 };

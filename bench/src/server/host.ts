@@ -55,6 +55,9 @@ function handle(server: ContenderServer, peak: PeakRss, request: HostRequest): H
     }
     case 'connections':
       return server.connectionCount();
+    case 'wireBytes':
+      if (server.wireBytes === undefined) throw new Error('this contender does not count its wire bytes');
+      return server.wireBytes();
   }
 }
 

@@ -12,6 +12,12 @@ export interface MemorySample {
   arrayBuffers: number;
 }
 
+/** TCP bytes, headers and frames included, read and written by a server since it started. */
+export interface WireBytes {
+  read: number;
+  written: number;
+}
+
 /** Each operation the host answers, with its argument and its result. */
 export interface HostOps {
   /** Memory now; with `gc` after forcing full collections (the host runs with --expose-gc). */
@@ -26,6 +32,8 @@ export interface HostOps {
   cpu: { arg: null; result: number };
   /** Connections the contender's server holds. */
   connections: { arg: null; result: number };
+  /** Bytes its server's TCP sockets have read and written so far (`ContenderServer.wireBytes`). */
+  wireBytes: { arg: null; result: WireBytes };
 }
 
 /** An operation name. */

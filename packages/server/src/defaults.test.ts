@@ -7,6 +7,7 @@ import {
   DEFAULT_CLOSE_OPTIONS,
   DEFAULT_EVENT_STORE_OPTIONS,
   DEFAULT_LISTEN_OPTIONS,
+  DEFAULT_PER_MESSAGE_DEFLATE,
   DEFAULT_SERVER_OPTIONS,
 } from './defaults.js';
 import * as api from './index.js';
@@ -17,6 +18,7 @@ import { implement } from './service.js';
 const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
   'server-options.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
   'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
+  'adapters/deflate.ts': { ...DEFAULT_PER_MESSAGE_DEFLATE },
   'idempotency.ts': { ...DEFAULT_EVENT_STORE_OPTIONS },
 };
 
@@ -57,6 +59,7 @@ describe('server defaults', () => {
       DEFAULT_SERVER_OPTIONS,
       DEFAULT_CLOSE_OPTIONS,
       DEFAULT_LISTEN_OPTIONS,
+      DEFAULT_PER_MESSAGE_DEFLATE,
       DEFAULT_EVENT_STORE_OPTIONS,
     ]) {
       expect(Object.isFrozen(defaults)).toBe(true);
@@ -67,6 +70,7 @@ describe('server defaults', () => {
     expect(api.DEFAULT_SERVER_OPTIONS).toBe(DEFAULT_SERVER_OPTIONS);
     expect(api.DEFAULT_CLOSE_OPTIONS).toBe(DEFAULT_CLOSE_OPTIONS);
     expect(api.DEFAULT_LISTEN_OPTIONS).toBe(DEFAULT_LISTEN_OPTIONS);
+    expect(api.DEFAULT_PER_MESSAGE_DEFLATE).toBe(DEFAULT_PER_MESSAGE_DEFLATE);
     expect(api.DEFAULT_EVENT_STORE_OPTIONS).toBe(DEFAULT_EVENT_STORE_OPTIONS);
     expect(DEFAULT_SERVER_OPTIONS.codecs).toBe(CODECS);
   });

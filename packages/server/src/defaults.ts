@@ -117,17 +117,43 @@ export interface ListenDefaults {
   readonly port: number;
   readonly host: string;
   readonly upgradeTimeoutMs: number;
+  readonly perMessageDeflate: boolean;
 }
 
 /**
- * The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`, `upgradeTimeoutMs`) in
- * `@switchboard/server/ws`.
+ * The defaults of `attach` (`path`, `upgradeTimeoutMs`, `perMessageDeflate`) and `listen` (those
+ * and `port`, `host`) in `@switchboard/server/ws`. Compression is off: it costs CPU on every
+ * message and zlib memory on every connection that sends one, for bandwidth that loopback and
+ * most LANs do not need (docs/performance.md has the figures to decide with).
  */
 export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
   path: '/',
   port: 0,
   host: '127.0.0.1',
   upgradeTimeoutMs: 10_000,
+  perMessageDeflate: false,
+});
+
+/** The defaults of `PerMessageDeflateOptions`, used when `perMessageDeflate` is on. */
+export interface PerMessageDeflateDefaults {
+  readonly threshold: number;
+  readonly serverNoContextTakeover: boolean;
+  readonly clientNoContextTakeover: boolean;
+  readonly serverMaxWindowBits: number;
+}
+
+/**
+ * The defaults of permessage-deflate once turned on: messages of 1 KiB or more are compressed
+ * (`ws`'s own threshold: below it, deflate's header and CPU cost more than it saves), and both
+ * sides keep their compression context between messages with zlib's largest window, which is
+ * what makes a stream of similar small JSON messages compress well, at up to about 300 KiB of
+ * zlib memory per connection that has sent a compressed message.
+ */
+export const DEFAULT_PER_MESSAGE_DEFLATE: PerMessageDeflateDefaults = Object.freeze({
+  threshold: 1024,
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
 });
 
 /** The defaults of `EventStoreOptions`, the in-memory idempotency store's caps. */

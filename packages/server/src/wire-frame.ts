@@ -43,8 +43,10 @@ let lastWire: Buffer | undefined;
  * one buffer holding the whole WebSocket frame, like a prepared message (gorilla/websocket's
  * PreparedMessage): one socket write, where `ws` frames the payload again on every send and writes
  * header and payload as two buffers. Only while `ws` has nothing queued (`bufferedAmount` 0: its
- * sender's queue and the socket's buffer are empty) and is open, so frames keep their order; the
- * server never negotiates compression, so the frame is what `ws` would have written. Otherwise,
+ * sender's queue and the socket's buffer are empty) and is open, so frames keep their order (a message
+ * `ws` is still compressing counts in `bufferedAmount`). The frame is never compressed: without
+ * permessage-deflate it is what `ws` would have written, and with it an uncompressed message
+ * (RSV1 clear) is valid too; the adapter sends what it wants compressed through `ws`. Otherwise,
  * and for longer frames, `ws.send`. wire-frame.test.ts fails if `ws` stops counting what it
  * queues in `bufferedAmount`; `ws` is pinned to a minor version (`~`) for the same reason.
  */

@@ -17,9 +17,12 @@ import type { Connection } from '../connection.js';
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { CloseOptions } from '../server-options.js';
-import type { SocketLike, UpgradeRequest } from '../socket.js';
+import type { UpgradeRequest } from '../socket.js';
 import type { Acceptance, UpgradeRefusal } from '../upgrade.js';
-import { sendFrame } from '../wire-frame.js';
+import { deflateThreshold, type PerMessageDeflateOptions, wsPerMessageDeflate } from './deflate.js';
+import { wsSocket } from './ws-socket.js';
+
+export type { PerMessageDeflateOptions };
 
 /** Options of {@link attach}. */
 export interface AttachOptions {
@@ -35,6 +38,13 @@ export interface AttachOptions {
    * `headersTimeout` and `requestTimeout` yourself. @default 10000
    */
   readonly upgradeTimeoutMs?: number;
+  /**
+   * permessage-deflate: `true` (or options) compresses messages from a size threshold on with
+   * every client that offers the extension (browsers and `ws` clients do); others get plain
+   * frames. It trades CPU and zlib memory per connection for bytes on the wire: see the figures in
+   * docs/performance.md before turning it on. @default false
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Options of {@link listen}. */
@@ -112,35 +122,6 @@ function onError(this: WebSocket, error: Error): void {
   if (code !== undefined) (this as WiredSocket).connection?.transportViolation(code);
 }
 
-/** The core's view of a `ws` socket. */
-class WsSocket implements SocketLike {
-  constructor(
-    private readonly ws: WebSocket,
-    /** The socket `ws` runs on, as the 'upgrade' event handed it over. */
-    private readonly socket: Duplex,
-  ) {}
-
-  send(frame: string | Uint8Array, onSent?: () => void): void {
-    sendFrame(this.ws, this.socket, frame, onSent);
-  }
-
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason);
-  }
-
-  terminate(): void {
-    this.ws.terminate();
-  }
-
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
-  }
-
-  ping(): void {
-    this.ws.ping();
-  }
-}
-
 /** An upgrade request as the core reads it; keeps nothing of Node's request object alive. */
 class WsUpgradeRequest implements UpgradeRequest {
   constructor(
@@ -199,13 +180,15 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
   const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
   const upgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_LISTEN_OPTIONS.upgradeTimeoutMs;
   const acceptances = new WeakMap<IncomingMessage, Acceptance>();
+  const threshold = deflateThreshold(options.perMessageDeflate ?? DEFAULT_LISTEN_OPTIONS.perMessageDeflate);
   const wss = new WebSocketServer({
     noServer: true,
     // `ws` buffers an unfinished fragmented message up to this size: the protocol's limit plus a
     // little, so a frame just over it still reaches the core and closes with 4413 and an ERROR
     // that explains; anything larger closes with 1009 as soon as its length is known.
     maxPayload: server.limits.maxFrameBytes + FRAME_OVERRUN_BYTES,
-    perMessageDeflate: false,
+    // The decompressed size of a message counts against maxPayload too (a deflate bomb closes with 1009).
+    perMessageDeflate: wsPerMessageDeflate(options.perMessageDeflate ?? DEFAULT_LISTEN_OPTIONS.perMessageDeflate),
     WebSocket: WiredSocket,
     // The server tracks its connections itself; `ws`'s tracking would add a set entry and a close
     // listener to every socket.
@@ -227,7 +210,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     acceptances.set(request, acceptance);
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', onError);
-      const connection = server.accept(new WsSocket(ws, socket), upgrade, acceptance);
+      const connection = server.accept(wsSocket(ws, socket, threshold), upgrade, acceptance);
       if (connection === undefined) return;
       (ws as WiredSocket).connection = connection;
       ws.on('message', onMessage).on('close', onClose);
