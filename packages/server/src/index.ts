@@ -42,6 +42,7 @@ export type {
   TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
+export type { CallOutcome, CallView, ConnectionView, ServerHooks } from './hooks.js';
 export { type EventOutcome, EventStore, type EventStoreOptions, type IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';

@@ -171,6 +171,7 @@ export class Session implements CallHost {
     this.expiry = setTimeout(expire, windowMs, this);
     this.expiry.unref?.();
     this.registry.sessionDetached(this);
+    this.env.hooks.sessionDetached?.(this.sessionInfo);
   }
 
   /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
@@ -183,6 +184,7 @@ export class Session implements CallHost {
     this.outbox.detach();
     this.wakeProducers();
     this.registry.forgetSession(this);
+    this.env.hooks.sessionLost?.(this.sessionInfo, reason);
   }
 
   /** The open call with stream id `id`. */

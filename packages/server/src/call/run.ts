@@ -136,7 +136,7 @@ function options(call: ServerCall, ctx: unknown, input?: unknown): Options {
           env.countSlowConsumer();
           if (action === 'close') call.host.closeSlowConsumer();
         },
-        () => env.countDrop(),
+        () => env.countDrop(call),
       );
   }
   return opts;
