@@ -60,6 +60,7 @@ export {
   type SheddingOptions,
 } from './shedding.js';
 export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
+export type { ServerStats } from './stats.js';
 export {
   type Acceptance,
   type AllowedOrigins,

@@ -23,6 +23,7 @@ import type { Service } from './service.js';
 import type { Session } from './session.js';
 import { defaultMaxConnections, LoadShedder } from './shedding.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
+import { collectStats, type ServerStats } from './stats.js';
 import { TopicHub } from './topics.js';
 import { type Acceptance, type AllowedOrigins, decideUpgrade, Negotiator, type UpgradeDecision } from './upgrade.js';
 
@@ -143,6 +144,14 @@ export class SwitchboardServer implements ConnectionHost {
    */
   observe(hooks: ServerHooks): () => void {
     return this.hooks.add(hooks);
+  }
+
+  /**
+   * What the server holds now: connections, sessions (and those awaiting a resume), open
+   * streams, outbox and resume-buffer bytes. One pass over the sessions: for a scrape, not per call.
+   */
+  stats(): ServerStats {
+    return collectStats(this.connections, this.sessions.values());
   }
 
   /** Whether {@link close} began: new connections and calls are refused. */
