@@ -1,4 +1,5 @@
 import {
+  type CallMetadata,
   CloseCode,
   type Codec,
   clientOffers,
@@ -39,6 +40,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   state: ConnectionState = 'connecting';
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
+  readonly metadata: (() => CallMetadata | undefined) | undefined;
   private socket: ClientSocket | undefined;
   private codec: Codec;
   /** The codecs offered, in order of preference. */
@@ -67,6 +69,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   ) {
     super();
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
+    this.metadata = options.metadata;
     this.codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
     this.offers = clientOffers(
       this.codecs.map((codec) => codec.name),
@@ -300,6 +303,11 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   /** The error the client settled everything with when it closed for good. */
+  /** The server's `maxMetadataBytes` (0 before WELCOME from a server that predates metadata). */
+  get maxMetadataBytes(): number {
+    return this.limits.maxMetadataBytes;
+  }
+
   get closedError(): RpcError {
     return this.lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed');
   }

@@ -2,7 +2,7 @@ import { clientStream, defineContract, serverStream, topic, unary } from '@switc
 import { CloseCode, MessageType as T } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { CallOutcome, ServerHooks } from './hooks.js';
+import type { CallOutcome, CallView, ServerHooks } from './hooks.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import { implement } from './service.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
@@ -150,6 +150,53 @@ describe('lifecycle hooks', () => {
     await settle();
     expect(errors).toEqual(['hooks.callStarted']);
     expect(socket.ofType(T.END)).toEqual([[T.END, 1, 4]]);
+  });
+
+  it('run each call inside aroundCall, nested in order, with the metadata of its CALL or EVENT', async () => {
+    const seen: string[] = [];
+    let depth = 0;
+    const around = (name: string) => (call: CallView, run: () => void) => {
+      seen.push(`${name} ${call.path} ${call.metadata.traceparent ?? '-'}`);
+      depth++;
+      run();
+      depth--;
+    };
+    const traced = implement(
+      api,
+      {
+        middleware: [
+          (call, next) => {
+            seen.push(`middleware ${call.metadata.traceparent ?? '-'} depth ${depth}`);
+            return next();
+          },
+        ],
+      },
+      {
+        add: ({ a, b }) => a + b,
+        fail: () => 'never',
+        count: async function* () {},
+        sum: async () => 0,
+      },
+    );
+    server = createServer({
+      services: traced,
+      hooks: [{ aroundCall: around('outer') }, { aroundCall: around('inner') }],
+    });
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'add', { a: 1, b: 2 }, null, { traceparent: 't1' }], [T.CALL, 3, 'add', { a: 1, b: 1 }]);
+    await settle();
+    expect(seen).toEqual([
+      'outer add t1',
+      'inner add t1',
+      'middleware t1 depth 2',
+      'outer add -',
+      'inner add -',
+      'middleware - depth 2',
+    ]);
+    expect(socket.ofType(T.END)).toEqual([
+      [T.END, 1, 3],
+      [T.END, 3, 2],
+    ]);
   });
 
   it('leave every hook undefined when none is set, so calls time nothing', () => {

@@ -1,5 +1,5 @@
 import type { ProcedureKind } from '@switchboard/contract';
-import type { CodecName, RpcError } from '@switchboard/protocol';
+import type { CallMetadata, CodecName, RpcError } from '@switchboard/protocol';
 import type { SessionInfo } from './handlers.js';
 import type { Service } from './service.js';
 
@@ -34,6 +34,8 @@ export interface CallView {
   readonly itemsSent: number;
   /** Items received from the client so far (DATA of a client stream or channel). */
   readonly itemsReceived: number;
+  /** The CALL's or EVENT's metadata (protocol.md section 11), empty when it had none. */
+  readonly metadata: CallMetadata;
 }
 
 /** How a call ended, for {@link ServerHooks.callFinished}. */
@@ -68,6 +70,12 @@ export interface ServerHooks {
   readonly sessionLost?: (session: SessionInfo, reason: RpcError) => void;
   /** A CALL or EVENT opened a call (after routing, rate limits and `maxStreams`). */
   readonly callStarted?: (call: CallView) => void;
+  /**
+   * Runs a call's middleware and handler: call `run` once, synchronously (inside an async context
+   * of your own, such as OpenTelemetry's `context.with`, so that what the handler does is
+   * attributed to the call). Several are nested in the order given.
+   */
+  readonly aroundCall?: (call: CallView, run: () => void) => void;
   /** A call ended: END, ACK, ERROR or cancelled. */
   readonly callFinished?: (call: CallView, outcome: CallOutcome) => void;
   /** A `drop-oldest` or `latest` policy dropped or conflated an item of `call`. */
@@ -83,6 +91,7 @@ const HOOK_NAMES: readonly HookName[] = [
   'sessionDetached',
   'sessionLost',
   'callStarted',
+  'aroundCall',
   'callFinished',
   'itemDropped',
 ];
@@ -100,6 +109,7 @@ export class HookSet {
   sessionDetached: ServerHooks['sessionDetached'];
   sessionLost: ServerHooks['sessionLost'];
   callStarted: ServerHooks['callStarted'];
+  aroundCall: ServerHooks['aroundCall'];
   callFinished: ServerHooks['callFinished'];
   itemDropped: ServerHooks['itemDropped'];
   private readonly sets: ServerHooks[] = [];
@@ -123,8 +133,33 @@ export class HookSet {
       const fns = this.sets.map((set) => set[name]).filter((fn) => fn !== undefined) as Array<
         (...args: unknown[]) => void
       >;
-      (this as Record<HookName, unknown>)[name] = fns.length === 0 ? undefined : this.merged(name, fns);
+      if (fns.length === 0) (this as Record<HookName, unknown>)[name] = undefined;
+      else if (name === 'aroundCall')
+        this.aroundCall = this.nested(fns as Array<NonNullable<ServerHooks['aroundCall']>>);
+      else (this as Record<HookName, unknown>)[name] = this.merged(name, fns);
     }
+  }
+
+  /** Nests `around` hooks, the first outermost; one that throws before running the call is skipped. */
+  private nested(fns: Array<NonNullable<ServerHooks['aroundCall']>>): NonNullable<ServerHooks['aroundCall']> {
+    const report = this.reportError;
+    return fns.reduceRight<NonNullable<ServerHooks['aroundCall']>>(
+      (inner, fn) => (call, run) => {
+        let ran = false;
+        const next = () => {
+          if (ran) return;
+          ran = true;
+          inner(call, run);
+        };
+        try {
+          fn(call, next);
+        } catch (error) {
+          report(error, 'hooks.aroundCall');
+        }
+        next();
+      },
+      (_call, run) => run(),
+    );
   }
 
   private merged(name: string, fns: Array<(...args: unknown[]) => void>): (...args: unknown[]) => void {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type CallMetadata,
   type Codec,
   EncodeError,
   type FrameSink,
@@ -216,7 +217,13 @@ export class Session implements CallHost {
    * Opens a call for a CALL or EVENT, or answers at once when it cannot be opened (NOT_FOUND,
    * RESOURCE_EXHAUSTED past `maxStreams`).
    */
-  open(id: number, bound: BoundProcedure | undefined, credit: number, path: string): ServerCall | undefined {
+  open(
+    id: number,
+    bound: BoundProcedure | undefined,
+    credit: number,
+    path: string,
+    metadata?: CallMetadata,
+  ): ServerCall | undefined {
     if (!bound) {
       this.push(msg.error(id, 'NOT_FOUND', `no procedure ${path}`));
       return undefined;
@@ -227,7 +234,7 @@ export class Session implements CallHost {
       this.push(msg.error(id, 'RESOURCE_EXHAUSTED', `more than ${maxStreams} open streams`));
       return undefined;
     }
-    const call = new ServerCall(this, this.env, id, bound, credit);
+    const call = new ServerCall(this, this.env, id, bound, credit, metadata);
     calls.set(id, call);
     this.env.metrics.callsStarted++;
     return call;

@@ -1,5 +1,5 @@
 import type { ProcedureKind } from '@switchboard/contract';
-import { errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
+import { type CallMetadata, errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
 import type { SessionInfo } from '../handlers.js';
 import type { CallView } from '../hooks.js';
 import type { EventOutcome } from '../idempotency.js';
@@ -25,6 +25,8 @@ export interface CallHost {
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined;
   closeSlowConsumer(): void;
 }
+
+const NO_METADATA: CallMetadata = Object.freeze({});
 
 /**
  * One stream of a session on the server: a unary call, a stream, a channel, an event or a topic
@@ -61,6 +63,8 @@ export class ServerCall implements CallView {
     readonly id: number,
     readonly bound: BoundProcedure,
     credit: number,
+    /** The CALL's or EVENT's metadata (protocol.md section 11), empty when it had none. */
+    readonly metadata: CallMetadata = NO_METADATA,
   ) {
     this.limit = credit;
     const hooks = env.hooks;
