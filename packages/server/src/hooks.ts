@@ -36,6 +36,10 @@ export interface CallView {
   readonly itemsReceived: number;
   /** The CALL's or EVENT's metadata (protocol.md section 11), empty when it had none. */
   readonly metadata: CallMetadata;
+  /** Items the client's credit still allows the server to send now. */
+  readonly creditLeft: number;
+  /** Items waiting to be sent (a topic subscription's queue under its policy). */
+  readonly queued: number;
 }
 
 /** How a call ended, for {@link ServerHooks.callFinished}. */

@@ -92,6 +92,14 @@ export class ServerCall implements CallView {
     return this.inbound?.received ?? 0;
   }
 
+  get creditLeft(): number {
+    return Math.max(0, this.limit - this.sent);
+  }
+
+  get queued(): number {
+    return this.subscription?.queued ?? 0;
+  }
+
   /** Counts an item sent (against the client's credit), noting when the first one left. */
   itemSent(): void {
     if (++this.sent === 1 && this.startedAt !== 0) this.firstItemAt = performance.now();

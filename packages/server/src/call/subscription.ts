@@ -26,6 +26,11 @@ export class Subscription implements TopicSink {
     );
   }
 
+  /** Items waiting for credit or for the socket. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Items dropped or conflated under the policy. */
   get dropped(): number {
     return this.queue.dropped;
