@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clientStream, defineContract, event, serverStream, topic, unary } from '@switchboard/contract';
@@ -177,6 +178,15 @@ describe('@switchboard/prometheus', () => {
     }
     // Durations are real: every unary call took some time, less than the test did.
     expect(samples.get('switchboard_call_duration_seconds_sum{procedure="add",kind="unary"}')).toBeGreaterThan(0);
+
+    // The Grafana dashboard in the operations guide queries only families registered here.
+    const dashboard = readFileSync(new URL('../../docs/guides/switchboard-dashboard.json', import.meta.url), 'utf8');
+    const queried = new Set(
+      [...dashboard.matchAll(/switchboard_[a-z_]+/g)].map(([name]) => name.replace(/_bucket$/, '')),
+    );
+    const registered = new Set((await metrics.registry.getMetricsAsJSON()).map((family) => family.name));
+    expect([...queried].filter((name) => !registered.has(name))).toEqual([]);
+    expect(queried.size).toBe(registered.size);
 
     metrics.close();
     expect(await metrics.registry.metrics()).toBe('\n');
