@@ -12,7 +12,7 @@ import { rawWsJson } from './raw-ws-json.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
 import { socketIo } from './socket-io.ts';
-import { switchboardJson, switchboardMsgpack, switchboardMsgpackr } from './switchboard.ts';
+import { switchboardJson, switchboardMsgpack, switchboardMsgpackr, switchboardMsgpackrMetrics } from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
@@ -22,6 +22,7 @@ export const contenders: readonly Contender[] = [
   switchboardJson,
   switchboardMsgpack,
   switchboardMsgpackr,
+  switchboardMsgpackrMetrics,
   socketIo,
   trpc,
   rpcWebsockets,

@@ -37,10 +37,10 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
  * Switchboard with one codec, validation on (input, output and stream items against zod
  * schemas), broadcasts through a topic published once per event.
  */
-function switchboard(codec: CodecName): Contender {
+function switchboard(codec: CodecName, metrics = false): Contender {
   return {
-    id: `switchboard-${codec}`,
-    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}`,
+    id: `switchboard-${codec}${metrics ? '-metrics' : ''}`,
+    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}${metrics ? ' + metrics' : ''}`,
 
     async startServer() {
       const { createServer, implement } = await import('@switchboard/server');
@@ -58,6 +58,8 @@ function switchboard(codec: CodecName): Contender {
       // No rate limit: the peers have none, and the scenarios send far more than a session's
       // default 10,000 calls a second on purpose. Everything else is the server's default.
       const server = createServer({ services: service, codecs: [codec], rateLimits: false, onError: () => undefined });
+      // The cost of observing: @switchboard/prometheus's hooks on every call (nothing is scraped).
+      if (metrics) (await import('@switchboard/prometheus')).prometheusMetrics(server);
       const listening = await listen(server, { port: 0 });
       return {
         port: listening.port,
@@ -99,3 +101,10 @@ export const switchboardMsgpack: Contender = switchboard('msgpack');
 
 /** Switchboard, MessagePack with msgpackr's records (its default codec) in binary frames. */
 export const switchboardMsgpackr: Contender = switchboard('msgpackr');
+
+/**
+ * {@link switchboardMsgpackr} with `@switchboard/prometheus` attached: its ratio to the column
+ * beside it is the hot-path cost of the metrics (lifecycle hooks, per-procedure counters and
+ * histograms).
+ */
+export const switchboardMsgpackrMetrics: Contender = switchboard('msgpackr', true);

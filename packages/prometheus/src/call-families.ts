@@ -11,6 +11,8 @@ interface ProcedureChildren {
   readonly dropped: Counter.Internal;
   readonly duration: Histogram.Internal<'procedure' | 'kind'>;
   readonly firstItem: Histogram.Internal<'procedure' | 'kind'>;
+  /** `calls_finished_total` children by outcome code. */
+  readonly finished: Map<string, Counter.Internal>;
 }
 
 /** Items a call had counted at the last scrape (or at its start). */
@@ -120,6 +122,7 @@ export class CallFamilies {
         dropped: this.dropped.labels(...labels),
         duration: this.duration.labels(...labels),
         firstItem: this.firstItem.labels(...labels),
+        finished: new Map(),
       };
       this.children.set(call.path, children);
     }
@@ -128,14 +131,18 @@ export class CallFamilies {
 
   private callStarted(call: CallView): void {
     this.of(call).started.inc();
-    this.open.set(call, { sent: 0, received: 0 });
+    // Only streams have items to count while they are open; unary calls and events cost no entry.
+    if (call.kind !== 'unary' && call.kind !== 'event') this.open.set(call, { sent: 0, received: 0 });
   }
 
   private callFinished(call: CallView, outcome: CallOutcome): void {
     const children = this.of(call);
-    this.finished.labels(call.path, call.kind, outcome.code).inc();
+    let finished = children.finished.get(outcome.code);
+    if (!finished)
+      children.finished.set(outcome.code, (finished = this.finished.labels(call.path, call.kind, outcome.code)));
+    finished.inc();
     const counted = this.open.get(call);
-    this.open.delete(call);
+    if (counted) this.open.delete(call);
     const sent = outcome.itemsSent - (counted?.sent ?? 0);
     const received = outcome.itemsReceived - (counted?.received ?? 0);
     if (sent > 0) children.sent.inc(sent);
