@@ -77,7 +77,9 @@ describe('the inspector', () => {
         if (change.state === 'closed') resolve(change);
       });
     });
-    await expect(client.watch({ intervalMs: 100 }).forEach(() => undefined)).rejects.toThrow();
+    await expect(client.watch({ intervalMs: 100 }).forEach(() => {})).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+    });
     expect((await closed).code).toBe(4403);
   });
 
