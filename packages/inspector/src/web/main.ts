@@ -1,5 +1,5 @@
 import { createClient } from '@switchboard/client';
-import { inspectorContract, type Snapshot } from '../contract.js';
+import type { inspectorContract, Snapshot } from '../contract.js';
 
 const status = document.getElementById('status') as HTMLElement;
 const socketPath = document.body.dataset.socket ?? '/_switchboard/ws';
@@ -93,7 +93,8 @@ function render(snapshot: Snapshot): void {
   document.body.dataset.updated = String(snapshot.at);
 }
 
-const client = createClient(inspectorContract, { url, codecs: ['json'] });
+// From the contract's type alone: the page carries no schema library.
+const client = createClient<typeof inspectorContract>({ url, codecs: ['json'] });
 client.$on('state', ({ state }) => {
   status.dataset.state = state;
   status.textContent = state === 'open' ? 'live' : `${state}…`;
