@@ -90,7 +90,7 @@ export class CallFamilies {
     });
     this.firstItem = new Histogram({
       name: `${prefix}stream_first_item_seconds`,
-      help: 'time from CALL to the first item of server streams and channels',
+      help: 'time from CALL to the first item of server streams and channels (observed as it is sent)',
       labelNames,
       buckets: [...firstItemBuckets],
       registers,
@@ -107,6 +107,9 @@ export class CallFamilies {
     this.hooks = {
       callStarted: (call) => this.callStarted(call),
       callFinished: (call, outcome) => this.callFinished(call, outcome),
+      firstItem: (call, ms) => {
+        if (call.kind === 'serverStream' || call.kind === 'bidi') this.of(call).firstItem.observe(ms / 1000);
+      },
       itemDropped: (call) => this.of(call).dropped.inc(),
     };
   }
@@ -148,11 +151,8 @@ export class CallFamilies {
     if (sent > 0) children.sent.inc(sent);
     if (received > 0) children.received.inc(received);
     const kind = call.kind;
-    if (kind === 'unary' || kind === 'clientStream' || kind === 'event') {
+    if (kind === 'unary' || kind === 'clientStream' || kind === 'event')
       children.duration.observe(outcome.durationMs / 1000);
-    } else if (outcome.firstItemMs !== undefined && (kind === 'serverStream' || kind === 'bidi')) {
-      children.firstItem.observe(outcome.firstItemMs / 1000);
-    }
   }
 
   /** Adds the items open calls sent and received since the last scrape. */

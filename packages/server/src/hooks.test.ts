@@ -62,6 +62,7 @@ function recorder(): { events: string[]; outcomes: Map<string, CallOutcome>; hoo
       events.push(`done ${call.path} ${outcome.code}`);
       outcomes.set(call.path, outcome);
     },
+    firstItem: (call, ms) => events.push(`first ${call.path} ${ms >= 0}`),
     itemDropped: (call) => events.push(`dropped ${call.path}`),
   };
   return { events, outcomes, hooks };
@@ -91,6 +92,7 @@ describe('lifecycle hooks', () => {
       'done fail INTERNAL',
       'call count serverStream',
       'call sum clientStream',
+      'first count true',
       'done count OK',
       'done sum OK',
     ]);
@@ -127,6 +129,7 @@ describe('lifecycle hooks', () => {
       'open 2 json  websocket',
       'resumed',
       'call ticks topic',
+      'first ticks true',
       'dropped ticks',
       'done ticks CANCELLED',
       'close 2 1000',

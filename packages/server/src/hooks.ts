@@ -82,6 +82,8 @@ export interface ServerHooks {
   readonly aroundCall?: (call: CallView, run: () => void) => void;
   /** A call ended: END, ACK, ERROR or cancelled. */
   readonly callFinished?: (call: CallView, outcome: CallOutcome) => void;
+  /** A stream, channel or subscription sent its first item, `ms` after the call started. */
+  readonly firstItem?: (call: CallView, ms: number) => void;
   /** A `drop-oldest` or `latest` policy dropped or conflated an item of `call`. */
   readonly itemDropped?: (call: CallView) => void;
 }
@@ -97,6 +99,7 @@ const HOOK_NAMES: readonly HookName[] = [
   'callStarted',
   'aroundCall',
   'callFinished',
+  'firstItem',
   'itemDropped',
 ];
 
@@ -115,6 +118,7 @@ export class HookSet {
   callStarted: ServerHooks['callStarted'];
   aroundCall: ServerHooks['aroundCall'];
   callFinished: ServerHooks['callFinished'];
+  firstItem: ServerHooks['firstItem'];
   itemDropped: ServerHooks['itemDropped'];
   private readonly sets: ServerHooks[] = [];
 

@@ -53,7 +53,7 @@ export class ServerCall implements CallView {
   /** Set for an acknowledged event: its outcome goes here instead of to the client. */
   private capture: ((outcome: EventOutcome) => void) | undefined;
   private creditWaiter: (() => void) | undefined;
-  /** `performance.now()` at the start, taken only when a `callFinished` hook listens (else 0). */
+  /** `performance.now()` at the start, taken only when a `callFinished` or `firstItem` hook listens (else 0). */
   private startedAt = 0;
   private firstItemAt = 0;
 
@@ -68,7 +68,7 @@ export class ServerCall implements CallView {
   ) {
     this.limit = credit;
     const hooks = env.hooks;
-    if (hooks.callFinished) this.startedAt = performance.now();
+    if (hooks.callFinished || hooks.firstItem) this.startedAt = performance.now();
     hooks.callStarted?.(this);
   }
 
@@ -102,7 +102,9 @@ export class ServerCall implements CallView {
 
   /** Counts an item sent (against the client's credit), noting when the first one left. */
   itemSent(): void {
-    if (++this.sent === 1 && this.startedAt !== 0) this.firstItemAt = performance.now();
+    if (++this.sent !== 1 || this.startedAt === 0) return;
+    this.firstItemAt = performance.now();
+    this.env.hooks.firstItem?.(this, this.firstItemAt - this.startedAt);
   }
 
   /** Aborted when the call is cancelled, fails or its session ends. */
