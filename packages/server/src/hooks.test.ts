@@ -202,6 +202,24 @@ describe('lifecycle hooks', () => {
     ]);
   });
 
+  it('run the call when an aroundCall hook throws before running it, and report the throw', async () => {
+    const errors: string[] = [];
+    server = createServer({
+      services: service,
+      hooks: {
+        aroundCall: () => {
+          throw new Error('tracer broken');
+        },
+      },
+      onError: (_error, where) => errors.push(where),
+    });
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'add', { a: 2, b: 3 }]);
+    await settle();
+    expect(socket.ofType(T.END)).toEqual([[T.END, 1, 5]]);
+    expect(errors).toEqual(['hooks.aroundCall']);
+  });
+
   it('leave every hook undefined when none is set, so calls time nothing', () => {
     server = createServer({ services: service });
     const hooks = server.settings.hooks;
