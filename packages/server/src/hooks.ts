@@ -139,7 +139,7 @@ export class HookSet {
   private merge(): void {
     for (const name of HOOK_NAMES) {
       const fns = this.sets.map((set) => set[name]).filter((fn) => fn !== undefined) as Array<
-        (...args: unknown[]) => void
+        (a: unknown, b: unknown) => void
       >;
       if (fns.length === 0) (this as Record<HookName, unknown>)[name] = undefined;
       else if (name === 'aroundCall')
@@ -170,14 +170,16 @@ export class HookSet {
     );
   }
 
-  private merged(name: string, fns: Array<(...args: unknown[]) => void>): (...args: unknown[]) => void {
+  /** Every hook takes at most two arguments: fixed parameters, no array per event. */
+  private merged(name: string, fns: Array<(a: unknown, b: unknown) => void>): (a: unknown, b: unknown) => void {
     const report = this.reportError;
-    return (...args: unknown[]) => {
+    const where = `hooks.${name}`;
+    return (a, b) => {
       for (const fn of fns) {
         try {
-          fn(...args);
+          fn(a, b);
         } catch (error) {
-          report(error, `hooks.${name}`);
+          report(error, where);
         }
       }
     };
