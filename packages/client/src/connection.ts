@@ -302,12 +302,12 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
   }
 
-  /** The error the client settled everything with when it closed for good. */
-  /** The server's `maxMetadataBytes` (0 before WELCOME from a server that predates metadata). */
+  /** The server's `maxMetadataBytes` (0 from a server that predates call metadata). */
   get maxMetadataBytes(): number {
     return this.limits.maxMetadataBytes;
   }
 
+  /** The error the client settled everything with when it closed for good. */
   get closedError(): RpcError {
     return this.lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed');
   }

@@ -198,11 +198,6 @@ export class Session implements CallHost {
     return this.openCalls?.size ?? 0;
   }
 
-  /** The open calls (for the inspector). */
-  calls(): Iterable<ServerCall> {
-    return this.openCalls?.values() ?? [];
-  }
-
   /** Whether calls are still running (topic subscriptions do not count: they never finish). */
   get busy(): boolean {
     if (this.openCalls) for (const call of this.openCalls.values()) if (call.bound.proc.kind !== 'topic') return true;
