@@ -189,7 +189,8 @@ describe.each(CODECS)('protocol violations over %s', (codec) => {
     await peer.opened;
     peer.send([1, null, null, 0, 'future']);
     await peer.next(2);
-    peer.send([10, 1, 'add', { a: 1, b: 1 }, 64, 'future']);
+    // After CALL's last field, metadata (section 11), here null: none.
+    peer.send([10, 1, 'add', { a: 1, b: 1 }, 64, null, 'future']);
     expect(await peer.next(13)).toEqual([13, 1, 2]);
     peer.socket.close();
   });

@@ -19,6 +19,7 @@ import {
   switchboardMsgpack,
   switchboardMsgpackr,
   switchboardMsgpackrDeflate,
+  switchboardMsgpackrMetrics,
 } from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
@@ -30,6 +31,7 @@ export const contenders: readonly Contender[] = [
   switchboardJson,
   switchboardMsgpack,
   switchboardMsgpackr,
+  switchboardMsgpackrMetrics,
   socketIo,
   trpc,
   rpcWebsockets,

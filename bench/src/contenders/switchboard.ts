@@ -61,11 +61,12 @@ const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
  * enables permessage-deflate (its defaults), which the client's `ws` accepts; without, the
  * client still offers it and the server declines, as by default.
  */
-function switchboard(codec: CodecName, deflate = false): Contender {
+function switchboard(codec: CodecName, variant: { deflate?: boolean; metrics?: boolean } = {}): Contender {
+  const { deflate = false, metrics = false } = variant;
   const name = `Switchboard ${codec === 'json' ? 'JSON' : codec}`;
   return {
-    id: `switchboard-${codec}${deflate ? '-deflate' : ''}`,
-    label: deflate ? `${name}, deflate` : name,
+    id: `switchboard-${codec}${deflate ? '-deflate' : ''}${metrics ? '-metrics' : ''}`,
+    label: deflate ? `${name}, deflate` : metrics ? `${name} + metrics` : name,
     ...(deflate ? { unsupported: onlyIn(['deflate'], ONLY_DEFLATE) } : {}),
 
     async startServer() {
@@ -84,6 +85,8 @@ function switchboard(codec: CodecName, deflate = false): Contender {
       // No rate limit: the peers have none, and the scenarios send far more than a session's
       // default 10,000 calls a second on purpose. Everything else is the server's default.
       const server = createServer({ services: service, codecs: [codec], rateLimits: false, onError: () => undefined });
+      // The cost of observing: @switchboard/prometheus's hooks on every call (nothing is scraped).
+      if (metrics) (await import('@switchboard/prometheus')).prometheusMetrics(server);
       const listening = await listen(server, { port: 0, perMessageDeflate: deflate });
       const wire = new WireCounter();
       listening.http.on('connection', wire.track);
@@ -140,7 +143,14 @@ export const switchboardMsgpack: Contender = switchboard('msgpack');
 export const switchboardMsgpackr: Contender = switchboard('msgpackr');
 
 /** Switchboard JSON with permessage-deflate on. */
-export const switchboardJsonDeflate: Contender = switchboard('json', true);
+export const switchboardJsonDeflate: Contender = switchboard('json', { deflate: true });
 
 /** Switchboard msgpackr with permessage-deflate on. */
-export const switchboardMsgpackrDeflate: Contender = switchboard('msgpackr', true);
+export const switchboardMsgpackrDeflate: Contender = switchboard('msgpackr', { deflate: true });
+
+/**
+ * {@link switchboardMsgpackr} with `@switchboard/prometheus` attached: its ratio to the column
+ * beside it is the hot-path cost of the metrics (lifecycle hooks, per-procedure counters and
+ * histograms).
+ */
+export const switchboardMsgpackrMetrics: Contender = switchboard('msgpackr', { metrics: true });

@@ -1,5 +1,6 @@
-import { isRpcError, type Message, msg, RpcError } from '@switchboard/protocol';
+import { type CallMetadata, isRpcError, type Message, msg, RpcError } from '@switchboard/protocol';
 import { ItemQueue, NONE } from './item-queue.js';
+import { callMetadata, metadataFor } from './metadata.js';
 import { FINISHED, SendQueue } from './send-queue.js';
 
 /** Per-call options. */
@@ -8,6 +9,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Rejects with DEADLINE_EXCEEDED (and cancels on the server) after this many ms. @default the client's timeoutMs */
   readonly timeoutMs?: number;
+  /** Metadata of this call (protocol.md section 11), over the client's `metadata` entries. @default none */
+  readonly metadata?: CallMetadata;
 }
 
 /** What a call needs from the connection that carries it. */
@@ -23,6 +26,10 @@ export interface CallHost {
   finished(call: ClientCall): void;
   /** Resolves when the socket has room again; undefined when it has room now. */
   writable(): Promise<void> | undefined;
+  /** The client's `metadata` option, read when a call is made. */
+  readonly metadata?: (() => CallMetadata | undefined) | undefined;
+  /** The server's `maxMetadataBytes`: metadata is sent only when above 0. */
+  readonly maxMetadataBytes?: number;
 }
 
 /** How a call ended: its result, or its error. */
@@ -58,6 +65,8 @@ export class ClientCall {
   /** The client-wide default deadline covers only the wait for a first answer. */
   private readonly untilFirstAnswer: boolean;
   private readonly onAbort: (() => void) | undefined;
+  /** Captured when the call is made (the caller's trace context), sent with every CALL or EVENT of it. */
+  private readonly metadata: CallMetadata | undefined;
 
   constructor(
     private readonly host: CallHost,
@@ -75,6 +84,15 @@ export class ClientCall {
       () => this.outcome,
     );
     this.untilFirstAnswer = options.timeoutMs === undefined;
+    if (host.metadata !== undefined || options.metadata !== undefined) {
+      try {
+        this.metadata = callMetadata(host.metadata, options.metadata);
+      } catch (error) {
+        this.outcome = { ok: false, error: new RpcError('INTERNAL', 'the metadata option threw', { cause: error }) };
+        this.done = true;
+        return;
+      }
+    }
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
@@ -105,8 +123,9 @@ export class ClientCall {
     this.granted = this.host.creditWindow;
     try {
       const input = this.input ?? null;
-      if (this.key !== undefined) this.host.send(msg.event(id, this.path, input, this.key));
-      else this.host.send(msg.call(id, this.path, input, this.granted));
+      const metadata = metadataFor(this.metadata, this.host.maxMetadataBytes ?? 0);
+      if (this.key !== undefined) this.host.send(msg.event(id, this.path, input, this.key, metadata));
+      else this.host.send(msg.call(id, this.path, input, this.granted, metadata));
     } catch (error) {
       this.opened = false;
       this.settle({

@@ -1,4 +1,5 @@
 import {
+  type CallMetadata,
   CloseCode,
   type Codec,
   clientOffers,
@@ -39,6 +40,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   state: ConnectionState = 'connecting';
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
+  readonly metadata: (() => CallMetadata | undefined) | undefined;
   private socket: ClientSocket | undefined;
   private codec: Codec;
   /** The codecs offered, in order of preference. */
@@ -67,6 +69,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   ) {
     super();
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
+    this.metadata = options.metadata;
     this.codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
     this.offers = clientOffers(
       this.codecs.map((codec) => codec.name),
@@ -297,6 +300,11 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.session.outbox.flush();
     socket?.close(CloseCode.NORMAL, 'client closed');
     this.terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
+  }
+
+  /** The server's `maxMetadataBytes` (0 from a server that predates call metadata). */
+  get maxMetadataBytes(): number {
+    return this.limits.maxMetadataBytes;
   }
 
   /** The error the client settled everything with when it closed for good. */

@@ -1,4 +1,4 @@
-import type { ApiId, RpcError } from '@switchboard/protocol';
+import type { ApiId, CallMetadata, RpcError } from '@switchboard/protocol';
 import type { CodecChoice } from './codecs.js';
 import type { ReconnectOptions } from './reconnect.js';
 
@@ -50,6 +50,13 @@ export interface ConnectionOptions {
    * trips; lower it for streams of large items. @default 1024 ({@link DEFAULT_CONNECTION})
    */
   readonly creditWindow?: number;
+  /**
+   * Metadata for every CALL and EVENT (protocol.md section 11), called when a call is made:
+   * `traceMetadata` from `@switchboard/opentelemetry` injects the active trace context, or return
+   * your own headers. Sent only to servers whose WELCOME reads metadata; a call's own `metadata`
+   * option overrides entries of the same name. @default none
+   */
+  readonly metadata?: () => CallMetadata | undefined;
   /** Most unacknowledged messages kept for resume. @default 10000 */
   readonly bufferMessages?: number;
   /** Most unacknowledged bytes kept for resume. @default 8388608 */

@@ -107,6 +107,7 @@ const limits: fc.Arbitrary<Limits> = fc.record(
     resumeWindowMs: count,
     resumeBufferMessages: count,
     resumeBufferBytes: count,
+    maxMetadataBytes: count,
   },
   { noNullPrototype: true },
 );

@@ -26,6 +26,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   resumeWindowMs: 120_000,
   resumeBufferMessages: 10_000,
   resumeBufferBytes: 8 * 1024 * 1024,
+  // 8 KiB: a traceparent, a tracestate and a few application headers, on every call.
+  maxMetadataBytes: 8192,
 });
 
 /** The defaults of an `Outbox`'s size options (see `OutboxOptions`). */

@@ -49,6 +49,7 @@ export {
 export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
+export { type CallMetadata, checkMetadata, MAX_METADATA_ENTRIES, metadataSize } from './metadata.js';
 export { type MessageConstructors, msg } from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';

@@ -1,3 +1,5 @@
+import type { CallMetadata } from './metadata.js';
+
 /**
  * Message types of the Switchboard wire protocol, version 1 (docs/protocol.md, section 3).
  * Every message is a positional array whose first element is its type.
@@ -51,6 +53,12 @@ export interface Limits {
   resumeBufferMessages: number;
   /** Most unacknowledged bytes the server keeps per session. @default 8388608 */
   resumeBufferBytes: number;
+  /**
+   * Largest metadata of a CALL or EVENT the server reads, in bytes (section 11); 0: it reads none,
+   * and clients send none. A WELCOME without the key (a server that predates metadata) means 0.
+   * @default 8192
+   */
+  maxMetadataBytes: number;
 }
 
 /** `[1, auth, resumeToken, received]`: the client's first message. */
@@ -72,8 +80,15 @@ export type PongMessage = [type: 4, received: number];
 export type PosMessage = [type: 5, received: number];
 /** `[6, message]`: the server is draining; start no new calls here. */
 export type GoawayMessage = [type: 6, message: string];
-/** `[10, id, path, input, credit?]`: opens a stream. */
-export type CallMessage = [type: 10, id: number, path: string, input: unknown, credit?: number];
+/** `[10, id, path, input, credit?, metadata?]`: opens a stream; metadata (section 11) needs credit or null before it. */
+export type CallMessage = [
+  type: 10,
+  id: number,
+  path: string,
+  input: unknown,
+  credit?: number | null,
+  metadata?: CallMetadata,
+];
 /** `[11, id, item]`: one item on a stream. */
 export type DataMessage = [type: 11, id: number, item: unknown];
 /** `[12, id, limit]`: absolute, cumulative credit limit for the peer's items on a stream. */
@@ -87,8 +102,8 @@ export type CancelMessage = [type: 14, id: number];
  * `retryable` is there only when it differs from the code's default (`data` is then null if absent).
  */
 export type ErrorMessage = [type: 15, id: number, code: string, message: string, data?: unknown, retryable?: boolean];
-/** `[16, id, path, payload, key]`: an acknowledged event with an idempotency key. */
-export type EventMessage = [type: 16, id: number, path: string, payload: unknown, key: string];
+/** `[16, id, path, payload, key, metadata?]`: an acknowledged event with an idempotency key. */
+export type EventMessage = [type: 16, id: number, path: string, payload: unknown, key: string, metadata?: CallMetadata];
 /** `[17, id]`: the event's handler finished. */
 export type AckMessage = [type: 17, id: number];
 /** `[18, channel, item, position?]`: an item published on a topic channel. */

@@ -17,6 +17,7 @@ import {
   type PubMessage,
   type WelcomeMessage,
 } from './messages.js';
+import type { CallMetadata } from './metadata.js';
 
 // Each constructor builds its tuple literally, with no rest parameters or spreads, so a call
 // costs the message's array and nothing else; optional trailing fields are left out, not sent
@@ -52,7 +53,8 @@ function goaway(message: string): GoawayMessage {
   return [MessageType.GOAWAY, message];
 }
 
-function call(id: number, path: string, input: unknown, credit?: number): CallMessage {
+function call(id: number, path: string, input: unknown, credit?: number, metadata?: CallMetadata): CallMessage {
+  if (metadata !== undefined) return [MessageType.CALL, id, path, input, credit ?? null, metadata];
   return credit === undefined ? [MessageType.CALL, id, path, input] : [MessageType.CALL, id, path, input, credit];
 }
 
@@ -77,7 +79,8 @@ function error(id: number, code: string, message: string, data?: unknown, retrya
   return data === undefined ? [MessageType.ERROR, id, code, message] : [MessageType.ERROR, id, code, message, data];
 }
 
-function event(id: number, path: string, payload: unknown, key: string): EventMessage {
+function event(id: number, path: string, payload: unknown, key: string, metadata?: CallMetadata): EventMessage {
+  if (metadata !== undefined) return [MessageType.EVENT, id, path, payload, key, metadata];
   return [MessageType.EVENT, id, path, payload, key];
 }
 
@@ -107,9 +110,9 @@ export interface MessageConstructors {
   /** GOAWAY `[6, message]`: the server is draining; the client starts no new calls here. */
   readonly goaway: typeof goaway;
   /**
-   * CALL `[10, id, path, input, credit?]`: opens stream `id`. `credit` is left out when
-   * undefined (the server then reads 0). `input` travels as given: pass `null` for no input, as
-   * `undefined` is not a wire value.
+   * CALL `[10, id, path, input, credit?, metadata?]`: opens stream `id`. `credit` is left out when
+   * undefined (the server then reads 0), or null when metadata (section 11) follows. `input`
+   * travels as given: pass `null` for no input, as `undefined` is not a wire value.
    */
   readonly call: typeof call;
   /** DATA `[11, id, item]`: one item on stream `id`; it consumes one credit. */
@@ -127,7 +130,7 @@ export interface MessageConstructors {
    * where it differs from the code's default.
    */
   readonly error: typeof error;
-  /** EVENT `[16, id, path, payload, key]`: an acknowledged event with its idempotency key. */
+  /** EVENT `[16, id, path, payload, key, metadata?]`: an acknowledged event with its idempotency key. */
   readonly event: typeof event;
   /** ACK `[17, id]`: the event's handler finished. */
   readonly ack: typeof ack;

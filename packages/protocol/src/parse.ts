@@ -5,6 +5,7 @@ import { DEFAULT_DECODE_LIMITS, DEFAULT_LIMITS, MAX_EVENT_KEY_BYTES } from './de
 import { ProtocolViolation } from './errors.js';
 import { utf8Length } from './json-codec.js';
 import { type ClientMessage, type Limits, MessageType, type ServerMessage } from './messages.js';
+import { checkMetadata } from './metadata.js';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
@@ -46,6 +47,16 @@ function eventKey(key: string): void {
   }
 }
 
+/**
+ * The metadata field of a CALL or EVENT (section 11): checked when the server reads metadata,
+ * dropped (with whatever trails it) when it reads none, as a server of version 1 would ignore it.
+ */
+function metadataField(msg: unknown[], index: number, maxBytes: number, name: string): void {
+  const value = msg[index];
+  if (maxBytes === 0 || value === undefined || value === null) msg.length = index;
+  else msg[index] = checkMetadata(value, maxBytes, name);
+}
+
 function need(msg: unknown[], length: number, name: string): void {
   if (msg.length < length) invalid(`${name} needs ${length - 1} fields, got ${msg.length - 1}`);
 }
@@ -63,6 +74,8 @@ function parseLimits(value: unknown): Limits {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) invalid(`WELCOME limit ${key} must be an integer`);
     limits[key] = n;
   }
+  // A server that predates call metadata (section 11) does not read it: none is sent to it.
+  if (record.maxMetadataBytes === undefined) limits.maxMetadataBytes = 0;
   return limits;
 }
 
@@ -70,7 +83,7 @@ function parseLimits(value: unknown): Limits {
  * Validates one message sent by a client. Throws {@link ProtocolViolation} (4400) when the type
  * is unknown, a server-only type, or a field is missing or mistyped.
  */
-export function parseClientMessage(raw: unknown): ClientMessage {
+export function parseClientMessage(raw: unknown, maxMetadataBytes = 0): ClientMessage {
   if (!Array.isArray(raw) || raw.length === 0) invalid('a message must be a non-empty array');
   const msg = raw as unknown[];
   switch (msg[0]) {
@@ -90,6 +103,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       count(msg, 1, 'CALL id', 1);
       text(msg, 2, 'CALL path');
       if (msg.length > 4 && msg[4] !== undefined && msg[4] !== null) count(msg, 4, 'CALL credit');
+      if (msg.length > 5) metadataField(msg, 5, maxMetadataBytes, 'CALL');
       break;
     case MessageType.DATA:
       need(msg, 3, 'DATA');
@@ -110,6 +124,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       count(msg, 1, 'EVENT id', 1);
       text(msg, 2, 'EVENT path');
       eventKey(text(msg, 4, 'EVENT key'));
+      if (msg.length > 5) metadataField(msg, 5, maxMetadataBytes, 'EVENT');
       break;
     default:
       invalid(`unknown or server-only message type ${describeType(msg[0])}`);
@@ -183,6 +198,8 @@ export interface FrameLimits {
   readonly maxFrameBytes: number;
   /** Most messages in one frame. */
   readonly maxBatch: number;
+  /** Largest CALL or EVENT metadata read, in bytes; 0 or absent: metadata is ignored (section 11). */
+  readonly maxMetadataBytes?: number;
 }
 
 /** A frame's size in bytes; a text frame that arrived decoded is counted in UTF-8 bytes. */
@@ -232,7 +249,8 @@ export function decodeClientFrame(
 ): ClientMessage[] {
   checkFrameSize(data, limits);
   const batch = checkBatch(codec.decode(data, isBinary, decodeLimits), limits);
-  for (let i = 0; i < batch.length; i++) parseClientMessage(batch[i]);
+  const maxMetadataBytes = limits.maxMetadataBytes ?? 0;
+  for (let i = 0; i < batch.length; i++) parseClientMessage(batch[i], maxMetadataBytes);
   return batch as ClientMessage[];
 }
 

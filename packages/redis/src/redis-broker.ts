@@ -141,6 +141,15 @@ export class RedisBroker implements Broker {
   }
 
   /**
+   * Whether both connections to Redis (publishing and subscribing) are up now: false while
+   * ioredis reconnects and after `close()`. Exported as `switchboard_broker_up` by
+   * `@switchboard/prometheus` when passed as its `broker` option.
+   */
+  get connected(): boolean {
+    return !this.closed && this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /**
    * Resolves once Redis has confirmed every SUBSCRIBE and UNSUBSCRIBE sent so far: from then on,
    * an item published anywhere reaches this broker's current listeners.
    */

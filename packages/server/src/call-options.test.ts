@@ -5,6 +5,7 @@ import type { BoundProcedure } from './service.js';
 /** A call whose signal, like ServerCall's, is created on first read. */
 class LazySignal {
   reads = 0;
+  readonly metadata = { 'x-request-id': 'r1' };
   private controller: AbortController | undefined;
   readonly bound = {
     path: 'users.get',
@@ -44,10 +45,16 @@ describe('HandlerContext', () => {
 });
 
 describe('MiddlewareCall', () => {
-  it('carries path, kind, ctx and input, and the signal on demand, also through a spread', () => {
+  it('carries path, kind, ctx, input and metadata, and the signal on demand, also through a spread', () => {
     const call = new LazySignal();
     const info = new MiddlewareCall(call, { ctx: true }, { id: 1 });
-    expect(info).toMatchObject({ path: 'users.get', kind: 'unary', ctx: { ctx: true }, input: { id: 1 } });
+    expect(info).toMatchObject({
+      path: 'users.get',
+      kind: 'unary',
+      ctx: { ctx: true },
+      input: { id: 1 },
+      metadata: { 'x-request-id': 'r1' },
+    });
     expect(call.reads).toBe(0);
     expect({ ...info, ctx: 2 }.signal).toBeInstanceOf(AbortSignal);
   });

@@ -1,4 +1,5 @@
 import type { ProcedureKind } from '@switchboard/contract';
+import type { CallMetadata } from '@switchboard/protocol';
 import type { ErrorBuilders, HandlerOptions, SessionInfo } from './handlers.js';
 import type { PushStream } from './push.js';
 import type { BoundProcedure, CallInfo } from './service.js';
@@ -50,6 +51,7 @@ export class MiddlewareCall implements CallInfo<unknown> {
   readonly kind: ProcedureKind;
   readonly ctx: unknown;
   readonly input: unknown;
+  readonly metadata: CallMetadata;
   declare readonly signal: AbortSignal;
   readonly #call: SignalSource;
 
@@ -61,12 +63,13 @@ export class MiddlewareCall implements CallInfo<unknown> {
     configurable: true,
   };
 
-  constructor(call: SignalSource, ctx: unknown, input: unknown) {
+  constructor(call: SignalSource & { readonly metadata: CallMetadata }, ctx: unknown, input: unknown) {
     this.#call = call;
     this.path = call.bound.path;
     this.kind = call.bound.proc.kind;
     this.ctx = ctx;
     this.input = input;
+    this.metadata = call.metadata;
     Object.defineProperty(this, 'signal', MiddlewareCall.#signal);
   }
 }

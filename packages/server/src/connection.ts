@@ -18,6 +18,7 @@ import { environmentOf, type SessionSettings } from './call/environment.js';
 import { type DispatchHost, dispatch } from './dispatch.js';
 import { identify } from './handshake.js';
 import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
+import { ConnectionInfo } from './hooks.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionRegistry } from './session.js';
@@ -69,6 +70,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
+  /** What hooks and the inspector see of this connection. */
+  readonly info: ConnectionInfo;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -76,7 +79,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     readonly service: Service,
     readonly codec: Codec,
     request: UpgradeRequest,
+    id = 0,
   ) {
+    this.info = new ConnectionInfo(id, codec.name, service, request.remoteAddress);
     this.limits = host.settings.limits;
     this.writer = new SocketWriter(socket, codec, host.settings.metrics, host.highWatermark, host.lowWatermark);
     this.request = request;
@@ -167,6 +172,10 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.state = State.Open;
     session.attach(this, (frame) => this.writer.write(frame), resumed, received);
     this.host.heartbeat.start();
+    this.info.sessionInfo = session.sessionInfo;
+    const hooks = settings.hooks;
+    if (resumed) hooks.sessionResumed?.(session.sessionInfo, this.info);
+    else hooks.sessionStarted?.(session.sessionInfo, this.info);
   }
 
   /** Another connection resumed this one's session. */
@@ -271,6 +280,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.writer.closed();
     this.host.connectionClosed(this);
+    this.host.settings.hooks.connectionClosed?.(this.info, code);
     // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 4400-4999 are final
     // (the 44xx violations and the application range, protocol.md section 4).
     const final =

@@ -75,7 +75,8 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
     case MessageType.CALL: {
       const id = message[1];
       if (!admitted(session, id, host)) break;
-      const call = session.open(id, service.procedures.get(message[2]), message[4] ?? DEFAULT_CALL_CREDIT, message[2]);
+      const bound = service.procedures.get(message[2]);
+      const call = session.open(id, bound, message[4] ?? DEFAULT_CALL_CREDIT, message[2], message[5]);
       if (call) run(call, message[3]);
       break;
     }
@@ -99,7 +100,7 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
       const id = message[1];
       if (!admitted(session, id, host)) break;
       const bound = service.procedures.get(message[2]);
-      const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, message[2]);
+      const call = session.open(id, bound?.proc.kind === 'event' ? bound : undefined, 0, message[2], message[5]);
       if (call) runEvent(host.events, call, message[3], message[4]);
       break;
     }

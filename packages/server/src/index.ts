@@ -44,6 +44,7 @@ export type {
   TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
+export type { CallOutcome, CallView, ConnectionView, ServerHooks } from './hooks.js';
 export { type EventOutcome, EventStore, type EventStoreOptions, type IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
@@ -61,6 +62,7 @@ export {
   type SheddingOptions,
 } from './shedding.js';
 export { parseCookies, type SocketLike, type UpgradeRequest } from './socket.js';
+export type { ServerStats } from './stats.js';
 export {
   type Acceptance,
   type AllowedOrigins,

@@ -1,5 +1,6 @@
 import type { CodecName, DecodeLimits, Limits } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
+import type { ServerHooks } from './hooks.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { RateLimits } from './rate-limit.js';
 import type { Service } from './service.js';
@@ -80,6 +81,13 @@ export interface ServerOptions {
   readonly exposeErrors?: boolean;
   /** Receives unexpected errors (handler throws, encode failures). @default console.error */
   readonly onError?: (error: unknown, where: string) => void;
+  /**
+   * Lifecycle hooks: connections opened and closed, sessions started, resumed, detached and lost,
+   * calls started and finished (with outcome, duration and item counts). Several sets may be
+   * given (metrics, tracing, an inspector); `server.observe` adds more later. A hook that throws
+   * is reported to `onError`. @default none
+   */
+  readonly hooks?: ServerHooks | ReadonlyArray<ServerHooks>;
 }
 
 /** Options of {@link SwitchboardServer.close}. */

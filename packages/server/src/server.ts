@@ -12,6 +12,7 @@ import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { DEFAULT_CLOSE_OPTIONS, DEFAULT_RATE_LIMITS, DEFAULT_SERVER_OPTIONS, DEFAULT_SHEDDING } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
+import { HookSet, type ServerHooks } from './hooks.js';
 import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter, type RateLimits } from './rate-limit.js';
@@ -22,6 +23,7 @@ import type { Service } from './service.js';
 import type { Session } from './session.js';
 import { defaultMaxConnections, LoadShedder } from './shedding.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
+import { collectStats, type ServerStats } from './stats.js';
 import { TopicHub } from './topics.js';
 import { type Acceptance, type AllowedOrigins, decideUpgrade, Negotiator, type UpgradeDecision } from './upgrade.js';
 
@@ -65,6 +67,8 @@ export class SwitchboardServer implements ConnectionHost {
   private readonly allowedOrigins: AllowedOrigins | undefined;
   private readonly detach: Array<() => void> = [];
   private drained: (() => void) | undefined;
+  private readonly hooks: HookSet;
+  private lastConnectionId = 0;
 
   constructor(options: ServerOptions) {
     const services = (Array.isArray(options.services) ? options.services : [options.services]) as Service[];
@@ -81,6 +85,9 @@ export class SwitchboardServer implements ConnectionHost {
     this.broker = options.broker ?? new MemoryBroker();
     const onError =
       options.onError ?? ((error: unknown, where: string) => console.error(`[switchboard] ${where}:`, error));
+    this.hooks = new HookSet(onError);
+    const hookSets = options.hooks === undefined ? [] : Array.isArray(options.hooks) ? options.hooks : [options.hooks];
+    for (const hooks of hookSets as ServerHooks[]) this.hooks.add(hooks);
     this.settings = {
       limits,
       creditWindow: options.creditWindow ?? defaults.creditWindow,
@@ -88,6 +95,7 @@ export class SwitchboardServer implements ConnectionHost {
       hub: new TopicHub(this.broker),
       reportError: onError,
       metrics: this.metrics,
+      hooks: this.hooks,
     };
     this.helloTimeoutMs = options.helloTimeoutMs ?? defaults.helloTimeoutMs;
     const maxHelloBytes = options.maxHelloBytes ?? defaults.maxHelloBytes;
@@ -130,6 +138,22 @@ export class SwitchboardServer implements ConnectionHost {
     return this.sessions.size;
   }
 
+  /**
+   * Adds lifecycle hooks (connections, sessions, calls) to a running server, as
+   * `ServerOptions.hooks` does at creation. Returns the function that removes them.
+   */
+  observe(hooks: ServerHooks): () => void {
+    return this.hooks.add(hooks);
+  }
+
+  /**
+   * What the server holds now: connections, sessions (and those awaiting a resume), open
+   * streams, outbox and resume-buffer bytes. One pass over the sessions: for a scrape, not per call.
+   */
+  stats(): ServerStats {
+    return collectStats(this.connections, this.sessions.values());
+  }
+
   /** Whether {@link close} began: new connections and calls are refused. */
   get draining(): boolean {
     return this.isDraining;
@@ -167,9 +191,11 @@ export class SwitchboardServer implements ConnectionHost {
       socket.close(acceptance.code, acceptance.message);
       return undefined;
     }
-    const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), request);
+    const id = ++this.lastConnectionId;
+    const connection = new Connection(this, socket, acceptance.service, codecFor(acceptance.codec), request, id);
     this.connections.add(connection);
     this.metrics.connectionsOpened++;
+    this.hooks.connectionOpened?.(connection.info);
     return connection;
   }
 

@@ -8,7 +8,7 @@ import {
   topicChannel,
   validate,
 } from '@switchboard/contract';
-import { RpcError } from '@switchboard/protocol';
+import { type CallMetadata, RpcError } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
 import { fastSchema, loadSchemaCompiler } from './compiled-schemas.js';
 import type { ErrorBuilders, Handlers, TopicAt, TopicPath, TypedErrorOptions } from './handlers.js';
@@ -34,6 +34,11 @@ export interface CallInfo<TContext> {
   readonly ctx: TContext;
   /** The validated input (the payload of an event; for topics `{ key? }`). */
   readonly input: unknown;
+  /**
+   * The CALL's or EVENT's metadata (protocol.md section 11): headers such as `traceparent` or an
+   * application's own, sent by the client's `metadata` option; empty when it sent none.
+   */
+  readonly metadata: CallMetadata;
   readonly signal: AbortSignal;
 }
 

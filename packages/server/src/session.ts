@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type CallMetadata,
   type Codec,
   EncodeError,
   type FrameSink,
@@ -173,6 +174,7 @@ export class Session implements CallHost {
     this.expiry = setTimeout(expire, windowMs, this);
     this.expiry.unref?.();
     this.registry.sessionDetached(this);
+    this.env.hooks.sessionDetached?.(this.sessionInfo);
   }
 
   /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
@@ -185,11 +187,17 @@ export class Session implements CallHost {
     this.outbox.detach();
     this.wakeProducers();
     this.registry.forgetSession(this);
+    this.env.hooks.sessionLost?.(this.sessionInfo, reason);
   }
 
   /** The open call with stream id `id`. */
   call(id: number): ServerCall | undefined {
     return this.openCalls?.get(id);
+  }
+
+  /** Open calls of every kind, topic subscriptions included. */
+  get openCallCount(): number {
+    return this.openCalls?.size ?? 0;
   }
 
   /** Whether calls are still running (topic subscriptions do not count: they never finish). */
@@ -206,7 +214,13 @@ export class Session implements CallHost {
    * Opens a call for a CALL or EVENT, or answers at once when it cannot be opened (NOT_FOUND,
    * RESOURCE_EXHAUSTED past `maxStreams`).
    */
-  open(id: number, bound: BoundProcedure | undefined, credit: number, path: string): ServerCall | undefined {
+  open(
+    id: number,
+    bound: BoundProcedure | undefined,
+    credit: number,
+    path: string,
+    metadata?: CallMetadata,
+  ): ServerCall | undefined {
     if (!bound) {
       this.push(msg.error(id, 'NOT_FOUND', `no procedure ${path}`));
       return undefined;
@@ -217,7 +231,7 @@ export class Session implements CallHost {
       this.push(msg.error(id, 'RESOURCE_EXHAUSTED', `more than ${maxStreams} open streams`));
       return undefined;
     }
-    const call = new ServerCall(this, this.env, id, bound, credit);
+    const call = new ServerCall(this, this.env, id, bound, credit, metadata);
     calls.set(id, call);
     this.env.metrics.callsStarted++;
     return call;

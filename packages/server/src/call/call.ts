@@ -1,5 +1,7 @@
-import { errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
+import type { ProcedureKind } from '@switchboard/contract';
+import { type CallMetadata, errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
 import type { SessionInfo } from '../handlers.js';
+import type { CallView } from '../hooks.js';
 import type { EventOutcome } from '../idempotency.js';
 import type { Inbound } from '../inbound.js';
 import type { BoundProcedure } from '../service.js';
@@ -26,12 +28,14 @@ export interface CallHost {
   closeSlowConsumer(): void;
 }
 
+const NO_METADATA: CallMetadata = Object.freeze({});
+
 /**
  * One stream of a session on the server: a unary call, a stream, a channel, an event or a topic
  * subscription. It owns the handler's AbortSignal, the credit of its outgoing items and how it
  * ends; call/run.ts runs it, call/stream.ts and call/subscription.ts send its items.
  */
-export class ServerCall {
+export class ServerCall implements CallView {
   /** Created when something first reads the signal: most calls finish without anyone asking. */
   private controller: AbortController | undefined;
   private aborted = false;
@@ -51,6 +55,9 @@ export class ServerCall {
   /** Set for an acknowledged event: its outcome goes here instead of to the client. */
   private capture: ((outcome: EventOutcome) => void) | undefined;
   private creditWaiter: (() => void) | undefined;
+  /** `performance.now()` at the start, taken only when a `callFinished` or `firstItem` hook listens (else 0). */
+  private startedAt = 0;
+  private firstItemAt = 0;
 
   constructor(
     readonly host: CallHost,
@@ -58,8 +65,48 @@ export class ServerCall {
     readonly id: number,
     readonly bound: BoundProcedure,
     credit: number,
+    /** The CALL's or EVENT's metadata (protocol.md section 11), empty when it had none. */
+    readonly metadata: CallMetadata = NO_METADATA,
   ) {
     this.limit = credit;
+    const hooks = env.hooks;
+    if (hooks.callFinished || hooks.firstItem) this.startedAt = performance.now();
+    hooks.callStarted?.(this);
+  }
+
+  get path(): string {
+    return this.bound.path;
+  }
+
+  get kind(): ProcedureKind {
+    return this.bound.proc.kind;
+  }
+
+  get session(): SessionInfo {
+    return this.host.sessionInfo;
+  }
+
+  get itemsSent(): number {
+    return this.sent;
+  }
+
+  get itemsReceived(): number {
+    return this.inbound?.received ?? 0;
+  }
+
+  get creditLeft(): number {
+    return Math.max(0, this.limit - this.sent);
+  }
+
+  get queued(): number {
+    return this.subscription?.queued ?? 0;
+  }
+
+  /** Counts an item sent (against the client's credit), noting when the first one left. */
+  itemSent(): void {
+    if (++this.sent !== 1 || this.startedAt === 0) return;
+    this.firstItemAt = performance.now();
+    this.env.hooks.firstItem?.(this, this.firstItemAt - this.startedAt);
   }
 
   /** Aborted when the call is cancelled, fails or its session ends. */
@@ -103,7 +150,7 @@ export class ServerCall {
   /** CANCEL from the client, or the session ended: abort and send nothing more. */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'cancelled by the client')): void {
     if (this.done) return;
-    this.settle();
+    this.settle(reason.code);
     this.abort(reason);
     this.inbound?.fail(reason);
   }
@@ -116,7 +163,7 @@ export class ServerCall {
       return;
     }
     if (this.done) return;
-    this.settle();
+    this.settle('OK');
     // A result the codec cannot carry (a bigint over JSON) must still settle the client's call.
     if (!this.host.push(msg.end(this.id, result))) {
       this.host.push(msg.error(this.id, 'INTERNAL', 'the result could not be encoded'));
@@ -137,7 +184,7 @@ export class ServerCall {
       this.captured({ ok: false, error: rpc });
       return;
     }
-    this.settle();
+    this.settle(rpc.code);
     this.sendError(rpc);
     this.abort(rpc);
   }
@@ -176,16 +223,27 @@ export class ServerCall {
   /** Answers an acknowledged event with its (possibly remembered) outcome: ACK or ERROR. */
   settleEvent(outcome: EventOutcome): void {
     if (this.done) return;
-    this.settle();
+    this.settle(outcome.ok ? 'OK' : outcome.error.code);
     if (outcome.ok) this.host.push(msg.ack(this.id));
     else this.sendError(outcome.error);
   }
 
-  private settle(): void {
+  private settle(code: string): void {
     this.done = true;
     this.subscription?.end();
     this.inbound?.fail(new RpcError('CANCELLED', 'stream finished'));
     this.wakeProducer();
     this.host.release(this);
+    const finished = this.env.hooks.callFinished;
+    if (finished) {
+      const start = this.startedAt;
+      finished(this, {
+        code,
+        durationMs: start === 0 ? 0 : performance.now() - start,
+        firstItemMs: this.firstItemAt === 0 ? undefined : this.firstItemAt - start,
+        itemsSent: this.sent,
+        itemsReceived: this.itemsReceived,
+      });
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Limits } from '@switchboard/protocol';
+import type { CallView, HookSet } from '../hooks.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Middleware, Service } from '../service.js';
 import type { TopicHub } from '../topics.js';
@@ -11,6 +12,7 @@ export interface SessionSettings {
   readonly hub: TopicHub;
   readonly reportError: (error: unknown, path: string) => void;
   readonly metrics: ServerMetrics;
+  readonly hooks: HookSet;
 }
 
 /**
@@ -26,6 +28,8 @@ export class CallEnvironment {
   readonly metrics: ServerMetrics;
   readonly limits: Limits;
   readonly hub: TopicHub;
+  /** The server's lifecycle hooks (a field left undefined costs a call nothing). */
+  readonly hooks: HookSet;
   private readonly report: (error: unknown, path: string) => void;
 
   constructor(service: Service, settings: SessionSettings) {
@@ -36,6 +40,7 @@ export class CallEnvironment {
     this.metrics = settings.metrics;
     this.limits = settings.limits;
     this.hub = settings.hub;
+    this.hooks = settings.hooks;
     this.report = settings.reportError;
   }
 
@@ -49,9 +54,10 @@ export class CallEnvironment {
     this.metrics.slowConsumers++;
   }
 
-  /** Counts an item dropped or conflated by a policy. */
-  countDrop(): void {
+  /** Counts an item of `call` dropped or conflated by a policy. */
+  countDrop(call: CallView): void {
     this.metrics.itemsDropped++;
+    this.hooks.itemDropped?.(call);
   }
 }
 

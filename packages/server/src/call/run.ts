@@ -55,6 +55,12 @@ function start(call: ServerCall, input: unknown): void {
       call.captured({ ok: false, error: new RpcError('UNAVAILABLE', 'the session ended'), forget: true });
     return;
   }
+  const around = call.env.hooks.aroundCall;
+  if (around) around(call, () => begin(call, input));
+  else begin(call, input);
+}
+
+function begin(call: ServerCall, input: unknown): void {
   const kind = call.bound.proc.kind;
   if (call.env.middleware.length === 0 && (kind === 'unary' || kind === 'event')) {
     answer(call, input);
@@ -136,7 +142,7 @@ function options(call: ServerCall, ctx: unknown, input?: unknown): Options {
           env.countSlowConsumer();
           if (action === 'close') call.host.closeSlowConsumer();
         },
-        () => env.countDrop(),
+        () => env.countDrop(call),
       );
   }
   return opts;

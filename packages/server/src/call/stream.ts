@@ -64,7 +64,7 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
         if (isThenable(item)) item = await item;
         if (call.done) return;
       }
-      call.sent++;
+      call.itemSent();
       if (!call.host.push(msg.data(call.id, item))) throw new RpcError('INTERNAL', 'stream item could not be encoded');
     }
   } finally {

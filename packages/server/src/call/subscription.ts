@@ -22,8 +22,13 @@ export class Subscription implements TopicSink {
     const proc = call.bound.proc;
     const env = call.env;
     this.queue = new BoundedQueue<Delivery>(proc.kind === 'topic' ? proc.policy : undefined, itemOf, () =>
-      env.countDrop(),
+      env.countDrop(call),
     );
+  }
+
+  /** Items waiting for credit or for the socket. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Items dropped or conflated under the policy. */
@@ -49,7 +54,7 @@ export class Subscription implements TopicSink {
     if (call.done) return;
     const queue = this.queue;
     if (queue.length === 0 && call.sent < call.limit && call.host.writable() === undefined) {
-      call.sent++;
+      call.itemSent();
       call.host.pushDelivery(delivery);
       return;
     }
@@ -81,7 +86,7 @@ export class Subscription implements TopicSink {
         return;
       }
       const delivery = queue.shift() as Delivery;
-      call.sent++;
+      call.itemSent();
       call.host.pushDelivery(delivery);
     }
   }

@@ -1,0 +1,3 @@
+import { buildPage } from './build-page.js';
+
+console.log(`built ${await buildPage()}`);
