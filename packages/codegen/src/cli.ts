@@ -1,0 +1,191 @@
+import { readFileSync, watch } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CodecName } from '@switchboard/protocol';
+import { COMMANDS, type Command, GENERATORS } from './commands.js';
+import { emit } from './emit.js';
+import { buildManifest } from './export.js';
+import { loadContract } from './load.js';
+import type { Manifest } from './manifest.js';
+
+const USAGE = `Usage:
+  switchboard export <source> [options]          ${COMMANDS.export?.summary}
+  switchboard asyncapi <source> [options]        an AsyncAPI 3.0 document of the contract
+  switchboard generate <target> <source> [options]
+
+<source> is a contract module (.ts, .mts, .js, .mjs: loaded without a build step) or a manifest
+written by \`switchboard export\` (.json).
+
+Options:
+  --export <name>   the module's export holding the contract (default: its only contract export)
+  --out <file>      the file to write, - for standard output (default: per command)
+  --name <name>     generate: the name of the generated value (default: the contract's export name, else api)
+  --codecs <list>   the codecs the server serves, comma-separated (default: msgpackr,msgpack,json)
+  --check           write nothing; exit 1 with a diff when the file is stale or missing
+  --watch           write again whenever the source or a file it imports changes
+  --help            this text`;
+
+/** Where the CLI prints; the bin passes the process's streams. */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: CliOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+interface Job {
+  readonly command: Command;
+  readonly label: string;
+  readonly source: string;
+  readonly out: string;
+  readonly exportName: string | undefined;
+  readonly name: string | undefined;
+  readonly codecs: CodecName[] | undefined;
+}
+
+/** The manifest of a source and the local files it was read from. */
+async function readSource(job: Job): Promise<{ manifest: Manifest; name: string | undefined; files: string[] }> {
+  if (job.source.endsWith('.json')) {
+    const manifest = JSON.parse(readFileSync(job.source, 'utf8')) as Manifest;
+    if (manifest.manifestVersion !== 1) {
+      throw new Error(`${job.source}: manifestVersion ${String(manifest.manifestVersion)} is not 1`);
+    }
+    return { manifest, name: job.name, files: [resolve(job.source)] };
+  }
+  const loaded = await loadContract(job.source, job.exportName);
+  const manifest = await buildManifest(loaded.contract, job.codecs ? { codecs: job.codecs } : {});
+  return { manifest, name: job.name ?? loaded.exportName, files: [...loaded.files] };
+}
+
+async function runOnce(job: Job, check: boolean, io: CliOutput): Promise<{ code: number; files: string[] }> {
+  const { manifest, name, files } = await readSource(job);
+  const text = await job.command.render(manifest, { name });
+  if (job.out === '-') {
+    io.out(text);
+    return { code: 0, files };
+  }
+  const outcome = emit(job.out, text, check);
+  switch (outcome.status) {
+    case 'stale':
+      io.err(`${job.out} is stale: run switchboard ${job.label} without --check\n${outcome.diff}`);
+      return { code: 1, files };
+    case 'missing':
+      io.err(`${job.out} does not exist: run switchboard ${job.label} without --check\n`);
+      return { code: 1, files };
+    case 'written':
+      io.err(`wrote ${job.out}\n`);
+      return { code: 0, files };
+    case 'unchanged':
+      if (!check) io.err(`${job.out} is up to date\n`);
+      return { code: 0, files };
+  }
+}
+
+/** Runs the job again whenever one of the files it read changes; resolves never (Ctrl-C ends it). */
+function watchJob(job: Job, first: string[], io: CliOutput): Promise<never> {
+  return new Promise<never>(() => {
+    const watchers = new Map<string, ReturnType<typeof watch>>();
+    let timer: NodeJS.Timeout | undefined;
+    const follow = (files: string[]) => {
+      for (const file of files) {
+        if (watchers.has(file)) continue;
+        watchers.set(
+          file,
+          watch(file, () => {
+            clearTimeout(timer);
+            timer = setTimeout(rerun, 50);
+          }),
+        );
+      }
+    };
+    const rerun = () => {
+      runOnce(job, false, io).then(
+        ({ files }) => follow(files),
+        (error: unknown) => io.err(`${error instanceof Error ? error.message : String(error)}\n`),
+      );
+    };
+    follow(first);
+    io.err(`watching ${watchers.size} file(s)\n`);
+  });
+}
+
+/**
+ * The `switchboard` command line: resolves with the exit code (0 done or up to date, 1 stale
+ * under `--check` or an error, 2 a usage error). Errors are printed as one line, never thrown.
+ *
+ * @example
+ * process.exitCode = await runCli(['export', './src/contract.ts', '--out', 'switchboard.json']);
+ */
+export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed === 'help') {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  const { job, check, watching } = parsed;
+  try {
+    const { code, files } = await runOnce(job, check && !watching, io);
+    if (watching) await watchJob(job, files, io);
+    return code;
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+function parse(argv: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      export: { type: 'string' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      codecs: { type: 'string' },
+      check: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help || positionals.length === 0) return 'help' as const;
+  const [verb, ...rest] = positionals;
+  let command: Command | undefined;
+  let label = verb as string;
+  if (verb === 'generate') {
+    const target = rest.shift();
+    command = target === undefined ? undefined : GENERATORS[target];
+    if (!command) {
+      throw new Error(`generate needs a target: one of ${Object.keys(GENERATORS).join(', ') || '(none)'}`);
+    }
+    label = `generate ${target}`;
+  } else {
+    command = verb === undefined ? undefined : COMMANDS[verb];
+    if (!command) throw new Error(`unknown command ${JSON.stringify(verb)}`);
+  }
+  const [source, ...extra] = rest;
+  if (source === undefined) throw new Error(`${label} needs a source: a contract module or a manifest (.json)`);
+  if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
+  const codecs = values.codecs?.split(',').map((codec) => codec.trim());
+  for (const codec of codecs ?? []) {
+    if (!['json', 'msgpack', 'msgpackr'].includes(codec)) throw new Error(`unknown codec ${JSON.stringify(codec)}`);
+  }
+  const job: Job = {
+    command,
+    label: `${label} ${source}`,
+    source,
+    out: values.out ?? command.defaultOut,
+    exportName: values.export,
+    name: values.name,
+    codecs: codecs as CodecName[] | undefined,
+  };
+  return { job, check: values.check === true, watching: values.watch === true };
+}

@@ -1,0 +1,36 @@
+import type { Manifest } from './manifest.js';
+
+/** What a command knows besides the manifest. */
+export interface CommandContext {
+  /**
+   * The name the contract is exported under in its module (`--export`, or the one found), or
+   * `--name`; undefined when the source was a manifest file and no `--name` was given.
+   */
+  readonly name: string | undefined;
+}
+
+/**
+ * One output of the CLI: a pure function from a manifest to the text of a file. Every command and
+ * every `generate` target is one entry; a new target is a new entry in {@link GENERATORS}.
+ */
+export interface Command {
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** The file written when `--out` is not given, relative to the working directory. */
+  readonly defaultOut: string;
+  /** The file's text. Throws an Error with a one-line message when the manifest cannot be rendered. */
+  render(manifest: Manifest, context: CommandContext): string | Promise<string>;
+}
+
+/** `switchboard export`: the manifest itself, as formatted JSON. */
+export const exportCommand: Command = {
+  summary: 'the manifest: every procedure with its kind, policy, typed errors and JSON Schema',
+  defaultOut: 'switchboard.json',
+  render: (manifest) => `${JSON.stringify(manifest, null, 2)}\n`,
+};
+
+/** The targets of `switchboard generate <target>`, by name. */
+export const GENERATORS: Record<string, Command> = {};
+
+/** The commands other than `generate`, by name. */
+export const COMMANDS: Record<string, Command> = { export: exportCommand };

@@ -1,0 +1,47 @@
+import { bidi, clientStream, defineContract, event, serverStream, topic, unary } from '@switchboard/contract';
+import { z } from 'zod';
+
+/** A date on the wire as an ISO string, a Date in the program: its output type is declared by `.pipe`. */
+const Stamp = z
+  .string()
+  .transform((text) => Date.parse(text))
+  .pipe(z.number());
+
+/**
+ * The contract the code generator is tested on: every kind of procedure, a transform, an optional
+ * input, a keyed topic with a keyed `latest` policy and typed errors.
+ */
+export const shop = defineContract({
+  api: { name: 'shop', version: '3' },
+  procedures: {
+    users: {
+      get: unary({
+        input: z.object({ id: z.string().min(1) }),
+        output: z.object({ id: z.string(), name: z.string(), nick: z.string().optional(), joined: Stamp }),
+        errors: { USER_NOT_FOUND: z.object({ id: z.string() }), BANNED: z.null() },
+      }),
+      list: unary({ input: z.object({ after: z.string().optional() }).optional(), output: z.array(z.string()) }),
+    },
+    ping: unary({}),
+    ticks: serverStream({
+      input: z.object({ every: z.number().int().positive() }),
+      item: z.object({ n: z.number(), at: Stamp }),
+      policy: { kind: 'queue', size: 16, onOverflow: 'close' },
+    }),
+    upload: clientStream({ item: z.string(), output: z.object({ bytes: z.number() }) }),
+    chat: bidi({
+      input: z.object({ room: z.string() }),
+      clientItem: z.object({ text: z.string(), at: Stamp }),
+      serverItem: z.discriminatedUnion('type', [
+        z.object({ type: z.literal('message'), text: z.string() }),
+        z.object({ type: z.literal('joined'), who: z.string() }),
+      ]),
+      policy: { kind: 'drop-oldest', size: 8 },
+    }),
+    audit: event({ payload: z.object({ action: z.enum(['login', 'logout']) }), errors: { LOCKED: z.object({}) } }),
+    prices: topic({
+      item: z.object({ symbol: z.string(), price: z.number() }),
+      policy: { kind: 'latest', key: (item: { symbol: string }) => item.symbol },
+    }),
+  },
+});
