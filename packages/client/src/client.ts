@@ -1,9 +1,10 @@
-import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } from '@switchboard/contract';
+import { type ProcedureKind, topicChannel } from '@switchboard/contract';
 import { DefaultWebSocket } from '#websocket';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { webSocketOpener } from './socket.js';
+import { type ContractLike, kindsOf, type ProceduresOf } from './stubs.js';
 import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
 
@@ -24,8 +25,8 @@ export interface ClientControls {
   $close(): void;
 }
 
-/** A typed client of a contract. */
-export type Client<TContract extends Contract> = ClientTree<TContract['procedures']> & ClientControls;
+/** A typed client of a contract or of its generated stubs. */
+export type Client<TContract extends ContractLike> = ClientTree<ProceduresOf<TContract>> & ClientControls;
 
 /** The object behind every call a client returns; the types show each kind only its part. */
 class CallHandle {
@@ -157,7 +158,9 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
 }
 
 /**
- * Creates a typed client. Pass the contract value to get acknowledged events with idempotency
+ * Creates a typed client. Pass the contract value, or the stubs `switchboard generate ts` wrote
+ * from it (the same types and the same run-time behaviour, without the contract's source or its
+ * validators in the bundle), to get acknowledged events with idempotency
  * keys retried across lost sessions, or only its type (`createClient<typeof api>({ url, api })`)
  * to keep schemas out of the bundle: then events are sent as calls (exactly once within a
  * session, not retried after a lost one).
@@ -170,21 +173,19 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
  * const user = await client.users.get({ id: '42' });
  * for await (const tick of client.ticks({ every: 100 })) console.log(tick);
  */
-export function createClient<TContract extends Contract>(
+export function createClient<TContract extends ContractLike>(
   contract: TContract,
   options: ClientOptions,
 ): Client<TContract>;
-export function createClient<TContract extends Contract>(options: ClientOptions): Client<TContract>;
-export function createClient<TContract extends Contract>(
+export function createClient<TContract extends ContractLike>(options: ClientOptions): Client<TContract>;
+export function createClient<TContract extends ContractLike>(
   contractOrOptions: TContract | ClientOptions,
   maybeOptions?: ClientOptions,
 ): Client<TContract> {
   const contract = maybeOptions ? (contractOrOptions as TContract) : undefined;
   const options = (maybeOptions ?? contractOrOptions) as ClientOptions;
   const api = options.api ?? contract?.api;
-  const kinds = contract
-    ? new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const))
-    : undefined;
+  const kinds = contract ? kindsOf(contract) : undefined;
   const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
   if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
   const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl));

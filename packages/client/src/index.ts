@@ -5,6 +5,15 @@
  * @module @switchboard/client
  */
 
+// The procedure types generated stubs are written in, so that they import only this package.
+export type {
+  BidiProcedure,
+  ClientStreamProcedure,
+  EventProcedure,
+  ServerStreamProcedure,
+  TopicProcedure,
+  UnaryProcedure,
+} from '@switchboard/contract';
 export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
 export { DEFAULT_CODECS } from '#codecs';
 export type { CallOptions } from './call.js';
@@ -24,4 +33,11 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
+export {
+  type ContractLike,
+  type ContractStubs,
+  isStubs,
+  type ProceduresOf,
+  type TypedSchema,
+} from './stubs.js';
 export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';

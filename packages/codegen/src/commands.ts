@@ -1,3 +1,5 @@
+import { asyncapiCommand } from './asyncapi.js';
+import { typescriptCommand } from './generate-ts.js';
 import type { Manifest } from './manifest.js';
 
 /** What a command knows besides the manifest. */
@@ -30,7 +32,7 @@ export const exportCommand: Command = {
 };
 
 /** The targets of `switchboard generate <target>`, by name. */
-export const GENERATORS: Record<string, Command> = {};
+export const GENERATORS: Record<string, Command> = { ts: typescriptCommand };
 
 /** The commands other than `generate`, by name. */
-export const COMMANDS: Record<string, Command> = { export: exportCommand };
+export const COMMANDS: Record<string, Command> = { export: exportCommand, asyncapi: asyncapiCommand };
