@@ -1,4 +1,4 @@
-import { readFileSync, watch } from 'node:fs';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CodecName } from '@switchboard/protocol';
@@ -7,6 +7,9 @@ import { emit } from './emit.js';
 import { buildManifest } from './export.js';
 import { loadContract } from './load.js';
 import type { Manifest } from './manifest.js';
+
+/** How long `--watch` waits after a change for more before it writes again, in ms. */
+const WATCH_DEBOUNCE_MS = 50;
 
 const USAGE = `Usage:
   switchboard export <source> [options]          ${COMMANDS.export?.summary}
@@ -38,6 +41,7 @@ const processOutput: CliOutput = {
 
 interface Job {
   readonly command: Command;
+  /** The command line to write the file again: the arguments without `--check`. */
   readonly label: string;
   readonly source: string;
   readonly out: string;
@@ -70,10 +74,10 @@ async function runOnce(job: Job, check: boolean, io: CliOutput): Promise<{ code:
   const outcome = emit(job.out, text, check);
   switch (outcome.status) {
     case 'stale':
-      io.err(`${job.out} is stale: run switchboard ${job.label} without --check\n${outcome.diff}`);
+      io.err(`${job.out} is stale: run switchboard ${job.label}\n${outcome.diff}`);
       return { code: 1, files };
     case 'missing':
-      io.err(`${job.out} does not exist: run switchboard ${job.label} without --check\n`);
+      io.err(`${job.out} does not exist: run switchboard ${job.label}\n`);
       return { code: 1, files };
     case 'written':
       io.err(`wrote ${job.out}\n`);
@@ -84,19 +88,22 @@ async function runOnce(job: Job, check: boolean, io: CliOutput): Promise<{ code:
   }
 }
 
-/** Runs the job again whenever one of the files it read changes; resolves never (Ctrl-C ends it). */
-function watchJob(job: Job, first: string[], io: CliOutput): Promise<never> {
-  return new Promise<never>(() => {
-    const watchers = new Map<string, ReturnType<typeof watch>>();
+/**
+ * Runs the job again whenever one of the files it read changes (a burst of changes runs it once),
+ * until `signal` aborts; resolves then. Errors are printed and the watch goes on.
+ */
+function watchJob(job: Job, first: string[], io: CliOutput, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((done) => {
+    const watchers = new Map<string, FSWatcher>();
     let timer: NodeJS.Timeout | undefined;
     const follow = (files: string[]) => {
       for (const file of files) {
-        if (watchers.has(file)) continue;
+        if (watchers.has(file) || signal?.aborted) continue;
         watchers.set(
           file,
           watch(file, () => {
             clearTimeout(timer);
-            timer = setTimeout(rerun, 50);
+            timer = setTimeout(rerun, WATCH_DEBOUNCE_MS);
           }),
         );
       }
@@ -107,6 +114,13 @@ function watchJob(job: Job, first: string[], io: CliOutput): Promise<never> {
         (error: unknown) => io.err(`${error instanceof Error ? error.message : String(error)}\n`),
       );
     };
+    const stop = () => {
+      clearTimeout(timer);
+      for (const watcher of watchers.values()) watcher.close();
+      done();
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener('abort', stop, { once: true });
     follow(first);
     io.err(`watching ${watchers.size} file(s)\n`);
   });
@@ -115,11 +129,16 @@ function watchJob(job: Job, first: string[], io: CliOutput): Promise<never> {
 /**
  * The `switchboard` command line: resolves with the exit code (0 done or up to date, 1 stale
  * under `--check` or an error, 2 a usage error). Errors are printed as one line, never thrown.
+ * With `--watch` it resolves only when `signal` aborts (the bin runs until it is stopped).
  *
  * @example
  * process.exitCode = await runCli(['export', './src/contract.ts', '--out', 'switchboard.json']);
  */
-export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliOutput = processOutput,
+  signal?: AbortSignal,
+): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -134,7 +153,7 @@ export async function runCli(argv: readonly string[], io: CliOutput = processOut
   const { job, check, watching } = parsed;
   try {
     const { code, files } = await runOnce(job, check && !watching, io);
-    if (watching) await watchJob(job, files, io);
+    if (watching) await watchJob(job, files, io, signal);
     return code;
   } catch (error) {
     io.err(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -159,20 +178,19 @@ function parse(argv: readonly string[]) {
   if (values.help || positionals.length === 0) return 'help' as const;
   const [verb, ...rest] = positionals;
   let command: Command | undefined;
-  let label = verb as string;
   if (verb === 'generate') {
     const target = rest.shift();
     command = target === undefined ? undefined : GENERATORS[target];
     if (!command) {
       throw new Error(`generate needs a target: one of ${Object.keys(GENERATORS).join(', ') || '(none)'}`);
     }
-    label = `generate ${target}`;
   } else {
     command = verb === undefined ? undefined : COMMANDS[verb];
     if (!command) throw new Error(`unknown command ${JSON.stringify(verb)}`);
   }
   const [source, ...extra] = rest;
-  if (source === undefined) throw new Error(`${label} needs a source: a contract module or a manifest (.json)`);
+  if (source === undefined)
+    throw new Error(`${positionals.slice(0, 2).join(' ')} needs a source: a contract module or a manifest (.json)`);
   if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
   const codecs = values.codecs?.split(',').map((codec) => codec.trim());
   for (const codec of codecs ?? []) {
@@ -180,7 +198,7 @@ function parse(argv: readonly string[]) {
   }
   const job: Job = {
     command,
-    label: `${label} ${source}`,
+    label: argv.filter((arg) => arg !== '--check').join(' '),
     source,
     out: values.out ?? command.defaultOut,
     exportName: values.export,

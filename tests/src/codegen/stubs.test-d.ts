@@ -2,6 +2,14 @@ import type { Client, ItemStream, Pending } from '@switchboard/client';
 import type { ProcedureErrorData } from '@switchboard/contract';
 import type { ProtocolErrorCode, RpcError } from '@switchboard/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { chat } from '../../../examples/chat/src/contract.js';
+import type { chat as chatStubs } from '../../../examples/chat/src/generated/chat.js';
+import type { cursors } from '../../../examples/cursors/src/contract.js';
+import type { cursors as cursorsStubs } from '../../../examples/cursors/src/generated/cursors.js';
+import type { hello } from '../../../examples/hello/src/contract.js';
+import type { hello as helloStubs } from '../../../examples/hello-consumer/src/generated/hello.js';
+import type { feed } from '../../../examples/services/src/contract.js';
+import type { feed as feedStubs } from '../../../examples/services/src/generated/feed.js';
 import type { shop as contract } from './contract.js';
 import type { shop as stubs } from './generated/shop.js';
 
@@ -61,5 +69,27 @@ describe('the stub client infers the contract client', () => {
       >
     >();
     expectTypeOf<ReturnType<typeof s.audit>>().toEqualTypeOf<ReturnType<typeof c.audit>>();
+  });
+});
+
+describe('the stubs of every example contract infer its client', () => {
+  it('hello (used by examples/hello-consumer)', () => {
+    expectTypeOf<Client<typeof helloStubs>>().toEqualTypeOf<Client<typeof hello>>();
+    expectTypeOf<Client<typeof hello>>().toEqualTypeOf<Client<typeof helloStubs>>();
+  });
+
+  it('cursors: an optional input on a channel and a topic conflated per key', () => {
+    expectTypeOf<Client<typeof cursorsStubs>>().toEqualTypeOf<Client<typeof cursors>>();
+    expectTypeOf<Client<typeof cursors>>().toEqualTypeOf<Client<typeof cursorsStubs>>();
+  });
+
+  it('chat: an acknowledged event and typed errors', () => {
+    expectTypeOf<Client<typeof chatStubs>>().toEqualTypeOf<Client<typeof chat>>();
+    expectTypeOf<Client<typeof chat>>().toEqualTypeOf<Client<typeof chatStubs>>();
+  });
+
+  it('services', () => {
+    expectTypeOf<Client<typeof feedStubs>>().toEqualTypeOf<Client<typeof feed>>();
+    expectTypeOf<Client<typeof feed>>().toEqualTypeOf<Client<typeof feedStubs>>();
   });
 });
