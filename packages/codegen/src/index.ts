@@ -5,10 +5,17 @@
  *
  * @module @switchboard/codegen
  */
+export { ASYNCAPI_VERSION, type AsyncApiDocument, asyncapiCommand, toAsyncApi } from './asyncapi.js';
 export { type CliOutput, runCli } from './cli.js';
 export { COMMANDS, type Command, type CommandContext, exportCommand, GENERATORS } from './commands.js';
 export { type EmitOutcome, emit } from './emit.js';
 export { buildManifest, type ManifestOptions } from './export.js';
+export {
+  DEFAULT_TS_STUBS,
+  generateTypeScript,
+  type TypeScriptStubOptions,
+  typescriptCommand,
+} from './generate-ts.js';
 export { acceptsUndefined, SchemaExportError, type SchemaSide, toJsonSchema } from './json-schema.js';
 export { type LoadedContract, loadContract } from './load.js';
 export {
