@@ -11,6 +11,7 @@
 //      with strict TypeScript under node16 resolution as ESM (.mts) and CJS (.cts), and runs it as
 //      ESM (.mjs) and as CJS (.cjs): a unary call and a server stream, then the client and the
 //      server close and the process must exit by itself;
+//      runs the installed `switchboard` bin on a TypeScript contract;
 //   4. bundles the installed client for the browser with esbuild (scripts/bundle-size.mjs): it
 //      must bundle without the `browser` condition and without Node modules, and its size is
 //      printed.
@@ -255,7 +256,11 @@ async function smokeTest(project) {
   const entries = publishable.flatMap(({ manifest }) =>
     Object.keys(manifest.publishConfig.exports).map((subpath) => manifest.name + subpath.slice(1)),
   );
-  writeFileSync(join(project, 'entries.mjs'), `for (const entry of ${JSON.stringify(entries)}) await import(entry);\n`);
+  // A JSON entry (@switchboard/codegen/manifest.schema.json) imports with its attribute.
+  writeFileSync(
+    join(project, 'entries.mjs'),
+    `for (const entry of ${JSON.stringify(entries)}) await import(entry, entry.endsWith('.json') ? { with: { type: 'json' } } : undefined);\n`,
+  );
   writeFileSync(join(project, 'entries.cjs'), `for (const entry of ${JSON.stringify(entries)}) require(entry);\n`);
   writeFileSync(
     join(project, 'tsconfig.json'),
@@ -278,6 +283,20 @@ async function smokeTest(project) {
     )}\n`,
   );
 
+  // The `switchboard` bin as npx runs it, on a TypeScript contract with no build step.
+  writeFileSync(
+    join(project, 'contract.mts'),
+    [
+      "import { defineContract, unary } from '@switchboard/contract';",
+      "import { z } from 'zod';",
+      'export const api = defineContract({',
+      '  procedures: { greet: unary({ input: z.object({ name: z.string() }), output: z.string() }) },',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  const switchboard = join(project, 'node_modules', '@switchboard', 'codegen', 'dist', 'bin.js');
+
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const expected = ['Hello, you!', '3', '2', '1', '0'];
   const runs = [
@@ -286,6 +305,12 @@ async function smokeTest(project) {
     ['type-check the README example (strict, node16, ESM and CJS)', process.execPath, [tsc, '-p', '.']],
     ['run the README example as ESM', process.execPath, ['example.mjs'], expected],
     ['run the README example as CJS', process.execPath, ['example.cjs'], expected],
+    [
+      'run the switchboard bin on a TypeScript contract',
+      process.execPath,
+      [switchboard, 'generate', 'ts', 'contract.mts', '--out', '-'],
+      /readonly greet: UnaryProcedure<TypedSchema<GreetInput>, TypedSchema<GreetOutput>, \{\}>;/,
+    ],
   ];
   const outcomes = await Promise.all(
     runs.map(([, command, args]) => exec(command, args, { cwd: project, env, timeoutMs: 30_000 })),
@@ -294,7 +319,10 @@ async function smokeTest(project) {
     const [what, , , lines] = runs[index];
     const printed = output.trim().split('\n');
     if (code !== 0) fail(`${what}: exit code ${code}\n${output}`);
-    else if (lines && JSON.stringify(printed) !== JSON.stringify(lines)) {
+    else if (lines instanceof RegExp) {
+      if (!lines.test(output)) fail(`${what}: printed ${output}, expected a match of ${lines}`);
+      else log(`${what}: ok`);
+    } else if (lines && JSON.stringify(printed) !== JSON.stringify(lines)) {
       fail(`${what}: printed ${JSON.stringify(printed)}, expected ${JSON.stringify(lines)}`);
     } else log(`${what}: ok`);
   });

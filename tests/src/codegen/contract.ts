@@ -7,6 +7,18 @@ const Stamp = z
   .transform((text) => Date.parse(text))
   .pipe(z.number());
 
+/** A category and its sub-categories: a recursive schema, exported with `$defs` and `$ref`. */
+interface Category {
+  name: string;
+  children: Category[];
+}
+const Category: z.ZodType<Category> = z.object({
+  name: z.string(),
+  get children() {
+    return z.array(Category);
+  },
+});
+
 /**
  * The contract the code generator is tested on: every kind of procedure, a transform, an optional
  * input, a keyed topic with a keyed `latest` policy and typed errors.
@@ -23,6 +35,15 @@ export const shop = defineContract({
       list: unary({ input: z.object({ after: z.string().optional() }).optional(), output: z.array(z.string()) }),
     },
     ping: unary({}),
+    catalog: unary({
+      output: z.object({
+        tags: z.record(z.string(), z.number()),
+        pair: z.tuple([z.string(), z.number()]),
+        root: Category,
+        other: Category.optional(),
+        empty: z.object({}),
+      }),
+    }),
     ticks: serverStream({
       input: z.object({ every: z.number().int().positive() }),
       item: z.object({ n: z.number(), at: Stamp }),

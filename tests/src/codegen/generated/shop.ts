@@ -34,6 +34,24 @@ export interface UsersListInput {
 
 export type UsersListOutput = string[];
 
+export interface CatalogOutput {
+  tags: {
+    [k: string]: number;
+  };
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  pair: [string, number];
+  root: CatalogOutputSchema0;
+  other?: CatalogOutputSchema0;
+  empty: {[k: string]: never};
+}
+export interface CatalogOutputSchema0 {
+  name: string;
+  children: CatalogOutputSchema0[];
+}
+
 export interface TicksInput {
   every: number;
 }
@@ -90,6 +108,7 @@ export type ShopProcedures = {
     readonly list: UnaryProcedure<TypedSchema<UsersListInput | undefined>, TypedSchema<UsersListOutput>, {}>;
   };
   readonly ping: UnaryProcedure<undefined, undefined, {}>;
+  readonly catalog: UnaryProcedure<undefined, TypedSchema<CatalogOutput>, {}>;
   readonly ticks: ServerStreamProcedure<TypedSchema<TicksInput>, TypedSchema<TicksItem>, {}>;
   readonly upload: ClientStreamProcedure<undefined, TypedSchema<UploadItem>, TypedSchema<UploadOutput>, {}>;
   readonly chat: BidiProcedure<TypedSchema<ChatInput>, TypedSchema<ChatClientItem>, TypedSchema<ChatServerItem>, {}>;
@@ -107,6 +126,7 @@ export const shop: ContractStubs<ShopProcedures> = {
     'users.get': 'unary',
     'users.list': 'unary',
     ping: 'unary',
+    catalog: 'unary',
     ticks: 'serverStream',
     upload: 'clientStream',
     chat: 'bidi',
