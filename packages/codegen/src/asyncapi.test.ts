@@ -5,6 +5,17 @@ import { z } from 'zod';
 import { toAsyncApi } from './asyncapi.js';
 import { buildManifest } from './export.js';
 
+interface Node {
+  name: string;
+  children: Node[];
+}
+const Node: z.ZodType<Node> = z.object({
+  name: z.string(),
+  get children() {
+    return z.array(Node);
+  },
+});
+
 const api = defineContract({
   api: { name: 'shop', version: '2' },
   procedures: {
@@ -19,6 +30,7 @@ const api = defineContract({
     feed: serverStream({ item: z.tuple([z.string(), z.number()]) }),
     audit: event({ payload: z.object({ what: z.string() }) }),
     prices: topic({ item: z.number() }),
+    tree: unary({ output: z.object({ left: Node, right: Node }) }),
   },
 });
 
@@ -35,11 +47,12 @@ describe('toAsyncApi', () => {
         ?.channels()
         .all()
         .map((channel) => channel.address()),
-    ).toEqual(['users.get', 'ping', 'feed', 'audit', 'prices']);
+    ).toEqual(['users.get', 'ping', 'feed', 'audit', 'prices', 'tree']);
   });
 
   it('has one receive operation per procedure, replying with output, items and typed errors', async () => {
-    const { document: parsed } = await new Parser().parse(toAsyncApi(await buildManifest(api)));
+    const document = toAsyncApi(await buildManifest(api));
+    const { document: parsed } = await new Parser().parse(document);
     const get = parsed?.operations().get('users.get');
     expect(get?.action()).toBe('receive');
     expect(
@@ -64,6 +77,13 @@ describe('toAsyncApi', () => {
         .all()
         .map((m) => m.name()),
     ).toEqual(['prices.item']);
+    // A schema's own $defs move beside it, its references follow.
+    const schemas = (document.components as { schemas: Record<string, { properties?: Record<string, unknown> }> })
+      .schemas;
+    expect(schemas['tree.output']?.properties?.left).toEqual({ $ref: '#/components/schemas/tree.output.__schema0' });
+    const left = parsed?.components().schemas().get('tree.output')?.properties()?.left;
+    const children = left?.properties()?.children?.items();
+    expect(Array.isArray(children) ? undefined : children?.required()).toEqual(['name', 'children']);
     const binding = parsed?.channels().get('users.get')?.bindings().get('ws')?.value();
     expect(binding?.headers?.properties?.['Sec-WebSocket-Protocol']?.enum).toEqual([
       'switchboard.v1.msgpackr.shop.2',

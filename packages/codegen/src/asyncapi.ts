@@ -34,11 +34,42 @@ const FLOW: Record<ManifestProcedure['kind'], { inbound: string; reply: string }
   },
 };
 
-function message(name: string, title: string, payload: JsonSchema): Json {
-  return { name, title, payload };
+/**
+ * The schemas of a document, under `components.schemas`. A manifest's schema keeps its own
+ * `$defs` and `$ref`s, which would point nowhere inside the document: each schema moves here under
+ * a key of its own, its `$defs` beside it (`<key>.<def>`), its references rewritten to match.
+ */
+class Schemas {
+  readonly all: Record<string, Json> = {};
+
+  /** Adds `schema` under `key`; returns the reference to it. */
+  add(key: string, schema: JsonSchema): Json {
+    const ref = (name: string) => `#/components/schemas/${name}`;
+    const defKey = (def: string) => `${key}.${def.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+    const rewrite = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(rewrite);
+      if (typeof value === 'boolean') return value ? {} : { not: {} };
+      if (typeof value !== 'object' || value === null) return value;
+      const out: Json = {};
+      for (const [name, child] of Object.entries(value)) {
+        if (name === '$ref' && typeof child === 'string') {
+          out.$ref = child === '#' ? ref(key) : child.startsWith('#/$defs/') ? ref(defKey(child.slice(8))) : child;
+        } else if (name === 'properties' && typeof child === 'object' && child !== null) {
+          out.properties = Object.fromEntries(Object.entries(child).map(([prop, sub]) => [prop, rewrite(sub)]));
+        } else if (name !== '$defs') {
+          out[name] = rewrite(child);
+        }
+      }
+      return out;
+    };
+    const defs = typeof schema === 'object' ? (schema.$defs as Record<string, unknown> | undefined) : undefined;
+    for (const [def, sub] of Object.entries(defs ?? {})) this.all[defKey(def)] = rewrite(sub) as Json;
+    this.all[key] = rewrite(schema) as Json;
+    return { $ref: ref(key) };
+  }
 }
 
-function errorPayload(code: string, data: JsonSchema): JsonSchema {
+function errorPayload(code: string, data: Json): Json {
   return {
     type: 'object',
     description: `ERROR ${code} of docs/protocol.md section 3.10: its message and typed data.`,
@@ -48,27 +79,37 @@ function errorPayload(code: string, data: JsonSchema): JsonSchema {
 }
 
 /** The messages one procedure's client sends (`inbound`) and its server sends (`outbound`). */
-function messagesOf(proc: ManifestProcedure): { inbound: Record<string, Json>; outbound: Record<string, Json> } {
+function messagesOf(
+  proc: ManifestProcedure,
+  schemas: Schemas,
+): { inbound: Record<string, Json>; outbound: Record<string, Json> } {
   const inbound: Record<string, Json> = {};
   const outbound: Record<string, Json> = {};
-  const id = (part: string) => `${proc.path}.${part}`;
+  const message = (part: string, title: string, schema: JsonSchema): Json => {
+    const name = `${proc.path}.${part}`;
+    return { name, title: `${proc.path} ${title}`, payload: schemas.add(name, schema) };
+  };
   if (proc.input !== undefined) {
-    const what = proc.kind === 'event' ? 'payload' : proc.kind === 'topic' ? 'subscription' : 'input';
-    inbound.input = message(id('input'), `${proc.path} ${what}`, proc.input);
+    inbound.input = message(
+      'input',
+      proc.kind === 'event' ? 'payload' : proc.kind === 'topic' ? 'subscription' : 'input',
+      proc.input,
+    );
   }
-  if (proc.kind === 'clientStream' && proc.item !== undefined) {
-    inbound.item = message(id('item'), `${proc.path} item`, proc.item);
-  }
-  if (proc.clientItem !== undefined)
-    inbound.clientItem = message(id('clientItem'), `${proc.path} client item`, proc.clientItem);
-  if (proc.output !== undefined) outbound.output = message(id('output'), `${proc.path} output`, proc.output);
+  if (proc.kind === 'clientStream' && proc.item !== undefined) inbound.item = message('item', 'item', proc.item);
+  if (proc.clientItem !== undefined) inbound.clientItem = message('clientItem', 'client item', proc.clientItem);
+  if (proc.output !== undefined) outbound.output = message('output', 'output', proc.output);
   if ((proc.kind === 'serverStream' || proc.kind === 'topic') && proc.item !== undefined) {
-    outbound.item = message(id('item'), `${proc.path} item`, proc.item);
+    outbound.item = message('item', 'item', proc.item);
   }
-  if (proc.serverItem !== undefined)
-    outbound.serverItem = message(id('serverItem'), `${proc.path} server item`, proc.serverItem);
+  if (proc.serverItem !== undefined) outbound.serverItem = message('serverItem', 'server item', proc.serverItem);
   for (const [code, data] of Object.entries(proc.errors)) {
-    outbound[`error.${code}`] = message(id(`error.${code}`), `${proc.path} error ${code}`, errorPayload(code, data));
+    const name = `${proc.path}.error.${code}`;
+    outbound[`error.${code}`] = {
+      name,
+      title: `${proc.path} error ${code}`,
+      payload: errorPayload(code, schemas.add(`${name}.data`, data)),
+    };
   }
   return { inbound, outbound };
 }
@@ -81,8 +122,8 @@ const pointer = (...parts: string[]) =>
  * An AsyncAPI 3.0 document of a manifest, written from the server's side: one channel per
  * procedure (its address the dotted path), holding the messages that cross it; one `receive`
  * operation per procedure whose reply holds what the server answers (output, items, typed
- * errors). Every channel carries the WebSockets binding with the subprotocol tokens the client
- * offers in `Sec-WebSocket-Protocol`. Payloads are what CALL, DATA, END, EVENT and PUB carry
+ * errors); the payloads' schemas are under `components.schemas`. Every channel carries the
+ * WebSockets binding with the subprotocol tokens the client offers in `Sec-WebSocket-Protocol`. Payloads are what CALL, DATA, END, EVENT and PUB carry
  * (docs/protocol.md section 3), not the frames around them.
  */
 export function toAsyncApi(manifest: Manifest): AsyncApiDocument {
@@ -99,8 +140,9 @@ export function toAsyncApi(manifest: Manifest): AsyncApiDocument {
   };
   const channels: Json = {};
   const operations: Json = {};
+  const schemas = new Schemas();
   for (const proc of manifest.procedures) {
-    const { inbound, outbound } = messagesOf(proc);
+    const { inbound, outbound } = messagesOf(proc, schemas);
     const flow = FLOW[proc.kind];
     channels[proc.path] = {
       address: proc.path,
@@ -132,6 +174,7 @@ export function toAsyncApi(manifest: Manifest): AsyncApiDocument {
     defaultContentType: 'application/json',
     channels,
     operations,
+    components: { schemas: schemas.all },
   };
 }
 

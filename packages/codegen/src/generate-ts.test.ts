@@ -59,7 +59,7 @@ describe('schemaToTypeScript', () => {
         type: 'object',
         title: 'Ignored',
         properties: {
-          pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false },
+          pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false, minItems: 2 },
           node: { $ref: '#/$defs/Node' },
           title: { type: 'string', title: 'Heading' },
         },
