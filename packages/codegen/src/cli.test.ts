@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliOutput, runCli } from './cli.js';
+import { GENERATORS } from './commands.js';
 
 const contract = fileURLToPath(new URL('./testing/contract.ts', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/switchboard.mjs', import.meta.url));
@@ -60,6 +61,36 @@ describe('switchboard', () => {
     expect(readFileSync(out, 'utf8')).not.toBe(fresh);
     const missing = await cli('export', contract, '--export', 'todo', '--out', join(dir, 'none.json'), '--check');
     expect(missing).toMatchObject({ code: 1, err: expect.stringContaining('none.json does not exist') });
+  });
+
+  it('writes a generator`s several files under the --out directory and checks each', async () => {
+    GENERATORS.pair = {
+      summary: 'two files per procedure path, for this test',
+      defaultOut: 'pair',
+      render: (manifest, { name }) => ({
+        [`${name}/paths.txt`]: `${manifest.procedures.map((proc) => proc.path).join('\n')}\n`,
+        [`${name}/kinds.txt`]: `${manifest.procedures.map((proc) => proc.kind).join('\n')}\n`,
+      }),
+    };
+    try {
+      const out = join(dir, 'pair');
+      const args = ['generate', 'pair', contract, '--export', 'todo', '--out', out];
+      expect((await cli(...args)).err).toBe(
+        `wrote ${join(out, 'todo/paths.txt')}\nwrote ${join(out, 'todo/kinds.txt')}\n`,
+      );
+      expect(readFileSync(join(out, 'todo/kinds.txt'), 'utf8')).toBe('unary\nserverStream\n');
+      expect(await cli(...args, '--check')).toEqual({ code: 0, out: '', err: '' });
+      writeFileSync(join(out, 'todo/kinds.txt'), 'unary\n');
+      const stale = await cli(...args, '--check');
+      expect(stale.code).toBe(1);
+      expect(stale.err).toMatch(/kinds\.txt is stale/);
+      expect(stale.err).not.toMatch(/paths\.txt/);
+      expect((await cli('generate', 'pair', contract, '--export', 'todo', '--out', '-')).err).toMatch(
+        /writes several files: --out must be a directory/,
+      );
+    } finally {
+      delete GENERATORS.pair;
+    }
   });
 
   it('--watch writes again when the source changes', async () => {

@@ -1,5 +1,5 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CodecName } from '@switchboard/protocol';
 import { COMMANDS, type Command, GENERATORS } from './commands.js';
@@ -21,7 +21,7 @@ written by \`switchboard export\` (.json).
 
 Options:
   --export <name>   the module's export holding the contract (default: its only contract export)
-  --out <file>      the file to write, - for standard output (default: per command)
+  --out <file>      the file to write, - for standard output, a directory for several files (default: per command)
   --name <name>     generate: the name of the generated value (default: the contract's export name, else api)
   --codecs <list>   the codecs the server serves, comma-separated (default: msgpackr,msgpack,json)
   --check           write nothing; exit 1 with a diff when the file is stale or missing
@@ -64,28 +64,37 @@ async function readSource(job: Job): Promise<{ manifest: Manifest; name: string 
   return { manifest, name: job.name ?? loaded.exportName, files: [...loaded.files] };
 }
 
-async function runOnce(job: Job, check: boolean, io: CliOutput): Promise<{ code: number; files: string[] }> {
-  const { manifest, name, files } = await readSource(job);
-  const text = await job.command.render(manifest, { name });
-  if (job.out === '-') {
-    io.out(text);
-    return { code: 0, files };
-  }
-  const outcome = emit(job.out, text, check);
+/** Writes (or checks) one file; returns whether it was up to date or written. */
+function emitOne(file: string, text: string, job: Job, check: boolean, io: CliOutput): boolean {
+  const outcome = emit(file, text, check);
   switch (outcome.status) {
     case 'stale':
-      io.err(`${job.out} is stale: run switchboard ${job.label}\n${outcome.diff}`);
-      return { code: 1, files };
+      io.err(`${file} is stale: run switchboard ${job.label}\n${outcome.diff}`);
+      return false;
     case 'missing':
-      io.err(`${job.out} does not exist: run switchboard ${job.label}\n`);
-      return { code: 1, files };
+      io.err(`${file} does not exist: run switchboard ${job.label}\n`);
+      return false;
     case 'written':
-      io.err(`wrote ${job.out}\n`);
-      return { code: 0, files };
+      io.err(`wrote ${file}\n`);
+      return true;
     case 'unchanged':
-      if (!check) io.err(`${job.out} is up to date\n`);
-      return { code: 0, files };
+      if (!check) io.err(`${file} is up to date\n`);
+      return true;
   }
+}
+
+async function runOnce(job: Job, check: boolean, io: CliOutput): Promise<{ code: number; files: string[] }> {
+  const { manifest, name, files } = await readSource(job);
+  const output = await job.command.render(manifest, { name });
+  if (typeof output === 'string') {
+    if (job.out === '-') io.out(output);
+    const ok = job.out === '-' || emitOne(job.out, output, job, check, io);
+    return { code: ok ? 0 : 1, files };
+  }
+  if (job.out === '-') throw new Error(`${job.label}: writes several files: --out must be a directory`);
+  let ok = true;
+  for (const [path, text] of Object.entries(output)) ok = emitOne(join(job.out, path), text, job, check, io) && ok;
+  return { code: ok ? 0 : 1, files };
 }
 
 /**

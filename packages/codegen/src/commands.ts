@@ -2,6 +2,9 @@ import { asyncapiCommand } from './asyncapi.js';
 import { typescriptCommand } from './generate-ts.js';
 import type { Manifest } from './manifest.js';
 
+/** What a command writes: one file's text, or several files' texts by relative path. */
+export type CommandOutput = string | { readonly [path: string]: string };
+
 /** What a command knows besides the manifest. */
 export interface CommandContext {
   /**
@@ -18,10 +21,17 @@ export interface CommandContext {
 export interface Command {
   /** One line for `--help`. */
   readonly summary: string;
-  /** The file written when `--out` is not given, relative to the working directory. */
+  /**
+   * Where the output goes when `--out` is not given, relative to the working directory: the file,
+   * or for a command that writes several files the directory they are written under.
+   */
   readonly defaultOut: string;
-  /** The file's text. Throws an Error with a one-line message when the manifest cannot be rendered. */
-  render(manifest: Manifest, context: CommandContext): string | Promise<string>;
+  /**
+   * The file's text, or several files' texts by path relative to the `--out` directory (a
+   * package of another language). Throws an Error with a one-line message when the manifest
+   * cannot be rendered.
+   */
+  render(manifest: Manifest, context: CommandContext): CommandOutput | Promise<CommandOutput>;
 }
 
 /** `switchboard export`: the manifest itself, as formatted JSON. */

@@ -7,7 +7,14 @@
  */
 export { ASYNCAPI_VERSION, type AsyncApiDocument, asyncapiCommand, toAsyncApi } from './asyncapi.js';
 export { type CliOutput, runCli } from './cli.js';
-export { COMMANDS, type Command, type CommandContext, exportCommand, GENERATORS } from './commands.js';
+export {
+  COMMANDS,
+  type Command,
+  type CommandContext,
+  type CommandOutput,
+  exportCommand,
+  GENERATORS,
+} from './commands.js';
 export { type EmitOutcome, emit } from './emit.js';
 export { buildManifest, type ManifestOptions } from './export.js';
 export {
