@@ -16,6 +16,7 @@ export type {
 } from '@switchboard/contract';
 export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
 export { DEFAULT_CODECS } from '#codecs';
+export type { ArrivalValidator } from './arrivals.js';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
 export type { CodecChoice } from './codecs.js';
