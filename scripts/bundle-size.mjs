@@ -8,7 +8,8 @@
 //     the `node` condition.
 // It also prints the app with MessagePack imported from @switchboard/client/msgpack. With
 // --peers it measures @trpc/client (wsLink) and socket.io-client the same way (bench/ depends on
-// both), the figures of docs/performance.md's "Browser bundle".
+// both), the figures of docs/performance.md's "Browser bundle". In the workspace it also prints the
+// cursors example's client made from its contract and from its generated stubs.
 // By default the packages resolve from the workspace (their source); pack-check runs the same
 // measurement in the project where it installed the packed tarballs (`--project <dir>`).
 // Usage: node scripts/bundle-size.mjs [--peers] [--project <dir>]
@@ -66,6 +67,18 @@ socket.on('tick', console.log);
 socket.close();
 `;
 
+/** The cursors page's client made from `from`: the contract's module or its generated stubs. */
+const CURSORS_CLIENT = (from) => `
+import { createClient } from '@switchboard/client';
+import { cursors } from '${from}';
+
+const client = createClient(cursors, { url: 'ws://localhost:8080' });
+const channel = client.join();
+void channel.send({ x: 1, y: 2 });
+for await (const event of client.cursors()) console.log(event);
+client.$close();
+`;
+
 /** Bundles `contents` as an app in `resolveDir`: minified bytes, gzip bytes and the inputs. */
 export async function measure(contents, resolveDir, platform = 'browser') {
   const result = await build({
@@ -117,6 +130,18 @@ export async function checkConditions(resolveDir, log = console.log) {
   }
 }
 
+/**
+ * Measures the cursors example's client made from the contract's value (its source and zod come
+ * along) and from the stubs `switchboard generate ts` wrote (issue 19), in `cursorsDir`.
+ */
+export async function measureStubs(cursorsDir, log = console.log) {
+  const contract = await measure(CURSORS_CLIENT('./src/contract.js'), cursorsDir);
+  log(`cursors client from the contract (zod): ${kb(contract.gzip)} gzip (${contract.gzip} bytes)`);
+  const stubs = await measure(CURSORS_CLIENT('./src/generated/cursors.js'), cursorsDir);
+  log(`cursors client from the generated stubs: ${kb(stubs.gzip)} gzip (${stubs.gzip} bytes)`);
+  return { contract, stubs };
+}
+
 /** Measures @trpc/client (wsLink) and socket.io-client from bench/, which depends on both. */
 export async function measurePeers(benchDir, log = console.log) {
   const trpc = await measure(TRPC_CLIENT, benchDir);
@@ -135,6 +160,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (json.gzip > JSON_CLIENT_LIMIT)
     failures.push(`JSON-only client is ${json.gzip} bytes gzip, above ${JSON_CLIENT_LIMIT}`);
   if (json.inputs.some((input) => input.includes('msgpackr'))) failures.push('JSON-only client bundles msgpackr');
+  if (projectIndex < 0) await measureStubs(join(root, 'examples', 'cursors'));
   if (process.argv.includes('--peers')) await measurePeers(join(root, 'bench'));
   for (const failure of failures) console.error(`[bundle-size] FAIL ${failure}`);
   process.exit(failures.length > 0 ? 1 : 0);

@@ -10,8 +10,9 @@
 //      loads every entry point with import() and with require(), type-checks the README example
 //      with strict TypeScript under node16 resolution as ESM (.mts) and CJS (.cts), and runs it as
 //      ESM (.mjs) and as CJS (.cjs): a unary call and a server stream, then the client and the
-//      server close and the process must exit by itself; and loads the entries and runs the
-//      example under Bun and Deno too (scripts/pack-runtimes.mjs, both installed from npm);
+//      server close and the process must exit by itself; runs the installed `switchboard` bin on a
+//      TypeScript contract; and loads the entries and runs the example under Bun and Deno too
+//      (scripts/pack-runtimes.mjs, both installed from npm);
 //   4. bundles the installed client for the browser with esbuild (scripts/bundle-size.mjs): it
 //      must bundle without the `browser` condition and without Node modules, and its size is
 //      printed.
@@ -258,7 +259,11 @@ async function smokeTest(project, runtimes) {
   const entries = publishable.flatMap(({ manifest }) =>
     Object.keys(manifest.publishConfig.exports).map((subpath) => manifest.name + subpath.slice(1)),
   );
-  writeFileSync(join(project, 'entries.mjs'), `for (const entry of ${JSON.stringify(entries)}) await import(entry);\n`);
+  // A JSON entry (@switchboard/codegen/manifest.schema.json) imports with its attribute.
+  writeFileSync(
+    join(project, 'entries.mjs'),
+    `for (const entry of ${JSON.stringify(entries)}) await import(entry, entry.endsWith('.json') ? { with: { type: 'json' } } : undefined);\n`,
+  );
   writeFileSync(join(project, 'entries.cjs'), `for (const entry of ${JSON.stringify(entries)}) require(entry);\n`);
   writeFileSync(
     join(project, 'tsconfig.json'),
@@ -281,6 +286,20 @@ async function smokeTest(project, runtimes) {
     )}\n`,
   );
 
+  // The `switchboard` bin as npx runs it, on a TypeScript contract with no build step.
+  writeFileSync(
+    join(project, 'contract.mts'),
+    [
+      "import { defineContract, unary } from '@switchboard/contract';",
+      "import { z } from 'zod';",
+      'export const api = defineContract({',
+      '  procedures: { greet: unary({ input: z.object({ name: z.string() }), output: z.string() }) },',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  const switchboard = join(project, 'node_modules', '@switchboard', 'codegen', 'dist', 'bin.js');
+
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const expected = ['Hello, you!', '3', '2', '1', '0'];
   const runs = [
@@ -290,6 +309,12 @@ async function smokeTest(project, runtimes) {
     ['run the README example as ESM', process.execPath, ['example.mjs'], expected],
     ['run the README example as CJS', process.execPath, ['example.cjs'], expected],
     ...(runtimes.failed ? [] : runtimeRuns(runtimes, expected)),
+    [
+      'run the switchboard bin on a TypeScript contract',
+      process.execPath,
+      [switchboard, 'generate', 'ts', 'contract.mts', '--out', '-'],
+      /readonly greet: UnaryProcedure<TypedSchema<GreetInput>, TypedSchema<GreetOutput>, \{\}>;/,
+    ],
   ];
   if (runtimes.failed) fail(`npm install of Bun and Deno:\n${runtimes.failed}`);
   const outcomes = await Promise.all(
@@ -299,7 +324,10 @@ async function smokeTest(project, runtimes) {
     const [what, , , lines] = runs[index];
     const printed = output.trim().split('\n');
     if (code !== 0) fail(`${what}: exit code ${code}\n${output}`);
-    else if (lines && JSON.stringify(printed) !== JSON.stringify(lines)) {
+    else if (lines instanceof RegExp) {
+      if (!lines.test(output)) fail(`${what}: printed ${output}, expected a match of ${lines}`);
+      else log(`${what}: ok`);
+    } else if (lines && JSON.stringify(printed) !== JSON.stringify(lines)) {
       fail(`${what}: printed ${JSON.stringify(printed)}, expected ${JSON.stringify(lines)}`);
     } else log(`${what}: ok`);
   });

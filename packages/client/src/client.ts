@@ -1,14 +1,26 @@
-import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } from '@switchboard/contract';
+import { type ProcedureKind, topicChannel } from '@switchboard/contract';
+import type { RpcError } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
+import { type ArrivalValidator, checkArrival } from './arrivals.js';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { webSocketOpener } from './socket.js';
+import { type ContractLike, kindsOf, type ProceduresOf } from './stubs.js';
 import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
 
 /** Options of {@link createClient}. */
-export interface ClientOptions extends ConnectionOptions {}
+export interface ClientOptions extends ConnectionOptions {
+  /**
+   * Checks every result and item the server sends before the application sees it: a result that
+   * fails rejects the call, an item that fails cancels its stream, both with INTERNAL and the
+   * issues as data. Off by default (the server validates its outputs before sending them);
+   * `arrivalValidator(manifest)` of `@switchboard/codegen/validate` makes one from a manifest.
+   * @default undefined (no check)
+   */
+  readonly validateArrivals?: ArrivalValidator | undefined;
+}
 
 /** Members of a client beside its procedures; `$` keeps them apart from procedure names. */
 export interface ClientControls {
@@ -24,24 +36,33 @@ export interface ClientControls {
   $close(): void;
 }
 
-/** A typed client of a contract. */
-export type Client<TContract extends Contract> = ClientTree<TContract['procedures']> & ClientControls;
+/** A typed client of a contract or of its generated stubs. */
+export type Client<TContract extends ContractLike> = ClientTree<ProceduresOf<TContract>> & ClientControls;
 
 /** The object behind every call a client returns; the types show each kind only its part. */
 class CallHandle {
-  constructor(private readonly call: ClientCall) {}
+  constructor(
+    private readonly call: ClientCall,
+    private readonly validator?: ArrivalValidator,
+  ) {}
+  /** The call's result, checked when the client validates arrivals. */
+  private result(): Promise<unknown> {
+    const validator = this.validator;
+    const result = this.call.result();
+    return validator ? result.then((value) => checkArrival(validator, this.call.path, 'output', value)) : result;
+  }
   // biome-ignore lint/suspicious/noThenProperty: a call's handle is awaitable by design (Pending<T>).
   then<A, B>(
     onFulfilled?: (value: unknown) => A | PromiseLike<A>,
     onRejected?: (reason: unknown) => B | PromiseLike<B>,
   ): Promise<A | B> {
-    return this.call.result().then(onFulfilled, onRejected);
+    return this.result().then(onFulfilled, onRejected);
   }
   catch<B>(onRejected?: (reason: unknown) => B | PromiseLike<B>): Promise<unknown> {
-    return this.call.result().catch(onRejected);
+    return this.result().catch(onRejected);
   }
   finally(onFinally?: () => void): Promise<unknown> {
-    return this.call.result().finally(onFinally);
+    return this.result().finally(onFinally);
   }
   cancel(): void {
     this.call.cancel();
@@ -69,12 +90,26 @@ class CallHandle {
     return this;
   }
   forEach(onItem: (item: unknown) => void): Promise<void> {
-    return this.call.forEach(onItem);
+    const validator = this.validator;
+    if (!validator) return this.call.forEach(onItem);
+    // What onItem throws cancels the stream and rejects forEach: so does an item that fails.
+    return this.call.forEach((item) => {
+      onItem(checkArrival(validator, this.call.path, 'item', item));
+    });
   }
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    const call = this.call;
+    const { call, validator } = this;
+    const checked = (next: IteratorResult<unknown>): IteratorResult<unknown> => {
+      if (next.done || !validator) return next;
+      try {
+        return { done: false, value: checkArrival(validator, call.path, 'item', next.value) };
+      } catch (error) {
+        call.cancel(error as RpcError);
+        throw error;
+      }
+    };
     return {
-      next: () => call.nextItem(),
+      next: () => (validator ? call.nextItem().then(checked) : call.nextItem()),
       return: async () => {
         call.cancel();
         return { done: true, value: undefined };
@@ -101,6 +136,7 @@ interface ClientScope {
   readonly connection: ClientConnection;
   readonly kinds: ReadonlyMap<string, ProcedureKind> | undefined;
   readonly timeoutMs: number | undefined;
+  readonly validator: ArrivalValidator | undefined;
   /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts). */
   readonly topics: Map<string, TopicGroup>;
 }
@@ -128,14 +164,16 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
-  if (kind === 'topic') return new CallHandle(subscribe(scope, path, channelOf(path, input), input, options));
+  if (kind === 'topic') {
+    return new CallHandle(subscribe(scope, path, channelOf(path, input), input, options), scope.validator);
+  }
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
   // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.
   const channel = kind === undefined ? channelOf(path, input) : undefined;
   const call = new ClientCall(connection, path, input, key, channel, options, timeoutMs);
   connection.start(call);
-  return new CallHandle(call);
+  return new CallHandle(call, scope.validator);
 }
 
 function procedureProxy(scope: ClientScope, path: string): unknown {
@@ -157,7 +195,9 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
 }
 
 /**
- * Creates a typed client. Pass the contract value to get acknowledged events with idempotency
+ * Creates a typed client. Pass the contract value, or the stubs `switchboard generate ts` wrote
+ * from it (the same types and the same run-time behaviour, without the contract's source or its
+ * validators in the bundle), to get acknowledged events with idempotency
  * keys retried across lost sessions, or only its type (`createClient<typeof api>({ url, api })`)
  * to keep schemas out of the bundle: then events are sent as calls (exactly once within a
  * session, not retried after a lost one).
@@ -170,25 +210,29 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
  * const user = await client.users.get({ id: '42' });
  * for await (const tick of client.ticks({ every: 100 })) console.log(tick);
  */
-export function createClient<TContract extends Contract>(
+export function createClient<TContract extends ContractLike>(
   contract: TContract,
   options: ClientOptions,
 ): Client<TContract>;
-export function createClient<TContract extends Contract>(options: ClientOptions): Client<TContract>;
-export function createClient<TContract extends Contract>(
+export function createClient<TContract extends ContractLike>(options: ClientOptions): Client<TContract>;
+export function createClient<TContract extends ContractLike>(
   contractOrOptions: TContract | ClientOptions,
   maybeOptions?: ClientOptions,
 ): Client<TContract> {
   const contract = maybeOptions ? (contractOrOptions as TContract) : undefined;
   const options = (maybeOptions ?? contractOrOptions) as ClientOptions;
   const api = options.api ?? contract?.api;
-  const kinds = contract
-    ? new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const))
-    : undefined;
+  const kinds = contract ? kindsOf(contract) : undefined;
   const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
   if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
   const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl));
-  const scope: ClientScope = { connection, kinds, timeoutMs: options.timeoutMs, topics: new Map() };
+  const scope: ClientScope = {
+    connection,
+    kinds,
+    timeoutMs: options.timeoutMs,
+    validator: options.validateArrivals,
+    topics: new Map(),
+  };
   const children = new Map<string, unknown>();
   const controls: ClientControls = {
     get $state() {

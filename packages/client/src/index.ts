@@ -5,8 +5,18 @@
  * @module @switchboard/client
  */
 
+// The procedure types generated stubs are written in, so that they import only this package.
+export type {
+  BidiProcedure,
+  ClientStreamProcedure,
+  EventProcedure,
+  ServerStreamProcedure,
+  TopicProcedure,
+  UnaryProcedure,
+} from '@switchboard/contract';
 export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
 export { DEFAULT_CODECS } from '#codecs';
+export type { ArrivalValidator } from './arrivals.js';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
 export type { CodecChoice } from './codecs.js';
@@ -24,4 +34,11 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
+export {
+  type ContractLike,
+  type ContractStubs,
+  isStubs,
+  type ProceduresOf,
+  type TypedSchema,
+} from './stubs.js';
 export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';

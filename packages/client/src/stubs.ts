@@ -1,0 +1,56 @@
+import {
+  type Contract,
+  flattenProcedures,
+  type ProcedureKind,
+  type ProcedureTree,
+  type Schema,
+} from '@switchboard/contract';
+import type { ApiId } from '@switchboard/protocol';
+
+/**
+ * A schema known by its types alone, with no validator behind it: what generated stubs declare
+ * where a contract has a schema. `TInput` is what the schema accepts, `TOutput` what it produces.
+ * Never a run-time value.
+ */
+export type TypedSchema<TInput, TOutput = TInput> = Schema<TInput, TOutput>;
+
+/**
+ * A contract without its source and validators, as `switchboard generate ts` writes it: the API
+ * id and a table of procedure kinds at run time, the procedures as types only. `createClient`
+ * accepts it wherever it accepts a contract and infers the same client.
+ *
+ * @example
+ * import { createClient } from '@switchboard/client';
+ * import { shop } from './generated/shop.js'; // switchboard generate ts ./switchboard.json --name shop
+ * const client = createClient(shop, { url: 'ws://localhost:8080' });
+ */
+export interface ContractStubs<TProcedures extends ProcedureTree = ProcedureTree> {
+  /** The API name and version carried in the subprotocol token; undefined for the default API. */
+  readonly api: ApiId | undefined;
+  /** Every procedure's kind, by dotted path: what the client needs at run time. */
+  readonly kinds: { readonly [path: string]: ProcedureKind };
+  /** Type only: the procedures the stubs stand for. Never present at run time. */
+  readonly '~procedures'?: TProcedures;
+}
+
+/** What a client is made from: a contract, or its generated stubs. */
+export type ContractLike = Contract | ContractStubs;
+
+/** The procedure tree of a contract or of its stubs. */
+export type ProceduresOf<TContract extends ContractLike> =
+  TContract extends ContractStubs<infer TProcedures>
+    ? TProcedures
+    : TContract extends Contract<infer TProcedures>
+      ? TProcedures
+      : never;
+
+/** Whether a contract-like value is generated stubs (it has a kinds table, not procedures). */
+export function isStubs(contract: ContractLike): contract is ContractStubs {
+  return 'kinds' in contract && !('procedures' in contract);
+}
+
+/** Every procedure's kind by dotted path, from a contract or from its stubs. */
+export function kindsOf(contract: ContractLike): ReadonlyMap<string, ProcedureKind> {
+  if (isStubs(contract)) return new Map(Object.entries(contract.kinds));
+  return new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const));
+}
