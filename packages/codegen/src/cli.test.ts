@@ -43,7 +43,7 @@ describe('switchboard', () => {
   it('answers a usage error with exit code 2 and the usage', async () => {
     const { code, err } = await cli('generate', 'cobol', contract);
     expect(code).toBe(2);
-    expect(err).toMatch(/^generate needs a target: one of ts\n\nUsage:/);
+    expect(err).toMatch(/^generate needs a target: one of ts, python\n\nUsage:/);
   });
 
   it('writes a file, then --check passes; once stale, --check fails with a diff and writes nothing', async () => {

@@ -1,6 +1,7 @@
 import { asyncapiCommand } from './asyncapi.js';
 import { typescriptCommand } from './generate-ts.js';
 import type { Manifest } from './manifest.js';
+import { pythonCommand } from './python/index.js';
 
 /** What a command writes: one file's text, or several files' texts by relative path. */
 export type CommandOutput = string | { readonly [path: string]: string };
@@ -42,7 +43,7 @@ export const exportCommand: Command = {
 };
 
 /** The targets of `switchboard generate <target>`, by name. */
-export const GENERATORS: Record<string, Command> = { ts: typescriptCommand };
+export const GENERATORS: Record<string, Command> = { ts: typescriptCommand, python: pythonCommand };
 
 /** The commands other than `generate`, by name. */
 export const COMMANDS: Record<string, Command> = { export: exportCommand, asyncapi: asyncapiCommand };

@@ -36,3 +36,4 @@ export {
   type ManifestProcedure,
   TOPIC_INPUT_SCHEMA,
 } from './manifest.js';
+export { defaultPythonPackage, generatePython, type PythonOptions, pythonCommand } from './python/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Manifest, ManifestProcedure } from '../manifest.js';
 import { generatePython } from './generate.js';
-import type { Manifest, ManifestProcedure } from './manifest-type.js';
 
 function manifest(...procedures: ManifestProcedure[]): Manifest {
   return {

@@ -1,4 +1,4 @@
-import type { Manifest, ManifestProcedure } from './manifest-type.js';
+import type { Manifest, ManifestProcedure } from '../manifest.js';
 import { attribute, NameBook, pascal, pyString } from './names.js';
 import { escapeDoc, PythonTypes } from './types.js';
 

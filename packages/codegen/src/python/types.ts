@@ -1,4 +1,4 @@
-import type { JsonSchema } from './manifest-type.js';
+import type { JsonSchema } from '../manifest.js';
 import { isIdentifier, type NameBook, pascal, pyString } from './names.js';
 
 type SchemaObject = { readonly [keyword: string]: unknown };
