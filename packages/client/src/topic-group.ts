@@ -1,3 +1,4 @@
+import type { RpcError } from '@switchboard/protocol';
 import { type CallHost, type CallOptions, ClientCall } from './call.js';
 import { NONE } from './item-queue.js';
 
@@ -28,7 +29,8 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  * when its last subscriber leaves; when it ends or fails, every subscriber ends or fails alike.
  */
 export class TopicGroup {
-  private readonly source: ClientCall;
+  /** The subscription; replaced by one `since` its position when the session is lost. */
+  private source: ClientCall;
   // Replaced, never changed in place, so a delivery loop keeps its array when one leaves or joins.
   private members: readonly Member[] = [];
   private pumping = false;
@@ -38,15 +40,35 @@ export class TopicGroup {
   constructor(
     private readonly connection: GroupConnection,
     readonly path: string,
-    input: unknown,
-    channel: string,
+    private readonly input: unknown,
+    private readonly channel: string,
     private readonly onClosed: (group: TopicGroup) => void,
   ) {
-    this.source = new ClientCall(connection, path, input, undefined, channel, NO_OPTIONS, undefined);
-    this.source.watch(
-      (item) => this.offer(item),
+    this.source = this.subscription(input);
+  }
+
+  private subscription(input: unknown): ClientCall {
+    const source = new ClientCall(this.connection, this.path, input, undefined, this.channel, NO_OPTIONS, undefined);
+    source.watch(
+      (item) => this.offer(item, source),
       () => this.pump(),
     );
+    return source;
+  }
+
+  /**
+   * After its session was lost, a subscription whose server told its position continues `since`
+   * it (on whichever server the client reached), so the subscribers neither miss nor repeat an
+   * item; when the history no longer reaches back that far, they fail with HISTORY_LOST, whose
+   * `data.position` is where the history resumes. Without a position they fail with SESSION_LOST.
+   */
+  private continued(error: RpcError): boolean {
+    const since = this.source.position;
+    if (error.code !== 'SESSION_LOST' || since === undefined || this.members.length === 0) return false;
+    const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
+    this.source = this.subscription({ ...base, since });
+    this.connection.start(this.source);
+    return true;
   }
 
   /** A new local subscriber, with its own options; the subscription starts with the first. */
@@ -109,7 +131,8 @@ export class TopicGroup {
    * else the subscription keeps it. A subscriber's delivery may re-enter `pump`, which finds
    * nothing kept and returns.
    */
-  private offer(item: unknown): boolean {
+  private offer(item: unknown, source: ClientCall): boolean {
+    if (source !== this.source) return false;
     const members = this.members;
     if (members.length === 1) {
       // The common case, one subscriber: no loops.
@@ -137,6 +160,7 @@ export class TopicGroup {
       }
       const outcome = this.source.settled;
       if (outcome === undefined) return;
+      if (!outcome.ok && this.continued(outcome.error)) return;
       this.close();
       for (const { view } of this.members) {
         if (outcome.ok) view.end(outcome.value);

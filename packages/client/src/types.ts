@@ -71,6 +71,13 @@ export interface Channel<TSend, TReceive> extends AsyncIterable<TReceive> {
 export interface TopicInput {
   /** The sub-channel, e.g. a room name; absent for the whole topic. */
   readonly key?: string;
+  /**
+   * Continue after this position (a PUB's or SUBSCRIBED's, e.g. kept from an earlier run): the
+   * items published since then come first, then the live ones. When the server's history no
+   * longer holds them all, the subscription fails with HISTORY_LOST, whose `data.position` a new
+   * subscription can pass here to get what the history still holds (docs/protocol.md section 12).
+   */
+  readonly since?: string;
 }
 
 type Args<TInput> = [TInput] extends [undefined]

@@ -23,6 +23,7 @@ export const MessageType = {
   EVENT: 16,
   ACK: 17,
   PUB: 18,
+  SUBSCRIBED: 26,
 } as const;
 
 /** One of the numeric message types. */
@@ -93,6 +94,12 @@ export type EventMessage = [type: 16, id: number, path: string, payload: unknown
 export type AckMessage = [type: 17, id: number];
 /** `[18, channel, item, position?]`: an item published on a topic channel. */
 export type PubMessage = [type: 18, channel: string, item: unknown, position?: string];
+/**
+ * `[26, id, position]`: topic subscription `id` continues after `position` (its `since`, or the
+ * channel's head for a new subscription); sent once, before the subscription's first PUB, by a
+ * server whose broker keeps positions (docs/protocol.md, section 12).
+ */
+export type SubscribedMessage = [type: 26, id: number, position: string];
 
 /** Any message of the protocol. */
 export type Message =
@@ -110,7 +117,8 @@ export type Message =
   | ErrorMessage
   | EventMessage
   | AckMessage
-  | PubMessage;
+  | PubMessage
+  | SubscribedMessage;
 
 /** Messages a client may send. */
 export type ClientMessage =
@@ -137,7 +145,8 @@ export type ServerMessage =
   | EndMessage
   | ErrorMessage
   | AckMessage
-  | PubMessage;
+  | PubMessage
+  | SubscribedMessage;
 
 /**
  * Whether a message counts for session resume (docs/protocol.md, section 4).

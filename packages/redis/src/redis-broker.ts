@@ -1,7 +1,20 @@
-import { msg, msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
-import type { Broker, BrokerListener } from '@switchboard/server';
+import { isRpcError, msg, msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
+import {
+  type Broker,
+  type BrokerListener,
+  DEFAULT_HISTORY_RETENTION,
+  type HistoryRead,
+  type HistoryRetention,
+  newEpoch,
+  type RetentionOption,
+} from '@switchboard/server';
 import type { Redis, RedisOptions } from 'ioredis';
 import { quit, redisPair } from './connections.js';
+import { type LogCommands, withLogCommands } from './history-scripts.js';
+import { type LogKeys, readHistory } from './redis-history.js';
+
+/** How long a channel's epoch and offset outlive its last publish when none is given: 1 day. */
+export const DEFAULT_META_TTL_MS = 86_400_000;
 
 /** Options of {@link RedisBroker}. */
 export interface RedisBrokerOptions {
@@ -26,6 +39,27 @@ export interface RedisBrokerOptions {
    * @default logs with console.error
    */
   onError?: (error: unknown) => void;
+  /**
+   * How much history each channel keeps in its Redis stream: a number of items and an age (the
+   * stream expires when its newest item is that old). `maxItems: 0` keeps no items but still
+   * numbers them, so that a subscription `since` a position learns of what it missed.
+   * @default DEFAULT_HISTORY_RETENTION
+   */
+  retention?: RetentionOption;
+  /**
+   * How long a channel's epoch and offset (a small hash) outlive its last publish, in ms. When
+   * they expire, the channel's next item starts a new epoch: a subscription `since` an older
+   * position is told HISTORY_LOST.
+   * @default DEFAULT_META_TTL_MS
+   */
+  metaTtlMs?: number;
+}
+
+function checkRetention(retention: HistoryRetention): HistoryRetention {
+  const { maxItems, maxAgeMs } = retention;
+  if (!Number.isSafeInteger(maxItems) || maxItems < 0 || !Number.isSafeInteger(maxAgeMs) || maxAgeMs < 1)
+    throw new RangeError('retention needs maxItems an integer >= 0 and maxAgeMs an integer >= 1');
+  return retention;
 }
 
 /**
@@ -38,6 +72,13 @@ function encodeItem(channel: string, item: unknown): Buffer {
   const message: PubMessage = msg.pub(channel, item);
   const frame = msgpackCodec.frame([msgpackCodec.encode(message)]) as Uint8Array;
   return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
+/** The position and frame of a pub/sub message, `position SP frame`; throws for anything else. */
+function splitMessage(message: Buffer): { position: string; frame: Buffer } {
+  const space = message.indexOf(0x20);
+  if (space < 1 || space > 200) throw new Error('no position before the item');
+  return { position: message.toString('latin1', 0, space), frame: message.subarray(space + 1) };
 }
 
 /** The item of a frame `encodeItem` made for `channel`; throws for anything else. */
@@ -72,20 +113,31 @@ function decodeItem(channel: string, data: Buffer): unknown {
  * await broker.close();
  */
 export class RedisBroker implements Broker {
-  private readonly publisher: Redis;
+  private readonly publisher: Redis & LogCommands;
   private readonly subscriber: Redis;
   private readonly ownsPublisher: boolean;
   private readonly prefix: string;
   private readonly onError: (error: unknown) => void;
   private readonly channels = new Map<string, Set<BrokerListener>>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Each subscribed channel's SUBSCRIBE, settled when Redis confirms it. */
+  private readonly confirmed = new Map<string, Promise<void>>();
+  private readonly retention: RetentionOption;
+  private readonly metaTtlMs: number;
   private closed = false;
 
   constructor(options: RedisBrokerOptions = {}) {
     this.prefix = options.prefix ?? 'switchboard:';
     this.onError = options.onError ?? ((error) => console.error('[switchboard] redis broker:', error));
+    this.retention =
+      typeof options.retention === 'function'
+        ? options.retention
+        : checkRetention(options.retention ?? DEFAULT_HISTORY_RETENTION);
+    this.metaTtlMs = options.metaTtlMs ?? DEFAULT_META_TTL_MS;
+    if (!Number.isSafeInteger(this.metaTtlMs) || this.metaTtlMs < 1)
+      throw new RangeError('metaTtlMs must be an integer >= 1');
     const { main, ownsMain, subscriber } = redisPair(options.redis, this.onError);
-    this.publisher = main;
+    this.publisher = withLogCommands(main);
     this.ownsPublisher = ownsMain;
     this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
@@ -98,6 +150,14 @@ export class RedisBroker implements Broker {
    * `close()`; with `INVALID_ARGUMENT` when the item cannot be encoded (a cycle, for one).
    */
   async publish(channel: string, item: unknown): Promise<void> {
+    await this.append(channel, item);
+  }
+
+  /**
+   * {@link RedisBroker.publish}, answering the item's position: appends it to the channel's log
+   * and publishes it in one step, so every server receives the channel's items in log order.
+   */
+  async append(channel: string, item: unknown): Promise<string> {
     if (this.closed) throw new RpcError('UNAVAILABLE', 'the Redis broker is closed');
     let payload: Buffer;
     try {
@@ -105,8 +165,19 @@ export class RedisBroker implements Broker {
     } catch (error) {
       throw new RpcError('INVALID_ARGUMENT', `the item for ${channel} cannot be encoded for Redis`, { cause: error });
     }
+    const retention = checkRetention(this.retentionOf(channel));
+    const keys = this.keys(channel);
     try {
-      await this.publisher.publish(this.prefix + channel, payload);
+      return await this.publisher.switchboardLogPublish(
+        keys.meta,
+        keys.log,
+        newEpoch(),
+        this.metaTtlMs,
+        this.prefix + channel,
+        payload,
+        retention.maxItems,
+        retention.maxAgeMs,
+      );
     } catch (error) {
       throw new RpcError('UNAVAILABLE', `Redis did not take the item for ${channel}: ${describe(error)}`, {
         cause: error,
@@ -129,15 +200,39 @@ export class RedisBroker implements Broker {
     if (listeners === undefined) {
       listeners = new Set();
       this.channels.set(channel, listeners);
-      this.track(this.subscriber.subscribe(this.prefix + channel));
+      this.confirmed.set(channel, this.track(this.subscriber.subscribe(this.prefix + channel)));
     }
     listeners.add(listener);
     const current = listeners;
     return () => {
       if (!current.delete(listener) || current.size > 0 || this.channels.get(channel) !== current) return;
       this.channels.delete(channel);
+      this.confirmed.delete(channel);
       if (!this.closed) this.track(this.subscriber.unsubscribe(this.prefix + channel));
     };
+  }
+
+  /**
+   * The retained items of `channel` after `since` (none without one) and the position they
+   * continue from, read once Redis confirmed this broker's subscription to the channel, so that
+   * every later item reaches the listeners (the server drops the ones read twice). Rejects with
+   * HISTORY_LOST (data.position: where the retained items start) when the epoch changed or the
+   * items right after `since` were trimmed, INVALID_ARGUMENT for a `since` that is not a
+   * position, and UNAVAILABLE when Redis does not answer.
+   */
+  async history(channel: string, since: string | undefined): Promise<HistoryRead> {
+    if (this.closed) throw new RpcError('UNAVAILABLE', 'the Redis broker is closed');
+    await this.confirmed.get(channel);
+    try {
+      return await readHistory(this.publisher, this.keys(channel), newEpoch(), since, (frame) =>
+        decodeItem(channel, frame),
+      );
+    } catch (error) {
+      if (isRpcError(error)) throw error;
+      throw new RpcError('UNAVAILABLE', `Redis did not answer for the history of ${channel}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   /**
@@ -167,28 +262,41 @@ export class RedisBroker implements Broker {
     const listeners = this.channels.get(channel);
     if (listeners === undefined) return;
     let item: unknown;
+    let position: string;
     try {
-      item = decodeItem(channel, message);
+      const parts = splitMessage(message);
+      position = parts.position;
+      item = decodeItem(channel, parts.frame);
     } catch (error) {
       this.onError(new Error(`dropped a message on ${name} that is not a Switchboard item`, { cause: error }));
       return;
     }
     for (const listener of listeners) {
       try {
-        listener(item, undefined);
+        listener(item, position);
       } catch (error) {
         this.onError(error);
       }
     }
   }
 
-  private track(command: Promise<unknown>): void {
+  private keys(channel: string): LogKeys {
+    return { meta: `${this.prefix}meta:${channel}`, log: `${this.prefix}log:${channel}`, metaTtlMs: this.metaTtlMs };
+  }
+
+  private retentionOf(channel: string): HistoryRetention {
+    const retention = this.retention;
+    return typeof retention === 'function' ? retention(channel) : retention;
+  }
+
+  private track(command: Promise<unknown>): Promise<void> {
     const settled = command.then(
       () => undefined,
       (error: unknown) => this.onError(error),
     );
     this.pending.add(settled);
     void settled.then(() => this.pending.delete(settled));
+    return settled;
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Codec, type CodecName, type EncodedMessage, msg, type PubMessage } from '@switchboard/protocol';
-import type { Broker } from './broker.js';
+import type { Broker, HistoryRead } from './broker.js';
 
 /** One published item, encoded at most once per codec however many sessions receive it. */
 export class Delivery {
@@ -64,6 +64,19 @@ export class TopicHub {
         current.unsubscribe();
       }
     };
+  }
+
+  /** Whether the broker keeps positions, so that a subscription may name `since`. */
+  get keepsHistory(): boolean {
+    return this.broker.history !== undefined;
+  }
+
+  /**
+   * The broker's history of `channel` after `since` (see {@link Broker.history}); call it after
+   * {@link TopicHub.subscribe}. Undefined when the broker keeps no positions.
+   */
+  history(channel: string, since: string | undefined): HistoryRead | Promise<HistoryRead> | undefined {
+    return this.broker.history?.(channel, since);
   }
 
   /** Channels with at least one local subscriber. */

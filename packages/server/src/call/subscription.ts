@@ -1,7 +1,9 @@
 import { topicChannel } from '@switchboard/contract';
-import { RpcError } from '@switchboard/protocol';
+import { msg, RpcError } from '@switchboard/protocol';
+import type { HistoryRead } from '../broker.js';
 import { BoundedQueue } from '../policy-queue.js';
-import type { Delivery, TopicSink } from '../topics.js';
+import { parsePosition } from '../position.js';
+import { Delivery, type TopicSink } from '../topics.js';
 import type { ServerCall } from './call.js';
 
 function itemOf(delivery: Delivery): unknown {
@@ -17,6 +19,8 @@ export class Subscription implements TopicSink {
   private readonly queue: BoundedQueue<Delivery>;
   private unsubscribe: (() => void) | undefined;
   private draining = false;
+  /** Live items that arrive while the history is read: delivered after it, without duplicates. */
+  private held: Delivery[] | undefined;
 
   constructor(private readonly call: ServerCall) {
     const proc = call.bound.proc;
@@ -31,10 +35,54 @@ export class Subscription implements TopicSink {
     return this.queue.dropped;
   }
 
-  /** Starts receiving the channel's items; false when the session already subscribes to it. */
-  listen(channel: string): boolean {
+  /**
+   * Starts receiving the channel's items; false when the session already subscribes to it. When
+   * the broker keeps positions, the live items wait until its history after `since` is read:
+   * SUBSCRIBED goes first, then the missed items, then the live ones the history did not hold.
+   */
+  listen(channel: string, since: string | undefined): boolean {
+    const hub = this.call.env.hub;
+    if (since !== undefined && !hub.keepsHistory)
+      throw new RpcError('FAILED_PRECONDITION', "this server's broker keeps no topic history: since is not supported");
     this.unsubscribe = this.call.host.subscribeTopic(channel, this);
-    return this.unsubscribe !== undefined;
+    if (this.unsubscribe === undefined) return false;
+    if (!hub.keepsHistory) return true;
+    this.held = [];
+    let read: HistoryRead | Promise<HistoryRead> | undefined;
+    try {
+      read = hub.history(channel, since);
+    } catch (error) {
+      this.end();
+      throw error;
+    }
+    if (read instanceof Promise)
+      read.then(
+        (history) => this.start(channel, history),
+        (error: unknown) => this.call.fail(error),
+      );
+    else if (read !== undefined) this.start(channel, read);
+    return true;
+  }
+
+  /** The history is read: SUBSCRIBED, the missed items, then the live items held meanwhile. */
+  private start(channel: string, history: HistoryRead): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    const call = this.call;
+    if (call.done) return;
+    call.host.push(msg.subscribed(call.id, history.position));
+    let last = parsePosition(history.position);
+    for (const { item, position } of history.items) {
+      this.deliver(new Delivery(channel, item, position));
+      last = parsePosition(position) ?? last;
+    }
+    for (const delivery of held) {
+      const at = parsePosition(delivery.position);
+      // An item the history already held, or one from before the position the subscription
+      // starts at, is not delivered twice.
+      if (last !== undefined && at !== undefined && at.epoch === last.epoch && at.offset <= last.offset) continue;
+      this.deliver(delivery);
+    }
   }
 
   /** The call ended: receive nothing more. */
@@ -47,6 +95,10 @@ export class Subscription implements TopicSink {
   deliver(delivery: Delivery): void {
     const call = this.call;
     if (call.done) return;
+    if (this.held !== undefined) {
+      this.held.push(delivery);
+      return;
+    }
     const queue = this.queue;
     if (queue.length === 0 && call.sent < call.limit && call.host.writable() === undefined) {
       call.sent++;
@@ -87,14 +139,29 @@ export class Subscription implements TopicSink {
   }
 }
 
-/** Subscribes a topic call to its channel (the path, and the input's key if any). */
-export function subscribe(call: ServerCall, input: { key?: unknown }): void {
-  if (typeof input !== 'object' || input === null || (input.key !== undefined && typeof input.key !== 'string')) {
-    throw new RpcError('INVALID_ARGUMENT', 'topic input must be { key?: string }');
+/** What a topic subscription's CALL carries. */
+export interface TopicCallInput {
+  readonly key?: unknown;
+  readonly since?: unknown;
+}
+
+/**
+ * Subscribes a topic call to its channel (the path, and the input's key if any), continuing
+ * after the input's `since` when it names one.
+ */
+export function subscribe(call: ServerCall, input: TopicCallInput): void {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    (input.key !== undefined && typeof input.key !== 'string') ||
+    (input.since !== undefined && input.since !== null && typeof input.since !== 'string')
+  ) {
+    throw new RpcError('INVALID_ARGUMENT', 'topic input must be { key?: string, since?: string }');
   }
   const subscription = new Subscription(call);
   call.subscription = subscription;
-  if (!subscription.listen(topicChannel(call.bound.path, input.key))) {
+  const since = typeof input.since === 'string' ? input.since : undefined;
+  if (!subscription.listen(topicChannel(call.bound.path, input.key), since)) {
     call.subscription = undefined;
     throw new RpcError('FAILED_PRECONDITION', 'this channel is already subscribed in this session');
   }
