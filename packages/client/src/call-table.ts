@@ -47,7 +47,12 @@ export class CallTable {
       case MessageType.PUB: {
         const call = this.channels.get(message[1]);
         if (call === undefined) return;
-        if (message[3] !== undefined && message[3] !== null) call.position = message[3];
+        if (message[3] !== undefined && message[3] !== null) {
+          // A positioned PUB before the subscription's SUBSCRIBED crossed the CANCEL of an earlier
+          // subscription of the channel (protocol.md section 12): it is not this one's.
+          if (call.position === undefined) return;
+          call.position = message[3];
+        }
         if (call.item(message[2]) === false) {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `PUB beyond credit on ${message[1]}`);
         }

@@ -29,7 +29,14 @@ export type Client<TContract extends Contract> = ClientTree<TContract['procedure
 
 /** The object behind every call a client returns; the types show each kind only its part. */
 class CallHandle {
-  constructor(private readonly call: ClientCall) {}
+  constructor(
+    private readonly call: ClientCall,
+    /** A topic subscriber's position, which its group keeps (topic-group.ts). */
+    private readonly where?: () => string | undefined,
+  ) {}
+  get position(): string | undefined {
+    return this.where === undefined ? this.call.position : this.where();
+  }
   // biome-ignore lint/suspicious/noThenProperty: a call's handle is awaitable by design (Pending<T>).
   then<A, B>(
     onFulfilled?: (value: unknown) => A | PromiseLike<A>,
@@ -112,7 +119,7 @@ function subscribe(
   channel: string,
   input: unknown,
   options: CallOptions,
-): ClientCall {
+): CallHandle {
   let group = scope.topics.get(channel);
   if (group === undefined || group.closed) {
     group = new TopicGroup(scope.connection, path, input, channel, (closed) => {
@@ -120,7 +127,9 @@ function subscribe(
     });
     scope.topics.set(channel, group);
   }
-  return group.join(input, options, scope.timeoutMs);
+  const view = group.join(input, options, scope.timeoutMs);
+  const joined = group;
+  return new CallHandle(view, () => joined.positionOf(view));
 }
 
 function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
@@ -128,7 +137,7 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
-  if (kind === 'topic') return new CallHandle(subscribe(scope, path, channelOf(path, input), input, options));
+  if (kind === 'topic') return subscribe(scope, path, channelOf(path, input), input, options);
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
   // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.

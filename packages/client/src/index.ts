@@ -24,4 +24,13 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
-export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';
+export type {
+  Channel,
+  ClientProcedure,
+  ClientTree,
+  ItemStream,
+  Pending,
+  TopicInput,
+  TopicStream,
+  Upload,
+} from './types.js';

@@ -12,6 +12,8 @@ interface Member {
   readonly view: ClientCall;
   delivered: number;
   granted: number;
+  /** The position of the last item handed to it. */
+  position: string | undefined;
 }
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
@@ -34,6 +36,10 @@ export class TopicGroup {
   // Replaced, never changed in place, so a delivery loop keeps its array when one leaves or joins.
   private members: readonly Member[] = [];
   private pumping = false;
+  /** The positions of the items the subscription keeps (`takeNow` hands them in this order). */
+  private kept: Array<string | undefined> = [];
+  /** The position of the last item handed to the subscribers. */
+  private last: string | undefined;
   /** No subscriber left, or the subscription ended: a new subscriber needs a new group. */
   closed = false;
 
@@ -51,7 +57,11 @@ export class TopicGroup {
     const source = new ClientCall(this.connection, this.path, input, undefined, this.channel, NO_OPTIONS, undefined);
     source.watch(
       (item) => this.offer(item, source),
-      () => this.pump(),
+      () => {
+        // Called once per item the subscription keeps, and once when it settles.
+        if (source === this.source && source.settled === undefined) this.kept.push(source.position);
+        this.pump();
+      },
     );
     return source;
   }
@@ -66,6 +76,7 @@ export class TopicGroup {
     const since = this.source.position;
     if (error.code !== 'SESSION_LOST' || since === undefined || this.members.length === 0) return false;
     const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
+    this.kept = [];
     this.source = this.subscription({ ...base, since });
     this.connection.start(this.source);
     return true;
@@ -97,12 +108,23 @@ export class TopicGroup {
       return view;
     }
     // Opening grants the subscriber one credit window, as its CALL would carry.
-    member = { view, delivered: 0, granted: this.connection.creditWindow };
+    member = { view, delivered: 0, granted: this.connection.creditWindow, position: this.last };
     this.members = [...this.members, member];
     view.open(0);
     if (this.members.length === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
     this.pump();
     return view;
+  }
+
+  /**
+   * Where `view` stands in the channel: the position of the last item handed to it, else the
+   * one its subscription started at (SUBSCRIBED); undefined without a broker that keeps positions.
+   */
+  positionOf(view: ClientCall): string | undefined {
+    const member = this.members.find((candidate) => candidate.view === view);
+    const position = member?.position ?? this.last;
+    if (position !== undefined) return position;
+    return this.kept.length === 0 ? this.source.position : undefined;
   }
 
   /** Whether every subscriber has room for one more item. */
@@ -116,12 +138,14 @@ export class TopicGroup {
   }
 
   /** Hands `item` to every subscriber; one that leaves meanwhile (its call is done) is skipped. */
-  private deliver(item: unknown): void {
+  private deliver(item: unknown, position: string | undefined): void {
+    this.last = position;
     const members = this.members;
     for (let i = 0; i < members.length; i++) {
       const member = members[i] as Member;
       if (member.view.done) continue;
       member.delivered++;
+      member.position = position;
       member.view.item(item);
     }
   }
@@ -139,11 +163,12 @@ export class TopicGroup {
       const member = members[0] as Member;
       if (member.delivered >= member.granted || this.closed) return false;
       member.delivered++;
+      this.last = member.position = source.position;
       member.view.item(item);
       return true;
     }
     if (this.closed || !this.hasRoom()) return false;
-    this.deliver(item);
+    this.deliver(item, source.position);
     return true;
   }
 
@@ -156,7 +181,7 @@ export class TopicGroup {
         if (!this.hasRoom()) return;
         const item = this.source.takeNow();
         if (item === NONE) break;
-        this.deliver(item);
+        this.deliver(item, this.kept.shift());
       }
       const outcome = this.source.settled;
       if (outcome === undefined) return;

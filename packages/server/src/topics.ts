@@ -1,5 +1,6 @@
 import { type Codec, type CodecName, type EncodedMessage, msg, type PubMessage } from '@switchboard/protocol';
 import type { Broker, HistoryRead } from './broker.js';
+import { type Position, parsePosition } from './position.js';
 
 /** One published item, encoded at most once per codec however many sessions receive it. */
 export class Delivery {
@@ -7,11 +8,19 @@ export class Delivery {
   private parts: Partial<Record<CodecName, EncodedMessage>> | undefined;
   private sizes: Partial<Record<CodecName, number>> | undefined;
 
+  private parsed: Position | null | undefined;
+
   constructor(
     readonly channel: string,
     readonly item: unknown,
     readonly position: string | undefined,
   ) {}
+
+  /** The parts of {@link Delivery.position}, parsed once for every subscription; null without one. */
+  get at(): Position | null {
+    if (this.parsed === undefined) this.parsed = parsePosition(this.position) ?? null;
+    return this.parsed;
+  }
 
   encoded(codec: Codec): EncodedMessage {
     const name: CodecName = codec.name;

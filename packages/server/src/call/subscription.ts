@@ -2,6 +2,7 @@ import { topicChannel } from '@switchboard/contract';
 import { msg, RpcError } from '@switchboard/protocol';
 import type { HistoryRead } from '../broker.js';
 import { BoundedQueue } from '../policy-queue.js';
+import type { Position } from '../position.js';
 import { parsePosition } from '../position.js';
 import { Delivery, type TopicSink } from '../topics.js';
 import type { ServerCall } from './call.js';
@@ -21,6 +22,11 @@ export class Subscription implements TopicSink {
   private draining = false;
   /** Live items that arrive while the history is read: delivered after it, without duplicates. */
   private held: Delivery[] | undefined;
+  /**
+   * After the history: the last position it delivered. Live items up to it are dropped (the
+   * history read may answer before pub/sub brings the same items), until one beyond it arrives.
+   */
+  private floor: Position | undefined;
 
   constructor(private readonly call: ServerCall) {
     const proc = call.bound.proc;
@@ -71,18 +77,13 @@ export class Subscription implements TopicSink {
     const call = this.call;
     if (call.done) return;
     call.host.push(msg.subscribed(call.id, history.position));
-    let last = parsePosition(history.position);
+    this.floor = parsePosition(history.position);
     for (const { item, position } of history.items) {
-      this.deliver(new Delivery(channel, item, position));
-      last = parsePosition(position) ?? last;
+      const delivery = new Delivery(channel, item, position);
+      this.floor = delivery.at ?? this.floor;
+      this.send(delivery);
     }
-    for (const delivery of held) {
-      const at = parsePosition(delivery.position);
-      // An item the history already held, or one from before the position the subscription
-      // starts at, is not delivered twice.
-      if (last !== undefined && at !== undefined && at.epoch === last.epoch && at.offset <= last.offset) continue;
-      this.deliver(delivery);
-    }
+    for (const delivery of held) this.deliver(delivery);
   }
 
   /** The call ended: receive nothing more. */
@@ -99,6 +100,20 @@ export class Subscription implements TopicSink {
       this.held.push(delivery);
       return;
     }
+    const floor = this.floor;
+    if (floor !== undefined) {
+      // An item the history already delivered, or one from before the position the
+      // subscription starts at, is not delivered twice.
+      const at = delivery.at;
+      if (at !== null && at.epoch === floor.epoch && at.offset <= floor.offset) return;
+      this.floor = undefined;
+    }
+    this.send(delivery);
+  }
+
+  /** Sends `delivery` at once when credit and the socket allow, else queues it by policy. */
+  private send(delivery: Delivery): void {
+    const call = this.call;
     const queue = this.queue;
     if (queue.length === 0 && call.sent < call.limit && call.host.writable() === undefined) {
       call.sent++;

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { isRpcError, type RpcError } from '@switchboard/protocol';
+import { parsePosition } from '@switchboard/server';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const open: RedisBroker[] = [];
+function broker(options: RedisBrokerOptions = {}): { broker: RedisBroker; prefix: string } {
+  const prefix = `test:${randomUUID()}:`;
+  const made = new RedisBroker({ redis: REDIS_URL, prefix, ...options });
+  open.push(made);
+  return { broker: made, prefix };
+}
+
+async function lost(read: Promise<unknown>): Promise<RpcError> {
+  try {
+    await read;
+  } catch (error) {
+    if (isRpcError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an RpcError');
+}
+
+let admin: Redis;
+beforeAll(() => {
+  admin = new Redis(REDIS_URL);
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((made) => made.close()));
+});
+afterAll(async () => {
+  await admin.quit();
+});
+
+describe('RedisBroker history', () => {
+  it('numbers items without gaps, hands listeners their positions, and reads the items after since', async () => {
+    const { broker: made } = broker();
+    const seen: Array<string | undefined> = [];
+    made.subscribe('ch', (_item, position) => seen.push(position));
+    const head = await made.history('ch', undefined);
+    expect(parsePosition(head.position)?.offset).toBe(0);
+    const positions: string[] = [];
+    for (const item of ['a', 'b', 'c', 'd']) positions.push(await made.append('ch', item));
+    expect(positions.map((position) => parsePosition(position)?.offset)).toEqual([1, 2, 3, 4]);
+    expect(new Set(positions.map((position) => parsePosition(position)?.epoch))).toEqual(
+      new Set([parsePosition(head.position)?.epoch]),
+    );
+    const read = await made.history('ch', positions[1]);
+    expect(read.position).toBe(positions[1]);
+    expect(read.items).toEqual([
+      { item: 'c', position: positions[2] },
+      { item: 'd', position: positions[3] },
+    ]);
+    expect((await made.history('ch', positions[3])).items).toEqual([]);
+    await new Promise<void>((resolve) => {
+      const check = (): void => (seen.length === 4 ? resolve() : void setImmediate(check));
+      check();
+    });
+    expect(seen).toEqual(positions);
+  });
+
+  it('keeps maxItems per channel and tells HISTORY_LOST with where the kept items start', async () => {
+    const { broker: made, prefix } = broker({ retention: { maxItems: 3, maxAgeMs: 60_000 } });
+    made.subscribe('ch', () => undefined);
+    const positions: string[] = [];
+    for (let i = 1; i <= 6; i++) positions.push(await made.append('ch', i));
+    expect(await admin.xlen(`${prefix}log:ch`)).toBe(3);
+    const trimmed = await lost(made.history('ch', positions[1]));
+    expect(trimmed.code).toBe('HISTORY_LOST');
+    const restart = (trimmed.data as { position: string }).position;
+    expect(parsePosition(restart)?.offset).toBe(3);
+    const rest = await made.history('ch', restart);
+    expect(rest.items.map(({ item }) => item)).toEqual([4, 5, 6]);
+    expect(rest.items.map(({ position }) => position)).toEqual(positions.slice(3));
+  });
+
+  it('starts a new epoch when the channel log is lost, and tells a since of the old one', async () => {
+    const { broker: made, prefix } = broker();
+    made.subscribe('ch', () => undefined);
+    const before = await made.append('ch', 'a');
+    await admin.del(`${prefix}meta:ch`);
+    const after = await made.append('ch', 'b');
+    expect(parsePosition(after)?.epoch).not.toBe(parsePosition(before)?.epoch);
+    expect(parsePosition(after)?.offset).toBe(1);
+    const error = await lost(made.history('ch', before));
+    expect(error.code).toBe('HISTORY_LOST');
+    const restart = (error.data as { position: string }).position;
+    expect((await made.history('ch', restart)).items.map(({ item }) => item)).toEqual(['b']);
+  });
+
+  it('rejects a since that is not a position with INVALID_ARGUMENT, and rejects with UNAVAILABLE after close', async () => {
+    const { broker: made } = broker();
+    made.subscribe('ch', () => undefined);
+    expect((await lost(made.history('ch', 'x'))).code).toBe('INVALID_ARGUMENT');
+    await made.close();
+    expect((await lost(made.history('ch', undefined))).code).toBe('UNAVAILABLE');
+  });
+
+  it('rejects a retention it cannot keep', () => {
+    expect(() => broker({ retention: { maxItems: -1, maxAgeMs: 10 } })).toThrow(RangeError);
+    expect(() => broker({ retention: { maxItems: 1, maxAgeMs: 0 } })).toThrow(RangeError);
+  });
+});
