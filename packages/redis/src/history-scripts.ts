@@ -21,10 +21,15 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 
 /**
  * KEYS: meta, log. ARGV: new epoch, meta ttl ms, pub/sub channel, item frame, max items, max
- * age ms. Appends the item, trims the log, and publishes `position SP frame` in the same step, so
- * pub/sub order is log order. Returns the position.
+ * age ms, expected offset ('' for any). Appends the item, trims the log, and publishes
+ * `position SP frame` in the same step, so pub/sub order is log order. Returns the position, or
+ * `{ current offset }` when an expected offset was given and the log is elsewhere.
  */
 const PUBLISH = `${ENSURE_EPOCH}
+if ARGV[7] ~= '' then
+  local current = tonumber(redis.call('HGET', KEYS[1], 'offset'))
+  if current ~= tonumber(ARGV[7]) then return { current } end
+end
 local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -61,7 +66,8 @@ export interface LogCommands {
     frame: Buffer,
     maxItems: number,
     maxAgeMs: number,
-  ): Promise<string>;
+    expectedOffset: number | '',
+  ): Promise<string | [number]>;
   switchboardLogHead(
     meta: string,
     log: string,

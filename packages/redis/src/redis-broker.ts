@@ -1,4 +1,4 @@
-import { isRpcError, msg, msgpackCodec, type PubMessage, RpcError } from '@switchboard/protocol';
+import { isRpcError, RpcError } from '@switchboard/protocol';
 import {
   type Broker,
   type BrokerListener,
@@ -8,87 +8,17 @@ import {
   newEpoch,
   type RetentionOption,
 } from '@switchboard/server';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { quit, redisPair } from './connections.js';
 import { type LogCommands, withLogCommands } from './history-scripts.js';
+import {
+  type AppendOptions,
+  checkRetention,
+  DEFAULT_META_TTL_MS,
+  type RedisBrokerOptions,
+} from './redis-broker-options.js';
+import { decodeItem, describe, encodeItem, splitMessage } from './redis-frames.js';
 import { type LogKeys, readHistory } from './redis-history.js';
-
-/** How long a channel's epoch and offset outlive its last publish when none is given: 1 day. */
-export const DEFAULT_META_TTL_MS = 86_400_000;
-
-/** Options of {@link RedisBroker}. */
-export interface RedisBrokerOptions {
-  /**
-   * Which Redis to use. An ioredis client: the broker publishes on it and subscribes on a
-   * duplicate of it (a connection in subscriber mode can do nothing else); it closes the duplicate
-   * on `close()` and leaves the client to you. Options or a URL: the broker opens both connections
-   * and closes both.
-   * @default 'redis://127.0.0.1:6379'
-   */
-  redis?: Redis | RedisOptions | string | undefined;
-  /**
-   * Prepended to each topic channel to make its Redis channel name (`switchboard:chat.room#42`).
-   * Servers share topics exactly when they share Redis and prefix.
-   * @default 'switchboard:'
-   */
-  prefix?: string;
-  /**
-   * Receives what cannot be thrown to a caller: a failed SUBSCRIBE or UNSUBSCRIBE, a message on a
-   * subscribed channel that is not a Switchboard item (it is dropped), a listener that threw, and
-   * connection errors (ioredis reconnects by itself).
-   * @default logs with console.error
-   */
-  onError?: (error: unknown) => void;
-  /**
-   * How much history each channel keeps in its Redis stream: a number of items and an age (the
-   * stream expires when its newest item is that old). `maxItems: 0` keeps no items but still
-   * numbers them, so that a subscription `since` a position learns of what it missed.
-   * @default DEFAULT_HISTORY_RETENTION
-   */
-  retention?: RetentionOption;
-  /**
-   * How long a channel's epoch and offset (a small hash) outlive its last publish, in ms. When
-   * they expire, the channel's next item starts a new epoch: a subscription `since` an older
-   * position is told HISTORY_LOST.
-   * @default DEFAULT_META_TTL_MS
-   */
-  metaTtlMs?: number;
-}
-
-function checkRetention(retention: HistoryRetention): HistoryRetention {
-  const { maxItems, maxAgeMs } = retention;
-  if (!Number.isSafeInteger(maxItems) || maxItems < 0 || !Number.isSafeInteger(maxAgeMs) || maxAgeMs < 1)
-    throw new RangeError('retention needs maxItems an integer >= 0 and maxAgeMs an integer >= 1');
-  return retention;
-}
-
-/**
- * An item crosses Redis as a one-message frame of Switchboard's standard MessagePack codec, a PUB
- * `[18, channel, item]`: the values a remote subscriber receives are exactly those a local one
- * would (binary stays binary; Maps, bigints and undefined as on the wire), and no state is shared
- * between processes, so servers of different versions can share a channel.
- */
-function encodeItem(channel: string, item: unknown): Buffer {
-  const message: PubMessage = msg.pub(channel, item);
-  const frame = msgpackCodec.frame([msgpackCodec.encode(message)]) as Uint8Array;
-  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-}
-
-/** The position and frame of a pub/sub message, `position SP frame`; throws for anything else. */
-function splitMessage(message: Buffer): { position: string; frame: Buffer } {
-  const space = message.indexOf(0x20);
-  if (space < 1 || space > 200) throw new Error('no position before the item');
-  return { position: message.toString('latin1', 0, space), frame: message.subarray(space + 1) };
-}
-
-/** The item of a frame `encodeItem` made for `channel`; throws for anything else. */
-function decodeItem(channel: string, data: Buffer): unknown {
-  const batch = msgpackCodec.decode(data, true);
-  const message = Array.isArray(batch) && batch.length === 1 ? (batch[0] as unknown) : undefined;
-  if (!Array.isArray(message) || message[0] !== 18 || message[1] !== channel || message.length !== 3)
-    throw new Error('not a PUB message for this channel');
-  return message[2];
-}
 
 /**
  * A topic backplane on Redis pub/sub: `service.publish` on any server reaches the subscribers of
@@ -100,11 +30,16 @@ function decodeItem(channel: string, data: Buffer): unknown {
  * unsubscribes when its last one leaves. Items travel as Switchboard's MessagePack; each server
  * then encodes an item once per codec for all its subscribers, as with the in-memory broker.
  *
- * Pub/sub keeps no history: an item published while a server's subscription is not yet confirmed
- * by Redis (one round trip after a client subscribes; see {@link RedisBroker.ready}), or while
- * the server's subscriber connection is down, does not reach that server. ioredis reconnects and
- * subscribes again by itself. Items published by one server reach each other server in publish
- * order.
+ * Each channel has a log in Redis: a small hash (its epoch and last offset) and a stream of its
+ * retained items (`retention`). A publish appends to the stream and publishes on pub/sub in one
+ * Lua step, so every item has a position (docs/protocol.md section 12) and every server receives
+ * a channel's items in log order, one pub/sub message per item per server however many of its
+ * clients subscribe. A subscription `since` a position reads the stream once Redis confirmed the
+ * server's SUBSCRIBE ({@link RedisBroker.history}), so nothing falls between history and live.
+ *
+ * While a server's subscriber connection is down (ioredis reconnects and subscribes again by
+ * itself), items published meanwhile do not reach that server's current subscribers live; they
+ * stay in the stream, for the subscriptions that continue `since` a position after a reconnect.
  *
  * @example
  * const broker = new RedisBroker({ redis: process.env.REDIS_URL });
@@ -156,8 +91,11 @@ export class RedisBroker implements Broker {
   /**
    * {@link RedisBroker.publish}, answering the item's position: appends it to the channel's log
    * and publishes it in one step, so every server receives the channel's items in log order.
+   * With `ifOffset`, appends only when the channel's last offset is that one, and otherwise
+   * rejects with FAILED_PRECONDITION, `data: { offset }` (the current one): a single writer that
+   * numbers its items retries a publish whose answer it lost without publishing it twice.
    */
-  async append(channel: string, item: unknown): Promise<string> {
+  async append(channel: string, item: unknown, options: AppendOptions = {}): Promise<string> {
     if (this.closed) throw new RpcError('UNAVAILABLE', 'the Redis broker is closed');
     let payload: Buffer;
     try {
@@ -167,8 +105,9 @@ export class RedisBroker implements Broker {
     }
     const retention = checkRetention(this.retentionOf(channel));
     const keys = this.keys(channel);
+    let appended: string | [number];
     try {
-      return await this.publisher.switchboardLogPublish(
+      appended = await this.publisher.switchboardLogPublish(
         keys.meta,
         keys.log,
         newEpoch(),
@@ -177,12 +116,18 @@ export class RedisBroker implements Broker {
         payload,
         retention.maxItems,
         retention.maxAgeMs,
+        options.ifOffset ?? '',
       );
     } catch (error) {
       throw new RpcError('UNAVAILABLE', `Redis did not take the item for ${channel}: ${describe(error)}`, {
         cause: error,
       });
     }
+    if (typeof appended === 'string') return appended;
+    const [offset] = appended;
+    throw new RpcError('FAILED_PRECONDITION', `${channel} is at offset ${offset}, not ${options.ifOffset}`, {
+      data: { offset },
+    });
   }
 
   /**
@@ -298,8 +243,4 @@ export class RedisBroker implements Broker {
     void settled.then(() => this.pending.delete(settled));
     return settled;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,7 +3,8 @@ import { isRpcError, type RpcError } from '@switchboard/protocol';
 import { parsePosition } from '@switchboard/server';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
+import { RedisBroker } from './redis-broker.js';
+import type { RedisBrokerOptions } from './redis-broker-options.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -103,5 +104,17 @@ describe('RedisBroker history', () => {
   it('rejects a retention it cannot keep', () => {
     expect(() => broker({ retention: { maxItems: -1, maxAgeMs: 10 } })).toThrow(RangeError);
     expect(() => broker({ retention: { maxItems: 1, maxAgeMs: 0 } })).toThrow(RangeError);
+  });
+});
+
+describe('RedisBroker.append ifOffset', () => {
+  it('appends only at the expected offset, so a retried numbered publish lands once', async () => {
+    const { broker: made } = broker();
+    const first = await made.append('ch', 'a', { ifOffset: 0 });
+    expect(parsePosition(first)?.offset).toBe(1);
+    const again = await lost(made.append('ch', 'a', { ifOffset: 0 }));
+    expect(again.code).toBe('FAILED_PRECONDITION');
+    expect(again.data).toEqual({ offset: 1 });
+    expect(parsePosition(await made.append('ch', 'b', { ifOffset: 1 }))?.offset).toBe(2);
   });
 });
