@@ -126,7 +126,7 @@ describe('TopicGroup', () => {
       return fake.pub(item);
     }
 
-    it('continues since the last position after SESSION_LOST, the subscribers none the wiser', () => {
+    it('continues since the last position after SESSION_LOST, the subscribers none the wiser', async () => {
       const fake = group(8);
       const got: unknown[] = [];
       const view = fake.topic.join({ key: 'k' }, {}, undefined);
@@ -140,6 +140,7 @@ describe('TopicGroup', () => {
       expect(fake.topic.positionOf(view)).toBe('e:2');
       const first = fake.source();
       first.fail(new RpcError('SESSION_LOST', 'the session could not be resumed'));
+      await Promise.resolve();
       expect(fake.source()).not.toBe(first);
       expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:2' }, 8]);
       fake.source().position = 'e:2';

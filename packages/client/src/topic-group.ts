@@ -77,8 +77,11 @@ export class TopicGroup {
     if (error.code !== 'SESSION_LOST' || since === undefined || this.members.length === 0) return false;
     const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
     this.kept = [];
-    this.source = this.subscription({ ...base, since });
-    this.connection.start(this.source);
+    const source = this.subscription({ ...base, since });
+    this.source = source;
+    // Not from inside the connection's handling of the lost session: it may not have moved on to
+    // its next session yet, and a CALL queued now would go out with the old one.
+    queueMicrotask(() => this.connection.start(source));
     return true;
   }
 

@@ -33,7 +33,8 @@ export function roundRobinProxy(ports: readonly number[]): Promise<RoundRobinPro
       return;
     }
     accepted.set(port, (accepted.get(port) ?? 0) + 1);
-    const upstream = createConnection({ host: '127.0.0.1', port });
+    const upstream = createConnection({ host: '127.0.0.1', port, noDelay: true });
+    client.setNoDelay(true);
     open.add(client);
     open.add(upstream);
     const drop = (): void => {
