@@ -3,6 +3,7 @@ import type { Client } from '@switchboard/client';
 import { isRpcError } from '@switchboard/protocol';
 import { RedisBroker } from '@switchboard/redis';
 import { type Broker, MemoryBroker } from '@switchboard/server';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Api, api } from './fixture.js';
 import { connect, rejection, startServer, until } from './helpers.js';
@@ -182,5 +183,36 @@ describe('topic history across servers (RedisBroker)', () => {
     await until(() => rest.headlines.length === 2);
     expect(rest.headlines).toEqual(['h5', 'h6']);
     expect(seen.headlines).toEqual(['h1']);
+  });
+
+  it('continues a subscription whose server lost its Redis feed: the items published meanwhile arrive once', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const a = await server(new RedisBroker({ redis: REDIS_URL, prefix }));
+    const name = `test-${randomUUID()}`;
+    const connection = new Redis(REDIS_URL, { connectionName: name });
+    cleanups.push(async () => {
+      await connection.quit();
+    });
+    const b = await server(new RedisBroker({ redis: connection, prefix, onError: () => undefined }));
+    const admin = new Redis(REDIS_URL);
+    cleanups.push(async () => {
+      await admin.quit();
+    });
+    const onB = client(b.listening.url);
+    const seen = collect(onB.news());
+    await seen.started();
+    for (const headline of numbered(1, 3)) await a.service.publish('news', { headline });
+    await until(() => seen.headlines.length === 3);
+    const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+    const id = list
+      .split('\n')
+      .find((entry) => entry.includes(` name=${name} `))
+      ?.match(/^id=(\d+)/)?.[1];
+    await admin.call('CLIENT', 'KILL', 'ID', id as string);
+    for (const headline of numbered(4, 6)) await a.service.publish('news', { headline });
+    await until(() => seen.headlines.length === 6);
+    await a.service.publish('news', { headline: 'h7' });
+    await until(() => seen.headlines.length === 7);
+    expect(seen.headlines).toEqual(numbered(1, 7));
   });
 });

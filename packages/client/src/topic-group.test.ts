@@ -1,5 +1,5 @@
 import { type Message, msg, RpcError } from '@switchboard/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClientCall } from './call.js';
 import { type GroupConnection, TopicGroup } from './topic-group.js';
 
@@ -166,6 +166,30 @@ describe('TopicGroup', () => {
       void slow.nextItem();
       void slow.nextItem();
       expect(fake.topic.positionOf(fast)).toBe('e:3');
+    });
+
+    it('continues after a retryable UNAVAILABLE (its live feed was interrupted), waiting longer each time', () => {
+      vi.useFakeTimers();
+      try {
+        const fake = group(8);
+        const view = fake.topic.join({ key: 'k' }, {}, undefined);
+        fake.source().position = 'e:4';
+        const calls = () => fake.sent.filter((message) => message[0] === 10).length;
+        fake.source().fail(new RpcError('UNAVAILABLE', 'the live feed was down'));
+        vi.advanceTimersByTime(49);
+        expect(calls()).toBe(1);
+        vi.advanceTimersByTime(1);
+        expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:4' }, 8]);
+        fake.source().position = 'e:4';
+        fake.source().fail(new RpcError('UNAVAILABLE', 'Redis is down'));
+        vi.advanceTimersByTime(99);
+        expect(calls()).toBe(2);
+        vi.advanceTimersByTime(1);
+        expect(calls()).toBe(3);
+        expect(view.done).toBe(false);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('fails the subscribers with SESSION_LOST when the server told no position', async () => {

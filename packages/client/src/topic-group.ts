@@ -18,6 +18,11 @@ interface Member {
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
+/** First wait before a subscription continues after UNAVAILABLE, in ms; it doubles up to the cap. */
+const UNAVAILABLE_DELAY_MS = 50;
+/** Longest wait before a subscription continues after UNAVAILABLE, in ms. */
+const UNAVAILABLE_MAX_DELAY_MS = 5000;
+
 /**
  * Several local subscribers of one topic channel on one client, fed by one subscription: a
  * session holds at most one subscription per channel (protocol.md 3.12), so the second
@@ -40,6 +45,8 @@ export class TopicGroup {
   private kept: Array<string | undefined> = [];
   /** The position of the last item handed to the subscribers. */
   private last: string | undefined;
+  /** Continuations after UNAVAILABLE since the last item: the next waits longer. */
+  private unavailable = 0;
   /** No subscriber left, or the subscription ended: a new subscriber needs a new group. */
   closed = false;
 
@@ -67,21 +74,29 @@ export class TopicGroup {
   }
 
   /**
-   * After its session was lost, a subscription whose server told its position continues `since`
-   * it (on whichever server the client reached), so the subscribers neither miss nor repeat an
-   * item; when the history no longer reaches back that far, they fail with HISTORY_LOST, whose
-   * `data.position` is where the history resumes. Without a position they fail with SESSION_LOST.
+   * After its session was lost, or when the server's live feed was interrupted (a retryable
+   * UNAVAILABLE), a subscription whose server told its position continues `since` it (on
+   * whichever server the client reached), so the subscribers neither miss nor repeat an item;
+   * when the history no longer reaches back that far, they fail with HISTORY_LOST, whose
+   * `data.position` is where the history resumes. Without a position they fail as the
+   * subscription did. After UNAVAILABLE it waits, longer each time until an item arrives.
    */
   private continued(error: RpcError): boolean {
     const since = this.source.position;
-    if (error.code !== 'SESSION_LOST' || since === undefined || this.members.length === 0) return false;
+    if (since === undefined || this.members.length === 0) return false;
+    const lost = error.code === 'SESSION_LOST';
+    if (!lost && !(error.code === 'UNAVAILABLE' && error.retryable)) return false;
     const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
     this.kept = [];
     const source = this.subscription({ ...base, since });
     this.source = source;
     // Not from inside the connection's handling of the lost session: it may not have moved on to
     // its next session yet, and a CALL queued now would go out with the old one.
-    queueMicrotask(() => this.connection.start(source));
+    if (lost) queueMicrotask(() => this.connection.start(source));
+    else {
+      const delay = Math.min(UNAVAILABLE_MAX_DELAY_MS, UNAVAILABLE_DELAY_MS * 2 ** this.unavailable++);
+      setTimeout(() => this.connection.start(source), delay);
+    }
     return true;
   }
 
@@ -143,6 +158,7 @@ export class TopicGroup {
   /** Hands `item` to every subscriber; one that leaves meanwhile (its call is done) is skipped. */
   private deliver(item: unknown, position: string | undefined): void {
     this.last = position;
+    this.unavailable = 0;
     const members = this.members;
     for (let i = 0; i < members.length; i++) {
       const member = members[i] as Member;
@@ -167,6 +183,7 @@ export class TopicGroup {
       if (member.delivered >= member.granted || this.closed) return false;
       member.delivered++;
       this.last = member.position = source.position;
+      this.unavailable = 0;
       member.view.item(item);
       return true;
     }

@@ -11,6 +11,7 @@ import {
 import type { Redis } from 'ioredis';
 import { quit, redisPair } from './connections.js';
 import { type LogCommands, withLogCommands } from './history-scripts.js';
+import { LiveChannel } from './live-channel.js';
 import {
   type AppendOptions,
   checkRetention,
@@ -53,7 +54,8 @@ export class RedisBroker implements Broker {
   private readonly ownsPublisher: boolean;
   private readonly prefix: string;
   private readonly onError: (error: unknown) => void;
-  private readonly channels = new Map<string, Set<BrokerListener>>();
+  private readonly channels = new Map<string, LiveChannel>();
+  private connectedOnce = false;
   private readonly pending = new Set<Promise<unknown>>();
   /** Each subscribed channel's SUBSCRIBE, settled when Redis confirms it. */
   private readonly confirmed = new Map<string, Promise<void>>();
@@ -76,6 +78,7 @@ export class RedisBroker implements Broker {
     this.ownsPublisher = ownsMain;
     this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
+    this.subscriber.on('ready', () => this.reconnected());
   }
 
   /**
@@ -136,21 +139,21 @@ export class RedisBroker implements Broker {
    * the Redis subscription ends with the channel's last listener. After `close()` the listener is
    * never called, and `onError` hears of it.
    */
-  subscribe(channel: string, listener: BrokerListener): () => void {
+  subscribe(channel: string, listener: BrokerListener, interrupted?: (error: RpcError) => void): () => void {
     if (this.closed) {
       this.onError(new Error(`subscribe to ${channel} after the Redis broker was closed`));
       return () => undefined;
     }
-    let listeners = this.channels.get(channel);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.channels.set(channel, listeners);
+    let live = this.channels.get(channel);
+    if (live === undefined) {
+      live = new LiveChannel();
+      this.channels.set(channel, live);
       this.confirmed.set(channel, this.track(this.subscriber.subscribe(this.prefix + channel)));
     }
-    listeners.add(listener);
-    const current = listeners;
+    live.add(listener, interrupted);
+    const current = live;
     return () => {
-      if (!current.delete(listener) || current.size > 0 || this.channels.get(channel) !== current) return;
+      if (!current.remove(listener) || current.size > 0 || this.channels.get(channel) !== current) return;
       this.channels.delete(channel);
       this.confirmed.delete(channel);
       if (!this.closed) this.track(this.subscriber.unsubscribe(this.prefix + channel));
@@ -204,8 +207,8 @@ export class RedisBroker implements Broker {
     const name = rawChannel.toString();
     if (!name.startsWith(this.prefix)) return;
     const channel = name.slice(this.prefix.length);
-    const listeners = this.channels.get(channel);
-    if (listeners === undefined) return;
+    const live = this.channels.get(channel);
+    if (live === undefined) return;
     let item: unknown;
     let position: string;
     try {
@@ -216,13 +219,20 @@ export class RedisBroker implements Broker {
       this.onError(new Error(`dropped a message on ${name} that is not a Switchboard item`, { cause: error }));
       return;
     }
-    for (const listener of listeners) {
-      try {
-        listener(item, position);
-      } catch (error) {
-        this.onError(error);
-      }
+    live.dispatch(item, position, this.onError);
+  }
+
+  /**
+   * The subscriber connection is back after a drop (ioredis subscribed again): items published
+   * meanwhile never came, so every channel's subscriptions are interrupted.
+   */
+  private reconnected(): void {
+    if (!this.connectedOnce) {
+      this.connectedOnce = true;
+      return;
     }
+    const error = new RpcError('UNAVAILABLE', 'the live feed from Redis was down: continue since your position');
+    for (const live of [...this.channels.values()]) live.interrupt(error);
   }
 
   private keys(channel: string): LogKeys {

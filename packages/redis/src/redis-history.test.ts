@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker } from './redis-broker.js';
 import type { RedisBrokerOptions } from './redis-broker-options.js';
+import { encodeItem } from './redis-frames.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -116,5 +117,61 @@ describe('RedisBroker.append ifOffset', () => {
     expect(again.code).toBe('FAILED_PRECONDITION');
     expect(again.data).toEqual({ offset: 1 });
     expect(parsePosition(await made.append('ch', 'b', { ifOffset: 1 }))?.offset).toBe(2);
+  });
+});
+
+describe('RedisBroker live feed interruptions', () => {
+  it('interrupts the listeners of a channel whose feed skipped an offset or changed epoch', async () => {
+    const { broker: made, prefix } = broker();
+    const interruptions: string[] = [];
+    const items: unknown[] = [];
+    made.subscribe(
+      'ch',
+      (item) => items.push(item),
+      (error) => interruptions.push(error.code),
+    );
+    await made.ready();
+    await made.append('ch', 'one');
+    // A message two offsets further, as if pub/sub had dropped the one between.
+    const frame = encodeItem('ch', 'three');
+    await admin.publish(`${prefix}ch`, Buffer.concat([Buffer.from('epochx:3:1 '), frame]));
+    await new Promise<void>((resolve) => {
+      const check = (): void => (items.length === 2 ? resolve() : void setImmediate(check));
+      check();
+    });
+    expect(items).toEqual(['one', 'three']);
+    expect(interruptions).toEqual(['UNAVAILABLE']);
+  });
+
+  it('interrupts every channel when its subscriber connection comes back after a drop', async () => {
+    const name = `test-${randomUUID()}`;
+    const client = new Redis(REDIS_URL, { connectionName: name });
+    const made = new RedisBroker({ redis: client, prefix: `test:${randomUUID()}:`, onError: () => undefined });
+    open.push(made);
+    const interruptions: string[] = [];
+    made.subscribe(
+      'a',
+      () => undefined,
+      (error) => interruptions.push(`a:${error.code}`),
+    );
+    made.subscribe(
+      'b',
+      () => undefined,
+      (error) => interruptions.push(`b:${error.code}`),
+    );
+    await made.ready();
+    const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+    const id = list
+      .split('\n')
+      .find((entry) => entry.includes(` name=${name} `))
+      ?.match(/^id=(\d+)/)?.[1];
+    await admin.call('CLIENT', 'KILL', 'ID', id as string);
+    await new Promise<void>((resolve) => {
+      const check = (): void => (interruptions.length === 2 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    expect(interruptions.sort()).toEqual(['a:UNAVAILABLE', 'b:UNAVAILABLE']);
+    await made.close();
+    await client.quit();
   });
 });

@@ -1,3 +1,4 @@
+import type { RpcError } from '@switchboard/protocol';
 import { formatPosition, historyLost, newEpoch, sincePosition } from './position.js';
 
 /** Receives items published on a channel, with the position a broker that keeps one assigned. */
@@ -40,8 +41,13 @@ export const DEFAULT_HISTORY_RETENTION: HistoryRetention = Object.freeze({ maxIt
 export interface Broker {
   /** Publishes `item` on `channel` to every subscribed server. */
   publish(channel: string, item: unknown): void | Promise<void>;
-  /** Subscribes to a channel; returns the function that unsubscribes. */
-  subscribe(channel: string, listener: BrokerListener): () => void;
+  /**
+   * Subscribes to a channel; returns the function that unsubscribes. A broker whose live feed
+   * can miss items (the Redis broker, while its pub/sub connection is down) calls `interrupted`
+   * when it may have: the server then ends the channel's subscriptions with a retryable
+   * UNAVAILABLE, and clients continue them `since` their positions from the history.
+   */
+  subscribe(channel: string, listener: BrokerListener, interrupted?: (error: RpcError) => void): () => void;
   /**
    * For a broker that keeps positions: called after {@link Broker.subscribe} for the same
    * channel, once every item published from now on reaches the listener. Answers the retained

@@ -1,4 +1,11 @@
-import { type Codec, type CodecName, type EncodedMessage, msg, type PubMessage } from '@switchboard/protocol';
+import {
+  type Codec,
+  type CodecName,
+  type EncodedMessage,
+  msg,
+  type PubMessage,
+  type RpcError,
+} from '@switchboard/protocol';
 import type { Broker, HistoryRead } from './broker.js';
 import { type Position, parsePosition } from './position.js';
 
@@ -42,6 +49,8 @@ export class Delivery {
 /** A session's side of a subscription: credit, a bounded queue and the slow-consumer policy. */
 export interface TopicSink {
   deliver(delivery: Delivery): void;
+  /** The broker's live feed may have missed items: end with `error`, for the client to continue. */
+  interrupt(error: RpcError): void;
 }
 
 /**
@@ -57,10 +66,16 @@ export class TopicHub {
     let entry = this.channels.get(channel);
     if (!entry) {
       const sinks = new Set<TopicSink>();
-      const unsubscribe = this.broker.subscribe(channel, (item, position) => {
-        const delivery = new Delivery(channel, item, position);
-        for (const target of sinks) target.deliver(delivery);
-      });
+      const unsubscribe = this.broker.subscribe(
+        channel,
+        (item, position) => {
+          const delivery = new Delivery(channel, item, position);
+          for (const target of sinks) target.deliver(delivery);
+        },
+        (error) => {
+          for (const target of [...sinks]) target.interrupt(error);
+        },
+      );
       entry = { sinks, unsubscribe };
       this.channels.set(channel, entry);
     }

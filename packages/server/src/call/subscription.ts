@@ -86,6 +86,10 @@ export class Subscription implements TopicSink {
     for (const delivery of held) this.deliver(delivery);
   }
 
+  interrupt(error: RpcError): void {
+    this.call.fail(error);
+  }
+
   /** The call ended: receive nothing more. */
   end(): void {
     this.unsubscribe?.();
