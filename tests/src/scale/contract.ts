@@ -1,4 +1,4 @@
-import { defineContract, topic, unary } from '@switchboard/contract';
+import { defineContract, event, topic, unary } from '@switchboard/contract';
 import { z } from 'zod';
 
 /** One numbered item of one publisher. */
@@ -21,6 +21,8 @@ export const scaleApi = defineContract({
        */
       publish: unary({ input: batch, output: z.object({ replayed: z.number() }) }),
       items: topic({ item }),
+      /** An acknowledged event: its handler counts its runs in Redis, per `n`. */
+      record: event({ payload: z.object({ n: z.number().int().min(1) }) }),
     },
   },
 });

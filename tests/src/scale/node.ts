@@ -3,9 +3,10 @@
 // Run: node --import tsx node.ts
 import { topicChannel } from '@switchboard/contract';
 import { isRpcError } from '@switchboard/protocol';
-import { RedisBroker } from '@switchboard/redis';
+import { RedisBroker, RedisIdempotencyStore } from '@switchboard/redis';
 import { createServer, implement } from '@switchboard/server';
 import { listen } from '@switchboard/server/ws';
+import { Redis } from 'ioredis';
 import { scaleApi } from './contract.js';
 
 const broker = new RedisBroker({
@@ -14,6 +15,11 @@ const broker = new RedisBroker({
   retention: { maxItems: Number(process.env.SCALE_RETAIN ?? 20_000), maxAgeMs: 600_000 },
   onError: () => undefined,
 });
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = process.env.SCALE_PREFIX ?? 'scale:';
+const counters = new Redis(redisUrl);
+const events = new RedisIdempotencyStore({ redis: redisUrl, prefix: `${prefix}events:` });
 
 const service = implement(scaleApi, {
   feed: {
@@ -37,15 +43,18 @@ const service = implement(scaleApi, {
       }
       return { replayed };
     },
+    record: async ({ n }) => {
+      await counters.incr(`${prefix}runs:${n}`);
+    },
   },
 });
 
-const server = createServer({ services: service, broker, onError: () => undefined });
+const server = createServer({ services: service, broker, idempotencyStore: events, onError: () => undefined });
 const listening = await listen(server, { port: 0 });
 process.stdout.write(`${JSON.stringify({ port: listening.port })}\n`);
 process.on('SIGTERM', () => {
   void listening
     .close({ deadlineMs: Number(process.env.SCALE_DRAIN_MS ?? 2000) })
-    .then(() => broker.close())
+    .then(() => Promise.all([broker.close(), events.close(), counters.quit()]))
     .then(() => process.exit(0));
 });

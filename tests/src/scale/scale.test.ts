@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers.js';
 import { type Cluster, startCluster } from './cluster.js';
-import { publish, type Size, subscribe } from './workload.js';
+import { publish, type Size, sendEvents, subscribe } from './workload.js';
 
 // SWITCHBOARD_SCALE=full runs the issue's size (200 clients, 10 publishers, 100,000 items);
 // the default is a small run of the same scenario for CI.
@@ -11,6 +11,19 @@ const SIZE: Size = FULL
   ? { clients: 200, publishers: 10, items: 100_000 }
   : { clients: 24, publishers: 4, items: 4_000 };
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Acknowledged events sent during each run. */
+const EVENTS = FULL ? 1000 : 200;
+
+/** How many times each event's handler ran, from the counters the nodes keep in Redis. */
+async function eventRuns(prefix: string): Promise<number[]> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = Array.from({ length: EVENTS }, (_, i) => `${prefix}runs:${i + 1}`);
+    return (await redis.mget(...keys)).map((value) => Number(value ?? 0));
+  } finally {
+    await redis.quit();
+  }
+}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -50,9 +63,13 @@ async function run(name: string, nodes: Cluster, at: number, fault: () => Promis
   await subscribers.ready();
   const started = performance.now();
   let faulted: Promise<void> | undefined;
+  let events: ReturnType<typeof sendEvents> | undefined;
   const published = await publish(nodes.url, SIZE, (count) => {
+    // The events go out around the fault, so that some are in flight on the node it hits.
+    if (events === undefined && count >= SIZE.items * at * 0.8) events = sendEvents(nodes.url, EVENTS);
     if (faulted === undefined && count >= SIZE.items * at) faulted = fault();
   });
+  const sent = await events;
   const publishedMs = performance.now() - started;
   await faulted;
   const target = published.perPublisher + 1;
@@ -71,6 +88,7 @@ async function run(name: string, nodes: Cluster, at: number, fault: () => Promis
     throw error;
   });
   const elapsedMs = performance.now() - started;
+  const runs = await eventRuns(nodes.prefix);
   const deliveries = tracks.reduce((sum, track) => sum + track.received, 0);
   const lost = tracks.reduce((sum, track) => sum + track.lost.length, 0);
   console.log(
@@ -79,8 +97,13 @@ async function run(name: string, nodes: Cluster, at: number, fault: () => Promis
       `${Math.round(elapsedMs)} ms; ${deliveries} deliveries (${Math.round(deliveries / (elapsedMs / 1000))}/s); ` +
       `subscriber reconnections: ${subscribers.reconnections()}; subscriptions told HISTORY_LOST: ${lost}; ` +
       `publish retries: ${JSON.stringify(Object.fromEntries(published.errors))}, replayed: ${published.replayed}; ` +
-      `connections per node: ${JSON.stringify([...nodes.balancer.accepted.values()])}`,
+      `connections per node: ${JSON.stringify([...nodes.balancer.accepted.values()])}; ` +
+      `${EVENTS} acknowledged events: ${runs.filter((count) => count === 1).length} ran once, ` +
+      `${runs.filter((count) => count > 1).length} more than once, ${runs.filter((count) => count === 0).length} never`,
   );
+  // Every acknowledged event was answered, and its handler ran exactly once across the nodes.
+  expect(sent?.failures).toEqual([]);
+  expect(runs.filter((count) => count !== 1)).toEqual([]);
   for (const track of tracks) {
     expect(track.violations).toEqual([]);
     expect(track.failures).toEqual([]);

@@ -134,3 +134,34 @@ export async function publish(url: string, size: Size, onProgress: (published: n
   }
   return { perPublisher, published, replayed, errors };
 }
+
+/**
+ * Sends acknowledged events 1 … `count` from one client, `parallel` at a time. The client sends
+ * an event again under its key after a lost session; any error that reaches here is a failure.
+ */
+export async function sendEvents(url: string, count: number, parallel = 10) {
+  const client = createClient(scaleApi, {
+    url,
+    codecs: ['msgpack'],
+    reconnect: { initialDelayMs: 20, maxDelayMs: 500, restartDelayMs: 20, restartMaxDelayMs: 500 },
+  });
+  const failures: string[] = [];
+  let next = 1;
+  try {
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next <= count) {
+          const n = next++;
+          try {
+            await client.feed.record({ n });
+          } catch (error) {
+            failures.push(`${n}: ${isRpcError(error) ? error.code : String(error)}`);
+          }
+        }
+      }),
+    );
+  } finally {
+    client.$close();
+  }
+  return { failures };
+}
