@@ -101,6 +101,23 @@ describe('topic history on one server (MemoryBroker)', () => {
     expect(rest.headlines).toEqual(numbered(6, 8));
   });
 
+  it('sends a history longer than the queue bound at the pace of credit, then the live items', async () => {
+    const { service, listening } = await server(new MemoryBroker({ retention: { maxItems: 5000, maxAgeMs: 60_000 } }));
+    const onServer = client(listening.url);
+    const first = onServer.news();
+    const firstSeen = collect(first);
+    await firstSeen.started();
+    const since = first.position as string;
+    first.cancel();
+    // Three times the topic's default queue (1,024): queued, it would end with SLOW_CONSUMER.
+    for (let i = 1; i <= 3000; i++) await service.publish('news', { headline: `h${i}` });
+    const replay = collect(onServer.news({ since }));
+    await until(() => replay.headlines.length === 3000, 20_000);
+    await service.publish('news', { headline: 'h3001' });
+    await until(() => replay.headlines.length === 3001);
+    expect(replay.headlines).toEqual(numbered(1, 3001));
+  });
+
   it('rejects a since that is not a position with INVALID_ARGUMENT', async () => {
     const { listening } = await server(new MemoryBroker());
     const onServer = client(listening.url);

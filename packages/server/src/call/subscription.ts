@@ -1,6 +1,6 @@
 import { topicChannel } from '@switchboard/contract';
 import { msg, RpcError } from '@switchboard/protocol';
-import type { HistoryRead } from '../broker.js';
+import type { HistoryItem, HistoryRead } from '../broker.js';
 import { BoundedQueue } from '../policy-queue.js';
 import type { Position } from '../position.js';
 import { parsePosition } from '../position.js';
@@ -27,6 +27,8 @@ export class Subscription implements TopicSink {
    * history read may answer before pub/sub brings the same items), until one beyond it arrives.
    */
   private floor: Position | undefined;
+  /** The history's items not yet sent: they go before anything queued. */
+  private backlog: { readonly channel: string; readonly items: readonly HistoryItem[]; next: number } | undefined;
 
   constructor(private readonly call: ServerCall) {
     const proc = call.bound.proc;
@@ -77,11 +79,14 @@ export class Subscription implements TopicSink {
     const call = this.call;
     if (call.done) return;
     call.host.push(msg.subscribed(call.id, history.position));
-    this.floor = parsePosition(history.position);
-    for (const { item, position } of history.items) {
-      const delivery = new Delivery(channel, item, position);
-      this.floor = delivery.at ?? this.floor;
-      this.send(delivery);
+    const items = history.items;
+    const last = items[items.length - 1];
+    this.floor = parsePosition(last === undefined ? history.position : last.position);
+    // The missed items go out as credit allows, ahead of the live ones (which queue by policy
+    // meanwhile): a long history is neither held twice nor counted against the queue's bound.
+    if (last !== undefined) {
+      this.backlog = { channel, items, next: 0 };
+      this.drain();
     }
     for (const delivery of held) this.deliver(delivery);
   }
@@ -119,7 +124,12 @@ export class Subscription implements TopicSink {
   private send(delivery: Delivery): void {
     const call = this.call;
     const queue = this.queue;
-    if (queue.length === 0 && call.sent < call.limit && call.host.writable() === undefined) {
+    if (
+      queue.length === 0 &&
+      this.backlog === undefined &&
+      call.sent < call.limit &&
+      call.host.writable() === undefined
+    ) {
       call.sent++;
       call.host.pushDelivery(delivery);
       return;
@@ -142,19 +152,31 @@ export class Subscription implements TopicSink {
     });
   }
 
-  /** Sends queued items while credit and the socket allow (more credit arrived, or the socket drained). */
+  /**
+   * Sends the history's items, then queued ones, while credit and the socket allow (more credit
+   * arrived, or the socket drained).
+   */
   drain(): void {
     const call = this.call;
     const queue = this.queue;
-    while (!call.done && queue.length > 0 && call.sent < call.limit) {
+    while (!call.done && (this.backlog !== undefined || queue.length > 0) && call.sent < call.limit) {
       if (call.host.writable() !== undefined) {
         this.scheduleDrain();
         return;
       }
-      const delivery = queue.shift() as Delivery;
       call.sent++;
-      call.host.pushDelivery(delivery);
+      call.host.pushDelivery(this.backlog === undefined ? (queue.shift() as Delivery) : this.nextMissed(this.backlog));
     }
+  }
+
+  private nextMissed(backlog: {
+    readonly channel: string;
+    readonly items: readonly HistoryItem[];
+    next: number;
+  }): Delivery {
+    const { item, position } = backlog.items[backlog.next++] as HistoryItem;
+    if (backlog.next === backlog.items.length) this.backlog = undefined;
+    return new Delivery(backlog.channel, item, position);
   }
 }
 
