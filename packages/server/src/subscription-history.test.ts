@@ -125,4 +125,25 @@ describe('a subscription since a position (protocol.md section 12)', () => {
     await settle();
     expect(stream(socket).at(-1)).toEqual([T.ERROR, 1, 'UNAVAILABLE']);
   });
+
+  it('sends no positions, and no SUBSCRIBED, from a broker that keeps no history', async () => {
+    let listener: BrokerListener | undefined;
+    const plain: Broker = {
+      publish: () => undefined,
+      subscribe: (_channel, given) => {
+        listener = given;
+        return () => undefined;
+      },
+    };
+    server = createServer({ services: implement(api, {}), broker: plain, onError: () => undefined });
+    const socket = connectFake(server);
+    socket.receive([T.HELLO, null, null, 0]);
+    await settle();
+    socket.receive([T.CALL, 1, 'news', {}, 100]);
+    await settle();
+    listener?.('a', 'e:1');
+    await settle();
+    expect(socket.ofType(T.SUBSCRIBED)).toEqual([]);
+    expect(socket.ofType(T.PUB)).toEqual([[T.PUB, 'news', 'a']]);
+  });
 });

@@ -66,10 +66,14 @@ export class TopicHub {
     let entry = this.channels.get(channel);
     if (!entry) {
       const sinks = new Set<TopicSink>();
+      // Positions go on the wire only from a broker that keeps history: a subscription then gets
+      // SUBSCRIBED before any positioned PUB, which is how a client tells its PUBs from those of
+      // an earlier subscription of the channel (protocol.md section 12).
+      const positioned = this.keepsHistory;
       const unsubscribe = this.broker.subscribe(
         channel,
         (item, position) => {
-          const delivery = new Delivery(channel, item, position);
+          const delivery = new Delivery(channel, item, positioned ? position : undefined);
           for (const target of sinks) target.deliver(delivery);
         },
         (error) => {
