@@ -87,6 +87,8 @@ export interface TopicInput {
    * items published since then come first, then the live ones. When the server's history no
    * longer holds them all, the subscription fails with HISTORY_LOST, whose `data.position` a new
    * subscription can pass here to get what the history still holds (docs/protocol.md section 12).
+   * Only the subscriber that opens the channel's subscription is served from `since`: one that
+   * joins a subscription this client already holds shares its items from then on.
    */
   readonly since?: string;
 }
