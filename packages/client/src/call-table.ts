@@ -32,7 +32,7 @@ export class CallTable {
   }
 
   /**
-   * Hands a stream's message (DATA, CREDIT, END, ACK, ERROR, PUB) to its call; one for a call
+   * Hands a stream's message (DATA, CREDIT, END, ACK, ERROR, PUB, SUBSCRIBED) to its call; one for a call
    * that already settled is dropped. An ERROR UNAVAILABLE while `draining` means the server
    * refused the call before it ran: it waits to be sent to the next server. Throws
    * ProtocolViolation (4430) for items beyond the credit granted.
@@ -44,11 +44,25 @@ export class CallTable {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
         }
         return;
-      case MessageType.PUB:
-        if (this.channels.get(message[1])?.item(message[2]) === false) {
+      case MessageType.PUB: {
+        const call = this.channels.get(message[1]);
+        if (call === undefined) return;
+        if (message[3] !== undefined && message[3] !== null) {
+          // A positioned PUB before the subscription's SUBSCRIBED crossed the CANCEL of an earlier
+          // subscription of the channel (protocol.md section 12): it is not this one's.
+          if (call.position === undefined) return;
+          call.position = message[3];
+        }
+        if (call.item(message[2]) === false) {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `PUB beyond credit on ${message[1]}`);
         }
         return;
+      }
+      case MessageType.SUBSCRIBED: {
+        const call = this.open.get(message[1]);
+        if (call !== undefined && !call.done) call.position = message[2];
+        return;
+      }
       case MessageType.CREDIT:
         this.open.get(message[1])?.credit(message[2]);
         return;

@@ -48,6 +48,11 @@ export class ClientCall {
   done = false;
   /** Opened under the current session (CALL/EVENT sent). */
   opened = false;
+  /**
+   * A topic subscription's place in its channel: the position of the last PUB received, or the
+   * one SUBSCRIBED named before any; undefined when the server's broker keeps none.
+   */
+  position: string | undefined;
   private outcome: Outcome | undefined;
   private promise: Promise<unknown> | undefined;
   private settleResult: ((outcome: Outcome) => void) | undefined;

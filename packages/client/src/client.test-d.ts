@@ -3,7 +3,7 @@ import type { RpcError } from '@switchboard/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { createClient } from './client.js';
-import type { Channel, ItemStream, Pending, Upload } from './types.js';
+import type { Channel, ItemStream, Pending, TopicStream, Upload } from './types.js';
 
 const api = defineContract({
   procedures: {
@@ -78,7 +78,8 @@ describe('client types inferred from the contract type alone', () => {
     >();
     expectTypeOf(client.chat()).toEqualTypeOf<Channel<string, { from: string; text: string }>>();
     expectTypeOf<Awaited<ReturnType<typeof client.cursor.move>>>().toEqualTypeOf<void>();
-    expectTypeOf(client.news({ key: 'sports' })).toEqualTypeOf<ItemStream<{ headline: string }>>();
+    expectTypeOf(client.news({ key: 'sports' })).toEqualTypeOf<TopicStream<{ headline: string }>>();
+    expectTypeOf(client.news({ since: 'e:1' }).position).toEqualTypeOf<string | undefined>();
   });
 
   it('types the forEach callback with the item of the stream, topic or channel', () => {

@@ -44,7 +44,12 @@ class CallHandle {
   constructor(
     private readonly call: ClientCall,
     private readonly validator?: ArrivalValidator,
+    /** A topic subscriber's position, which its group keeps (topic-group.ts). */
+    private readonly where?: () => string | undefined,
   ) {}
+  get position(): string | undefined {
+    return this.where === undefined ? this.call.position : this.where();
+  }
   /** The call's result, checked when the client validates arrivals. */
   private result(): Promise<unknown> {
     const validator = this.validator;
@@ -148,7 +153,7 @@ function subscribe(
   channel: string,
   input: unknown,
   options: CallOptions,
-): ClientCall {
+): CallHandle {
   let group = scope.topics.get(channel);
   if (group === undefined || group.closed) {
     group = new TopicGroup(scope.connection, path, input, channel, (closed) => {
@@ -156,7 +161,9 @@ function subscribe(
     });
     scope.topics.set(channel, group);
   }
-  return group.join(input, options, scope.timeoutMs);
+  const view = group.join(input, options, scope.timeoutMs);
+  const joined = group;
+  return new CallHandle(view, scope.validator, () => joined.positionOf(view));
 }
 
 function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
@@ -164,9 +171,7 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
-  if (kind === 'topic') {
-    return new CallHandle(subscribe(scope, path, channelOf(path, input), input, options), scope.validator);
-  }
+  if (kind === 'topic') return subscribe(scope, path, channelOf(path, input), input, options);
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
   // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.

@@ -41,4 +41,13 @@ export {
   type ProceduresOf,
   type TypedSchema,
 } from './stubs.js';
-export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';
+export type {
+  Channel,
+  ClientProcedure,
+  ClientTree,
+  ItemStream,
+  Pending,
+  TopicInput,
+  TopicStream,
+  Upload,
+} from './types.js';

@@ -1,5 +1,5 @@
-import { type Message, msg } from '@switchboard/protocol';
-import { describe, expect, it } from 'vitest';
+import { type Message, msg, RpcError } from '@switchboard/protocol';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClientCall } from './call.js';
 import { type GroupConnection, TopicGroup } from './topic-group.js';
 
@@ -117,5 +117,98 @@ describe('TopicGroup', () => {
     expect(view.done).toBe(true);
     expect(sent).toEqual([]);
     expect(closed()).toBe(1);
+  });
+
+  describe('positions and continuation (protocol.md section 12)', () => {
+    /** A PUB carrying `position`, as the call table routes it. */
+    function positioned(fake: ReturnType<typeof group>, item: unknown, position: string): boolean {
+      fake.source().position = position;
+      return fake.pub(item);
+    }
+
+    it('continues since the last position after SESSION_LOST, the subscribers none the wiser', async () => {
+      const fake = group(8);
+      const got: unknown[] = [];
+      const view = fake.topic.join({ key: 'k' }, {}, undefined);
+      void view.forEach((item) => {
+        got.push(item);
+      });
+      fake.source().position = 'e:0';
+      expect(fake.topic.positionOf(view)).toBe('e:0');
+      positioned(fake, 'a', 'e:1');
+      positioned(fake, 'b', 'e:2');
+      expect(fake.topic.positionOf(view)).toBe('e:2');
+      const first = fake.source();
+      first.fail(new RpcError('SESSION_LOST', 'the session could not be resumed'));
+      await Promise.resolve();
+      expect(fake.source()).not.toBe(first);
+      expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:2' }, 8]);
+      fake.source().position = 'e:2';
+      positioned(fake, 'c', 'e:3');
+      expect(got).toEqual(['a', 'b', 'c']);
+      expect(view.done).toBe(false);
+      expect(fake.closed()).toBe(0);
+    });
+
+    it('gives each subscriber the position of the item it was handed, kept items included', () => {
+      const fake = group(2);
+      const fast = fake.topic.join({ key: 'k' }, {}, undefined);
+      const slow = fake.topic.join({ key: 'k' }, {}, undefined);
+      fake.source().position = 'e:0';
+      positioned(fake, 'a', 'e:1');
+      positioned(fake, 'b', 'e:2');
+      // Both hold two items now: the third waits in the subscription with its position.
+      expect(fake.topic.positionOf(slow)).toBe('e:2');
+      positioned(fake, 'c', 'e:3');
+      expect(fake.topic.positionOf(fast)).toBe('e:2');
+      void fast.nextItem();
+      void fast.nextItem();
+      void slow.nextItem();
+      void slow.nextItem();
+      expect(fake.topic.positionOf(fast)).toBe('e:3');
+    });
+
+    it('continues after a retryable UNAVAILABLE (its live feed was interrupted), waiting longer each time', () => {
+      vi.useFakeTimers();
+      try {
+        const fake = group(8);
+        const view = fake.topic.join({ key: 'k' }, {}, undefined);
+        fake.source().position = 'e:4';
+        const calls = () => fake.sent.filter((message) => message[0] === 10).length;
+        fake.source().fail(new RpcError('UNAVAILABLE', 'the live feed was down'));
+        vi.advanceTimersByTime(49);
+        expect(calls()).toBe(1);
+        vi.advanceTimersByTime(1);
+        expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:4' }, 8]);
+        fake.source().position = 'e:4';
+        fake.source().fail(new RpcError('UNAVAILABLE', 'Redis is down'));
+        vi.advanceTimersByTime(99);
+        expect(calls()).toBe(2);
+        vi.advanceTimersByTime(1);
+        expect(calls()).toBe(3);
+        expect(view.done).toBe(false);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('fails the subscribers with SESSION_LOST when the server told no position', async () => {
+      const fake = group();
+      const view = fake.topic.join({ key: 'k' }, {}, undefined);
+      fake.pub('a');
+      fake.source().fail(new RpcError('SESSION_LOST', 'the session could not be resumed'));
+      await expect(view.nextItem()).resolves.toEqual({ done: false, value: 'a' });
+      await expect(view.nextItem()).rejects.toMatchObject({ code: 'SESSION_LOST' });
+      expect(fake.closed()).toBe(1);
+    });
+
+    it('hands HISTORY_LOST, with where the history resumes, to every subscriber', async () => {
+      const fake = group();
+      const views = [fake.topic.join({ key: 'k' }, {}, undefined), fake.topic.join({ key: 'k' }, {}, undefined)];
+      fake.source().fail(new RpcError('HISTORY_LOST', 'trimmed', { data: { position: 'e:40' } }));
+      for (const view of views) {
+        await expect(view.nextItem()).rejects.toMatchObject({ code: 'HISTORY_LOST', data: { position: 'e:40' } });
+      }
+    });
   });
 });

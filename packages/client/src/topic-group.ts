@@ -1,3 +1,4 @@
+import type { RpcError } from '@switchboard/protocol';
 import { type CallHost, type CallOptions, ClientCall } from './call.js';
 import { NONE } from './item-queue.js';
 
@@ -11,9 +12,16 @@ interface Member {
   readonly view: ClientCall;
   delivered: number;
   granted: number;
+  /** The position of the last item handed to it. */
+  position: string | undefined;
 }
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/** First wait before a subscription continues after UNAVAILABLE, in ms; it doubles up to the cap. */
+const UNAVAILABLE_DELAY_MS = 50;
+/** Longest wait before a subscription continues after UNAVAILABLE, in ms. */
+const UNAVAILABLE_MAX_DELAY_MS = 5000;
 
 /**
  * Several local subscribers of one topic channel on one client, fed by one subscription: a
@@ -28,25 +36,68 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  * when its last subscriber leaves; when it ends or fails, every subscriber ends or fails alike.
  */
 export class TopicGroup {
-  private readonly source: ClientCall;
+  /** The subscription; replaced by one `since` its position when the session is lost. */
+  private source: ClientCall;
   // Replaced, never changed in place, so a delivery loop keeps its array when one leaves or joins.
   private members: readonly Member[] = [];
   private pumping = false;
+  /** The positions of the items the subscription keeps (`takeNow` hands them in this order). */
+  private kept: Array<string | undefined> = [];
+  /** The position of the last item handed to the subscribers. */
+  private last: string | undefined;
+  /** Continuations after UNAVAILABLE since the last item: the next waits longer. */
+  private unavailable = 0;
   /** No subscriber left, or the subscription ended: a new subscriber needs a new group. */
   closed = false;
 
   constructor(
     private readonly connection: GroupConnection,
     readonly path: string,
-    input: unknown,
-    channel: string,
+    private readonly input: unknown,
+    private readonly channel: string,
     private readonly onClosed: (group: TopicGroup) => void,
   ) {
-    this.source = new ClientCall(connection, path, input, undefined, channel, NO_OPTIONS, undefined);
-    this.source.watch(
-      (item) => this.offer(item),
-      () => this.pump(),
+    this.source = this.subscription(input);
+  }
+
+  private subscription(input: unknown): ClientCall {
+    const source = new ClientCall(this.connection, this.path, input, undefined, this.channel, NO_OPTIONS, undefined);
+    source.watch(
+      (item) => this.offer(item, source),
+      () => {
+        // Called once per item the subscription keeps, and once when it settles.
+        if (source === this.source && source.settled === undefined) this.kept.push(source.position);
+        this.pump();
+      },
     );
+    return source;
+  }
+
+  /**
+   * After its session was lost, or when the server's live feed was interrupted (a retryable
+   * UNAVAILABLE), a subscription whose server told its position continues `since` it (on
+   * whichever server the client reached), so the subscribers neither miss nor repeat an item;
+   * when the history no longer reaches back that far, they fail with HISTORY_LOST, whose
+   * `data.position` is where the history resumes. Without a position they fail as the
+   * subscription did. After UNAVAILABLE it waits, longer each time until an item arrives.
+   */
+  private continued(error: RpcError): boolean {
+    const since = this.source.position;
+    if (since === undefined || this.members.length === 0) return false;
+    const lost = error.code === 'SESSION_LOST';
+    if (!lost && !(error.code === 'UNAVAILABLE' && error.retryable)) return false;
+    const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
+    this.kept = [];
+    const source = this.subscription({ ...base, since });
+    this.source = source;
+    // Not from inside the connection's handling of the lost session: it may not have moved on to
+    // its next session yet, and a CALL queued now would go out with the old one.
+    if (lost) queueMicrotask(() => this.connection.start(source));
+    else {
+      const delay = Math.min(UNAVAILABLE_MAX_DELAY_MS, UNAVAILABLE_DELAY_MS * 2 ** this.unavailable++);
+      setTimeout(() => this.connection.start(source), delay);
+    }
+    return true;
   }
 
   /** A new local subscriber, with its own options; the subscription starts with the first. */
@@ -75,12 +126,23 @@ export class TopicGroup {
       return view;
     }
     // Opening grants the subscriber one credit window, as its CALL would carry.
-    member = { view, delivered: 0, granted: this.connection.creditWindow };
+    member = { view, delivered: 0, granted: this.connection.creditWindow, position: this.last };
     this.members = [...this.members, member];
     view.open(0);
     if (this.members.length === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
     this.pump();
     return view;
+  }
+
+  /**
+   * Where `view` stands in the channel: the position of the last item handed to it, else the
+   * one its subscription started at (SUBSCRIBED); undefined without a broker that keeps positions.
+   */
+  positionOf(view: ClientCall): string | undefined {
+    const member = this.members.find((candidate) => candidate.view === view);
+    const position = member?.position ?? this.last;
+    if (position !== undefined) return position;
+    return this.kept.length === 0 ? this.source.position : undefined;
   }
 
   /** Whether every subscriber has room for one more item. */
@@ -94,12 +156,15 @@ export class TopicGroup {
   }
 
   /** Hands `item` to every subscriber; one that leaves meanwhile (its call is done) is skipped. */
-  private deliver(item: unknown): void {
+  private deliver(item: unknown, position: string | undefined): void {
+    this.last = position;
+    this.unavailable = 0;
     const members = this.members;
     for (let i = 0; i < members.length; i++) {
       const member = members[i] as Member;
       if (member.view.done) continue;
       member.delivered++;
+      member.position = position;
       member.view.item(item);
     }
   }
@@ -109,18 +174,21 @@ export class TopicGroup {
    * else the subscription keeps it. A subscriber's delivery may re-enter `pump`, which finds
    * nothing kept and returns.
    */
-  private offer(item: unknown): boolean {
+  private offer(item: unknown, source: ClientCall): boolean {
+    if (source !== this.source) return false;
     const members = this.members;
     if (members.length === 1) {
       // The common case, one subscriber: no loops.
       const member = members[0] as Member;
       if (member.delivered >= member.granted || this.closed) return false;
       member.delivered++;
+      this.last = member.position = source.position;
+      this.unavailable = 0;
       member.view.item(item);
       return true;
     }
     if (this.closed || !this.hasRoom()) return false;
-    this.deliver(item);
+    this.deliver(item, source.position);
     return true;
   }
 
@@ -133,10 +201,11 @@ export class TopicGroup {
         if (!this.hasRoom()) return;
         const item = this.source.takeNow();
         if (item === NONE) break;
-        this.deliver(item);
+        this.deliver(item, this.kept.shift());
       }
       const outcome = this.source.settled;
       if (outcome === undefined) return;
+      if (!outcome.ok && this.continued(outcome.error)) return;
       this.close();
       for (const { view } of this.members) {
         if (outcome.ok) view.end(outcome.value);

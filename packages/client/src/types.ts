@@ -67,10 +67,30 @@ export interface Channel<TSend, TReceive> extends AsyncIterable<TReceive> {
   cancel(): void;
 }
 
+/** A topic subscription's items, and where it stands in the channel. */
+export interface TopicStream<TItem> extends ItemStream<TItem> {
+  /**
+   * The position of the last item handed to this subscriber (before it, the one its
+   * subscription started at), to pass as `since` later, e.g. after a restart; undefined when the
+   * server's broker keeps no positions. Read inside `forEach`'s callback, it is the current
+   * item's; an iterator may hold items handed to it and not yet read.
+   */
+  readonly position: string | undefined;
+}
+
 /** What a topic subscription names. */
 export interface TopicInput {
   /** The sub-channel, e.g. a room name; absent for the whole topic. */
   readonly key?: string;
+  /**
+   * Continue after this position (a PUB's or SUBSCRIBED's, e.g. kept from an earlier run): the
+   * items published since then come first, then the live ones. When the server's history no
+   * longer holds them all, the subscription fails with HISTORY_LOST, whose `data.position` a new
+   * subscription can pass here to get what the history still holds (docs/protocol.md section 12).
+   * Only the subscriber that opens the channel's subscription is served from `since`: one that
+   * joins a subscription this client already holds shares its items from then on.
+   */
+  readonly since?: string;
 }
 
 type Args<TInput> = [TInput] extends [undefined]
@@ -95,7 +115,7 @@ export type ClientProcedure<TProc> = TProc extends UnaryProcedure
         : TProc extends EventProcedure
           ? (payload: InferInput<TProc['input']>, options?: CallOptions) => Pending<void, ProcedureError<TProc>>
           : TProc extends TopicProcedure
-            ? (input?: TopicInput, options?: CallOptions) => ItemStream<InferOutput<TProc['item']>>
+            ? (input?: TopicInput, options?: CallOptions) => TopicStream<InferOutput<TProc['item']>>
             : never;
 
 /** The typed client of a procedure tree: the contract's shape, with a function per procedure. */

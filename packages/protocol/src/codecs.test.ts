@@ -144,6 +144,7 @@ function messageArbitraries(c: CodecCase): Record<MessageTypeName, fc.Arbitrary<
       fc.tuple(fc.constant(18 as const), nonEmpty, payload),
       fc.tuple(fc.constant(18 as const), nonEmpty, payload, text),
     ),
+    SUBSCRIBED: fc.tuple(fc.constant(26 as const), id, text),
   };
 }
 
@@ -160,6 +161,7 @@ const SERVER_TYPES = [
   'ERROR',
   'ACK',
   'PUB',
+  'SUBSCRIBED',
 ] as const;
 
 const LIMITS = { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxBatch: 100_000 };
@@ -177,7 +179,7 @@ function through(codec: Codec, message: Message): unknown[] {
 const hex = (bytes: EncodedMessage): string => Buffer.from(bytes as Uint8Array).toString('hex');
 
 describe('every message type and direction is covered by the round trips', () => {
-  it('the client and server type lists together name all 15 message types', () => {
+  it('the client and server type lists together name all 16 message types', () => {
     const covered = new Set<string>([...CLIENT_TYPES, ...SERVER_TYPES]);
     expect([...covered].sort()).toEqual(Object.keys(MessageType).sort());
   });

@@ -41,6 +41,12 @@ export const ERROR_CODES = {
     origin: 'wire',
     meaning: "the stream's queue policy ended the stream because the client lagged",
   },
+  HISTORY_LOST: {
+    retryable: false,
+    origin: 'wire',
+    meaning:
+      "a subscription's since is older than the topic's history or of another epoch; data.position: resubscribe since it",
+  },
   UNAVAILABLE: { retryable: true, origin: 'wire', meaning: 'the server is draining or cannot serve now' },
   INTERNAL: {
     retryable: false,

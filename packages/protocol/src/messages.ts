@@ -25,6 +25,7 @@ export const MessageType = {
   EVENT: 16,
   ACK: 17,
   PUB: 18,
+  SUBSCRIBED: 26,
 } as const;
 
 /** One of the numeric message types. */
@@ -108,6 +109,12 @@ export type EventMessage = [type: 16, id: number, path: string, payload: unknown
 export type AckMessage = [type: 17, id: number];
 /** `[18, channel, item, position?]`: an item published on a topic channel. */
 export type PubMessage = [type: 18, channel: string, item: unknown, position?: string];
+/**
+ * `[26, id, position]`: topic subscription `id` continues after `position` (its `since`, or the
+ * channel's head for a new subscription); sent once, before the subscription's first PUB, by a
+ * server whose broker keeps positions (docs/protocol.md, section 12).
+ */
+export type SubscribedMessage = [type: 26, id: number, position: string];
 
 /** Any message of the protocol. */
 export type Message =
@@ -125,7 +132,8 @@ export type Message =
   | ErrorMessage
   | EventMessage
   | AckMessage
-  | PubMessage;
+  | PubMessage
+  | SubscribedMessage;
 
 /** Messages a client may send. */
 export type ClientMessage =
@@ -152,7 +160,8 @@ export type ServerMessage =
   | EndMessage
   | ErrorMessage
   | AckMessage
-  | PubMessage;
+  | PubMessage
+  | SubscribedMessage;
 
 /**
  * Whether a message counts for session resume (docs/protocol.md, section 4).

@@ -45,6 +45,7 @@ const BUILT: Record<MessageTypeName, { built: Message; tuple: unknown[]; from: '
   },
   ACK: { built: msg.ack(8), tuple: [17, 8], from: 'server' },
   PUB: { built: msg.pub('chat#room', 'hi', '3-9'), tuple: [18, 'chat#room', 'hi', '3-9'], from: 'server' },
+  SUBSCRIBED: { built: msg.subscribed(4, 'e1:7:0'), tuple: [26, 4, 'e1:7:0'], from: 'server' },
 };
 
 function roundTrip(codec: Codec, message: Message, from: 'client' | 'server'): unknown {

@@ -15,6 +15,7 @@ import {
   type PongMessage,
   type PosMessage,
   type PubMessage,
+  type SubscribedMessage,
   type WelcomeMessage,
 } from './messages.js';
 import type { CallMetadata } from './metadata.js';
@@ -92,6 +93,10 @@ function pub(channel: string, item: unknown, position?: string): PubMessage {
   return position === undefined ? [MessageType.PUB, channel, item] : [MessageType.PUB, channel, item, position];
 }
 
+function subscribed(id: number, position: string): SubscribedMessage {
+  return [MessageType.SUBSCRIBED, id, position];
+}
+
 /** The message constructors, one per message type (see {@link msg}). */
 export interface MessageConstructors {
   /**
@@ -136,6 +141,8 @@ export interface MessageConstructors {
   readonly ack: typeof ack;
   /** PUB `[18, channel, item, position?]`: a topic item; `position` is left out when undefined. */
   readonly pub: typeof pub;
+  /** SUBSCRIBED `[26, id, position]`: topic subscription `id` continues after `position`. */
+  readonly subscribed: typeof subscribed;
 }
 
 /**
@@ -164,4 +171,5 @@ export const msg: MessageConstructors = Object.freeze({
   event,
   ack,
   pub,
+  subscribed,
 });

@@ -64,10 +64,11 @@ const VALID: Record<keyof typeof MessageType, Message> = {
   EVENT: [16, 1, 'cursor.move', { x: 1 }, 'key-1'],
   ACK: [17, 1],
   PUB: [18, 'chat#room', 'hello', '0-1'],
+  SUBSCRIBED: [26, 1, 'e1:4'],
 };
 
 const CLIENT_ONLY = ['HELLO', 'CALL', 'CANCEL', 'EVENT'] as const;
-const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB'] as const;
+const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB', 'SUBSCRIBED'] as const;
 
 /** One row of the invalid-input table: a frame, which decoders see it, and the close code. */
 interface Row {

@@ -186,6 +186,11 @@ export function parseServerMessage(raw: unknown): ServerMessage {
       text(msg, 1, 'PUB channel');
       if (msg.length > 3 && msg[3] !== undefined && msg[3] !== null) text(msg, 3, 'PUB position', true);
       break;
+    case MessageType.SUBSCRIBED:
+      need(msg, 3, 'SUBSCRIBED');
+      count(msg, 1, 'SUBSCRIBED id', 1);
+      text(msg, 2, 'SUBSCRIBED position', true);
+      break;
     default:
       invalid(`unknown or client-only message type ${describeType(msg[0])}`);
   }

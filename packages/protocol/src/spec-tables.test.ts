@@ -122,6 +122,7 @@ const SAMPLES: Record<keyof typeof MessageType, Message> = {
   EVENT: [16, 1, 'cursor.move', null, 'key', { 'x-request-id': 'r2' }],
   ACK: [17, 1],
   PUB: [18, 'chat', 'item', '0-1'],
+  SUBSCRIBED: [26, 1, 'e1:0:0'],
 };
 
 function accepts(parse: (raw: unknown) => unknown, message: readonly unknown[]): boolean {

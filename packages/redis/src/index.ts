@@ -1,9 +1,11 @@
 /**
- * Switchboard on Redis: {@link RedisBroker}, a topic backplane over Redis pub/sub, and
+ * Switchboard on Redis: {@link RedisBroker}, a topic backplane over Redis streams and pub/sub
+ * with a history per channel, and
  * {@link RedisIdempotencyStore}, acknowledged events run once across server processes.
  * @module @switchboard/redis
  */
-export { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
+export { RedisBroker } from './redis-broker.js';
+export { type AppendOptions, DEFAULT_META_TTL_MS, type RedisBrokerOptions } from './redis-broker-options.js';
 export {
   DEFAULT_REDIS_IDEMPOTENCY_OPTIONS,
   RedisIdempotencyStore,

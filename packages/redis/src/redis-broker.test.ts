@@ -3,7 +3,8 @@ import { isRpcError } from '@switchboard/protocol';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
+import { RedisBroker } from './redis-broker.js';
+import type { RedisBrokerOptions } from './redis-broker-options.js';
 import { closedPort } from './test-ports.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

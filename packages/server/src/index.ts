@@ -6,7 +6,17 @@
  */
 
 export { RpcError } from '@switchboard/protocol';
-export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
+export {
+  type Broker,
+  type BrokerListener,
+  DEFAULT_HISTORY_RETENTION,
+  type HistoryItem,
+  type HistoryRead,
+  type HistoryRetention,
+  MemoryBroker,
+  type MemoryBrokerOptions,
+  type RetentionOption,
+} from './broker.js';
 export {
   type CapacityDefaults,
   type CloseDefaults,
@@ -48,6 +58,7 @@ export type { CallOutcome, CallView, ConnectionView, ServerHooks } from './hooks
 export { type EventOutcome, EventStore, type EventStoreOptions, type IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';
 export { BoundedQueue, type Overflow } from './policy-queue.js';
+export { formatPosition, historyLost, newEpoch, type Position, parsePosition, sincePosition } from './position.js';
 export { PushStream } from './push.js';
 export type { RateLimit, RateLimits } from './rate-limit.js';
 export { defaultMaxResumeBytes } from './resume-budget.js';

@@ -1,4 +1,4 @@
-import type { Client, ItemStream, Pending } from '@switchboard/client';
+import type { Client, ItemStream, Pending, TopicStream } from '@switchboard/client';
 import type { ProcedureErrorData } from '@switchboard/contract';
 import type { ProtocolErrorCode, RpcError } from '@switchboard/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('the stub client infers the contract client', () => {
 
   it('subscribes to a keyed topic the same way', () => {
     expectTypeOf(s.prices).toEqualTypeOf(c.prices);
-    expectTypeOf(s.prices).returns.toEqualTypeOf<ItemStream<{ symbol: string; price: number }>>();
+    expectTypeOf(s.prices).returns.toEqualTypeOf<TopicStream<{ symbol: string; price: number }>>();
     s.prices({ key: 'ACME' });
   });
 

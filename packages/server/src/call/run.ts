@@ -4,7 +4,7 @@ import type { HandlerOptions } from '../handlers.js';
 import { PushStream } from '../push.js';
 import type { ServerCall } from './call.js';
 import { openInbound, pump } from './stream.js';
-import { subscribe } from './subscription.js';
+import { subscribe, type TopicCallInput } from './subscription.js';
 import { check, isThenable } from './validation.js';
 
 /**
@@ -182,6 +182,6 @@ async function dispatch(call: ServerCall, input: unknown, ctx: unknown): Promise
       return pump(call, handler(inbound, options(call, ctx, input)) as AsyncIterable<unknown>, proc.serverItem);
     }
     case 'topic':
-      return subscribe(call, input as { key?: unknown });
+      return subscribe(call, input as TopicCallInput);
   }
 }
