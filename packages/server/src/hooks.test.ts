@@ -81,7 +81,10 @@ describe('lifecycle hooks', () => {
     socket.receive([T.CALL, 1, 'add', { a: 1, b: 2 }]);
     socket.receive([T.CALL, 3, 'fail', null]);
     socket.receive([T.CALL, 5, 'count', { to: 3 }, 10]);
-    socket.receive([T.CALL, 7, 'sum', null], [T.DATA, 7, 4], [T.DATA, 7, 5], [T.END, 7]);
+    socket.receive([T.CALL, 7, 'sum', null]);
+    await settle();
+    // A client stream's items follow its first CREDIT (protocol.md section 5).
+    socket.receive([T.DATA, 7, 4], [T.DATA, 7, 5], [T.END, 7]);
     await settle();
     expect(events).toEqual([
       'open 1 json  websocket',
