@@ -8,8 +8,7 @@ import type { SocketLike, UpgradeRequest } from '../socket.js';
  * browser's WebSocket API for `createClient({ WebSocket })` whose every socket is paired, in
  * memory, with a {@link SocketLike} handed to `server.accept`. No socket, no port: frames cross as
  * strings or byte copies, each direction in order, delivered in a later microtask (as a network
- * would deliver them in a later turn, so neither side re-enters the other), and under fake timers
- * too (only microtasks are used).
+ * would deliver them in a later turn, so neither side re-enters the other); the link sets no timer.
  */
 
 /** WebSocket readyState values. */
