@@ -9,6 +9,14 @@ export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@sw
 export { DEFAULT_CODECS } from '#codecs';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
+export type {
+  ClientErrorBuilders,
+  ClientHandler,
+  ClientHandlerOptions,
+  ClientHandlers,
+  ClientProcedureOptions,
+  ClientProceduresOf,
+} from './client-procedures.js';
 export type { CodecChoice } from './codecs.js';
 export {
   type ConnectionOptions,

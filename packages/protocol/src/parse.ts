@@ -69,9 +69,17 @@ function parseLimits(value: unknown): Limits {
 /** Most client procedures a HELLO may name: more would only pin server memory. */
 export const MAX_CLIENT_PROCEDURES = 256;
 
-/** Checks HELLO's `features` (docs/protocol.md, section 10); 4400 when malformed. */
-function parseFeatures(value: unknown): void {
-  if (typeof value !== 'object' || Array.isArray(value)) invalid('HELLO features must be an object');
+/**
+ * Checks HELLO's `features` (docs/protocol.md, section 10): 4400 for a malformed object. A value
+ * that is no object at all is an unknown trailing field of an older revision (section 1.3): it is
+ * dropped, and the client implements no client procedures.
+ */
+function parseFeatures(msg: unknown[]): void {
+  const value = msg[4];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    msg.length = 4;
+    return;
+  }
   const features = value as Record<string, unknown>;
   const paths = features.clientProcedures;
   if (paths !== undefined) {
@@ -95,7 +103,7 @@ export function parseClientMessage(raw: unknown): ClientMessage {
       need(msg, 4, 'HELLO');
       if (msg[2] !== null && typeof msg[2] !== 'string') invalid('HELLO resumeToken must be a string or null');
       count(msg, 3, 'HELLO received');
-      if (msg.length > 4 && msg[4] !== undefined && msg[4] !== null) parseFeatures(msg[4]);
+      if (msg.length > 4) parseFeatures(msg);
       break;
     case MessageType.PING:
     case MessageType.PONG:

@@ -7,6 +7,14 @@
 
 export { RpcError } from '@switchboard/protocol';
 export { type Broker, type BrokerListener, MemoryBroker } from './broker.js';
+export { type ClientCallOptions, DEFAULT_CLIENT_CALL_OPTIONS } from './client-calls.js';
+export {
+  type ClientCaller,
+  type ClientCallResult,
+  type ClientProceduresOf,
+  clientImplements,
+  clientOf,
+} from './client-of.js';
 export {
   type CapacityDefaults,
   type CloseDefaults,

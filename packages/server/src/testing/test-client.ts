@@ -1,4 +1,4 @@
-import { type Client, type ClientOptions, createClient } from '@switchboard/client';
+import { type Client, type ClientOptions, type ClientProcedureOptions, createClient } from '@switchboard/client';
 import type { Contract } from '@switchboard/contract';
 import { createServer, type SwitchboardServer } from '../server.js';
 import type { ServerOptions } from '../server-options.js';
@@ -12,7 +12,7 @@ export const DEFAULT_TEST_REQUEST = {
 } as const;
 
 /** Options of {@link createTestClient}. */
-export interface TestClientOptions<TContext> {
+export interface TestClientOptions<TContext, TContract extends Contract = Contract> {
   /**
    * The session's context, used instead of the service's `context` builder, so a handler test
    * needs no credentials. Middleware still runs. @default undefined (the service builds the
@@ -34,10 +34,10 @@ export interface TestClientOptions<TContext> {
    */
   readonly server?: Omit<ServerOptions, 'services'>;
   /**
-   * Options of the client (codecs, creditWindow, timeoutMs, reconnect...), except its URL and
-   * WebSocket, which the link provides. @default {}
+   * Options of the client (codecs, creditWindow, timeoutMs, reconnect, `handlers` of client
+   * procedures...), except its URL and WebSocket, which the link provides. @default {}
    */
-  readonly client?: Omit<ClientOptions, 'url' | 'WebSocket' | 'auth'>;
+  readonly client?: Omit<ClientOptions, 'url' | 'WebSocket' | 'auth'> & ClientProcedureOptions<TContract>;
 }
 
 /** What a test client has beside the client API; `$` keeps the names apart from procedures. */
@@ -84,7 +84,7 @@ function withContext<TContract extends Contract, TContext>(
  */
 export function createTestClient<TContract extends Contract, TContext>(
   service: Service<TContract, TContext>,
-  options: TestClientOptions<TContext> = {},
+  options: TestClientOptions<TContext, TContract> = {},
 ): TestClient<TContract> {
   const served = 'context' in options ? withContext(service, options.context as TContext) : service;
   const server = createServer({ shedding: false, ...options.server, services: [served] });
