@@ -14,8 +14,12 @@ afterEach(async () => {
   await Promise.all(disposers.splice(0).map((dispose) => dispose()));
 });
 
-function chatAs(name: string, store: RoomStore) {
-  const client = createTestClient(chatService(store), { context: { name } });
+type ChatService = ReturnType<typeof chatService>;
+
+function chatAs(name: string, store: RoomStore | ChatService, nudged?: (from: string) => Promise<boolean>) {
+  const service = store instanceof RoomStore ? chatService(store) : store;
+  const handlers = nudged ? { nudged: async ({ from }: { from: string }) => ({ ok: await nudged(from) }) } : {};
+  const client = createTestClient(service, { context: { name }, client: { handlers } });
   disposers.push(() => client.$dispose());
   return client;
 }
@@ -73,5 +77,30 @@ describe('chat handlers', () => {
     const anonymous = createTestClient(chatService(new RoomStore()), { client: { reconnect: false } });
     disposers.push(() => anonymous.$dispose());
     await expect(anonymous.rooms()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('nudges another user through their client and returns the answer they gave', async () => {
+    const service = chatService(new RoomStore());
+    const asked: string[] = [];
+    const bob = chatAs('bob', service, async (from) => {
+      asked.push(from);
+      return true;
+    });
+    const ada = chatAs('ada', service);
+    // Bob is reachable once a handler has seen his session.
+    await bob.send({ room: 'general', text: 'here' });
+    expect(await ada.nudge({ name: 'bob' })).toEqual({ answer: 'yes' });
+    expect(asked).toEqual(['ada']);
+  });
+
+  it('answers offline for a user without a session or without a nudge handler, and timeout when none comes', async () => {
+    const service = chatService(new RoomStore());
+    const ada = chatAs('ada', service);
+    const carol = chatAs('carol', service, () => new Promise<boolean>(() => {}));
+    expect(await ada.nudge({ name: 'nobody' })).toEqual({ answer: 'offline' });
+    await ada.send({ room: 'general', text: 'no handler here' });
+    expect(await carol.nudge({ name: 'ada' })).toEqual({ answer: 'offline' });
+    await carol.send({ room: 'general', text: 'slow to answer' });
+    expect(await ada.nudge({ name: 'carol', timeoutMs: 20 })).toEqual({ answer: 'timeout' });
   });
 });
