@@ -1,166 +1,121 @@
-import type { ClientHandlers, ClientProceduresOf } from '@switchboard/client';
-import { defineContract, unary } from '@switchboard/contract';
-import { isRpcError, type RpcError } from '@switchboard/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { defineContract, flattenProcedures, unary } from '@switchboard/contract';
+import { type Message, MessageType, msg, type RpcError } from '@switchboard/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { clientImplements, clientOf } from './client-of.js';
-import { implement } from './service.js';
-import { createTestClient, type TestClient } from './testing/index.js';
+import { ClientCalls } from './client-calls.js';
 
 const api = defineContract({
-  procedures: {
-    // Asks the client to confirm, with `timeoutMs` for the client's answer; returns what it said.
-    ask: unary({
-      input: z.object({ question: z.string(), timeoutMs: z.number().optional() }),
-      output: z.object({ answer: z.string() }),
-    }),
-    // Sends `n` questions at once.
-    askMany: unary({ input: z.object({ n: z.number() }), output: z.array(z.boolean()) }),
-    implements: unary({ output: z.boolean() }),
-  },
+  procedures: {},
   clientProcedures: {
-    confirm: unary({
-      input: z.object({ question: z.string() }),
-      output: z.object({ ok: z.boolean() }),
-      errors: { DECLINED: z.object({ reason: z.string() }) },
-    }),
+    confirm: unary({ input: z.object({ q: z.string() }), output: z.object({ ok: z.boolean() }) }),
   },
 });
 
-type Handlers = ClientHandlers<ClientProceduresOf<typeof api>>;
-
-/** What the server's handler saw of the client's answer. */
-function describeOutcome(outcome: PromiseSettledResult<{ ok: boolean }>): string {
-  if (outcome.status === 'fulfilled') return `ok:${outcome.value.ok}`;
-  const error = outcome.reason as RpcError;
-  return isRpcError(error) ? `${error.code}:${JSON.stringify(error.data ?? null)}` : String(error);
+/** A session that records what the calls push. */
+function fakeHost() {
+  return {
+    destroyed: false,
+    sent: [] as Message[],
+    push(message: Message) {
+      this.sent.push(message);
+      return true;
+    },
+  };
 }
 
-const service = implement(api, {
-  ask: async ({ question, timeoutMs }, { session }) => {
-    const options = timeoutMs === undefined ? {} : { timeoutMs };
-    const [outcome] = await Promise.allSettled([clientOf(api, session).confirm({ question }, options)]);
-    return { answer: describeOutcome(outcome as PromiseSettledResult<{ ok: boolean }>) };
-  },
-  askMany: async ({ n }, { session }) => {
-    const confirm = clientOf(api, session).confirm;
-    const answers = await Promise.all(Array.from({ length: n }, (_, i) => confirm({ question: `q${i}` })));
-    return answers.map((answer) => answer.ok);
-  },
-  implements: (_input, { session }) => clientImplements(session, 'confirm'),
-});
+/** Lets validation (a promise) and the calls' continuations run. */
+const settle = () => vi.advanceTimersByTimeAsync(0);
 
-const open: Array<TestClient<typeof api>> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.$dispose()));
-});
-
-function connect(handlers: Handlers | undefined, extra: { clientCallCredit?: number } = {}) {
-  const client = createTestClient(service, {
-    client: { ...(handlers ? { handlers } : {}), ...extra, reconnect: { initialDelayMs: 0 } },
-  });
-  open.push(client);
-  return client;
+function setUp(features = { clientProcedures: ['confirm'], clientCallCredit: 1 }) {
+  const host = fakeHost();
+  const calls = new ClientCalls(host, flattenProcedures(api.clientProcedures ?? {}));
+  calls.declare(features);
+  return { host, calls };
 }
 
-describe('server-to-client calls', () => {
-  it('call the client and get its validated result', async () => {
-    const client = connect({ confirm: ({ question }) => ({ ok: question.endsWith('?') }) });
-    expect(await client.ask({ question: 'sure?' })).toEqual({ answer: 'ok:true' });
-    expect(await client.ask({ question: 'sure.' })).toEqual({ answer: 'ok:false' });
-    expect(await client.implements()).toBe(true);
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: RpcError) => ({ code: error.code }),
+  );
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ClientCalls', () => {
+  it('sends INVOKE within the credit and the next call once the first settles', async () => {
+    const { host, calls } = setUp();
+    const first = outcome(calls.call('confirm', { q: 'a' }));
+    const second = outcome(calls.call('confirm', { q: 'b' }));
+    await settle();
+    expect(host.sent).toEqual([msg.invoke(1, 'confirm', { q: 'a' })]);
+    calls.settle(msg.result(1, { ok: true }));
+    await settle();
+    expect(await first).toEqual({ value: { ok: true } });
+    expect(host.sent.at(-1)).toEqual(msg.invoke(2, 'confirm', { q: 'b' }));
+    calls.settle(msg.fault(2, 'DECLINED', 'no', { why: 1 }));
+    expect(await second).toEqual({ code: 'DECLINED' });
   });
 
-  it("reject with the client's typed error and its data", async () => {
-    const client = connect({ confirm: (_input, { errors }) => Promise.reject(errors.DECLINED({ reason: 'busy' })) });
-    expect(await client.ask({ question: 'now?' })).toEqual({ answer: 'DECLINED:{"reason":"busy"}' });
+  it('times out with DEADLINE_EXCEEDED and sends ABORT; a late RESULT is ignored', async () => {
+    const { host, calls } = setUp();
+    const late = outcome(calls.call('confirm', { q: 'a' }, { timeoutMs: 100 }));
+    await settle();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await late).toEqual({ code: 'DEADLINE_EXCEEDED' });
+    expect(host.sent.map((message) => message[0])).toEqual([MessageType.INVOKE, MessageType.ABORT]);
+    calls.settle(msg.result(1, { ok: true }));
   });
 
-  it('reject with NOT_FOUND when the client declared no handler at the handshake', async () => {
-    const client = connect(undefined);
-    expect(await client.ask({ question: 'anyone?' })).toEqual({ answer: expect.stringMatching(/^NOT_FOUND:/) });
-    expect(await client.implements()).toBe(false);
+  it('times out a queued call without sending anything for it', async () => {
+    const { host, calls } = setUp();
+    void outcome(calls.call('confirm', { q: 'a' }));
+    const queued = outcome(calls.call('confirm', { q: 'b' }, { timeoutMs: 50 }));
+    await settle();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await queued).toEqual({ code: 'DEADLINE_EXCEEDED' });
+    expect(host.sent).toEqual([msg.invoke(1, 'confirm', { q: 'a' })]);
   });
 
-  it("reject with INTERNAL when the client's result fails the output schema", async () => {
-    const client = connect({ confirm: () => ({ ok: 'yes' }) as unknown as { ok: boolean } });
-    expect(await client.ask({ question: 'typed?' })).toEqual({ answer: expect.stringMatching(/^INTERNAL:/) });
+  it('cancels with CANCELLED and ABORT when the signal aborts', async () => {
+    const { host, calls } = setUp();
+    const controller = new AbortController();
+    const cancelled = outcome(calls.call('confirm', { q: 'a' }, { signal: controller.signal }));
+    await settle();
+    controller.abort();
+    expect(await cancelled).toEqual({ code: 'CANCELLED' });
+    expect(host.sent.at(-1)).toEqual(msg.abort(1));
   });
 
-  it('time out with DEADLINE_EXCEEDED and abort the handler on the client', async () => {
-    let aborted!: () => void;
-    const abortedOnClient = new Promise<void>((resolve) => (aborted = resolve));
-    const client = connect({
-      confirm: (_input, { signal }) =>
-        new Promise(() => {
-          signal.addEventListener('abort', () => aborted());
-        }),
-    });
-    expect(await client.ask({ question: 'slow?', timeoutMs: 20 })).toEqual({ answer: 'DEADLINE_EXCEEDED:null' });
-    await abortedOnClient;
+  it('refuses undeclared procedures and invalid input without sending', async () => {
+    const { host, calls } = setUp({ clientProcedures: [], clientCallCredit: 1 });
+    expect(await outcome(calls.call('confirm', { q: 'a' }))).toEqual({ code: 'NOT_FOUND' });
+    calls.declare({ clientProcedures: ['confirm'], clientCallCredit: 1 });
+    expect(await outcome(calls.call('confirm', { q: 1 }))).toEqual({ code: 'INVALID_ARGUMENT' });
+    expect(await outcome(calls.call('other', {}))).toEqual({ code: 'NOT_FOUND' });
+    expect(host.sent).toEqual([]);
   });
 
-  it('run at most the client call credit at once, in order', async () => {
-    let running = 0;
-    let most = 0;
-    const client = connect(
-      {
-        confirm: async ({ question }) => {
-          running++;
-          most = Math.max(most, running);
-          await new Promise((resolve) => setImmediate(resolve));
-          running--;
-          return { ok: question !== 'q1' };
-        },
-      },
-      { clientCallCredit: 2 },
-    );
-    expect(await client.askMany({ n: 5 })).toEqual([true, false, true, true, true]);
-    expect(most).toBe(2);
+  it('rejects a result that fails the output schema with INTERNAL', async () => {
+    const { calls } = setUp();
+    const bad = outcome(calls.call('confirm', { q: 'a' }));
+    await settle();
+    calls.settle(msg.result(1, { ok: 'yes' }));
+    expect(await bad).toEqual({ code: 'INTERNAL' });
   });
 
-  it('deliver an answer given while the link is down after the session resumes', async () => {
-    let answer!: (ok: boolean) => void;
-    let asked!: () => void;
-    const question = new Promise<void>((resolve) => (asked = resolve));
-    const client = connect({
-      confirm: () =>
-        new Promise((resolve) => {
-          answer = (ok) => resolve({ ok });
-          asked();
-        }),
-    });
-    const pending = client.ask({ question: 'across a drop?' });
-    await question;
-    client.$disconnect();
-    answer(true);
-    expect(await pending).toEqual({ answer: 'ok:true' });
-    expect(client.$server.metrics.sessionsResumed).toBe(1);
-  });
-
-  it('settle a waiting call with SESSION_LOST when the session ends', async () => {
-    let asked!: () => void;
-    const question = new Promise<void>((resolve) => (asked = resolve));
-    let outcome: Promise<string> | undefined;
-    const lostService = implement(api, {
-      ask: async ({ question: text }, { session }) => {
-        outcome = clientOf(api, session)
-          .confirm({ question: text })
-          .then(
-            (result) => `ok:${result.ok}`,
-            (error: RpcError) => error.code,
-          );
-        return { answer: 'asked' };
-      },
-      askMany: () => [],
-      implements: () => true,
-    });
-    const client = createTestClient(lostService, {
-      client: { handlers: { confirm: () => new Promise(() => asked()) }, reconnect: false },
-    });
-    await client.ask({ question: 'still there?' });
-    await question;
-    await client.$dispose();
-    expect(await outcome).toBe('SESSION_LOST');
+  it('settles sent and queued calls with SESSION_LOST when the session ends', async () => {
+    const { host, calls } = setUp();
+    const sent = outcome(calls.call('confirm', { q: 'a' }));
+    const queued = outcome(calls.call('confirm', { q: 'b' }));
+    await settle();
+    host.destroyed = true;
+    calls.lost();
+    expect([await sent, await queued]).toEqual([{ code: 'SESSION_LOST' }, { code: 'SESSION_LOST' }]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
