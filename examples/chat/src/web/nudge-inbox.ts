@@ -13,6 +13,7 @@ interface Waiting extends Nudge {
   readonly answer: (ok: boolean) => void;
 }
 
+/** The nudges this page was asked and has not answered yet, oldest first. */
 export class NudgeInbox {
   private waiting: Waiting[] = [];
   private readonly listeners = new Set<() => void>();
