@@ -6,7 +6,7 @@ import type {
   ProcedureError,
   UnaryProcedure,
 } from '@switchboard/contract';
-import type { HelloFeatures } from '@switchboard/protocol';
+import { type HelloFeatures, RpcError } from '@switchboard/protocol';
 import { type ClientCallOptions, ClientCalls, clientProceduresOf } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
 import type { Session } from './session.js';
@@ -49,11 +49,14 @@ const callsOfSession = new WeakMap<SessionInfo, ClientCalls>();
 
 /**
  * Sets up a session's server-to-client calls from its HELLO's `features` (a new session, or a
- * resumed one whose client may now implement other procedures). @internal
+ * resumed one whose client may now implement other procedures); a session whose client never
+ * declared any has none, and calls to it reject with NOT_FOUND. @internal
  */
 export function declareClientProcedures(session: Session, features: HelloFeatures | undefined): void {
   let calls = session.clientCalls;
   if (calls === undefined) {
+    // Most clients implement none: their sessions hold nothing for it.
+    if (!features?.clientProcedures?.length) return;
     calls = new ClientCalls(session, clientProceduresOf(session.service.contract));
     session.clientCalls = calls;
     callsOfSession.set(session.sessionInfo, calls);
@@ -74,7 +77,8 @@ function callerAt(calls: ClientCalls | undefined, path: string): unknown {
       return child;
     },
     apply(_target, _this, args: unknown[]) {
-      if (calls === undefined) return Promise.reject(new Error('no session: pass the `session` of a handler'));
+      if (calls === undefined)
+        return Promise.reject(new RpcError('NOT_FOUND', `the client does not implement ${path}`));
       return calls.call(path, args[0], args[1] as ClientCallOptions | undefined);
     },
   });
