@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       'packages/*/src/**/*.test.ts',
+      'packages/*/src/**/*.test.tsx',
       'tests/src/**/*.test.ts',
       'examples/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',

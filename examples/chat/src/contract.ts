@@ -67,6 +67,19 @@ export const chat = defineContract({
     }),
     /** The rooms that exist, by name. */
     rooms: unary({ output: z.array(RoomSummary) }),
+    /**
+     * Nudges another user: the server asks that user's client (`nudged`, a client procedure) and
+     * answers with what they said, or `offline` when they have no session that can answer, or
+     * `timeout` when they did not answer within `timeoutMs`.
+     */
+    nudge: unary({
+      input: z.object({ name: z.string().min(1).max(32), timeoutMs: z.number().int().min(1).max(120_000).optional() }),
+      output: z.object({ answer: z.enum(['yes', 'no', 'offline', 'timeout']) }),
+    }),
+  },
+  clientProcedures: {
+    /** Someone nudged this user: `ok` is their answer. Implemented by clients that can ask a person. */
+    nudged: unary({ input: z.object({ from: z.string() }), output: z.object({ ok: z.boolean() }) }),
   },
 });
 

@@ -1,4 +1,13 @@
-import { createServer, implement, RpcError, type ServerOptions, type SwitchboardServer } from '@switchboard/server';
+import {
+  clientImplements,
+  clientOf,
+  createServer,
+  implement,
+  RpcError,
+  type ServerOptions,
+  type SessionInfo,
+  type SwitchboardServer,
+} from '@switchboard/server';
 import { type Listening, listen } from '@switchboard/server/ws';
 import { Credentials, chat } from './contract.js';
 import { RoomStore } from './rooms.js';
@@ -19,8 +28,13 @@ export interface ChatServer extends Listening {
   readonly server: SwitchboardServer;
 }
 
+/** How long a nudge waits for its answer unless the caller says. */
+export const NUDGE_TIMEOUT_MS = 30_000;
+
 /** Implements the chat contract on `store`. Clients must connect with `auth: { name }`. */
 export function chatService(store: RoomStore) {
+  // The latest session of each user who joined or wrote, so a nudge can reach their client.
+  const online = new Map<string, SessionInfo>();
   return implement(
     chat,
     {
@@ -31,7 +45,8 @@ export function chatService(store: RoomStore) {
       },
     },
     {
-      join: async function* ({ room, after }, { signal, errors }) {
+      join: async function* ({ room, after }, { ctx, signal, errors, session }) {
+        online.set(ctx.name, session);
         const log = store.open(room);
         if (!log) throw errors.TOO_MANY_ROOMS({ limit: store.maxRooms });
         let last = after ?? 0;
@@ -45,12 +60,30 @@ export function chatService(store: RoomStore) {
           }
         }
       },
-      send: ({ room, text }, { ctx, errors }) => {
+      send: ({ room, text }, { ctx, errors, session }) => {
+        online.set(ctx.name, session);
         const log = store.open(room);
         if (!log) throw errors.TOO_MANY_ROOMS({ limit: store.maxRooms });
         log.append(ctx.name, text);
       },
       rooms: () => store.list(),
+      nudge: async ({ name, timeoutMs }, { ctx }) => {
+        const session = online.get(name);
+        if (!session || !clientImplements(session, 'nudged')) return { answer: 'offline' as const };
+        try {
+          const { ok } = await clientOf(chat, session).nudged(
+            { from: ctx.name },
+            { timeoutMs: timeoutMs ?? NUDGE_TIMEOUT_MS },
+          );
+          return { answer: ok ? ('yes' as const) : ('no' as const) };
+        } catch (error) {
+          if (error instanceof RpcError && error.code === 'DEADLINE_EXCEEDED') return { answer: 'timeout' as const };
+          if (error instanceof RpcError && (error.code === 'SESSION_LOST' || error.code === 'NOT_FOUND')) {
+            return { answer: 'offline' as const };
+          }
+          throw error;
+        }
+      },
     },
   );
 }

@@ -1,12 +1,13 @@
-import { type ProcedureKind, topicChannel } from '@switchboard/contract';
+import { type Contract, type ProcedureKind, topicChannel } from '@switchboard/contract';
 import type { RpcError } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
 import { type ArrivalValidator, checkArrival } from './arrivals.js';
 import { type CallOptions, ClientCall } from './call.js';
+import { type ClientProcedureOptions, ClientProcedures } from './client-procedures.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { webSocketOpener } from './socket.js';
-import { type ContractLike, kindsOf, type ProceduresOf } from './stubs.js';
+import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
 import { TopicGroup } from './topic-group.js';
 import type { ClientTree } from './types.js';
 
@@ -208,7 +209,8 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
  * session, not retried after a lost one).
  *
  * The client connects at once and reconnects by itself (protocol.md section 6); calls made while
- * it is connecting wait for the session.
+ * it is connecting wait for the session. `handlers` implement the contract's client procedures,
+ * which the server calls (protocol.md section 10); the client declares them in its HELLO.
  *
  * @example
  * const client = createClient(api, { url: 'ws://localhost:8080' });
@@ -217,20 +219,28 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
  */
 export function createClient<TContract extends ContractLike>(
   contract: TContract,
-  options: ClientOptions,
+  options: ClientOptions & ClientProcedureOptions<TContract>,
 ): Client<TContract>;
-export function createClient<TContract extends ContractLike>(options: ClientOptions): Client<TContract>;
+export function createClient<TContract extends ContractLike>(
+  options: ClientOptions & ClientProcedureOptions<TContract>,
+): Client<TContract>;
 export function createClient<TContract extends ContractLike>(
   contractOrOptions: TContract | ClientOptions,
-  maybeOptions?: ClientOptions,
+  maybeOptions?: ClientOptions & ClientProcedureOptions<TContract>,
 ): Client<TContract> {
   const contract = maybeOptions ? (contractOrOptions as TContract) : undefined;
-  const options = (maybeOptions ?? contractOrOptions) as ClientOptions;
+  const options = (maybeOptions ?? contractOrOptions) as ClientOptions & ClientProcedureOptions<Contract>;
   const api = options.api ?? contract?.api;
   const kinds = contract ? kindsOf(contract) : undefined;
   const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
   if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-  const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl));
+  // Built only for a client with handlers; the connection is there before it sends anything.
+  const procedures = options.handlers
+    ? new ClientProcedures(contract && !isStubs(contract) ? contract : undefined, options, (message) =>
+        connection.send(message),
+      )
+    : undefined;
+  const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl), procedures);
   const scope: ClientScope = {
     connection,
     kinds,

@@ -20,6 +20,7 @@ import {
 import { DEFAULT_CODECS } from '#codecs';
 import type { CallHost, ClientCall } from './call.js';
 import { CallTable } from './call-table.js';
+import { type ClientProcedures, receiveServerCall } from './client-procedures.js';
 import { resolveCodecs } from './codecs.js';
 import { Emitter } from './emitter.js';
 import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
@@ -66,6 +67,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   constructor(
     private readonly options: ConnectionOptions,
     private readonly openSocket: OpenSocket,
+    /** Runs the server's calls of client procedures (client-procedures.ts), when the client has handlers. */
+    private readonly clientProcedures?: ClientProcedures,
   ) {
     super();
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
@@ -134,7 +137,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       return;
     }
     if (this.socket !== socket || socket.readyState !== OPEN) return;
-    socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth))]));
+    socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth, this.clientProcedures?.features()))]));
     this.watchdog.touch();
   }
 
@@ -160,6 +163,10 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       case MessageType.ERROR:
         if (message[1] === 0) this.lastError = errorFromMessage(message);
         else this.calls.route(message, this.draining);
+        return;
+      case MessageType.INVOKE:
+      case MessageType.ABORT:
+        receiveServerCall(this.clientProcedures, message, this);
         return;
       default:
         this.calls.route(message, this.draining);
@@ -204,6 +211,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   /** The session is gone: its calls settle (events wait to be retried under their key), counts restart. */
   private loseSession(): void {
     this.calls.loseSession();
+    this.clientProcedures?.lost();
     this.session.reset(this.codec, this.limits);
   }
 
@@ -285,6 +293,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.watchdog.stop();
     this.lastError = error;
     this.calls.failAll(error);
+    this.clientProcedures?.lost();
     const change: StateChange = { state: 'closed', error };
     if (code !== undefined) Object.assign(change, { code });
     if (reason !== undefined) Object.assign(change, { reason });

@@ -19,6 +19,14 @@ export { DEFAULT_CODECS } from '#codecs';
 export type { ArrivalValidator } from './arrivals.js';
 export type { CallOptions } from './call.js';
 export { type Client, type ClientControls, type ClientOptions, createClient } from './client.js';
+export type {
+  ClientErrorBuilders,
+  ClientHandler,
+  ClientHandlerOptions,
+  ClientHandlers,
+  ClientProcedureOptions,
+  ClientProceduresOf,
+} from './client-procedures.js';
 export type { CodecChoice } from './codecs.js';
 export {
   type ConnectionOptions,

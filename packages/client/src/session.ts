@@ -1,5 +1,6 @@
 import {
   type Codec,
+  type HelloFeatures,
   type HelloMessage,
   Inbox,
   type Limits,
@@ -50,10 +51,13 @@ export class ClientSession {
     this.outbox = sessionOutbox(codec, limits, options);
   }
 
-  /** HELLO with `auth`, presenting the session to resume, if there is one, and the count received in it. */
-  hello(auth: unknown): HelloMessage {
+  /**
+   * HELLO with `auth`, presenting the session to resume, if there is one, and the count received
+   * in it; `features` names the client procedures this client implements (protocol.md section 10).
+   */
+  hello(auth: unknown, features?: HelloFeatures): HelloMessage {
     const current = this.current;
-    return msg.hello(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0);
+    return msg.hello(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, features);
   }
 
   /**

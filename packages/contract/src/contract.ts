@@ -1,16 +1,29 @@
 import type { ApiId } from '@switchboard/protocol';
-import type { Procedure } from './procedures.js';
+import type { Procedure, UnaryProcedure } from './procedures.js';
 
 /** A tree of procedures: names to procedures or nested namespaces (`users.get`). */
 export interface ProcedureTree {
   readonly [name: string]: Procedure | ProcedureTree;
 }
 
-/** A contract: the procedures a server implements and clients call, and optionally its API id. */
-export interface Contract<TProcedures extends ProcedureTree = ProcedureTree> {
+/** A tree of client procedures: unary procedures the client implements and the server calls. */
+export interface ClientProcedureTree {
+  readonly [name: string]: UnaryProcedure | ClientProcedureTree;
+}
+
+/**
+ * A contract: the procedures a server implements and clients call, optionally the procedures
+ * clients implement and the server calls (docs/protocol.md, section 10), and its API id.
+ */
+export interface Contract<
+  TProcedures extends ProcedureTree = ProcedureTree,
+  TClientProcedures extends ClientProcedureTree = ClientProcedureTree,
+> {
   /** The API name and version carried in the subprotocol token; absent for the default API. */
   readonly api: ApiId | undefined;
   readonly procedures: TProcedures;
+  /** Unary procedures the client implements and the server calls; absent when there are none. */
+  readonly clientProcedures?: TClientProcedures;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -19,7 +32,8 @@ const RESERVED = new Set(['then', 'catch', 'finally', 'constructor', 'prototype'
 /**
  * Defines a contract. Importing it pulls no server or socket code, so browsers can share it.
  * Throws a TypeError for a procedure name that is not an identifier, holds `$` (reserved for
- * the client's own members such as `$close`) or is a reserved word such as `then`.
+ * the client's own members such as `$close`) or is a reserved word such as `then`, and for a
+ * client procedure that is not unary.
  *
  * @example
  * export const api = defineContract({
@@ -27,12 +41,21 @@ const RESERVED = new Set(['then', 'catch', 'finally', 'constructor', 'prototype'
  *   procedures: { users: { get: unary({ input: z.object({ id: z.string() }), output: User }) } },
  * });
  */
-export function defineContract<TProcedures extends ProcedureTree>(def: {
+export function defineContract<
+  TProcedures extends ProcedureTree,
+  TClientProcedures extends ClientProcedureTree = {},
+>(def: {
   api?: ApiId;
   procedures: TProcedures;
-}): Contract<TProcedures> {
+  /** Unary procedures the client implements and the server calls (`ctx`-free, typed both sides). */
+  clientProcedures?: TClientProcedures;
+}): Contract<TProcedures, TClientProcedures> {
   flattenProcedures(def.procedures);
-  return { api: def.api, procedures: def.procedures };
+  if (def.clientProcedures === undefined) return { api: def.api, procedures: def.procedures };
+  for (const [path, proc] of flattenProcedures(def.clientProcedures)) {
+    if (proc.kind !== 'unary') throw new TypeError(`client procedure ${path} must be unary, not ${proc.kind}`);
+  }
+  return { api: def.api, procedures: def.procedures, clientProcedures: def.clientProcedures };
 }
 
 /** Whether a tree node is a procedure (rather than a namespace). */

@@ -6,6 +6,7 @@
  * @module @switchboard/contract
  */
 export {
+  type ClientProcedureTree,
   type Contract,
   defineContract,
   flattenProcedures,

@@ -119,7 +119,19 @@ function messageArbitraries(c: CodecCase): Record<MessageTypeName, fc.Arbitrary<
   const payload = c.payload;
   const heartbeat = (type: 3 | 4 | 5): fc.Arbitrary<Message> => fc.tuple(fc.constant(type), count);
   return {
-    HELLO: fc.tuple(fc.constant(1 as const), payload, fc.option(text, { nil: null }), count),
+    HELLO: fc.oneof(
+      fc.tuple(fc.constant(1 as const), payload, fc.option(text, { nil: null }), count),
+      fc.tuple(
+        fc.constant(1 as const),
+        payload,
+        fc.option(text, { nil: null }),
+        count,
+        fc.record(
+          { clientProcedures: fc.array(nonEmpty, { maxLength: 4 }), clientCallCredit: id },
+          { noNullPrototype: true },
+        ),
+      ),
+    ),
     WELCOME: fc.tuple(fc.constant(2 as const), nonEmpty, nonEmpty, fc.boolean(), count, limits),
     PING: heartbeat(3),
     PONG: heartbeat(4),
@@ -144,11 +156,31 @@ function messageArbitraries(c: CodecCase): Record<MessageTypeName, fc.Arbitrary<
       fc.tuple(fc.constant(18 as const), nonEmpty, payload),
       fc.tuple(fc.constant(18 as const), nonEmpty, payload, text),
     ),
+    INVOKE: fc.tuple(fc.constant(19 as const), id, nonEmpty, payload),
+    RESULT: fc.oneof(fc.tuple(fc.constant(20 as const), id), fc.tuple(fc.constant(20 as const), id, payload)),
+    FAULT: fc.oneof(
+      fc.tuple(fc.constant(21 as const), id, nonEmpty, text),
+      fc.tuple(fc.constant(21 as const), id, nonEmpty, text, payload),
+    ),
+    ABORT: fc.tuple(fc.constant(22 as const), id),
     SUBSCRIBED: fc.tuple(fc.constant(26 as const), id, text),
   };
 }
 
-const CLIENT_TYPES = ['HELLO', 'PING', 'PONG', 'POS', 'CALL', 'DATA', 'CREDIT', 'END', 'CANCEL', 'EVENT'] as const;
+const CLIENT_TYPES = [
+  'HELLO',
+  'PING',
+  'PONG',
+  'POS',
+  'CALL',
+  'DATA',
+  'CREDIT',
+  'END',
+  'CANCEL',
+  'EVENT',
+  'RESULT',
+  'FAULT',
+] as const;
 const SERVER_TYPES = [
   'WELCOME',
   'PING',
@@ -161,6 +193,8 @@ const SERVER_TYPES = [
   'ERROR',
   'ACK',
   'PUB',
+  'INVOKE',
+  'ABORT',
   'SUBSCRIBED',
 ] as const;
 
@@ -179,7 +213,7 @@ function through(codec: Codec, message: Message): unknown[] {
 const hex = (bytes: EncodedMessage): string => Buffer.from(bytes as Uint8Array).toString('hex');
 
 describe('every message type and direction is covered by the round trips', () => {
-  it('the client and server type lists together name all 16 message types', () => {
+  it('the client and server type lists together name all 20 message types', () => {
     const covered = new Set<string>([...CLIENT_TYPES, ...SERVER_TYPES]);
     expect([...covered].sort()).toEqual(Object.keys(MessageType).sort());
   });

@@ -71,6 +71,12 @@ export const DEFAULT_OUTBOX: Readonly<OutboxDefaults> = Object.freeze({
 export const DEFAULT_CALL_CREDIT = 0;
 
 /**
+ * Server-to-client calls a client runs at once when its HELLO names no `clientCallCredit`
+ * (docs/protocol.md, section 10): the server queues further calls until one settles.
+ */
+export const DEFAULT_CLIENT_CALL_CREDIT = 16;
+
+/**
  * What a server's decoder accepts in one client frame (docs/protocol.md, section 6.1): nesting
  * deeper than `maxDepth` or more than `maxElements` array items and object members closes the
  * connection with 4413 before the frame's values are handed on. JSON is checked before it is

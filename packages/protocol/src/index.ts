@@ -22,6 +22,7 @@ export {
 export { checkJsonLimits, checkValueLimits, type DecodeLimits } from './decode-limits.js';
 export {
   DEFAULT_CALL_CREDIT,
+  DEFAULT_CLIENT_CALL_CREDIT,
   DEFAULT_DECODE_LIMITS,
   DEFAULT_OUTBOX,
   MAX_EVENT_KEY_BYTES,
@@ -59,6 +60,7 @@ export {
   decodeClientFrame,
   decodeServerFrame,
   type FrameLimits,
+  MAX_CLIENT_PROCEDURES,
   parseClientMessage,
   parseServerMessage,
 } from './parse.js';

@@ -25,6 +25,10 @@ export const MessageType = {
   EVENT: 16,
   ACK: 17,
   PUB: 18,
+  INVOKE: 19,
+  RESULT: 20,
+  FAULT: 21,
+  ABORT: 22,
   SUBSCRIBED: 26,
 } as const;
 
@@ -62,8 +66,22 @@ export interface Limits {
   maxMetadataBytes: number;
 }
 
-/** `[1, auth, resumeToken, received]`: the client's first message. */
-export type HelloMessage = [type: 1, auth: unknown, resumeToken: string | null, received: number];
+/**
+ * What a client says about itself in HELLO (docs/protocol.md, section 10): the client procedures
+ * it implements and how many of their calls it runs at once. A client that sends none implements
+ * none.
+ */
+export interface HelloFeatures {
+  /** Dotted paths of the client procedures this client has handlers for. */
+  clientProcedures?: string[];
+  /** Most server-to-client calls the client runs at once; the server queues the rest. @default 16 (DEFAULT_CLIENT_CALL_CREDIT) */
+  clientCallCredit?: number;
+}
+
+/** `[1, auth, resumeToken, received, features?]`: the client's first message. */
+export type HelloMessage =
+  | [type: 1, auth: unknown, resumeToken: string | null, received: number]
+  | [type: 1, auth: unknown, resumeToken: string | null, received: number, features: HelloFeatures];
 /** `[2, sessionId, resumeToken, resumed, received, limits]`: the server's answer to HELLO. */
 export type WelcomeMessage = [
   type: 2,
@@ -116,6 +134,15 @@ export type PubMessage = [type: 18, channel: string, item: unknown, position?: s
  */
 export type SubscribedMessage = [type: 26, id: number, position: string];
 
+/** `[19, id, path, input]`: the server calls client procedure `path` (section 10). */
+export type InvokeMessage = [type: 19, id: number, path: string, input: unknown];
+/** `[20, id, result?]`: the client procedure's result. */
+export type ResultMessage = [type: 20, id: number, result?: unknown];
+/** `[21, id, code, message, data?]`: the client procedure failed. */
+export type FaultMessage = [type: 21, id: number, code: string, message: string, data?: unknown];
+/** `[22, id]`: the server no longer waits for the call (its deadline passed, it was cancelled). */
+export type AbortMessage = [type: 22, id: number];
+
 /** Any message of the protocol. */
 export type Message =
   | HelloMessage
@@ -133,6 +160,10 @@ export type Message =
   | EventMessage
   | AckMessage
   | PubMessage
+  | InvokeMessage
+  | ResultMessage
+  | FaultMessage
+  | AbortMessage
   | SubscribedMessage;
 
 /** Messages a client may send. */
@@ -146,7 +177,9 @@ export type ClientMessage =
   | CreditMessage
   | EndMessage
   | CancelMessage
-  | EventMessage;
+  | EventMessage
+  | ResultMessage
+  | FaultMessage;
 
 /** Messages a server may send. */
 export type ServerMessage =
@@ -161,6 +194,8 @@ export type ServerMessage =
   | ErrorMessage
   | AckMessage
   | PubMessage
+  | InvokeMessage
+  | AbortMessage
   | SubscribedMessage;
 
 /**

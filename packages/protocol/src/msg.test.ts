@@ -14,7 +14,11 @@ const FRAME_LIMITS = { maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes, maxBatch: DE
 
 /** Each constructor's call with every field, and the tuple docs/protocol.md section 3 writes for it. */
 const BUILT: Record<MessageTypeName, { built: Message; tuple: unknown[]; from: 'client' | 'server' | 'both' }> = {
-  HELLO: { built: msg.hello({ token: 't' }, 'resume', 7), tuple: [1, { token: 't' }, 'resume', 7], from: 'client' },
+  HELLO: {
+    built: msg.hello({ token: 't' }, 'resume', 7, { clientProcedures: ['confirm'] }),
+    tuple: [1, { token: 't' }, 'resume', 7, { clientProcedures: ['confirm'] }],
+    from: 'client',
+  },
   WELCOME: {
     built: msg.welcome('s', 'r', true, 3, { ...DEFAULT_LIMITS }),
     tuple: [2, 's', 'r', true, 3, { ...DEFAULT_LIMITS }],
@@ -45,6 +49,14 @@ const BUILT: Record<MessageTypeName, { built: Message; tuple: unknown[]; from: '
   },
   ACK: { built: msg.ack(8), tuple: [17, 8], from: 'server' },
   PUB: { built: msg.pub('chat#room', 'hi', '3-9'), tuple: [18, 'chat#room', 'hi', '3-9'], from: 'server' },
+  INVOKE: { built: msg.invoke(9, 'confirm', { q: 1 }), tuple: [19, 9, 'confirm', { q: 1 }], from: 'server' },
+  RESULT: { built: msg.result(10, true), tuple: [20, 10, true], from: 'client' },
+  FAULT: {
+    built: msg.fault(11, 'DECLINED', 'no', { why: 1 }),
+    tuple: [21, 11, 'DECLINED', 'no', { why: 1 }],
+    from: 'client',
+  },
+  ABORT: { built: msg.abort(12), tuple: [22, 12], from: 'server' },
   SUBSCRIBED: { built: msg.subscribed(4, 'e1:7:0'), tuple: [26, 4, 'e1:7:0'], from: 'server' },
 };
 

@@ -1,4 +1,5 @@
 import {
+  type AbortMessage,
   type AckMessage,
   type CallMessage,
   type CancelMessage,
@@ -7,14 +8,18 @@ import {
   type EndMessage,
   type ErrorMessage,
   type EventMessage,
+  type FaultMessage,
   type GoawayMessage,
+  type HelloFeatures,
   type HelloMessage,
+  type InvokeMessage,
   type Limits,
   MessageType,
   type PingMessage,
   type PongMessage,
   type PosMessage,
   type PubMessage,
+  type ResultMessage,
   type SubscribedMessage,
   type WelcomeMessage,
 } from './messages.js';
@@ -24,8 +29,10 @@ import type { CallMetadata } from './metadata.js';
 // costs the message's array and nothing else; optional trailing fields are left out, not sent
 // as null, exactly as docs/protocol.md section 3 writes them.
 
-function hello(auth: unknown, resumeToken: string | null, received: number): HelloMessage {
-  return [MessageType.HELLO, auth, resumeToken, received];
+function hello(auth: unknown, resumeToken: string | null, received: number, features?: HelloFeatures): HelloMessage {
+  return features === undefined
+    ? [MessageType.HELLO, auth, resumeToken, received]
+    : [MessageType.HELLO, auth, resumeToken, received, features];
 }
 
 function welcome(
@@ -93,6 +100,22 @@ function pub(channel: string, item: unknown, position?: string): PubMessage {
   return position === undefined ? [MessageType.PUB, channel, item] : [MessageType.PUB, channel, item, position];
 }
 
+function invoke(id: number, path: string, input: unknown): InvokeMessage {
+  return [MessageType.INVOKE, id, path, input];
+}
+
+function result(id: number, value?: unknown): ResultMessage {
+  return value === undefined ? [MessageType.RESULT, id] : [MessageType.RESULT, id, value];
+}
+
+function fault(id: number, code: string, message: string, data?: unknown): FaultMessage {
+  return data === undefined ? [MessageType.FAULT, id, code, message] : [MessageType.FAULT, id, code, message, data];
+}
+
+function abort(id: number): AbortMessage {
+  return [MessageType.ABORT, id];
+}
+
 function subscribed(id: number, position: string): SubscribedMessage {
   return [MessageType.SUBSCRIBED, id, position];
 }
@@ -100,8 +123,9 @@ function subscribed(id: number, position: string): SubscribedMessage {
 /** The message constructors, one per message type (see {@link msg}). */
 export interface MessageConstructors {
   /**
-   * HELLO `[1, auth, resumeToken, received]`, the client's first message. To start a session
-   * pass `null` and 0; to resume, the last WELCOME's token and the client's `received` count.
+   * HELLO `[1, auth, resumeToken, received, features?]`, the client's first message. To start a
+   * session pass `null` and 0; to resume, the last WELCOME's token and the client's `received`
+   * count. `features` (the client procedures it implements) is left out when undefined.
    */
   readonly hello: typeof hello;
   /** WELCOME `[2, sessionId, resumeToken, resumed, received, limits]`, the server's answer to HELLO. */
@@ -141,6 +165,14 @@ export interface MessageConstructors {
   readonly ack: typeof ack;
   /** PUB `[18, channel, item, position?]`: a topic item; `position` is left out when undefined. */
   readonly pub: typeof pub;
+  /** INVOKE `[19, id, path, input]`: the server calls client procedure `path` (protocol.md section 10). */
+  readonly invoke: typeof invoke;
+  /** RESULT `[20, id, result?]`: a client procedure's result; `result` is left out when undefined. */
+  readonly result: typeof result;
+  /** FAULT `[21, id, code, message, data?]`: a client procedure failed; `data` is left out when undefined. */
+  readonly fault: typeof fault;
+  /** ABORT `[22, id]`: the server no longer waits for client call `id`. */
+  readonly abort: typeof abort;
   /** SUBSCRIBED `[26, id, position]`: topic subscription `id` continues after `position`. */
   readonly subscribed: typeof subscribed;
 }
@@ -171,5 +203,9 @@ export const msg: MessageConstructors = Object.freeze({
   event,
   ack,
   pub,
+  invoke,
+  result,
+  fault,
+  abort,
   subscribed,
 });

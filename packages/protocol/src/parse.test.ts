@@ -11,6 +11,7 @@ import {
   decodeClientFrame,
   decodeServerFrame,
   type FrameLimits,
+  MAX_CLIENT_PROCEDURES,
   parseClientMessage,
   parseServerMessage,
 } from './parse.js';
@@ -49,7 +50,7 @@ function violationOf(decode: () => unknown): ProtocolViolation {
 
 /** A valid message of every type, with every optional field present. */
 const VALID: Record<keyof typeof MessageType, Message> = {
-  HELLO: [1, { token: 't' }, null, 0],
+  HELLO: [1, { token: 't' }, null, 0, { clientProcedures: ['confirm'], clientCallCredit: 2 }],
   WELCOME: [2, 'session', 'resume', false, 0, { ...DEFAULT_LIMITS }],
   PING: [3, 0],
   PONG: [4, 0],
@@ -64,11 +65,15 @@ const VALID: Record<keyof typeof MessageType, Message> = {
   EVENT: [16, 1, 'cursor.move', { x: 1 }, 'key-1'],
   ACK: [17, 1],
   PUB: [18, 'chat#room', 'hello', '0-1'],
+  INVOKE: [19, 1, 'confirm', { question: 'sure?' }],
+  RESULT: [20, 1, true],
+  FAULT: [21, 1, 'DECLINED', 'no', { why: 'busy' }],
+  ABORT: [22, 1],
   SUBSCRIBED: [26, 1, 'e1:4'],
 };
 
-const CLIENT_ONLY = ['HELLO', 'CALL', 'CANCEL', 'EVENT'] as const;
-const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB', 'SUBSCRIBED'] as const;
+const CLIENT_ONLY = ['HELLO', 'CALL', 'CANCEL', 'EVENT', 'RESULT', 'FAULT'] as const;
+const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB', 'INVOKE', 'ABORT', 'SUBSCRIBED'] as const;
 
 /** One row of the invalid-input table: a frame, which decoders see it, and the close code. */
 interface Row {
@@ -668,5 +673,34 @@ describe('decoders on arbitrary input', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('HELLO features (docs/protocol.md, section 10.1)', () => {
+  const hello = (features: unknown): unknown => [1, null, null, 0, features];
+
+  it('accepts a list of client procedures and a credit, or an object without them', () => {
+    expect(parseClientMessage(hello({ clientProcedures: ['a', 'b.c'], clientCallCredit: 3 }))).toHaveLength(5);
+    expect(parseClientMessage(hello({ unknown: true }))).toHaveLength(5);
+  });
+
+  it.each([null, 'future', 7, []])('drops a fifth field that is no object (%j): an older trailing field', (value) => {
+    expect(parseClientMessage(hello(value))).toEqual([1, null, null, 0]);
+  });
+
+  it.each([
+    ['a list that is not an array', { clientProcedures: 'confirm' }],
+    ['an empty path', { clientProcedures: [''] }],
+    ['a path that is not a string', { clientProcedures: [7] }],
+    ['too many paths', { clientProcedures: Array.from({ length: MAX_CLIENT_PROCEDURES + 1 }, (_, i) => `p${i}`) }],
+    ['a credit of 0', { clientCallCredit: 0 }],
+    ['a fractional credit', { clientCallCredit: 1.5 }],
+  ])('closes 4400 for features that are %s', (_what, features) => {
+    expect(() => parseClientMessage(hello(features))).toThrow(ProtocolViolation);
+    try {
+      parseClientMessage(hello(features));
+    } catch (error) {
+      expect((error as ProtocolViolation).closeCode).toBe(CloseCode.INVALID_MESSAGE);
+    }
   });
 });

@@ -79,6 +79,31 @@ function parseLimits(value: unknown): Limits {
   return limits;
 }
 
+/** Most client procedures a HELLO may name: more would only pin server memory. */
+export const MAX_CLIENT_PROCEDURES = 256;
+
+/**
+ * Checks HELLO's `features` (docs/protocol.md, section 10): 4400 for a malformed object. A value
+ * that is no object at all is an unknown trailing field of an older revision (section 1.3): it is
+ * dropped, and the client implements no client procedures.
+ */
+function parseFeatures(msg: unknown[]): void {
+  const value = msg[4];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    msg.length = 4;
+    return;
+  }
+  const features = value as Record<string, unknown>;
+  const paths = features.clientProcedures;
+  if (paths !== undefined) {
+    if (!Array.isArray(paths) || paths.length > MAX_CLIENT_PROCEDURES) {
+      invalid(`HELLO clientProcedures must be an array of at most ${MAX_CLIENT_PROCEDURES} paths`);
+    }
+    for (let i = 0; i < paths.length; i++) text(paths, i, 'HELLO clientProcedures path');
+  }
+  if (features.clientCallCredit !== undefined) count([features.clientCallCredit], 0, 'HELLO clientCallCredit', 1);
+}
+
 /**
  * Validates one message sent by a client. Throws {@link ProtocolViolation} (4400) when the type
  * is unknown, a server-only type, or a field is missing or mistyped.
@@ -91,6 +116,7 @@ export function parseClientMessage(raw: unknown, maxMetadataBytes = 0): ClientMe
       need(msg, 4, 'HELLO');
       if (msg[2] !== null && typeof msg[2] !== 'string') invalid('HELLO resumeToken must be a string or null');
       count(msg, 3, 'HELLO received');
+      if (msg.length > 4) parseFeatures(msg);
       break;
     case MessageType.PING:
     case MessageType.PONG:
@@ -125,6 +151,16 @@ export function parseClientMessage(raw: unknown, maxMetadataBytes = 0): ClientMe
       text(msg, 2, 'EVENT path');
       eventKey(text(msg, 4, 'EVENT key'));
       if (msg.length > 5) metadataField(msg, 5, maxMetadataBytes, 'EVENT');
+      break;
+    case MessageType.RESULT:
+      need(msg, 2, 'RESULT');
+      count(msg, 1, 'RESULT id', 1);
+      break;
+    case MessageType.FAULT:
+      need(msg, 4, 'FAULT');
+      count(msg, 1, 'FAULT id', 1);
+      text(msg, 2, 'FAULT code');
+      text(msg, 3, 'FAULT message', true);
       break;
     default:
       invalid(`unknown or server-only message type ${describeType(msg[0])}`);
@@ -180,6 +216,15 @@ export function parseServerMessage(raw: unknown): ServerMessage {
       text(msg, 3, 'ERROR message', true);
       if (msg.length > 5 && msg[5] !== null && msg[5] !== undefined && typeof msg[5] !== 'boolean')
         invalid('ERROR retryable must be a boolean');
+      break;
+    case MessageType.INVOKE:
+      need(msg, 4, 'INVOKE');
+      count(msg, 1, 'INVOKE id', 1);
+      text(msg, 2, 'INVOKE path');
+      break;
+    case MessageType.ABORT:
+      need(msg, 2, 'ABORT');
+      count(msg, 1, 'ABORT id', 1);
       break;
     case MessageType.PUB:
       need(msg, 3, 'PUB');

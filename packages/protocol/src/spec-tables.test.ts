@@ -107,7 +107,7 @@ describe('error codes (docs/protocol.md, section 7)', () => {
 
 /** A valid message of every type with every field, optional ones included. */
 const SAMPLES: Record<keyof typeof MessageType, Message> = {
-  HELLO: [1, 'token', null, 0],
+  HELLO: [1, 'token', null, 0, { clientProcedures: ['confirm'], clientCallCredit: 4 }],
   WELCOME: [2, 'session', 'resume', false, 0, { ...DEFAULT_LIMITS }],
   PING: [3, 0],
   PONG: [4, 0],
@@ -122,6 +122,10 @@ const SAMPLES: Record<keyof typeof MessageType, Message> = {
   EVENT: [16, 1, 'cursor.move', null, 'key', { 'x-request-id': 'r2' }],
   ACK: [17, 1],
   PUB: [18, 'chat', 'item', '0-1'],
+  INVOKE: [19, 1, 'confirm', { question: 'sure?' }],
+  RESULT: [20, 1, true],
+  FAULT: [21, 1, 'DECLINED', 'the user said no', { why: 'busy' }],
+  ABORT: [22, 1],
   SUBSCRIBED: [26, 1, 'e1:0:0'],
 };
 

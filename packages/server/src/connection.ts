@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   errorMessage,
   type FrameLimits,
+  type HelloFeatures,
   type Limits,
   MessageType,
   msg,
@@ -15,6 +16,7 @@ import {
   truncateCloseReason,
 } from '@switchboard/protocol';
 import { environmentOf, type SessionSettings } from './call/environment.js';
+import { declareClientProcedures } from './client-of.js';
 import { type DispatchHost, dispatch } from './dispatch.js';
 import { identify } from './handshake.js';
 import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
@@ -125,13 +127,18 @@ export class Connection implements SessionLink, HeartbeatTarget {
         throw new ProtocolViolation(CloseCode.NOT_READY, 'only HELLO is allowed before WELCOME');
       if (this.state !== State.Hello) throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
       this.state = State.Handshaking;
-      void this.hello(message[1], message[2], message[3]);
+      void this.hello(message[1], message[2], message[3], message[4]);
       return;
     }
     dispatch(this.session as Session, message, this.service, this.host);
   }
 
-  private async hello(auth: unknown, resumeToken: string | null, received: number): Promise<void> {
+  private async hello(
+    auth: unknown,
+    resumeToken: string | null,
+    received: number,
+    features: HelloFeatures | undefined,
+  ): Promise<void> {
     clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
     const request = this.request as UpgradeRequest;
@@ -169,6 +176,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
       metrics.sessionsStarted++;
     }
     this.session = session;
+    declareClientProcedures(session, features);
     this.state = State.Open;
     session.attach(this, (frame) => this.writer.write(frame), resumed, received);
     this.host.heartbeat.start();

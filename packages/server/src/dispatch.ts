@@ -104,6 +104,10 @@ export function dispatch(session: Session, message: ClientMessage, service: Serv
       if (call) runEvent(host.events, call, message[3], message[4]);
       break;
     }
+    case MessageType.RESULT:
+    case MessageType.FAULT:
+      session.clientCalls?.settle(message);
+      break;
   }
   const pos = session.inbox.pos();
   if (pos) session.push(pos);

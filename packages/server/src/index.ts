@@ -17,6 +17,14 @@ export {
   type MemoryBrokerOptions,
   type RetentionOption,
 } from './broker.js';
+export { type ClientCallOptions, DEFAULT_CLIENT_CALL_OPTIONS } from './client-calls.js';
+export {
+  type ClientCaller,
+  type ClientCallResult,
+  type ClientProceduresOf,
+  clientImplements,
+  clientOf,
+} from './client-of.js';
 export {
   type CapacityDefaults,
   type CloseDefaults,

@@ -12,6 +12,7 @@ import {
 } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
+import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
 import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
@@ -67,6 +68,8 @@ export class Session implements CallHost {
   private subscriptions: Set<string> | undefined;
   private info: SessionInfo | undefined;
   private context: unknown;
+  /** Its server-to-client calls (client-calls.ts), once its HELLO declared client procedures. */
+  clientCalls: ClientCalls | undefined = undefined;
 
   /**
    * @param principal Who the session belongs to (see `ServiceOptions.principal`); only a HELLO of
@@ -184,6 +187,7 @@ export class Session implements CallHost {
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = undefined;
     if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
+    this.clientCalls?.lost();
     this.outbox.detach();
     this.wakeProducers();
     this.registry.forgetSession(this);

@@ -40,6 +40,15 @@ export type RoomsOutput = {
   oldestId: number;
 }[];
 
+export interface NudgeInput {
+  name: string;
+  timeoutMs?: number;
+}
+
+export interface NudgeOutput {
+  answer: 'yes' | 'no' | 'offline' | 'timeout';
+}
+
 /** The procedures of chat 1 (wire v1), as types. */
 export type ChatProcedures = {
   readonly join: ServerStreamProcedure<
@@ -52,6 +61,7 @@ export type ChatProcedures = {
     { readonly TOO_MANY_ROOMS: TypedSchema<SendTooManyRoomsError> }
   >;
   readonly rooms: UnaryProcedure<undefined, TypedSchema<RoomsOutput>, {}>;
+  readonly nudge: UnaryProcedure<TypedSchema<NudgeInput>, TypedSchema<NudgeOutput>, {}>;
 };
 
 /**
@@ -64,5 +74,6 @@ export const chat: ContractStubs<ChatProcedures> = {
     join: 'serverStream',
     send: 'event',
     rooms: 'unary',
+    nudge: 'unary',
   },
 };

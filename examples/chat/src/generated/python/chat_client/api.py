@@ -36,3 +36,7 @@ class Api:
     async def rooms(self, input: None = None) -> RoomsOutput:
         """`rooms` (unary)."""
         return cast("RoomsOutput", await self._client.call("rooms", input))
+
+    async def nudge(self, input: NudgeInput) -> NudgeOutput:
+        """`nudge` (unary)."""
+        return cast("NudgeOutput", await self._client.call("nudge", input))

@@ -43,4 +43,17 @@ class RoomsOutputItem(TypedDict):
     oldestId: int
 
 
+class NudgeInput(TypedDict):
+    """The object `NudgeInput`."""
+
+    name: str
+    timeoutMs: NotRequired[int]
+
+
+class NudgeOutput(TypedDict):
+    """The object `NudgeOutput`."""
+
+    answer: Literal["yes", "no", "offline", "timeout"]
+
+
 RoomsOutput: TypeAlias = list[RoomsOutputItem]
