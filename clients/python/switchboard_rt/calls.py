@@ -200,6 +200,9 @@ class Subscription(ServerStream[T]):
     def __init__(self, host: CallHost, call_id: int, path: str, key: str | None) -> None:
         super().__init__(host, call_id, path, None, {"key": key} if key is not None else {})
         self.channel = f"{path}#{key}" if key is not None else path
+        #: Where the subscription stands in the channel's log (protocol.md section 12): the last
+        #: PUB's position, else SUBSCRIBED's; None from a server that keeps no positions.
+        self.position: str | None = None
 
 
 class _Outgoing:

@@ -399,7 +399,14 @@ class Client:
         elif kind == MessageType.PUB:
             subscription = self._topics.get(message[1])
             if subscription is not None:
+                if len(message) > 3 and isinstance(message[3], str):
+                    subscription.position = message[3]
                 subscription.on_data(message[2])
+        elif kind == MessageType.SUBSCRIBED:
+            # Sent before a subscription's first PUB by a server that keeps positions (section 12.1).
+            subscribed = self._calls.get(message[1])
+            if isinstance(subscribed, Subscription) and isinstance(message[2], str):
+                subscribed.position = message[2]
         elif kind in (MessageType.DATA, MessageType.CREDIT, MessageType.END, MessageType.ERROR, MessageType.ACK):
             call = self._calls.get(message[1])
             if call is None:

@@ -26,11 +26,20 @@ class MessageType:
     EVENT: Final = 16
     ACK: Final = 17
     PUB: Final = 18
+    SUBSCRIBED: Final = 26
 
 
 #: Server-to-client messages counted for session resume (ERROR only on a stream other than 0).
 SEQUENCED_FROM_SERVER: Final = frozenset(
-    {MessageType.DATA, MessageType.CREDIT, MessageType.END, MessageType.ERROR, MessageType.ACK, MessageType.PUB}
+    {
+        MessageType.DATA,
+        MessageType.CREDIT,
+        MessageType.END,
+        MessageType.ERROR,
+        MessageType.ACK,
+        MessageType.PUB,
+        MessageType.SUBSCRIBED,
+    }
 )
 
 

@@ -88,7 +88,7 @@ def test_topic_with_key(url: str, codec: str) -> None:
             api = Api(client)
             news = api.news(key=f"k-{codec}")
             other = api.news(key="elsewhere")
-            # No message confirms a subscription (protocol.md 3.5): publish until one arrives.
+            # The subscription may not be in place when the first publish runs: publish until one arrives.
             for attempt in range(50):
                 await api.publish({"headline": f"h{attempt}", "key": f"k-{codec}"})
                 try:
