@@ -86,3 +86,19 @@ export function codecFor(name: CodecName): Codec {
   return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
 export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';
+export {
+  closeRecord,
+  decodeText,
+  encodeRecord,
+  frameRecord,
+  HTTP_STREAM_CONTENT_TYPE,
+  HttpFallbackQuery,
+  openRecord,
+  parseClose,
+  parseOpen,
+  RECORD_HEADER_BYTES,
+  RecordError,
+  RecordKind,
+  RecordReader,
+  type TransportName,
+} from './http-records.js';
