@@ -1,5 +1,8 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-// Named entries: the ws adapter lives in src/adapters/ but is published as dist/ws.* (the `./ws` subpath).
-export default defineConfig({ ...packageBuild([]), entry: { index: 'src/index.ts', ws: 'src/adapters/ws.ts' } });
+// Named entries: the ws and http adapters live in src/adapters/ but are published as dist/ws.* and dist/http.* (the `./ws` and `./http` subpaths).
+export default defineConfig({
+  ...packageBuild([]),
+  entry: { index: 'src/index.ts', ws: 'src/adapters/ws.ts', http: 'src/adapters/http.ts' },
+});

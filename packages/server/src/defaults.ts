@@ -117,10 +117,11 @@ export interface ListenDefaults {
   readonly port: number;
   readonly host: string;
   readonly upgradeTimeoutMs: number;
+  readonly fallback: boolean;
 }
 
 /**
- * The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`, `upgradeTimeoutMs`) in
+ * The defaults of `attach` (`path`) and `listen` (`path`, `port`, `host`, `upgradeTimeoutMs`, `fallback`) in
  * `@switchboard/server/ws`.
  */
 export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
@@ -128,6 +129,7 @@ export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
   port: 0,
   host: '127.0.0.1',
   upgradeTimeoutMs: 10_000,
+  fallback: true,
 });
 
 /** The defaults of `EventStoreOptions`, the in-memory idempotency store's caps. */
