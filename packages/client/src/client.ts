@@ -1,10 +1,13 @@
 import { type Contract, flattenProcedures, type ProcedureKind, topicChannel } from '@switchboard/contract';
+import type { TransportName } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
-import { webSocketOpener } from './socket.js';
+import { type OpenSocket, webSocketOpener } from './socket.js';
+import { httpOpener } from './socket-http.js';
 import { TopicGroup } from './topic-group.js';
+import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
 import type { ClientTree } from './types.js';
 
 /** Options of {@link createClient}. */
@@ -16,6 +19,8 @@ export interface ClientControls {
   readonly $state: ConnectionState;
   /** The session id once connected. */
   readonly $sessionId: string | undefined;
+  /** The transport the session runs over (`websocket`, or the `http` fallback) once connected. */
+  readonly $transport: TransportName | undefined;
   /** Listens to state changes (connecting, open, reconnecting, closed) with their reason. */
   $on(event: 'state', listener: (change: StateChange) => void): () => void;
   /** Resolves when the connection is open; rejects if the client closes for good first. */
@@ -156,6 +161,20 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
   });
 }
 
+/** The transports of a client's options: a WebSocket class is needed unless it uses HTTP only. */
+function transportChooser(options: ClientOptions): TransportChooser {
+  const choice = options.transport ?? DEFAULT_FALLBACK.transport;
+  const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
+  if (!WebSocketImpl && choice !== 'http') {
+    throw new TypeError("no WebSocket implementation: pass options.WebSocket, or transport: 'http'");
+  }
+  const noWebSocket: OpenSocket = () => {
+    throw new TypeError('no WebSocket implementation');
+  };
+  const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
+  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, httpOpener(options.fetch));
+}
+
 /**
  * Creates a typed client. Pass the contract value to get acknowledged events with idempotency
  * keys retried across lost sessions, or only its type (`createClient<typeof api>({ url, api })`)
@@ -185,9 +204,11 @@ export function createClient<TContract extends Contract>(
   const kinds = contract
     ? new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const))
     : undefined;
-  const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
-  if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-  const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl));
+  const chooser = transportChooser(options);
+  const connection = new ClientConnection({ ...options, api }, chooser.open);
+  connection.on('state', (change) => {
+    if (change.state === 'closed') chooser.stop();
+  });
   const scope: ClientScope = { connection, kinds, timeoutMs: options.timeoutMs, topics: new Map() };
   const children = new Map<string, unknown>();
   const controls: ClientControls = {
@@ -196,6 +217,9 @@ export function createClient<TContract extends Contract>(
     },
     get $sessionId() {
       return connection.sessionId;
+    },
+    get $transport() {
+      return connection.transport;
     },
     $on: (event, listener) => connection.on(event, listener),
     $ready: () =>

@@ -5,6 +5,7 @@
  * @module @switchboard/client
  */
 
+export type { TransportName } from '@switchboard/protocol';
 export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
 export { DEFAULT_CODECS } from '#codecs';
 export type { CallOptions } from './call.js';
@@ -24,4 +25,6 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
+export { DEFAULT_HTTP_SOCKET } from './socket-http.js';
+export { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport.js';
 export type { Channel, ClientProcedure, ClientTree, ItemStream, Pending, TopicInput, Upload } from './types.js';
