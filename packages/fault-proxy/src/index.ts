@@ -20,6 +20,7 @@ export type { ProxiedConnection } from './proxied-connection.js';
 export type { ConnectionStats, DirectionStats, ProxyStats } from './stats.js';
 export {
   createUpgradeRefusingProxy,
+  type UpgradeMode,
   type UpgradeRefusingProxy,
   type UpgradeRefusingProxyEvents,
   type UpgradeRefusingProxyOptions,

@@ -18,9 +18,16 @@ export interface UpgradeRefusingProxyOptions {
     host?: string;
     port: number;
   };
-  /** Whether upgrades are refused from the start. @default true */
-  refuseUpgrades?: boolean;
+  /** What happens to upgrade requests from the start. @default 'refuse' */
+  upgrades?: UpgradeMode;
 }
+
+/**
+ * What the proxy does with an upgrade request: `refuse` answers 403; `tunnel` passes it on and
+ * carries the WebSocket both ways; `cut` passes it on, then ends both sockets as the client's
+ * first frame arrives (a middlebox that lets the handshake through but not the traffic).
+ */
+export type UpgradeMode = 'refuse' | 'tunnel' | 'cut';
 
 /** Events of an {@link UpgradeRefusingProxy}. */
 export interface UpgradeRefusingProxyEvents {
@@ -30,14 +37,14 @@ export interface UpgradeRefusingProxyEvents {
 
 /**
  * An HTTP proxy that stands for a network refusing WebSockets, as an enterprise proxy does: it
- * answers **403** to every request carrying an `Upgrade` header (while `refuseUpgrades` is true)
+ * answers **403** to every request carrying an `Upgrade` header (while `upgrades` is `refuse`)
  * and forwards every other request to the target, streaming request and response bodies both
  * ways without buffering them, so a long-lived streaming response reaches the client as it comes.
  */
 export interface UpgradeRefusingProxy extends EventEmitter<UpgradeRefusingProxyEvents> {
   readonly port: number;
-  /** Whether upgrades are refused now; set it to let them through (tunnelled to the target) or refuse them again. */
-  refuseUpgrades: boolean;
+  /** What happens to upgrade requests now; set it to change that for the next ones. */
+  upgrades: UpgradeMode;
   /** Upgrade requests refused so far. */
   readonly refusals: number;
   /** The URL of `path` through the proxy, with `scheme` (`ws` or `http`). @default ('/', 'ws') */
@@ -71,13 +78,15 @@ export async function createUpgradeRefusingProxy(options: UpgradeRefusingProxyOp
   const targetPort = options.target.port;
   const sockets = new Set<Duplex>();
   const track = (socket: Duplex): void => {
+    // A kept-alive upstream socket serves many requests: listened to once.
+    if (sockets.has(socket)) return;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
   };
   const emitter = new EventEmitter<UpgradeRefusingProxyEvents>();
   let refusals = 0;
-  const state = { refuseUpgrades: options.refuseUpgrades ?? true };
+  const state: { upgrades: UpgradeMode } = { upgrades: options.upgrades ?? 'refuse' };
 
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const upstream = httpRequest(
@@ -107,14 +116,23 @@ export async function createUpgradeRefusingProxy(options: UpgradeRefusingProxyOp
   server.on('connection', track);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, rest: Buffer) => {
     track(socket);
-    if (state.refuseUpgrades) {
+    if (state.upgrades === 'refuse') {
       refusals++;
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 9\r\n\r\nForbidden');
       emitter.emit('refused', Date.now(), request.url ?? '/');
       return;
     }
+    const cut = state.upgrades === 'cut';
     const upstream: Socket = connect(targetPort, targetHost, () => {
       upstream.write(head(request));
+      if (cut) {
+        upstream.pipe(socket);
+        socket.once('data', () => {
+          socket.destroy();
+          upstream.destroy();
+        });
+        return;
+      }
       if (rest.length > 0) upstream.write(rest);
       socket.pipe(upstream).pipe(socket);
     });
@@ -125,13 +143,13 @@ export async function createUpgradeRefusingProxy(options: UpgradeRefusingProxyOp
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  // Accessors, not copied values: `refuseUpgrades` and `refusals` read and set the live state.
+  // Accessors, not copied values: `upgrades` and `refusals` read and set the live state.
   return Object.defineProperties(emitter, {
     port: { value: port },
-    refuseUpgrades: {
-      get: () => state.refuseUpgrades,
-      set: (value: boolean) => {
-        state.refuseUpgrades = value;
+    upgrades: {
+      get: () => state.upgrades,
+      set: (value: UpgradeMode) => {
+        state.upgrades = value;
       },
     },
     refusals: { get: () => refusals },

@@ -62,9 +62,13 @@ describe.each(FALLBACK_CODECS)('every procedure kind over the HTTP fallback, %s'
   it('bidirectional channel: answers each item both ways under credit', async () => {
     const channel = client.chat({ prefix: '> ' });
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i}`);
-    channel.pipe(lines);
+    const sending = (async () => {
+      for (const line of lines) await channel.send(line);
+      channel.end();
+    })();
     const answers: string[] = [];
     for await (const line of channel) answers.push(line);
+    await sending;
     expect(answers).toEqual(lines.map((line) => `> ${line}`));
   });
 
