@@ -26,10 +26,15 @@ describe('HTTP fallback records', () => {
       ...closeRecord(CloseCode.SERVICE_RESTART, 'bye ✓'),
     ]);
     const expected = readAll(new RecordReader(1024), [bytes]);
-    expect(expected.map(([kind]) => kind)).toEqual([RecordKind.OPEN, RecordKind.TEXT, RecordKind.BINARY, RecordKind.CLOSE]);
+    expect(expected.map(([kind]) => kind)).toEqual([
+      RecordKind.OPEN,
+      RecordKind.TEXT,
+      RecordKind.BINARY,
+      RecordKind.CLOSE,
+    ]);
     expect(parseOpen(expected[0]?.[1] as Uint8Array)).toEqual({ token: 'switchboard.v1.json', connectionId: 'abc' });
     expect(new TextDecoder().decode(expected[1]?.[1])).toBe('[[3,0]]');
-    expect([...(expected[2]?.[1] as Uint8Array)]).toEqual([0x91, 0x92, 0x03, 0x00]);
+    expect(Array.from(expected[2]?.[1] ?? [])).toEqual([0x91, 0x92, 0x03, 0x00]);
     expect(parseClose(expected[3]?.[1] as Uint8Array)).toEqual({ code: 1012, reason: 'bye ✓' });
     for (let cut = 1; cut < bytes.length; cut++) {
       const reader = new RecordReader(1024);

@@ -128,7 +128,10 @@ export class RecordReader {
       if (!KINDS.has(kind)) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, `unknown record kind ${kind}`);
       const size = view.getUint32(offset + 1);
       if (size > this.maxPayloadBytes) {
-        throw new RecordError(CloseCode.MESSAGE_TOO_BIG, `a record of ${size} bytes is over the limit of ${this.maxPayloadBytes}`);
+        throw new RecordError(
+          CloseCode.MESSAGE_TOO_BIG,
+          `a record of ${size} bytes is over the limit of ${this.maxPayloadBytes}`,
+        );
       }
       const end = offset + RECORD_HEADER_BYTES + size;
       if (end > this.length) break;

@@ -85,7 +85,6 @@ import { msgpackrCodec } from './msgpackr-codec.js';
 export function codecFor(name: CodecName): Codec {
   return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
-export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';
 export {
   closeRecord,
   decodeText,
@@ -102,3 +101,4 @@ export {
   RecordReader,
   type TransportName,
 } from './http-records.js';
+export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';
