@@ -76,8 +76,8 @@ function answer(response: ServerResponse, status: number, body: string, headers:
 /**
  * Creates the HTTP fallback's request handler for `server`. The stream is decided like an upgrade
  * (`SwitchboardServer.decideUpgrade`: origin, subprotocol, draining, load, capacity) and counted in
- * the same metrics; a send must carry its stream's Origin (else 403) and name a connection open in
- * this process (else 404).
+ * the same metrics; a send must carry its stream's Origin, or one the server allows when the stream
+ * had none (else 403), and name a connection open in this process (else 404).
  *
  * @example
  * // Express: the fallback on the same path as the WebSocket `attach` serves.
@@ -120,7 +120,12 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
       answer(response, 404, 'no such fallback connection here', cors);
       return;
     }
-    if (String(request.headers.origin) !== String(socket.origin)) {
+    // A browser sends no Origin with a same-origin GET but always one with a POST: a send must
+    // carry its stream's Origin, or, when the stream had none, one the server allows.
+    const origin = request.headers.origin;
+    const sameOrigin =
+      socket.origin === undefined ? server.allowsOrigin(origin) : String(origin) === String(socket.origin);
+    if (!sameOrigin) {
       request.resume();
       answer(response, 403, 'origin differs from the stream’s', cors);
       return;
