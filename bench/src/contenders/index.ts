@@ -11,8 +11,8 @@ import type { Contender } from '../contract.ts';
 import { rawWsJson } from './raw-ws-json.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
-import { socketIo } from './socket-io.ts';
-import { switchboardJson, switchboardMsgpack, switchboardMsgpackr } from './switchboard.ts';
+import { socketIo, socketIoPolling } from './socket-io.ts';
+import { switchboardJson, switchboardMsgpack, switchboardMsgpackr, switchboardMsgpackrHttp } from './switchboard.ts';
 import { trpc } from './trpc.ts';
 
 /** Every contender the suite runs; `contenders[0]` is the baseline. */
@@ -22,7 +22,9 @@ export const contenders: readonly Contender[] = [
   switchboardJson,
   switchboardMsgpack,
   switchboardMsgpackr,
+  switchboardMsgpackrHttp,
   socketIo,
+  socketIoPolling,
   trpc,
   rpcWebsockets,
 ];

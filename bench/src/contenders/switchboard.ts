@@ -2,6 +2,7 @@ import type { CodecName } from '@switchboard/protocol';
 import type { BroadcastMessage, Contender, ContenderClient, EchoPayload, StreamItem } from '../contract.ts';
 import { STREAM_CHUNK } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
+import { HTTP_TRANSPORT_UNSUPPORTED } from './socket-io.ts';
 
 async function benchContract() {
   const { defineContract, serverStream, topic, unary } = await import('@switchboard/contract');
@@ -35,12 +36,14 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
 
 /**
  * Switchboard with one codec, validation on (input, output and stream items against zod
- * schemas), broadcasts through a topic published once per event.
+ * schemas), broadcasts through a topic published once per event; over WebSocket, or over the
+ * HTTP fallback transport (protocol.md section 9) when `http`.
  */
-function switchboard(codec: CodecName): Contender {
+function switchboard(codec: CodecName, http = false): Contender {
   return {
-    id: `switchboard-${codec}`,
-    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}`,
+    id: `switchboard-${codec}${http ? '-http' : ''}`,
+    label: `Switchboard ${codec === 'json' ? 'JSON' : codec}${http ? ' HTTP fallback' : ''}`,
+    ...(http ? { unsupported: HTTP_TRANSPORT_UNSUPPORTED } : {}),
 
     async startServer() {
       const { createServer, implement } = await import('@switchboard/server');
@@ -69,7 +72,12 @@ function switchboard(codec: CodecName): Contender {
 
     async connect(port): Promise<ContenderClient> {
       const [{ createClient }, api] = await loadClientSide();
-      const client = createClient(api, { url: `ws://127.0.0.1:${port}/`, codecs: [codec], reconnect: false });
+      const client = createClient(api, {
+        url: `ws://127.0.0.1:${port}/`,
+        codecs: [codec],
+        reconnect: false,
+        transport: http ? 'http' : 'websocket',
+      });
       await client.$ready();
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),
@@ -99,3 +107,6 @@ export const switchboardMsgpack: Contender = switchboard('msgpack');
 
 /** Switchboard, MessagePack with msgpackr's records (its default codec) in binary frames. */
 export const switchboardMsgpackr: Contender = switchboard('msgpackr');
+
+/** Switchboard's default codec over the HTTP fallback transport, as where WebSockets are blocked. */
+export const switchboardMsgpackrHttp: Contender = switchboard('msgpackr', true);
