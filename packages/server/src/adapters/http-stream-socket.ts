@@ -22,6 +22,8 @@ export class StreamSocket implements SocketLike {
     private readonly onEnd: (socket: StreamSocket) => void,
   ) {
     response.on('close', () => this.streamClosed());
+    // A write racing the client going away fails: the 'close' that follows ends the connection.
+    response.on('error', () => undefined);
   }
 
   /** Whether the stream is still open for frames. */
