@@ -17,7 +17,7 @@ import { implement } from './service.js';
 const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
   'server-options.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
   'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
-  'adapters/http.ts': { ...DEFAULT_LISTEN_OPTIONS },
+  'adapters/http.ts': { path: DEFAULT_LISTEN_OPTIONS.path },
   'idempotency.ts': { ...DEFAULT_EVENT_STORE_OPTIONS },
 };
 
