@@ -53,6 +53,13 @@ function refusalReason(response: Response): string {
   return `Unexpected server response: ${response.status}${seconds}`;
 }
 
+/** What went wrong in a failed fetch: Node's says "fetch failed" and puts the reason in `cause`. */
+function failureOf(error: unknown): string {
+  const { message, cause } = error as { message?: unknown; cause?: { message?: unknown } };
+  const reason = typeof cause?.message === 'string' ? cause.message : undefined;
+  return reason ?? (typeof message === 'string' ? message : String(error));
+}
+
 function join(records: Uint8Array[], bytes: number): Uint8Array {
   if (records.length === 1) return records[0] as Uint8Array;
   const body = new Uint8Array(bytes);
@@ -166,7 +173,7 @@ export class HttpClientSocket implements AbandonableSocket {
       if (!response.ok) failure = `a send was answered ${response.status}`;
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
-      failure = `a send failed: ${(error as Error).message}`;
+      failure = `a send failed: ${failureOf(error)}`;
     }
     this.posting = false;
     this.inFlightBytes = 0;
@@ -184,7 +191,7 @@ export class HttpClientSocket implements AbandonableSocket {
         signal: this.controller.signal,
       });
     } catch (error) {
-      this.finish(CloseCode.ABNORMAL, (error as Error).message);
+      this.finish(CloseCode.ABNORMAL, failureOf(error));
       return;
     }
     if (!response.ok || !response.body) {

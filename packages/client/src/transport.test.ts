@@ -121,6 +121,18 @@ describe('TransportChooser', () => {
     chooser.stop();
   });
 
+  it('keeps WebSocket after an early death once a WebSocket has carried a session (a flaky network)', () => {
+    const { chooser, last } = setup();
+    chooser.open('ws://host/', [], listener().events);
+    last('websocket').accept();
+    last('websocket').events.message('[[2]]', false);
+    last('websocket').drop(CloseCode.ABNORMAL);
+    chooser.open('ws://host/', [], listener().events);
+    last('websocket').accept();
+    last('websocket').drop(CloseCode.ABNORMAL);
+    expect(chooser.open('ws://host/', [], listener().events).transport).toBe('websocket');
+  });
+
   it('keeps WebSocket after a WebSocket that heard the server closed, and after a server close code', () => {
     const { chooser, last } = setup();
     chooser.open('ws://host/', [], listener().events);
@@ -139,7 +151,7 @@ describe('TransportChooser', () => {
     chooser.open('ws://host/', [], events);
     last('websocket').drop(CloseCode.ABNORMAL, 'connect ECONNREFUSED');
     last('http').drop(CloseCode.ABNORMAL, 'fetch failed');
-    expect(heard).toEqual(['close 1006 fetch failed']);
+    expect(heard).toEqual(['close 1006 connect ECONNREFUSED; HTTP fallback: fetch failed']);
     expect(chooser.open('ws://host/', [], listener().events).transport).toBe('websocket');
   });
 

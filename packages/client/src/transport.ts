@@ -49,6 +49,8 @@ class Attempt implements TransportSocket {
   opened = false;
   /** A message arrived on the open socket. */
   heard = false;
+  /** Why the WebSocket was refused, once this attempt fell back. */
+  private refusal: string | undefined;
   /** Counts the sockets of this attempt: events of one it gave up on are not heard. */
   private generation = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -89,7 +91,10 @@ class Attempt implements TransportSocket {
       },
       message: (data, isBinary) => {
         if (generation !== this.generation) return;
-        this.heard = true;
+        if (!this.heard) {
+          this.heard = true;
+          this.chooser.heard(this);
+        }
         this.events.message(data, isBinary);
       },
       close: (code, reason) => {
@@ -114,18 +119,22 @@ class Attempt implements TransportSocket {
       this.chooser.choice === 'auto' &&
       refusedUpgrade(code, reason)
     ) {
+      this.refusal = reason;
       this.fallBack();
       return;
     }
     this.generation++;
     this.chooser.ended(this, code);
-    this.events.close(code, reason);
+    // Both transports failed: the WebSocket's reason first, it tells most (a status, a refused port).
+    const both = this.refusal !== undefined && !this.opened;
+    this.events.close(code, both ? `${this.refusal || 'WebSocket failed'}; HTTP fallback: ${reason}` : reason);
   }
 
   /** The WebSocket was refused or is too slow: this attempt goes on over HTTP. */
   private fallBack(): void {
     clearTimeout(this.timer);
     if (this.transport !== 'websocket' || this.opened) return;
+    this.refusal ??= `no upgrade within ${this.chooser.options.upgradeTimeoutMs} ms`;
     const given = this.inner;
     this.generation++;
     this.transport = 'http';
@@ -163,7 +172,8 @@ class Attempt implements TransportSocket {
  * The client's choice of transport (protocol.md section 9.5), as an `OpenSocket` the connection
  * uses like any other: with `auto`, each attempt opens a WebSocket and, when the upgrade is
  * refused or times out, goes on over HTTP within the same attempt; a WebSocket that dies after it
- * opened but before any message makes the next attempt use HTTP. While on HTTP it probes the
+ * opened but before any message, while none has carried a session yet, makes the next attempt use
+ * HTTP. While on HTTP it probes the
  * WebSocket after `retryWebSocketMs`, doubling after each failed probe, and once a probe opens,
  * leaves HTTP without a goodbye so the next attempt resumes the session over the probe's socket.
  */
@@ -177,6 +187,8 @@ export class TransportChooser {
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private probeDelay: number;
   private stopped = false;
+  /** A WebSocket of this client has carried a message: early deaths are a flaky network from now on. */
+  private webSocketServed = false;
   readonly options: Required<FallbackOptions>;
 
   constructor(
@@ -217,13 +229,21 @@ export class TransportChooser {
     }
   }
 
+  /** An attempt's open socket carried its first message. */
+  heard(attempt: Attempt): void {
+    if (attempt.transport === 'websocket') this.webSocketServed = true;
+  }
+
   /** An attempt's socket closed, and the connection is about to hear it. */
   ended(attempt: Attempt, code: number): void {
     if (attempt !== this.current) return;
     this.current = undefined;
     if (this.choice !== 'auto') return;
-    if (attempt.transport === 'websocket' && attempt.opened && !attempt.heard && code === CloseCode.ABNORMAL) {
-      // Opened, then cut before the server said anything: a proxy that does not carry WebSockets.
+    const early = attempt.opened && !attempt.heard && code === CloseCode.ABNORMAL;
+    if (attempt.transport === 'websocket' && early && !this.webSocketServed) {
+      // Opened, then cut before the server said anything, on a network where no WebSocket has
+      // carried a session yet: a proxy that does not carry WebSockets. Once one has, such a cut
+      // is a flaky network, and the next attempt tries WebSocket again.
       this.next = 'http';
     } else if (attempt.transport === 'http' && !attempt.opened) {
       // The fallback failed too: the network or the server is down, and the next attempt starts over.
