@@ -8,7 +8,11 @@ export type TransportChoice = 'auto' | TransportName;
 
 /** How the client falls back to HTTP and comes back to WebSocket (protocol.md section 9.5). */
 export interface FallbackOptions {
-  /** How long a WebSocket upgrade may take before the client falls back, in ms. @default 3000 */
+  /**
+   * How long a WebSocket upgrade may take before the client falls back, in ms: as long as the
+   * server's own upgrade timeout, so a server slow under load is not taken for a blocking proxy.
+   * @default 10000
+   */
   readonly upgradeTimeoutMs?: number;
   /** How long the client runs over HTTP before it tries WebSocket again, in ms. @default 30000 */
   readonly retryWebSocketMs?: number;
@@ -19,7 +23,7 @@ export interface FallbackOptions {
 /** The defaults of {@link FallbackOptions} and of the `transport` option, named once. */
 export const DEFAULT_FALLBACK = {
   transport: 'auto',
-  upgradeTimeoutMs: 3000,
+  upgradeTimeoutMs: 10_000,
   retryWebSocketMs: 30_000,
   retryWebSocketMaxMs: 300_000,
 } as const;
