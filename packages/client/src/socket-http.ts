@@ -245,6 +245,6 @@ export class HttpClientSocket implements AbandonableSocket {
 }
 
 /** The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default). */
-export function httpOpener(fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): OpenHttpSocket {
+export function httpOpener(fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): OpenHttpSocket {
   return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events);
 }
