@@ -132,6 +132,9 @@ describe('the HTTP fallback on the server', () => {
       headers: { origin: 'http://evil.example' },
     });
     expect(foreign.status).toBe(403);
+    // Counted as the WebSocket's refusals are.
+    expect(switchboard.metrics.refused.get('subprotocol')).toBeGreaterThanOrEqual(1);
+    expect(switchboard.metrics.refused.get('origin')).toBe(1);
   });
 
   it('explains an offer of only the fallback token in an ERROR, then closes with 4406', async () => {
@@ -149,6 +152,11 @@ describe('the HTTP fallback on the server', () => {
     await stream.until(() => stream.records.length >= 1);
     expect((await send(stream.connectionId, hello())).status).toBe(403);
     expect((await send(stream.connectionId, hello(), { origin: 'http://allowed.example' })).status).toBe(204);
+    // A stream without an Origin (a browser's same-origin GET): its sends need an allowed one.
+    const sameOrigin = await openStream(JSON_TOKEN);
+    await sameOrigin.until(() => sameOrigin.records.length >= 1);
+    expect((await send(sameOrigin.connectionId, hello(), { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await send(sameOrigin.connectionId, hello(), { origin: 'http://allowed.example' })).status).toBe(204);
   });
 
   it('closes with 1009 and answers 413 for a send over maxFrameBytes + 1024', async () => {
