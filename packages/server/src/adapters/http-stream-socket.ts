@@ -3,6 +3,10 @@ import { CloseCode, closeRecord, frameRecord } from '@switchboard/protocol';
 import type { Connection } from '../connection.js';
 import type { SocketLike } from '../socket.js';
 
+// The last frame sent and its record (as wire-frame.ts keeps the last WebSocket frame).
+let lastFrame: string | Uint8Array | undefined;
+let lastRecord: Uint8Array | undefined;
+
 /**
  * The core's view of an HTTP fallback connection (protocol.md section 9): frames go out as records
  * of the stream response; frames the sends carry come in through {@link StreamSocket.connection}.
@@ -33,8 +37,13 @@ export class StreamSocket implements SocketLike {
 
   send(frame: string | Uint8Array, onSent?: () => void): void {
     if (this.ended) return;
-    if (onSent) this.response.write(frameRecord(frame), onSent);
-    else this.response.write(frameRecord(frame));
+    // A broadcast hands every subscriber's socket the same frame: its record is built once.
+    if (frame !== lastFrame || lastRecord === undefined) {
+      lastRecord = frameRecord(frame);
+      lastFrame = frame;
+    }
+    if (onSent) this.response.write(lastRecord, onSent);
+    else this.response.write(lastRecord);
   }
 
   /** Ends the stream with a CLOSE record: the client reads the code as a WebSocket close's. */
