@@ -206,6 +206,7 @@ describe('HttpClientSocket', () => {
     expect(last.keepalive).toBe(true);
     last.answer(204);
     await until(2);
+    expect(heard[1]).toBe('close 1000 client closed');
     expect(socket.readyState).toBe(3);
   });
 
