@@ -8,29 +8,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  CloseCode,
-  decodeText,
-  HTTP_STREAM_CONTENT_TYPE,
-  HttpFallbackQuery,
-  openRecord,
-  parseClose,
-  RecordError,
-  RecordKind,
-  RecordReader,
-} from '@switchboard/protocol';
+import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord } from '@switchboard/protocol';
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { UpgradeRequest } from '../socket.js';
+import { nodeOf, type RelayedSend, type SendRelay } from './http-relay.js';
+import { BODY_OVERRUN_BYTES, SendDelivery, sendAllowed } from './http-send.js';
 import { StreamSocket } from './http-stream-socket.js';
 
-/** How far past maxFrameBytes a send's body may grow before it is refused with 413 (as for `ws`). */
-const BODY_OVERRUN_BYTES = 1024;
+export type { RelayedSend, SendRelay } from './http-relay.js';
 
 /** Options of {@link fallbackHandler}. */
 export interface FallbackOptions {
   /** The path both the WebSocket and the fallback serve. @default '/' */
   readonly path?: string;
+  /**
+   * Carries a send that reached this process to the one holding its connection, and serves those
+   * forwarded here (protocol.md 9.6): sends then need no sticky routing. Without it a send for a
+   * connection this process does not hold is answered 404. @default undefined
+   */
+  readonly relay?: SendRelay;
 }
 
 /**
@@ -40,6 +37,8 @@ export interface FallbackOptions {
 export type FallbackHandler = ((request: IncomingMessage, response: ServerResponse) => boolean) & {
   /** Fallback connections open now (streams not yet ended). */
   readonly connectionCount: number;
+  /** Stops serving sends forwarded by the relay. */
+  close(): void;
 };
 
 /** The stream request as the core reads it: its offers presented as the upgrade's header. */
@@ -86,7 +85,9 @@ function answer(response: ServerResponse, status: number, body: string, headers:
  */
 export function fallbackHandler(server: SwitchboardServer, options: FallbackOptions = {}): FallbackHandler {
   const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
+  const relay = options.relay;
   const sockets = new Map<string, StreamSocket>();
+  const maxBody = (): number => server.limits.maxFrameBytes + BODY_OVERRUN_BYTES;
   const forget = (socket: StreamSocket): void => {
     if (sockets.get(socket.id) === socket) sockets.delete(socket.id);
   };
@@ -99,7 +100,8 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
       answer(response, decision.status, decision.body, { ...decision.headers, ...corsHeaders(request.headers.origin) });
       return;
     }
-    const id = randomBytes(16).toString('base64url');
+    const random = randomBytes(16).toString('base64url');
+    const id = relay ? `${relay.nodeId}.${random}` : random;
     response.writeHead(200, {
       'content-type': HTTP_STREAM_CONTENT_TYPE,
       'cache-control': 'no-store, no-transform',
@@ -113,67 +115,78 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
   }
 
   function receive(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): void {
-    const socket = sockets.get(query.get(HttpFallbackQuery.connection) ?? '');
+    const id = query.get(HttpFallbackQuery.connection) ?? '';
+    const socket = sockets.get(id);
     const cors = corsHeaders(request.headers.origin);
+    const node = nodeOf(id);
+    if (!socket?.open && relay !== undefined && node !== undefined && node !== relay.nodeId) {
+      forward(request, response, node, id, cors);
+      return;
+    }
     if (!socket?.open) {
       request.resume();
       answer(response, 404, 'no such fallback connection here', cors);
       return;
     }
-    // A browser sends no Origin with a same-origin GET but always one with a POST: a send must
-    // carry its stream's Origin, or, when the stream had none, one the server allows.
-    const origin = request.headers.origin;
-    const sameOrigin =
-      socket.origin === undefined ? server.allowsOrigin(origin) : String(origin) === String(socket.origin);
-    if (!sameOrigin) {
+    if (!sendAllowed(server, socket, request.headers.origin)) {
       request.resume();
       answer(response, 403, 'origin differs from the stream’s', cors);
       return;
     }
-    const maxBody = server.limits.maxFrameBytes + BODY_OVERRUN_BYTES;
-    const reader = new RecordReader(maxBody);
-    let received = 0;
-    let failed = false;
-    const fail = (status: number, code: number, reason: string): void => {
-      failed = true;
-      socket.violation(code, reason);
-      request.resume();
+    const delivery = new SendDelivery(socket, maxBody());
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      const { status, reason } = delivery.end();
+      if (status !== 204) request.resume();
       answer(response, status, reason, cors);
     };
-    const onRecord = (kind: RecordKind, payload: Uint8Array): void => {
-      const connection = socket.connection;
-      if (failed || !socket.open || !connection) return;
-      if (kind === RecordKind.BINARY) connection.receive(payload, true, payload.byteLength);
-      else if (kind === RecordKind.TEXT) {
-        const text = decodeText(payload);
-        if (text === undefined) fail(400, CloseCode.INVALID_PAYLOAD, 'a TEXT record that is not UTF-8');
-        else connection.receive(text, false, payload.byteLength);
-      } else if (kind === RecordKind.CLOSE) {
-        const { code, reason } = parseClose(payload);
-        socket.closedByClient(code, reason);
-      } else fail(400, CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record from the client');
-    };
     request.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      received += chunk.byteLength;
-      if (received > maxBody) {
-        fail(413, CloseCode.MESSAGE_TOO_BIG, `a send over ${maxBody} bytes`);
-        return;
-      }
-      try {
-        reader.read(chunk, onRecord);
-      } catch (error) {
-        if (!(error instanceof RecordError)) throw error;
-        fail(error.closeCode === CloseCode.MESSAGE_TOO_BIG ? 413 : 400, error.closeCode, error.message);
-      }
+      if (!done && !delivery.chunk(chunk)) finish();
     });
-    request.on('end', () => {
-      if (failed) return;
-      if (reader.pending > 0) fail(400, CloseCode.WS_PROTOCOL_ERROR, 'a record cut short at the end of a send');
-      else response.writeHead(204, cors).end();
-    });
+    request.on('end', finish);
     // A send the client abandoned: its frames up to there were handed over; nothing to answer.
     request.on('error', () => undefined);
+  }
+
+  /** Reads a send for a connection another process holds and has the relay deliver it there. */
+  function forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    node: string,
+    connectionId: string,
+    cors: Record<string, string>,
+  ): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= maxBody()) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (size > maxBody()) {
+        answer(response, 413, `a send over ${maxBody()} bytes`, cors);
+        return;
+      }
+      const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+      const send: RelayedSend = { connectionId, origin, body: Buffer.concat(chunks) };
+      (relay as SendRelay).forward(node, send).then(
+        (status) => answer(response, status, '', cors),
+        () => answer(response, 502, 'the relay failed', cors),
+      );
+    });
+    request.on('error', () => undefined);
+  }
+
+  /** A send another process forwarded here, handled as one that arrived here. */
+  function relayed(send: RelayedSend): number {
+    const socket = sockets.get(send.connectionId);
+    if (!socket?.open) return 404;
+    if (!sendAllowed(server, socket, send.origin)) return 403;
+    const delivery = new SendDelivery(socket, maxBody());
+    delivery.chunk(send.body);
+    return delivery.end().status;
   }
 
   const handle = (request: IncomingMessage, response: ServerResponse): boolean => {
@@ -189,7 +202,11 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
     } else return false;
     return true;
   };
-  return Object.defineProperty(handle, 'connectionCount', { get: () => sockets.size }) as FallbackHandler;
+  const stopRelay = relay?.serve(relayed);
+  return Object.defineProperties(handle, {
+    connectionCount: { get: () => sockets.size },
+    close: { value: () => stopRelay?.() },
+  }) as FallbackHandler;
 }
 
 /**
@@ -207,6 +224,7 @@ export function attachFallback(server: SwitchboardServer, http: HttpServer, opti
   };
   http.on('request', onRequest);
   return () => {
+    handle.close();
     http.off('request', onRequest);
     for (const listener of others) http.on('request', listener);
   };

@@ -20,7 +20,7 @@ import type { CloseOptions } from '../server-options.js';
 import type { SocketLike, UpgradeRequest } from '../socket.js';
 import type { Acceptance, UpgradeRefusal } from '../upgrade.js';
 import { sendFrame } from '../wire-frame.js';
-import { attachFallback } from './http.js';
+import { attachFallback, type SendRelay } from './http.js';
 
 /** Options of {@link attach}. */
 export interface AttachOptions {
@@ -42,6 +42,11 @@ export interface AttachOptions {
    * refuses WebSocket upgrades. @default true
    */
   readonly fallback?: boolean;
+  /**
+   * Forwards the fallback's sends between server processes, so they need no sticky routing
+   * (`RedisSendRelay` from `@switchboard/redis`; see `FallbackOptions.relay`). @default undefined
+   */
+  readonly relay?: SendRelay;
 }
 
 /** Options of {@link listen}. */
@@ -243,7 +248,9 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
   };
   http.on('upgrade', onUpgrade);
   const detachFallback =
-    (options.fallback ?? DEFAULT_LISTEN_OPTIONS.fallback) ? attachFallback(server, http, { path }) : undefined;
+    (options.fallback ?? DEFAULT_LISTEN_OPTIONS.fallback)
+      ? attachFallback(server, http, options.relay ? { path, relay: options.relay } : { path })
+      : undefined;
   return () => {
     detachFallback?.();
     http.off('upgrade', onUpgrade);
