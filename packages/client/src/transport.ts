@@ -107,8 +107,9 @@ class Attempt implements TransportSocket {
     }
     this.generation++;
     this.chooser.ended(this, code);
-    // Both transports failed: the WebSocket's reason first, it tells most (a status, a refused port).
-    const both = this.refusal !== undefined && !this.opened;
+    // Both transports failed: the WebSocket's reason first, it tells most (a status, a refused
+    // port), and the fallback's when it says something else.
+    const both = this.refusal !== undefined && !this.opened && this.refusal !== reason;
     this.events.close(code, both ? `${this.refusal || 'WebSocket failed'}; HTTP fallback: ${reason}` : reason);
   }
 
