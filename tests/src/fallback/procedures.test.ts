@@ -1,7 +1,7 @@
 import type { CodecName } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../fixture.js';
-import { codeOf, connect, startServer } from '../helpers.js';
+import { codeOf, connect, rejection, startServer } from '../helpers.js';
 import { fixtureService, newProbe } from '../service.js';
 
 type Client = ReturnType<typeof connect<typeof api>>;
@@ -87,5 +87,45 @@ describe.each(FALLBACK_CODECS)('every procedure kind over the HTTP fallback, %s'
     expect((await headlines.next()).value).toEqual({ headline: 'one' });
     expect((await headlines.next()).value).toEqual({ headline: 'two' });
     await headlines.return?.();
+  });
+});
+
+describe('the stream request is the handshake’s upgrade request', () => {
+  it('hands its headers and cookies to the service’s context, as an upgrade’s', async () => {
+    const service = fixtureService(newProbe(), {
+      context: ({ cookies, headers, remoteAddress }) => ({
+        user: `${cookies.session ?? '?'}/${String(headers['x-tenant'])}/${remoteAddress ? 'addr' : 'none'}`,
+      }),
+    });
+    const server = await startServer({ services: service });
+    // A browser sends its cookies with the stream; a Node client's fetch can add them itself.
+    const withCookies: typeof fetch = (input, init) =>
+      fetch(input, { ...init, headers: { cookie: 'session=s3cret', 'x-tenant': 'acme' } });
+    const client = connect(api, server.url, 'json', { transport: 'http', fetch: withCookies });
+    try {
+      expect(await client.whoami()).toEqual({ user: 's3cret/acme/addr', codec: 'json' });
+    } finally {
+      client.$close();
+      await server.close({ deadlineMs: 100 });
+    }
+  });
+});
+
+describe('limits over the HTTP fallback', () => {
+  it('counts fallback connections against maxConnections: one too many closes with 4001', async () => {
+    const server = await startServer({ services: fixtureService(), maxConnections: 1 });
+    const first = connect(api, server.url, 'json', { transport: 'http' });
+    await first.$ready();
+    const second = connect(api, server.url, 'json', { transport: 'http' });
+    try {
+      const error = await rejection(second.add({ a: 1, b: 1 }));
+      expect(error.code).toBe('CONNECTION_CLOSED');
+      expect((error.data as { code?: number }).code).toBe(4001);
+      expect(server.server.metrics.refused.get('capacity')).toBe(1);
+    } finally {
+      first.$close();
+      second.$close();
+      await server.close({ deadlineMs: 100 });
+    }
   });
 });
