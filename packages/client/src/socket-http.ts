@@ -10,6 +10,7 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
+  SEND_BATCH_BYTES,
   type TransportName,
 } from '@switchboard/protocol';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
@@ -34,7 +35,7 @@ const MAX_RECORD_BYTES = 100 * 1024 * 1024;
 /** The defaults of the fallback socket, named once. */
 export const DEFAULT_HTTP_SOCKET = {
   /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
-  maxSendBytes: 64 * 1024,
+  maxSendBytes: SEND_BATCH_BYTES,
 } as const;
 
 /** The http(s) URL of a ws(s) URL with the fallback's query parameters added. */

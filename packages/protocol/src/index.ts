@@ -99,6 +99,7 @@ export {
   RecordError,
   RecordKind,
   RecordReader,
+  SEND_BATCH_BYTES,
   type TransportName,
 } from './http-records.js';
 export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';

@@ -159,7 +159,27 @@ describe('the HTTP fallback on the server', () => {
     expect((await send(sameOrigin.connectionId, hello(), { origin: 'http://allowed.example' })).status).toBe(204);
   });
 
-  it('closes with 1009 and answers 413 for a send over maxFrameBytes + 1024', async () => {
+  it('takes a send packing frames past maxFrameBytes, up to 64 KiB, each frame within it', async () => {
+    const stream = await openStream(JSON_TOKEN);
+    await stream.until(() => stream.records.length >= 1);
+    expect((await send(stream.connectionId, hello())).status).toBe(204);
+    await stream.until(() => stream.messages.length >= 1 || stream.ended);
+    const ping = frameRecord(jsonCodec.frame([jsonCodec.encode(msg.ping(0))]));
+    const frames = [...Array.from({ length: 10 }, () => frameRecord(`[[5,0],${' '.repeat(3000)}[5,0]]`)), ping];
+    const body = new Uint8Array(frames.reduce((total, frame) => total + frame.byteLength, 0));
+    frames.reduce((offset, frame) => {
+      body.set(frame, offset);
+      return offset + frame.byteLength;
+    }, 0);
+    expect(body.byteLength).toBeGreaterThan(4096 * 7);
+    expect((await send(stream.connectionId, body)).status).toBe(204);
+    // The PING at the end was answered: every frame before it was taken.
+    await stream.until(() => stream.messages.some((message) => message[0] === MessageType.PONG) || stream.ended);
+    expect(stream.close).toBeUndefined();
+    expect(stream.messages.some((message) => message[0] === MessageType.PONG)).toBe(true);
+  });
+
+  it('closes with 1009 and answers 413 for a frame over maxFrameBytes + 1024', async () => {
     const stream = await openStream(JSON_TOKEN);
     await stream.until(() => stream.records.length >= 1);
     const answer = await send(stream.connectionId, frameRecord(`"${'x'.repeat(6000)}"`));

@@ -32,9 +32,11 @@ export class SendDelivery {
 
   constructor(
     private readonly socket: StreamSocket,
+    /** The longest frame record: a longer one fails with 1009 before it is buffered. */
+    maxRecord: number,
     private readonly maxBody: number,
   ) {
-    this.reader = new RecordReader(maxBody);
+    this.reader = new RecordReader(maxRecord);
   }
 
   /** Reads one chunk of the body; false once the send failed (read no more). */

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord } from '@switchboard/protocol';
+import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord, SEND_BATCH_BYTES } from '@switchboard/protocol';
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { UpgradeRequest } from '../socket.js';
@@ -87,7 +87,9 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
   const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
   const relay = options.relay;
   const sockets = new Map<string, StreamSocket>();
-  const maxBody = (): number => server.limits.maxFrameBytes + BODY_OVERRUN_BYTES;
+  // A record holds one frame (maxFrameBytes); a body may pack frames up to SEND_BATCH_BYTES.
+  const maxRecord = (): number => server.limits.maxFrameBytes + BODY_OVERRUN_BYTES;
+  const maxBody = (): number => Math.max(server.limits.maxFrameBytes, SEND_BATCH_BYTES) + BODY_OVERRUN_BYTES;
   const forget = (socket: StreamSocket): void => {
     if (sockets.get(socket.id) === socket) sockets.delete(socket.id);
   };
@@ -133,7 +135,7 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
       answer(response, 403, 'origin differs from the stream’s', cors);
       return;
     }
-    const delivery = new SendDelivery(socket, maxBody());
+    const delivery = new SendDelivery(socket, maxRecord(), maxBody());
     let done = false;
     const finish = (): void => {
       if (done) return;
@@ -184,7 +186,7 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
     const socket = sockets.get(send.connectionId);
     if (!socket?.open) return 404;
     if (!sendAllowed(server, socket, send.origin)) return 403;
-    const delivery = new SendDelivery(socket, maxBody());
+    const delivery = new SendDelivery(socket, maxRecord(), maxBody());
     delivery.chunk(send.body);
     return delivery.end().status;
   }
