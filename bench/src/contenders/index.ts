@@ -12,13 +12,14 @@ import { rawWsJson, rawWsJsonDeflate } from './raw-ws-json.ts';
 import { rawWsJsonBatched } from './raw-ws-json-batched.ts';
 import { rawWsMsgpack } from './raw-ws-msgpack.ts';
 import { rpcWebsockets } from './rpc-websockets.ts';
-import { socketIo } from './socket-io.ts';
+import { socketIo, socketIoPolling } from './socket-io.ts';
 import {
   switchboardJson,
   switchboardJsonDeflate,
   switchboardMsgpack,
   switchboardMsgpackr,
   switchboardMsgpackrDeflate,
+  switchboardMsgpackrHttp,
   switchboardMsgpackrMetrics,
 } from './switchboard.ts';
 import { trpc } from './trpc.ts';
@@ -32,7 +33,9 @@ export const contenders: readonly Contender[] = [
   switchboardMsgpack,
   switchboardMsgpackr,
   switchboardMsgpackrMetrics,
+  switchboardMsgpackrHttp,
   socketIo,
+  socketIoPolling,
   trpc,
   rpcWebsockets,
   rawWsJsonDeflate,

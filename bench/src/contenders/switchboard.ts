@@ -9,6 +9,7 @@ import {
 } from '../contract.ts';
 import { STREAM_CHUNK } from '../pace.ts';
 import { streamItem } from '../payloads.ts';
+import { HTTP_TRANSPORT_UNSUPPORTED } from './socket-io.ts';
 import { WireCounter } from './wire-counter.ts';
 
 async function benchContract() {
@@ -59,15 +60,20 @@ const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
  * Switchboard with one codec, validation on (input, output and stream items against zod
  * schemas), broadcasts through a topic published once per event. With `deflate`, the server
  * enables permessage-deflate (its defaults), which the client's `ws` accepts; without, the
- * client still offers it and the server declines, as by default.
+ * client still offers it and the server declines, as by default. With `http`, the client uses the
+ * HTTP fallback transport (protocol.md section 9).
  */
-function switchboard(codec: CodecName, variant: { deflate?: boolean; metrics?: boolean } = {}): Contender {
-  const { deflate = false, metrics = false } = variant;
+function switchboard(
+  codec: CodecName,
+  variant: { deflate?: boolean; metrics?: boolean; http?: boolean } = {},
+): Contender {
+  const { deflate = false, metrics = false, http = false } = variant;
   const name = `Switchboard ${codec === 'json' ? 'JSON' : codec}`;
   return {
-    id: `switchboard-${codec}${deflate ? '-deflate' : ''}${metrics ? '-metrics' : ''}`,
-    label: deflate ? `${name}, deflate` : metrics ? `${name} + metrics` : name,
+    id: `switchboard-${codec}${deflate ? '-deflate' : ''}${metrics ? '-metrics' : ''}${http ? '-http' : ''}`,
+    label: deflate ? `${name}, deflate` : metrics ? `${name} + metrics` : http ? `${name} HTTP fallback` : name,
     ...(deflate ? { unsupported: onlyIn(['deflate'], ONLY_DEFLATE) } : {}),
+    ...(http ? { unsupported: HTTP_TRANSPORT_UNSUPPORTED } : {}),
 
     async startServer() {
       const { createServer, implement } = await import('@switchboard/server');
@@ -103,13 +109,15 @@ function switchboard(codec: CodecName, variant: { deflate?: boolean; metrics?: b
       const [{ createClient }, api] = await loadClientSide();
       const { localAddress } = options;
       const url = `ws://127.0.0.1:${port}/`;
+      const transport = http ? 'http' : 'websocket';
       const client =
         localAddress === undefined
-          ? createClient(api, { url, codecs: [codec], reconnect: false })
+          ? createClient(api, { url, codecs: [codec], reconnect: false, transport })
           : createClient(api, {
               url,
               codecs: [codec],
               reconnect: false,
+              transport,
               WebSocket: await boundWebSocket(localAddress),
             });
       await client.$ready();
@@ -154,3 +162,6 @@ export const switchboardMsgpackrDeflate: Contender = switchboard('msgpackr', { d
  * histograms).
  */
 export const switchboardMsgpackrMetrics: Contender = switchboard('msgpackr', { metrics: true });
+
+/** Switchboard's default codec over the HTTP fallback transport, as where WebSockets are blocked. */
+export const switchboardMsgpackrHttp: Contender = switchboard('msgpackr', { http: true });

@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cursorAt, launchChromium, presence, welcomed } from './browser.js';
 import { buildPage } from './page.js';
 import { type CursorsServer, startCursorsServer } from './server.js';
 
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
 let webRoot: string;
@@ -26,79 +24,6 @@ afterAll(async () => {
   await server?.close();
   await rm(webRoot, { recursive: true, force: true });
 });
-
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
-}
-
-/** Who a page is, in which session, and when it was welcomed (wall clock, ms). */
-interface Welcomed {
-  readonly visitor: string;
-  readonly colour: string;
-  readonly session: string;
-  readonly at: number;
-}
-
-/** Waits until the page is welcomed in a session other than `previous`'s. */
-async function welcomed(page: Page, previous?: Welcomed): Promise<Welcomed> {
-  const handle = await page.waitForFunction(
-    (previousSession) => {
-      const { state, visitor, colour, session, welcomedAt } = (document.getElementById('status') as HTMLElement)
-        .dataset;
-      return state === 'connected' && visitor && session && session !== previousSession
-        ? { visitor, colour, session, at: Number(welcomedAt) }
-        : false;
-    },
-    previous?.session,
-    // Background pages draw no frames: poll on a timer instead.
-    { polling: 50 },
-  );
-  return (await handle.jsonValue()) as Welcomed;
-}
-
-/** Waits until the page shows `count` visitors here, and says whether it shows the alone-hint. */
-async function presence(page: Page, count: number): Promise<{ text: string; hint: string | undefined }> {
-  await page.waitForFunction((count) => document.getElementById('count')?.dataset.count === String(count), count, {
-    polling: 50,
-  });
-  return page.evaluate(() => {
-    const hint = document.getElementById('hint') as HTMLElement;
-    return {
-      text: document.getElementById('count')?.textContent ?? '',
-      hint: hint.hidden ? undefined : (hint.textContent ?? '').replace(/\s+/g, ' ').trim(),
-    };
-  });
-}
-
-/** Waits until `page` draws the cursor of `visitor` with its tip within 2 px of (x, y). */
-async function cursorAt(page: Page, visitor: string, x: number, y: number): Promise<void> {
-  await page.waitForFunction(
-    ({ visitor, x, y }) => {
-      const cursor = document.querySelector(`.cursor[data-visitor="${visitor}"]`);
-      if (!cursor) return false;
-      const box = cursor.getBoundingClientRect();
-      return Math.abs(box.left - x) <= 2 && Math.abs(box.top - y) <= 2;
-    },
-    { visitor, x, y },
-  );
-}
 
 it('the page bundle leaves out Node-only code', async () => {
   const bundle = await readFile(join(webRoot, 'main.js'), 'utf8');

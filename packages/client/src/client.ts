@@ -1,14 +1,16 @@
 import { type Contract, type ProcedureKind, topicChannel } from '@switchboard/contract';
-import type { RpcError } from '@switchboard/protocol';
+import type { RpcError, TransportName } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
 import { type ArrivalValidator, checkArrival } from './arrivals.js';
 import { type CallOptions, ClientCall } from './call.js';
 import { type ClientProcedureOptions, ClientProcedures } from './client-procedures.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
-import { webSocketOpener } from './socket.js';
+import { type OpenSocket, webSocketOpener } from './socket.js';
+import { httpOpener } from './socket-http.js';
 import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
 import { TopicGroup } from './topic-group.js';
+import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
 import type { ClientTree } from './types.js';
 
 /** Options of {@link createClient}. */
@@ -29,6 +31,8 @@ export interface ClientControls {
   readonly $state: ConnectionState;
   /** The session id once connected. */
   readonly $sessionId: string | undefined;
+  /** The transport the session runs over (`websocket`, or the `http` fallback) once connected. */
+  readonly $transport: TransportName | undefined;
   /** Listens to state changes (connecting, open, reconnecting, closed) with their reason. */
   $on(event: 'state', listener: (change: StateChange) => void): () => void;
   /** Resolves when the connection is open; rejects if the client closes for good first. */
@@ -200,6 +204,20 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
   });
 }
 
+/** The transports of a client's options: a WebSocket class is needed unless it uses HTTP only. */
+function transportChooser(options: ClientOptions): TransportChooser {
+  const choice = options.transport ?? DEFAULT_FALLBACK.transport;
+  const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
+  if (!WebSocketImpl && choice !== 'http') {
+    throw new TypeError("no WebSocket implementation: pass options.WebSocket, or transport: 'http'");
+  }
+  const noWebSocket: OpenSocket = () => {
+    throw new TypeError('no WebSocket implementation');
+  };
+  const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
+  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, httpOpener(options.fetch));
+}
+
 /**
  * Creates a typed client. Pass the contract value, or the stubs `switchboard generate ts` wrote
  * from it (the same types and the same run-time behaviour, without the contract's source or its
@@ -232,15 +250,17 @@ export function createClient<TContract extends ContractLike>(
   const options = (maybeOptions ?? contractOrOptions) as ClientOptions & ClientProcedureOptions<Contract>;
   const api = options.api ?? contract?.api;
   const kinds = contract ? kindsOf(contract) : undefined;
-  const WebSocketImpl = options.WebSocket ?? DefaultWebSocket;
-  if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
+  const chooser = transportChooser(options);
   // Built only for a client with handlers; the connection is there before it sends anything.
   const procedures = options.handlers
     ? new ClientProcedures(contract && !isStubs(contract) ? contract : undefined, options, (message) =>
         connection.send(message),
       )
     : undefined;
-  const connection = new ClientConnection({ ...options, api }, webSocketOpener(WebSocketImpl), procedures);
+  const connection = new ClientConnection({ ...options, api }, chooser.open, procedures);
+  connection.on('state', (change) => {
+    if (change.state === 'closed') chooser.stop();
+  });
   const scope: ClientScope = {
     connection,
     kinds,
@@ -255,6 +275,9 @@ export function createClient<TContract extends ContractLike>(
     },
     get $sessionId() {
       return connection.sessionId;
+    },
+    get $transport() {
+      return connection.transport;
     },
     $on: (event, listener) => connection.on(event, listener),
     $ready: () =>

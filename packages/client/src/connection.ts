@@ -15,6 +15,7 @@ import {
   parseSubprotocol,
   RpcError,
   type ServerMessage,
+  type TransportName,
   truncateCloseReason,
 } from '@switchboard/protocol';
 import { DEFAULT_CODECS } from '#codecs';
@@ -39,6 +40,8 @@ import { DrainGate, Watchdog } from './watchdog.js';
  */
 export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
+  /** The transport of the current session's connection, once WELCOME arrived on one that tells. */
+  transport: TransportName | undefined;
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
   readonly metadata: (() => CallMetadata | undefined) | undefined;
@@ -203,7 +206,9 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       session.started();
       session.outbox.attach(send);
     }
-    this.setState(previous ? { state: 'open', resumed } : { state: 'open' });
+    this.transport = socket.transport;
+    const open: StateChange = previous ? { state: 'open', resumed } : { state: 'open' };
+    this.setState(this.transport ? { ...open, transport: this.transport } : open);
     this.calls.startWaiting();
     this.watchdog.arm(this.limits);
   }

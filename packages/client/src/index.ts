@@ -14,6 +14,7 @@ export type {
   TopicProcedure,
   UnaryProcedure,
 } from '@switchboard/contract';
+export type { TransportName } from '@switchboard/protocol';
 export { type Codec, type CodecName, isRpcError, jsonCodec, RpcError } from '@switchboard/protocol';
 export { DEFAULT_CODECS } from '#codecs';
 export type { ArrivalValidator } from './arrivals.js';
@@ -42,6 +43,7 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
+export { DEFAULT_HTTP_SOCKET } from './socket-http.js';
 export {
   type ContractLike,
   type ContractStubs,
@@ -49,6 +51,7 @@ export {
   type ProceduresOf,
   type TypedSchema,
 } from './stubs.js';
+export { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport.js';
 export type {
   Channel,
   ClientProcedure,

@@ -1,6 +1,7 @@
-import type { ApiId, CallMetadata, RpcError } from '@switchboard/protocol';
+import type { ApiId, CallMetadata, RpcError, TransportName } from '@switchboard/protocol';
 import type { CodecChoice } from './codecs.js';
 import type { ReconnectOptions } from './reconnect.js';
+import type { FallbackOptions, TransportChoice } from './transport.js';
 
 /** The states of a client connection. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -18,6 +19,8 @@ export interface StateChange {
   readonly resumed?: boolean;
   /** When the change ended the client for good: the error every call settled with. */
   readonly error?: RpcError;
+  /** On `open`: the transport the session runs over now (`http` is the fallback of protocol.md section 9). */
+  readonly transport?: TransportName;
 }
 
 /** Options of the client connection. */
@@ -75,6 +78,17 @@ export interface ConnectionOptions {
    * @default the runtime's global `WebSocket`; in Node without one (before 22), `ws`'s
    */
   readonly WebSocket?: typeof WebSocket;
+  /**
+   * The transports the client may use: `auto` tries WebSocket and falls back to HTTP when the
+   * upgrade is refused, times out or dies before WELCOME, coming back to WebSocket later
+   * (protocol.md section 9.5); `websocket` or `http` uses that one only.
+   * @default 'auto'
+   */
+  readonly transport?: TransportChoice;
+  /** When to fall back to HTTP and when to try WebSocket again. @default {} ({@link DEFAULT_FALLBACK}) */
+  readonly fallback?: FallbackOptions;
+  /** The `fetch` the HTTP fallback uses. @default the runtime's global `fetch` */
+  readonly fetch?: typeof fetch;
 }
 
 /** The defaults of {@link ConnectionOptions}, named once. */

@@ -1,3 +1,4 @@
+import type { TransportName } from '@switchboard/protocol';
 import { adaptSocket } from '#websocket';
 
 /**
@@ -30,6 +31,8 @@ export interface ClientSocket {
   send(frame: string | Uint8Array): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** The transport carrying it, when the socket tells (transport.ts); a plain WebSocket does not. */
+  readonly transport?: TransportName;
 }
 
 /**

@@ -18,3 +18,10 @@ export { createFaultProxy, type FaultProxy, type FaultProxyOptions } from './fau
 export { type FrameInfo, isDataFrame, Opcode } from './frame-header.js';
 export type { ProxiedConnection } from './proxied-connection.js';
 export type { ConnectionStats, DirectionStats, ProxyStats } from './stats.js';
+export {
+  createUpgradeRefusingProxy,
+  type UpgradeMode,
+  type UpgradeRefusingProxy,
+  type UpgradeRefusingProxyEvents,
+  type UpgradeRefusingProxyOptions,
+} from './upgrade-refusing-proxy.js';

@@ -88,4 +88,21 @@ import { msgpackrCodec } from './msgpackr-codec.js';
 export function codecFor(name: CodecName): Codec {
   return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
+export {
+  closeRecord,
+  decodeText,
+  encodeRecord,
+  frameRecord,
+  HTTP_STREAM_CONTENT_TYPE,
+  HttpFallbackQuery,
+  openRecord,
+  parseClose,
+  parseOpen,
+  RECORD_HEADER_BYTES,
+  RecordError,
+  RecordKind,
+  RecordReader,
+  SEND_BATCH_BYTES,
+  type TransportName,
+} from './http-records.js';
 export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';

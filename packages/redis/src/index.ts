@@ -1,7 +1,8 @@
 /**
  * Switchboard on Redis: {@link RedisBroker}, a topic backplane over Redis streams and pub/sub
- * with a history per channel, and
- * {@link RedisIdempotencyStore}, acknowledged events run once across server processes.
+ * with a history per channel, {@link RedisIdempotencyStore}, acknowledged events run once across
+ * server processes, and {@link RedisSendRelay}, the HTTP fallback's sends forwarded to the process
+ * holding their connection.
  * @module @switchboard/redis
  */
 export { RedisBroker } from './redis-broker.js';
@@ -11,3 +12,8 @@ export {
   RedisIdempotencyStore,
   type RedisIdempotencyStoreOptions,
 } from './redis-idempotency.js';
+export {
+  DEFAULT_REDIS_SEND_RELAY_OPTIONS,
+  RedisSendRelay,
+  type RedisSendRelayOptions,
+} from './redis-send-relay.js';

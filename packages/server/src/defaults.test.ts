@@ -19,6 +19,7 @@ const DEFAULTS_OF: Record<string, Readonly<Record<string, unknown>>> = {
   'server-options.ts': { ...DEFAULT_SERVER_OPTIONS, ...DEFAULT_CLOSE_OPTIONS },
   'adapters/ws.ts': { ...DEFAULT_LISTEN_OPTIONS },
   'adapters/deflate.ts': { ...DEFAULT_PER_MESSAGE_DEFLATE },
+  'adapters/http.ts': { path: DEFAULT_LISTEN_OPTIONS.path },
   'idempotency.ts': { ...DEFAULT_EVENT_STORE_OPTIONS },
 };
 

@@ -118,13 +118,15 @@ export interface ListenDefaults {
   readonly host: string;
   readonly upgradeTimeoutMs: number;
   readonly perMessageDeflate: boolean;
+  readonly fallback: boolean;
 }
 
 /**
- * The defaults of `attach` (`path`, `upgradeTimeoutMs`, `perMessageDeflate`) and `listen` (those
- * and `port`, `host`) in `@switchboard/server/ws`. Compression is off: it costs CPU on every
- * message and zlib memory on every connection that sends one, for bandwidth that loopback and
- * most LANs do not need (docs/performance.md has the figures to decide with).
+ * The defaults of `attach` (`path`, `upgradeTimeoutMs`, `perMessageDeflate`, `fallback`) and
+ * `listen` (those and `port`, `host`) in `@switchboard/server/ws`. Compression is off: it costs
+ * CPU on every message and zlib memory on every connection that sends one, for bandwidth that
+ * loopback and most LANs do not need (docs/performance.md has the figures to decide with). The
+ * HTTP fallback is on: a client whose WebSocket is refused on the way gets the same service.
  */
 export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
   path: '/',
@@ -132,6 +134,7 @@ export const DEFAULT_LISTEN_OPTIONS: ListenDefaults = Object.freeze({
   host: '127.0.0.1',
   upgradeTimeoutMs: 10_000,
   perMessageDeflate: false,
+  fallback: true,
 });
 
 /** The defaults of `PerMessageDeflateOptions`, used when `perMessageDeflate` is on. */

@@ -25,7 +25,14 @@ import { defaultMaxConnections, LoadShedder } from './shedding.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { collectStats, type ServerStats } from './stats.js';
 import { TopicHub } from './topics.js';
-import { type Acceptance, type AllowedOrigins, decideUpgrade, Negotiator, type UpgradeDecision } from './upgrade.js';
+import {
+  type Acceptance,
+  type AllowedOrigins,
+  decideUpgrade,
+  Negotiator,
+  originAllowed,
+  type UpgradeDecision,
+} from './upgrade.js';
 
 /**
  * A Switchboard server, independent of any socket library. Users create it with
@@ -176,6 +183,14 @@ export class SwitchboardServer implements ConnectionHost {
       pressure: this.shedder?.pressure,
       retryAfterSeconds: this.shedder?.options.retryAfterSeconds ?? DEFAULT_SHEDDING.retryAfterSeconds,
     });
+  }
+
+  /**
+   * For transport adapters: whether a request with this `Origin` header may reach the server
+   * (`ServerOptions.allowedOrigins`); a request without one is not a browser's and may.
+   */
+  allowsOrigin(origin: string | string[] | undefined): boolean {
+    return originAllowed(origin, this.allowedOrigins);
   }
 
   /**

@@ -8,6 +8,7 @@ const boardElement = document.getElementById('board') as HTMLElement;
 const statusElement = document.getElementById('status') as HTMLElement;
 const countElement = document.getElementById('count') as HTMLElement;
 const hintElement = document.getElementById('hint') as HTMLElement;
+const transportElement = document.getElementById('transport') as HTMLElement;
 
 const ARROW =
   '<svg width="18" height="24" viewBox="0 0 18 24" aria-hidden="true"><path d="M1 1v19l5-5 3.5 7.5 3-1.5L9 13.5h7z" stroke="#fff" stroke-width="1.5" stroke-linejoin="round"/></svg>';
@@ -79,6 +80,12 @@ function showStatus(): void {
     name.textContent = you.id;
     statusElement.append(name);
   }
+  // Which transport carries the session: the HTTP fallback when the network refuses WebSockets.
+  const transport = client.$state === 'open' ? client.$transport : undefined;
+  transportElement.dataset.transport = transport ?? '';
+  transportElement.textContent =
+    transport === 'http' ? 'over HTTP: this network blocks WebSockets' : transport ? 'over WebSocket' : '';
+  transportElement.hidden = transport === undefined;
   // Read by the end-to-end test: who this page is, in which session, since when.
   statusElement.dataset.visitor = you?.id ?? '';
   statusElement.dataset.colour = you?.colour ?? '';
@@ -236,7 +243,11 @@ async function visit(): Promise<void> {
   }
 }
 
-client.$on('state', showStatus);
+client.$on('state', (change) => {
+  // Read by the end-to-end test: when the session opened (WELCOME), by the wall clock.
+  if (change.state === 'open') statusElement.dataset.openedAt = String(Date.now());
+  showStatus();
+});
 addEventListener('online', showStatus);
 addEventListener('offline', showStatus);
 showStatus();

@@ -20,6 +20,7 @@ import type { CloseOptions } from '../server-options.js';
 import type { UpgradeRequest } from '../socket.js';
 import type { Acceptance, UpgradeRefusal } from '../upgrade.js';
 import { deflateThreshold, type PerMessageDeflateOptions, wsPerMessageDeflate } from './deflate.js';
+import { attachFallback, type SendRelay } from './http.js';
 import { wsSocket } from './ws-socket.js';
 
 export type { PerMessageDeflateOptions };
@@ -45,6 +46,17 @@ export interface AttachOptions {
    * docs/performance.md before turning it on. @default false
    */
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * Serve the HTTP fallback transport (protocol.md section 9, `@switchboard/server/http`) on the
+   * same path, in front of the HTTP server's other `request` listeners, for clients whose network
+   * refuses WebSocket upgrades. @default true
+   */
+  readonly fallback?: boolean;
+  /**
+   * Forwards the fallback's sends between server processes, so they need no sticky routing
+   * (`RedisSendRelay` from `@switchboard/redis`; see `FallbackOptions.relay`). @default undefined
+   */
+  readonly relay?: SendRelay;
 }
 
 /** Options of {@link listen}. */
@@ -167,7 +179,8 @@ function writeRefusal(socket: Duplex, refusal: UpgradeRefusal, timeoutMs: number
 }
 
 /**
- * Serves a Switchboard server on an existing `http.Server` at `path`. The server decides every
+ * Serves a Switchboard server on an existing `http.Server` at `path`, over WebSocket and (unless
+ * `fallback` is false) the HTTP fallback transport. The server decides every
  * upgrade (origin, subprotocol, draining, capacity); this writes its HTTP refusals (403 for a
  * forbidden origin, 400 naming the supported tokens when no offer is acceptable, 404 for another
  * path when no other `upgrade` listener may serve it) and wires the accepted `ws` sockets to it.
@@ -217,14 +230,20 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     });
   };
   http.on('upgrade', onUpgrade);
+  const detachFallback =
+    (options.fallback ?? DEFAULT_LISTEN_OPTIONS.fallback)
+      ? attachFallback(server, http, options.relay ? { path, relay: options.relay } : { path })
+      : undefined;
   return () => {
+    detachFallback?.();
     http.off('upgrade', onUpgrade);
     wss.close();
   };
 }
 
 /**
- * Serves a Switchboard server on its own HTTP server; plain HTTP requests get 426. The HTTP
+ * Serves a Switchboard server on its own HTTP server, over WebSocket and the HTTP fallback; other
+ * plain HTTP requests get 426. The HTTP
  * server's `headersTimeout` and `requestTimeout` are `upgradeTimeoutMs` (Node's own defaults are
  * 60 and 300 s), checked every second at most, so a request that trickles in its headers
  * (a slowloris) holds its socket for about `upgradeTimeoutMs`, not minutes.

@@ -1,0 +1,231 @@
+import {
+  CloseCode,
+  closeRecord,
+  frameRecord,
+  openRecord,
+  parseClose,
+  RecordKind,
+  RecordReader,
+} from '@switchboard/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ClientSocketEvents } from './socket.js';
+import { fallbackUrl, HttpClientSocket } from './socket-http.js';
+
+/** A POST the socket made: its URL, its records, and the answer the test gives it. */
+interface Sent {
+  readonly url: string;
+  readonly records: Array<[number, string]>;
+  readonly keepalive: boolean;
+  answer(status: number): void;
+  fail(message: string): void;
+}
+
+/** A fetch the test plays the server for: one stream it writes records to, and the sends. */
+function fakeServer() {
+  let push: ((chunk: Uint8Array) => void) | undefined;
+  let end: (() => void) | undefined;
+  let answerStream: ((response: Response) => void) | undefined;
+  let streamUrl = '';
+  const sent: Sent[] = [];
+  const waiters: Array<() => void> = [];
+  const fetchImpl = ((input: string, init?: RequestInit) => {
+    if (init?.method !== 'POST') {
+      streamUrl = input;
+      return new Promise<Response>((resolve) => {
+        answerStream = resolve;
+      });
+    }
+    return new Promise<Response>((resolve, reject) => {
+      const records: Array<[number, string]> = [];
+      new RecordReader(1 << 20).read(init.body as Uint8Array, (kind, payload) =>
+        records.push([
+          kind,
+          kind === RecordKind.CLOSE ? String(parseClose(payload).code) : new TextDecoder().decode(payload),
+        ]),
+      );
+      sent.push({
+        url: input,
+        records,
+        keepalive: init.keepalive === true,
+        answer: (status) => resolve(new Response(null, { status })),
+        fail: (message) => reject(new TypeError(message)),
+      });
+      for (const wake of waiters.splice(0)) wake();
+    });
+  }) as typeof fetch;
+  return {
+    fetchImpl,
+    sent,
+    get streamUrl() {
+      return streamUrl;
+    },
+    /** Answers the stream 200 and writes OPEN. */
+    open(connectionId = 'c1', token = 'switchboard.v1.json') {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          push = (chunk) => controller.enqueue(chunk);
+          end = () => controller.close();
+        },
+      });
+      answerStream?.(new Response(body, { status: 200 }));
+      push?.(openRecord(token, connectionId));
+    },
+    refuse(status: number, headers: Record<string, string> = {}) {
+      answerStream?.(new Response('no', { status, headers }));
+    },
+    write(record: Uint8Array) {
+      push?.(record);
+    },
+    end() {
+      end?.();
+    },
+    async nextSend(count = sent.length + 1): Promise<Sent> {
+      while (sent.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+      return sent[count - 1] as Sent;
+    },
+  };
+}
+
+function listener() {
+  const heard: string[] = [];
+  const waiters: Array<() => void> = [];
+  const note = (line: string) => {
+    heard.push(line);
+    for (const wake of waiters.splice(0)) wake();
+  };
+  const events: ClientSocketEvents = {
+    open: () => note('open'),
+    message: (data) => note(`message ${typeof data === 'string' ? data : `bytes ${(data as Uint8Array).byteLength}`}`),
+    close: (code, reason) => note(`close ${code} ${reason}`),
+  };
+  const until = async (count: number) => {
+    while (heard.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { heard, events, until };
+}
+
+describe('HttpClientSocket', () => {
+  it('opens a stream with its offers, opens on OPEN and hands on frames of both kinds', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host:1/rpc', ['a.json', 'switchboard'], events);
+    expect(server.streamUrl).toBe('http://host:1/rpc?switchboard=stream&protocols=a.json%2Cswitchboard');
+    expect(socket.readyState).toBe(0);
+    server.open('c1', 'switchboard.v1.json');
+    server.write(frameRecord('[[2]]'));
+    server.write(frameRecord(new Uint8Array([0x91, 0x01])));
+    await until(3);
+    expect(heard).toEqual(['open', 'message [[2]]', 'message bytes 2']);
+    expect(socket.protocol).toBe('switchboard.v1.json');
+    expect(socket.transport).toBe('http');
+  });
+
+  it('sends what one turn produced in one POST, and what came meanwhile in the next', async () => {
+    const server = fakeServer();
+    const { events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'wss://host/rpc', [], events);
+    server.open('id-1');
+    await until(1);
+    socket.send('[[1]]');
+    socket.send('[[4,0]]');
+    const first = await server.nextSend();
+    expect(first.url).toBe('https://host/rpc?switchboard=send&connection=id-1');
+    expect(first.records).toEqual([
+      [RecordKind.TEXT, '[[1]]'],
+      [RecordKind.TEXT, '[[4,0]]'],
+    ]);
+    socket.send('[[5,1]]');
+    socket.send('[[5,2]]');
+    expect(socket.bufferedAmount).toBeGreaterThan(0);
+    await Promise.resolve();
+    // One send at a time: the next waits for the answer.
+    expect(server.sent).toHaveLength(1);
+    first.answer(204);
+    const second = await server.nextSend(2);
+    expect(second.records).toEqual([
+      [RecordKind.TEXT, '[[5,1]]'],
+      [RecordKind.TEXT, '[[5,2]]'],
+    ]);
+    second.answer(204);
+  });
+
+  it('closes with 1006 when a send is refused or fails, and with the CLOSE record’s code', async () => {
+    const refused = fakeServer();
+    const a = listener();
+    const socket = new HttpClientSocket(refused.fetchImpl, 'ws://host/', [], a.events);
+    refused.open();
+    await a.until(1);
+    socket.send('[[1]]');
+    (await refused.nextSend()).answer(404);
+    await a.until(2);
+    expect(a.heard[1]).toBe('close 1006 a send was answered 404');
+    expect(socket.readyState).toBe(3);
+
+    const failing = fakeServer();
+    const b = listener();
+    new HttpClientSocket(failing.fetchImpl, 'ws://host/', [], b.events).send('ignored before open');
+    failing.open();
+    failing.write(closeRecord(CloseCode.SERVICE_RESTART, 'restarting'));
+    await b.until(2);
+    expect(b.heard).toEqual(['open', 'close 1012 restarting']);
+  });
+
+  it('says a refused stream in the words the reconnect policy reads, Retry-After included', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    server.refuse(503, { 'retry-after': '7' });
+    await until(1);
+    expect(heard).toEqual(['close 1006 Unexpected server response: 503; Retry-After: 7']);
+  });
+
+  it('reports a stream that ends without CLOSE as 1006', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    server.open();
+    server.end();
+    await until(2);
+    expect(heard).toEqual(['open', 'close 1006 the stream ended without a close']);
+  });
+
+  it('closes with a last send holding the queued frames and CLOSE, kept alive past a page unload', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    server.open();
+    await until(1);
+    socket.send('[[5,3]]');
+    socket.close(CloseCode.NORMAL, 'bye');
+    expect(socket.readyState).toBe(2);
+    const last = await server.nextSend();
+    expect(last.records).toEqual([
+      [RecordKind.TEXT, '[[5,3]]'],
+      [RecordKind.CLOSE, String(CloseCode.NORMAL)],
+    ]);
+    expect(last.keepalive).toBe(true);
+    last.answer(204);
+    await until(2);
+    expect(heard[1]).toBe('close 1000 client closed');
+    expect(socket.readyState).toBe(3);
+  });
+
+  it('is abandoned without CLOSE and without telling the connection', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    server.open();
+    await until(1);
+    socket.abandon();
+    socket.send('[[1]]');
+    await Promise.resolve();
+    expect(server.sent).toEqual([]);
+    expect(heard).toEqual(['open']);
+  });
+
+  it('turns ws URLs into http ones and keeps the path and query', () => {
+    expect(fallbackUrl('wss://example.com/rpc?tenant=a', { switchboard: 'stream' })).toBe(
+      'https://example.com/rpc?tenant=a&switchboard=stream',
+    );
+  });
+});

@@ -1,0 +1,251 @@
+import {
+  CloseCode,
+  closeRecord,
+  decodeText,
+  FALLBACK_TOKEN,
+  frameRecord,
+  HttpFallbackQuery,
+  parseClose,
+  parseOpen,
+  RecordError,
+  RecordKind,
+  RecordReader,
+  SEND_BATCH_BYTES,
+  type TransportName,
+} from '@switchboard/protocol';
+import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
+
+/** A socket that can also be dropped without a goodbye, so the server keeps its session. */
+export interface AbandonableSocket extends ClientSocket {
+  readonly transport: TransportName;
+  /** Stops at once without CLOSE and without a close event: the server sees 1006 and keeps the session. */
+  abandon(): void;
+}
+
+/** Opens an {@link AbandonableSocket}; the fallback's counterpart of `OpenSocket`. */
+export type OpenHttpSocket = (
+  url: string,
+  protocols: readonly string[],
+  events: ClientSocketEvents,
+) => AbandonableSocket;
+
+/** Largest record the client reads from a stream (the `ws` package's default maxPayload). */
+const MAX_RECORD_BYTES = 100 * 1024 * 1024;
+
+/** The defaults of the fallback socket, named once. */
+export const DEFAULT_HTTP_SOCKET = {
+  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
+  maxSendBytes: SEND_BATCH_BYTES,
+} as const;
+
+/** The http(s) URL of a ws(s) URL with the fallback's query parameters added. */
+export function fallbackUrl(url: string, params: Record<string, string>): string {
+  const target = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+  if (target.protocol === 'ws:') target.protocol = 'http:';
+  else if (target.protocol === 'wss:') target.protocol = 'https:';
+  for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+  return target.href;
+}
+
+/** What a refused stream tells the reconnect policy, in the words the `ws` socket uses (reconnect.ts reads them). */
+function refusalReason(response: Response): string {
+  const retryAfter = response.headers.get('retry-after')?.trim();
+  const seconds = retryAfter && /^\d+$/.test(retryAfter) ? `; Retry-After: ${retryAfter}` : '';
+  return `Unexpected server response: ${response.status}${seconds}`;
+}
+
+/** What went wrong in a failed fetch: Node's says "fetch failed" and puts the reason in `cause`. */
+function failureOf(error: unknown): string {
+  const { message, cause } = error as { message?: unknown; cause?: { message?: unknown } };
+  const reason = typeof cause?.message === 'string' ? cause.message : undefined;
+  return reason ?? (typeof message === 'string' ? message : String(error));
+}
+
+function join(records: Uint8Array[], bytes: number): Uint8Array {
+  if (records.length === 1) return records[0] as Uint8Array;
+  const body = new Uint8Array(bytes);
+  let offset = 0;
+  for (const record of records) {
+    body.set(record, offset);
+    offset += record.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The client's side of the HTTP fallback (protocol.md section 9): a `fetch` stream reads the
+ * server's records, and frames go out in POSTs, one at a time, each holding what was sent while
+ * the previous one was in flight (what one turn produced, when the network keeps up).
+ */
+export class HttpClientSocket implements AbandonableSocket {
+  readonly transport = 'http' as const;
+  protocol = '';
+  readyState = 0;
+  private connectionId = '';
+  private readonly controller = new AbortController();
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private inFlightBytes = 0;
+  private posting = false;
+  private scheduled = false;
+  /** close() was called: the last send carries CLOSE, then the stream ends. */
+  private closing = false;
+
+  constructor(
+    private readonly fetchImpl: typeof fetch,
+    private readonly url: string,
+    protocols: readonly string[],
+    private readonly events: ClientSocketEvents,
+    private readonly maxSendBytes: number = DEFAULT_HTTP_SOCKET.maxSendBytes,
+  ) {
+    const streamUrl = fallbackUrl(url, {
+      [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
+      [HttpFallbackQuery.protocols]: protocols.join(','),
+    });
+    void this.read(streamUrl);
+  }
+
+  get bufferedAmount(): number {
+    return this.queuedBytes + this.inFlightBytes;
+  }
+
+  send(frame: string | Uint8Array): void {
+    if (this.readyState !== 1) return;
+    this.enqueue(frameRecord(frame));
+  }
+
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (this.readyState >= 2) return;
+    if (this.readyState === 0) {
+      this.finish(code, reason);
+      return;
+    }
+    this.readyState = 2;
+    this.closing = true;
+    this.enqueue(closeRecord(code, reason));
+  }
+
+  abandon(): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.controller.abort();
+  }
+
+  private enqueue(record: Uint8Array): void {
+    this.queue.push(record);
+    this.queuedBytes += record.byteLength;
+    if (this.posting || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      void this.post();
+    });
+  }
+
+  /** Sends what is queued (up to maxSendBytes, or one larger frame), then whatever queued meanwhile. */
+  private async post(): Promise<void> {
+    if (this.posting || this.queue.length === 0 || this.readyState === 3) return;
+    let count = 0;
+    let bytes = 0;
+    for (const record of this.queue) {
+      if (count > 0 && bytes + record.byteLength > this.maxSendBytes) break;
+      bytes += record.byteLength;
+      count++;
+    }
+    const body = join(this.queue.splice(0, count), bytes);
+    this.queuedBytes -= bytes;
+    this.inFlightBytes = bytes;
+    this.posting = true;
+    const last = this.closing && this.queue.length === 0;
+    const sendUrl = fallbackUrl(this.url, {
+      [HttpFallbackQuery.kind]: HttpFallbackQuery.send,
+      [HttpFallbackQuery.connection]: this.connectionId,
+    });
+    let failure: string | undefined;
+    try {
+      const response = await this.fetchImpl(sendUrl, {
+        method: 'POST',
+        body: body as BodyInit,
+        credentials: 'include',
+        // The goodbye of a page that unloads still goes out (keepalive bodies are capped at 64 KiB).
+        keepalive: last && bytes <= 65_536,
+        signal: last ? null : this.controller.signal,
+      });
+      if (!response.ok) failure = `a send was answered ${response.status}`;
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      failure = `a send failed: ${failureOf(error)}`;
+    }
+    this.posting = false;
+    this.inFlightBytes = 0;
+    if (last) this.finish(CloseCode.NORMAL, 'client closed');
+    else if (failure !== undefined) this.finish(CloseCode.ABNORMAL, failure);
+    else if (this.queue.length > 0) void this.post();
+  }
+
+  private async read(streamUrl: string): Promise<void> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(streamUrl, {
+        credentials: 'include',
+        cache: 'no-store',
+        signal: this.controller.signal,
+      });
+    } catch (error) {
+      this.finish(CloseCode.ABNORMAL, failureOf(error));
+      return;
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      this.finish(CloseCode.ABNORMAL, refusalReason(response));
+      return;
+    }
+    const records = new RecordReader(MAX_RECORD_BYTES);
+    const reader = response.body.getReader();
+    const onRecord = (kind: RecordKind, payload: Uint8Array): void => this.record(kind, payload);
+    try {
+      while (this.readyState !== 3) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        records.read(value, onRecord);
+      }
+      this.finish(CloseCode.ABNORMAL, 'the stream ended without a close');
+    } catch (error) {
+      if (error instanceof RecordError) this.finish(error.closeCode, error.message);
+      else this.finish(CloseCode.ABNORMAL, (error as Error).message);
+    }
+  }
+
+  private record(kind: RecordKind, payload: Uint8Array): void {
+    if (this.readyState === 3) return;
+    if (kind === RecordKind.OPEN && this.readyState === 0) {
+      const open = parseOpen(payload);
+      if (!open) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
+      this.protocol = open.token === FALLBACK_TOKEN ? '' : open.token;
+      this.connectionId = open.connectionId;
+      this.readyState = 1;
+      this.events.open();
+    } else if (kind === RecordKind.CLOSE) {
+      const { code, reason } = parseClose(payload);
+      this.finish(code, reason);
+    } else if (kind === RecordKind.TEXT || kind === RecordKind.BINARY) {
+      if (this.readyState === 0) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'a frame before OPEN');
+      const data: SocketData | undefined = kind === RecordKind.TEXT ? decodeText(payload) : payload;
+      if (data === undefined) throw new RecordError(CloseCode.INVALID_PAYLOAD, 'a TEXT record that is not UTF-8');
+      this.events.message(data, kind === RecordKind.BINARY);
+    } else throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'a second OPEN record');
+  }
+
+  /** Ends the socket once: the stream and any send stop, and the connection hears the close. */
+  private finish(code: number, reason: string): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.controller.abort();
+    this.events.close(code, reason);
+  }
+}
+
+/** The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default). */
+export function httpOpener(fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): OpenHttpSocket {
+  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events);
+}

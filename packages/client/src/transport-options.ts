@@ -1,0 +1,26 @@
+import type { TransportName } from '@switchboard/protocol';
+
+/** Which transports a client may use: `auto` tries WebSocket and falls back to HTTP (protocol.md 9.5). */
+export type TransportChoice = 'auto' | TransportName;
+
+/** How the client falls back to HTTP and comes back to WebSocket (protocol.md section 9.5). */
+export interface FallbackOptions {
+  /**
+   * How long a WebSocket upgrade may take before the client falls back, in ms: as long as the
+   * server's own upgrade timeout, so a server slow under load is not taken for a blocking proxy.
+   * @default 10000
+   */
+  readonly upgradeTimeoutMs?: number;
+  /** How long the client runs over HTTP before it tries WebSocket again, in ms. @default 30000 */
+  readonly retryWebSocketMs?: number;
+  /** Cap of that delay, which doubles after each WebSocket attempt that fails, in ms. @default 300000 */
+  readonly retryWebSocketMaxMs?: number;
+}
+
+/** The defaults of {@link FallbackOptions} and of the `transport` option, named once. */
+export const DEFAULT_FALLBACK = {
+  transport: 'auto',
+  upgradeTimeoutMs: 10_000,
+  retryWebSocketMs: 30_000,
+  retryWebSocketMaxMs: 300_000,
+} as const;
