@@ -1,36 +1,10 @@
-import { type CallMetadata, isRpcError, type Message, msg, RpcError } from '@switchboard/protocol';
+import { type CallMetadata, isRpcError, msg, RpcError } from '@switchboard/protocol';
+import type { CallHost, CallOptions } from './call-host.js';
 import { ItemQueue, NONE } from './item-queue.js';
 import { callMetadata, metadataFor } from './metadata.js';
 import { FINISHED, SendQueue } from './send-queue.js';
 
-/** Per-call options. */
-export interface CallOptions {
-  /** Aborting cancels the call: the server's handler sees its signal abort; the call rejects with CANCELLED. */
-  readonly signal?: AbortSignal;
-  /** Rejects with DEADLINE_EXCEEDED (and cancels on the server) after this many ms. @default the client's timeoutMs */
-  readonly timeoutMs?: number;
-  /** Metadata of this call (protocol.md section 11), over the client's `metadata` entries. @default none */
-  readonly metadata?: CallMetadata;
-}
-
-/** What a call needs from the connection that carries it. */
-export interface CallHost {
-  readonly creditWindow: number;
-  /** Queues the call's CALL or EVENT, DATA and END. Throws RpcError PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
-  send(message: Message): void;
-  /** The call of stream `id` may now receive `limit` items in all (CREDIT). */
-  grant(id: number, limit: number): void;
-  /** The call of stream `id` is abandoned (CANCEL); it was opened under the current session. */
-  cancel(id: number): void;
-  /** The call finished: forget it. */
-  finished(call: ClientCall): void;
-  /** Resolves when the socket has room again; undefined when it has room now. */
-  writable(): Promise<void> | undefined;
-  /** The client's `metadata` option, read when a call is made. */
-  readonly metadata?: (() => CallMetadata | undefined) | undefined;
-  /** The server's `maxMetadataBytes`: metadata is sent only when above 0. */
-  readonly maxMetadataBytes?: number;
-}
+export type { CallHost, CallOptions } from './call-host.js';
 
 /** How a call ended: its result, or its error. */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: RpcError };

@@ -12,7 +12,6 @@ import {
   MessageType,
   msg,
   ProtocolViolation,
-  parseSubprotocol,
   RpcError,
   type ServerMessage,
   type TransportName,
@@ -24,7 +23,14 @@ import { CallTable } from './call-table.js';
 import { type ClientProcedures, receiveServerCall } from './client-procedures.js';
 import { resolveCodecs } from './codecs.js';
 import { Emitter } from './emitter.js';
-import { type ConnectionOptions, type ConnectionState, DEFAULT_CONNECTION, type StateChange } from './options.js';
+import { helloAuth, selectedCodec } from './handshake.js';
+import {
+  type ConnectionOptions,
+  type ConnectionState,
+  closedChange,
+  DEFAULT_CONNECTION,
+  type StateChange,
+} from './options.js';
 import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
 import { ClientSession, stalledError } from './session.js';
@@ -77,10 +83,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
     this.metadata = options.metadata;
     this.codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
-    this.offers = clientOffers(
-      this.codecs.map((codec) => codec.name),
-      options.api,
-    );
+    const names = this.codecs.map((codec) => codec.name);
+    this.offers = clientOffers(names, options.api);
     this.codec = this.codecs[0] ?? jsonCodec;
     this.session = new ClientSession(options, this.codec, this.limits);
     this.reconnect = new Reconnect(options.reconnect, () => {
@@ -119,25 +123,19 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
   private async opened(socket: ClientSocket): Promise<void> {
-    const protocol = parseSubprotocol(socket.protocol);
-    if (!protocol) {
-      // The server accepted only the fallback token: its ERROR frame explains, then 4406 follows.
-      this.codec = jsonCodec;
-      return;
-    }
-    const chosen = this.codecs.find((codec) => codec.name === protocol.codec);
-    if (!chosen) {
-      this.violation(new Error(`the server chose the codec ${protocol.codec}, which this client did not offer`));
-      return;
-    }
-    this.codec = chosen;
+    let codec: Codec | undefined;
     let auth: unknown;
     try {
-      const source = this.options.auth;
-      auth = typeof source === 'function' ? await (source as () => unknown)() : (source ?? null);
+      codec = selectedCodec(this.codecs, socket.protocol);
     } catch (error) {
-      this.terminate(new RpcError('UNAUTHENTICATED', 'the auth function failed', { cause: error }));
-      return;
+      return this.violation(error);
+    }
+    this.codec = codec ?? jsonCodec;
+    if (!codec) return; // the fallback token alone: the server's ERROR explains, then 4406
+    try {
+      auth = await helloAuth(this.options.auth);
+    } catch (error) {
+      return this.terminate(error as RpcError);
     }
     if (this.socket !== socket || socket.readyState !== OPEN) return;
     socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth, this.clientProcedures?.features()))]));
@@ -299,10 +297,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.lastError = error;
     this.calls.failAll(error);
     this.clientProcedures?.lost();
-    const change: StateChange = { state: 'closed', error };
-    if (code !== undefined) Object.assign(change, { code });
-    if (reason !== undefined) Object.assign(change, { reason });
-    this.emit('state', change);
+    this.emit('state', closedChange(error, code, reason));
   }
 
   /** Closes the client: open calls settle with CONNECTION_CLOSED; nothing reconnects. */

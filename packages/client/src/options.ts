@@ -23,6 +23,16 @@ export interface StateChange {
   readonly transport?: TransportName;
 }
 
+/** The change a connection emits when it ends for good, with the close that caused it if one did. */
+export function closedChange(error: RpcError, code?: number, reason?: string): StateChange {
+  return {
+    state: 'closed',
+    error,
+    ...(code === undefined ? {} : { code }),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
 /** Options of the client connection. */
 export interface ConnectionOptions {
   /** The server's ws:// or wss:// URL. */

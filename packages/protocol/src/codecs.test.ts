@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Codec, EncodedMessage } from './codec.js';
 import { EncodeError } from './errors.js';
+import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { type Limits, type Message, MessageType, type MessageTypeName } from './messages.js';
 import { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 import { RECORD_RUN } from './msgpack-values.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import { decodeClientFrame, decodeServerFrame } from './parse.js';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 

@@ -4,10 +4,10 @@ import { CloseCode } from './codes.js';
 import { checkJsonLimits, type DecodeLimits } from './decode-limits.js';
 import { DEFAULT_DECODE_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
+import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import { decodeClientFrame, decodeServerFrame } from './parse.js';
 
 const SMALL: DecodeLimits = { maxDepth: 4, maxElements: 10 };
 const UNBOUNDED = { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxBatch: Number.MAX_SAFE_INTEGER };

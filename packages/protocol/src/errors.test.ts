@@ -13,11 +13,11 @@ import {
   RpcError,
   toRpcError,
 } from './errors.js';
+import { decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import type { ErrorMessage } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import { decodeServerFrame } from './parse.js';
 
 describe('RpcError', () => {
   it.each(Object.entries(ERROR_CODES))('%s: is retryable as the error-code table says by default', (code, info) => {

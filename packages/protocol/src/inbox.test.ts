@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
+import { decodeClientFrame } from './frame.js';
 import { Inbox } from './inbox.js';
 import { jsonCodec } from './json-codec.js';
 import { type ClientMessage, type Message, MessageType } from './messages.js';
 import { msg } from './msg.js';
 import { Outbox } from './outbox.js';
-import { decodeClientFrame } from './parse.js';
 
 function receiveAll(inbox: Inbox, messages: readonly Message[]): Message[] {
   const acks: Message[] = [];

@@ -47,6 +47,7 @@ export {
   type RpcErrorOptions,
   toRpcError,
 } from './errors.js';
+export { checkBatch, checkFrameSize, decodeClientFrame, decodeServerFrame, type FrameLimits } from './frame.js';
 export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
@@ -54,16 +55,7 @@ export { type CallMetadata, checkMetadata, MAX_METADATA_ENTRIES, metadataSize } 
 export { type MessageConstructors, msg } from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
-export {
-  checkBatch,
-  checkFrameSize,
-  decodeClientFrame,
-  decodeServerFrame,
-  type FrameLimits,
-  MAX_CLIENT_PROCEDURES,
-  parseClientMessage,
-  parseServerMessage,
-} from './parse.js';
+export { MAX_CLIENT_PROCEDURES, parseClientMessage, parseServerMessage } from './parse.js';
 export {
   type ApiId,
   buildSubprotocol,

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
+import { decodeClientFrame } from './frame.js';
 import { codecFor } from './index.js';
 import { MAX_METADATA_ENTRIES, metadataSize } from './metadata.js';
 import { msg } from './msg.js';
-import { decodeClientFrame } from './parse.js';
 
 const json = codecFor('json');
 const TRACE = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };

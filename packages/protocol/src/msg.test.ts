@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Codec } from './codec.js';
 import { DEFAULT_LIMITS } from './defaults.js';
+import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { type Message, MessageType, type MessageTypeName } from './messages.js';
 import { msg } from './msg.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import { decodeClientFrame, decodeServerFrame } from './parse.js';
 
 const CODECS: readonly Codec[] = [jsonCodec, msgpackCodec, msgpackrCodec];
 const FRAME_LIMITS = { maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes, maxBatch: DEFAULT_LIMITS.maxBatch };

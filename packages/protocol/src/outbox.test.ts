@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Codec } from './codec.js';
 import { DEFAULT_OUTBOX } from './defaults.js';
+import { decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
 import { Outbox } from './outbox.js';
-import { decodeServerFrame } from './parse.js';
 
 const LIMITS = { maxFrameBytes: 16 * 1024 * 1024, maxBatch: 1024 };
 

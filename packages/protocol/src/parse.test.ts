@@ -3,18 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Codec, CodecName } from './codec.js';
 import { CloseCode } from './codes.js';
 import { ProtocolViolation } from './errors.js';
+import { decodeClientFrame, decodeServerFrame, type FrameLimits } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { DEFAULT_LIMITS, type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import {
-  decodeClientFrame,
-  decodeServerFrame,
-  type FrameLimits,
-  MAX_CLIENT_PROCEDURES,
-  parseClientMessage,
-  parseServerMessage,
-} from './parse.js';
+import { MAX_CLIENT_PROCEDURES, parseClientMessage, parseServerMessage } from './parse.js';
 
 type Side = 'client' | 'server';
 type FrameData = string | Uint8Array | ArrayBuffer;

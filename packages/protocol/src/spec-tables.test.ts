@@ -4,9 +4,10 @@ import { CLOSE_CODES, CloseCode } from './codes.js';
 import { DEFAULT_DECODE_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
 import { ERROR_CODES } from './error-codes.js';
 import { ProtocolViolation } from './errors.js';
+import { decodeClientFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
 import { DEFAULT_LIMITS, isSequenced, type Message, MessageType } from './messages.js';
-import { decodeClientFrame, parseClientMessage, parseServerMessage } from './parse.js';
+import { parseClientMessage, parseServerMessage } from './parse.js';
 
 // docs/protocol.md is normative; these tests read its tables and hold the package to them.
 const spec = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
