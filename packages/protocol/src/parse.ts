@@ -1,7 +1,5 @@
-import type { Codec } from './codec.js';
 import { CloseCode } from './codes.js';
-import type { DecodeLimits } from './decode-limits.js';
-import { DEFAULT_DECODE_LIMITS, DEFAULT_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
+import { DEFAULT_LIMITS, MAX_EVENT_KEY_BYTES } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
 import { utf8Length } from './json-codec.js';
 import { type ClientMessage, type Limits, MessageType, type ServerMessage } from './messages.js';
