@@ -16,6 +16,7 @@ interface Sent {
   readonly url: string;
   readonly records: Array<[number, string]>;
   readonly keepalive: boolean;
+  readonly signal: AbortSignal | null | undefined;
   answer(status: number): void;
   fail(message: string): void;
 }
@@ -47,6 +48,7 @@ function fakeServer() {
         url: input,
         records,
         keepalive: init.keepalive === true,
+        signal: init.signal,
         answer: (status) => resolve(new Response(null, { status })),
         fail: (message) => reject(new TypeError(message)),
       });
@@ -221,6 +223,26 @@ describe('HttpClientSocket', () => {
     await Promise.resolve();
     expect(server.sent).toEqual([]);
     expect(heard).toEqual(['open']);
+  });
+
+  it('gives every POST a signal of its own, aborted when the socket is abandoned', async () => {
+    const server = fakeServer();
+    const { events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    server.open();
+    await until(1);
+    socket.send('[[1]]');
+    const first = await server.nextSend();
+    first.answer(204);
+    socket.send('[[2]]');
+    const second = await server.nextSend(2);
+    // fetch keeps its abort listener on the signal it was given: a shared one would collect one per send.
+    expect(first.signal).toBeInstanceOf(AbortSignal);
+    expect(second.signal).not.toBe(first.signal);
+    expect(first.signal?.aborted).toBe(false);
+    socket.abandon();
+    expect(second.signal?.aborted).toBe(true);
+    second.fail('aborted');
   });
 
   it('turns ws URLs into http ones and keeps the path and query', () => {

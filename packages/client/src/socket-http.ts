@@ -162,6 +162,12 @@ export class HttpClientSocket implements AbandonableSocket {
       [HttpFallbackQuery.connection]: this.connectionId,
     });
     let failure: string | undefined;
+    // A signal of its own per POST, aborted with the connection's: fetch leaves its abort listener
+    // on the signal it was given until the request is collected, so on the connection's long-lived
+    // signal they piled up with every send (Node's MaxListenersExceededWarning in the bench).
+    const postSignal = new AbortController();
+    const abortPost = (): void => postSignal.abort();
+    this.controller.signal.addEventListener('abort', abortPost, { once: true });
     try {
       const response = await this.fetchImpl(sendUrl, {
         method: 'POST',
@@ -169,12 +175,14 @@ export class HttpClientSocket implements AbandonableSocket {
         credentials: 'include',
         // The goodbye of a page that unloads still goes out (keepalive bodies are capped at 64 KiB).
         keepalive: last && bytes <= 65_536,
-        signal: last ? null : this.controller.signal,
+        signal: last ? null : postSignal.signal,
       });
       if (!response.ok) failure = `a send was answered ${response.status}`;
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       failure = `a send failed: ${failureOf(error)}`;
+    } finally {
+      this.controller.signal.removeEventListener('abort', abortPost);
     }
     this.posting = false;
     this.inFlightBytes = 0;
