@@ -29,6 +29,7 @@ import {
   type ConnectionState,
   closedChange,
   DEFAULT_CONNECTION,
+  openChange,
   type StateChange,
 } from './options.js';
 import { queueMessage } from './outgoing.js';
@@ -123,19 +124,15 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
   private async opened(socket: ClientSocket): Promise<void> {
-    let codec: Codec | undefined;
     let auth: unknown;
     try {
-      codec = selectedCodec(this.codecs, socket.protocol);
-    } catch (error) {
-      return this.violation(error);
-    }
-    this.codec = codec ?? jsonCodec;
-    if (!codec) return; // the fallback token alone: the server's ERROR explains, then 4406
-    try {
+      const codec = selectedCodec(this.codecs, socket.protocol);
+      this.codec = codec ?? jsonCodec;
+      if (!codec) return; // the fallback token alone: the server's ERROR explains, then 4406
       auth = await helloAuth(this.options.auth);
     } catch (error) {
-      return this.terminate(error as RpcError);
+      // A codec this client did not offer is the server's violation; a failing auth ends the client.
+      return error instanceof RpcError ? this.terminate(error) : this.violation(error);
     }
     if (this.socket !== socket || socket.readyState !== OPEN) return;
     socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth, this.clientProcedures?.features()))]));
@@ -186,27 +183,21 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     const socket = this.socket as ClientSocket;
     const send = (frame: string | Uint8Array): void => socket.send(frame);
     if (resumed && previous) {
-      session.outbox.attach(send);
-      if (!session.outbox.retransmitFrom(serverReceived)) {
+      if (!session.resumeOn(send, serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
-        session.current = undefined;
         this.loseSession();
         socket.close(CloseCode.RESUME_REJECTED, 'cannot retransmit what the server missed');
         this.dropped(CloseCode.ABNORMAL, 'resume rejected');
         return;
       }
-      // Behind our retransmission; the PONG comes behind the server's, so it marks the resume done.
-      session.outbox.push(session.resumed(serverReceived));
     } else {
       // A fresh outbox either way: the codec and limits are this server's.
       if (previous) this.loseSession();
       else session.renew(this.codec, this.limits);
-      session.started();
-      session.outbox.attach(send);
+      session.startOn(send);
     }
     this.transport = socket.transport;
-    const open: StateChange = previous ? { state: 'open', resumed } : { state: 'open' };
-    this.setState(this.transport ? { ...open, transport: this.transport } : open);
+    this.setState(openChange(previous ? resumed : undefined, this.transport));
     this.calls.startWaiting();
     this.watchdog.arm(this.limits);
   }

@@ -23,6 +23,15 @@ export interface StateChange {
   readonly transport?: TransportName;
 }
 
+/** The change a connection emits when a session opens: `resumed` after a reconnect, and the transport if it tells. */
+export function openChange(resumed: boolean | undefined, transport: TransportName | undefined): StateChange {
+  return {
+    state: 'open',
+    ...(resumed === undefined ? {} : { resumed }),
+    ...(transport === undefined ? {} : { transport }),
+  };
+}
+
 /** The change a connection emits when it ends for good, with the close that caused it if one did. */
 export function closedChange(error: RpcError, code?: number, reason?: string): StateChange {
   return {

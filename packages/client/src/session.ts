@@ -103,10 +103,27 @@ export class ClientSession {
     return msg.ping(this.inbox.received);
   }
 
-  /** A new session began: no resume is under way and none has stalled. */
-  started(): void {
+  /**
+   * The server resumed the session on a new connection, having received `serverReceived` of ours:
+   * retransmits through `send` what it missed, then the PING whose PONG (behind the server's own
+   * retransmission) says the resume got through. Returns false, and forgets the session, when this
+   * side no longer holds what the server missed.
+   */
+  resumeOn(send: (frame: string | Uint8Array) => void, serverReceived: number): boolean {
+    this.outbox.attach(send);
+    if (!this.outbox.retransmitFrom(serverReceived)) {
+      this.current = undefined;
+      return false;
+    }
+    this.outbox.push(this.resumed(serverReceived));
+    return true;
+  }
+
+  /** A new session began on a connection that writes through `send`: no resume is under way and none has stalled. */
+  startOn(send: (frame: string | Uint8Array) => void): void {
     this.resumeMark = undefined;
     this.stalledResumes = 0;
+    this.outbox.attach(send);
   }
 
   /**
