@@ -326,6 +326,33 @@ describe('ClientConnection resume', () => {
   });
 });
 
+describe('ClientConnection call start while the session is lost', () => {
+  it('sends a call started synchronously from a lost call\'s settlement on the next session, not on the dropped socket', async () => {
+    const { transport, connection } = setup();
+    const lost = startCall(connection, 'stream');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    let retry: ClientCall | undefined;
+    // A settlement watcher runs inside the connection's handling of the loss, before it moved on.
+    lost.watch(
+      () => true,
+      () => {
+        if (lost.done && retry === undefined) retry = startCall(connection, 'again');
+      },
+    );
+    first.receive([T.GOAWAY, 'restarting']);
+    first.drop(CloseCode.SERVICE_RESTART);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { session: 's2', token: 't2' });
+    await settle();
+    expect((await errorOf(lost)).code).toBe('SESSION_LOST');
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 1, 'again', { a: 1 }, 1024]]);
+    expect(retry?.done).toBe(false);
+  });
+});
+
 describe('ClientConnection credit', () => {
   it('grants credit back once half the window is consumed', async () => {
     const { transport, connection } = setup({ creditWindow: 4 });

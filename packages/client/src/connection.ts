@@ -209,11 +209,14 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.session.reset(this.codec, this.limits);
   }
 
-  /** Starts a call now, or when the session is ready. */
+  /**
+   * Starts a call now, or when the session is ready. A call started while the connection is
+   * dropping (its socket gone, its state not yet moved on) waits too: it belongs to the next session.
+   */
   start(call: ClientCall): void {
     if (call.done) return;
     if (this.state === 'closed') call.fail(this.closedError);
-    else if (this.state === 'open' && !this.draining) this.calls.start(call);
+    else if (this.state === 'open' && !this.draining && this.socket !== undefined) this.calls.start(call);
     else this.calls.wait(call);
   }
 
