@@ -327,7 +327,7 @@ describe('ClientConnection resume', () => {
 });
 
 describe('ClientConnection call start while the session is lost', () => {
-  it('sends a call started synchronously from a lost call\'s settlement on the next session, not on the dropped socket', async () => {
+  it("sends a call started synchronously from a lost call's settlement on the next session, not on the dropped socket", async () => {
     const { transport, connection } = setup();
     const lost = startCall(connection, 'stream');
     const first = transport.last();

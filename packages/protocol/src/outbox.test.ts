@@ -183,3 +183,21 @@ describe('Outbox', () => {
 function frameBytes(frame: string | Uint8Array): number {
   return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
 }
+
+describe('Outbox handover', () => {
+  it('moves its unacknowledged messages to another outbox, which numbers on and retransmits exactly them', async () => {
+    const from = new Outbox({ codec: jsonCodec });
+    for (let i = 1; i <= 5; i++) from.push([MessageType.DATA, 1, i]);
+    from.ack(2);
+    const { base, messages } = from.retained();
+    expect(base).toBe(2);
+    const to = new Outbox({ codec: jsonCodec });
+    to.restore(base, messages);
+    expect([to.sent, to.unacknowledged, to.canResumeFrom(1), to.canResumeFrom(3)]).toEqual([5, 3, false, true]);
+    to.push([MessageType.END, 1]);
+    const frames = collect(to);
+    to.retransmitFrom(3);
+    await nextTurn();
+    expect(frames).toEqual(['[[11,1,4],[11,1,5],[13,1]]']);
+  });
+});

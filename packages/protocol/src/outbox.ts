@@ -219,6 +219,17 @@ export class Outbox {
     this.compact(kept);
   }
 
+  /** What a handover moves: the sequence number before the oldest kept message, and the kept messages in order. */
+  retained(): { readonly base: number; readonly messages: EncodedMessage[] } {
+    return { base: this.base, messages: this.kept?.slice(this.keptHead) ?? [] };
+  }
+
+  /** Fills a new, detached outbox with another's {@link Outbox.retained}: numbering continues after it. */
+  restore(base: number, messages: readonly EncodedMessage[]): void {
+    this.sent = this.base = base;
+    for (const part of messages) this.pushEncoded(part, true);
+  }
+
   /** Whether every sequenced message after `received` is still kept. */
   canResumeFrom(received: number): boolean {
     return received >= this.base && received <= this.sent;
