@@ -301,7 +301,7 @@ describe('ClientConnection resume', () => {
     expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, null, 0]);
   });
 
-  it('after GOAWAY holds new calls, re-sends refused ones to the next server and does not resume the drained session', async () => {
+  it('after GOAWAY holds new calls, re-sends refused ones to the next server, which answers the drained session with a new one', async () => {
     const { transport, connection } = setup();
     const refused = startCall(connection, 'first');
     const first = transport.last();
@@ -315,7 +315,7 @@ describe('ClientConnection resume', () => {
     first.drop(CloseCode.GOING_AWAY);
     await settle();
     const second = transport.last();
-    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, null, 0]);
+    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, 't1', 1]);
     await settle();
     // In the order they joined the wait: the held call, then the refused one.
     expect(second.ofType(T.CALL)).toEqual([
@@ -323,6 +323,28 @@ describe('ClientConnection resume', () => {
       [T.CALL, 2, 'first', { a: 1 }, 1024],
     ]);
     expect(refused.done || held.done).toBe(false);
+  });
+
+  it('after GOAWAY resumes the drained session where the next server took it over, settling a call that did not move', async () => {
+    const { transport, connection } = setup();
+    const running = startCall(connection, 'first');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.receive([T.GOAWAY, 'restarting']);
+    const held = startCall(connection, 'second');
+    first.drop(CloseCode.SERVICE_RESTART);
+    await settle();
+    const second = transport.last();
+    // The next server holds the session: it received the CALL, and retransmits the ERROR that settled it.
+    expect(await welcome(second, { resumed: true, received: 1 })).toEqual([T.HELLO, null, 't1', 0]);
+    second.receive([T.ERROR, 1, 'SESSION_MOVED', 'the session moved to another server while the call ran']);
+    await settle();
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 2, 'second', { a: 1 }, 1024]]);
+    const error = await errorOf(running);
+    expect([error.code, error.retryable]).toEqual(['SESSION_MOVED', true]);
+    expect(held.done).toBe(false);
+    expect(connection.sessionId).toBe('s1');
   });
 });
 

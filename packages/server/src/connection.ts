@@ -24,6 +24,7 @@ import { ConnectionInfo } from './hooks.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionRegistry } from './session.js';
+import type { SessionMover } from './session-mover.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { SocketWriter } from './socket-writer.js';
 
@@ -40,6 +41,8 @@ export interface ConnectionHost extends SessionRegistry, DispatchHost {
   readonly heartbeat: Heartbeat;
   readonly draining: boolean;
   findSession(token: string): Session | undefined;
+  /** Moves sessions to and from other servers (`ServerOptions.handover`). */
+  readonly mover: SessionMover | undefined;
   connectionClosed(connection: Connection): void;
   /** A connection of a draining server has no call left. */
   connectionIdle(connection: Connection): void;
@@ -155,7 +158,13 @@ export class Connection implements SessionLink, HeartbeatTarget {
     const { metrics } = settings;
     let session: Session | undefined;
     if (resumeToken !== null) {
-      const previous = this.host.findSession(resumeToken);
+      let previous = this.host.findSession(resumeToken);
+      const mover = previous ? undefined : this.host.mover;
+      if (mover) {
+        // Moved here from another server: claimed only for this HELLO's principal, API and codec.
+        previous = await mover.claim(resumeToken, this.service, this.codec, identity.ctx, identity.principal, received);
+        if ((this.state as State) === State.Closed) return void (previous && mover.moveOut(previous, false));
+      }
       if (previous && !previous.belongsTo(identity.principal)) {
         // Another principal's token (stolen, or a shared device): a fresh session for this one,
         // and the other's session stays for its owner to resume.
