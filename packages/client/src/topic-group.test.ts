@@ -142,6 +142,7 @@ describe('TopicGroup', () => {
         expect(fake.topic.positionOf(view)).toBe('e:2');
         const first = fake.source();
         first.fail(new RpcError(code, 'the session could not be resumed'));
+        await Promise.resolve();
         expect(fake.source()).not.toBe(first);
         expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:2' }, 8]);
         fake.source().position = 'e:2';

@@ -91,8 +91,9 @@ export class TopicGroup {
     this.kept = [];
     const source = this.subscription({ ...base, since });
     this.source = source;
-    // Started at once: a start during the connection's handling of the lost session waits for the next one.
-    if (lost) this.connection.start(source);
+    // After this turn: the settling subscription still holds its channel until its settlement
+    // finished, and a continuation started now would not be given the channel's PUBs.
+    if (lost) queueMicrotask(() => this.connection.start(source));
     else {
       const delay = Math.min(UNAVAILABLE_MAX_DELAY_MS, UNAVAILABLE_DELAY_MS * 2 ** this.unavailable++);
       setTimeout(() => this.connection.start(source), delay);

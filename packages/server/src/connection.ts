@@ -305,7 +305,8 @@ export class Connection implements SessionLink, HeartbeatTarget {
       code === CloseCode.NORMAL ||
       code === CloseCode.GOING_AWAY ||
       (code >= 4400 && code < 5000) ||
-      this.host.draining;
+      // A draining server with a handover keeps the session to offer it.
+      (this.host.draining && !this.host.mover);
     this.session?.detach(this, final);
   }
 
