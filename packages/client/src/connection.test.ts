@@ -375,6 +375,26 @@ describe('ClientConnection call start while the session is lost', () => {
   });
 });
 
+describe('ClientConnection session moved', () => {
+  it('sends an acknowledged event again under its key when the server says SESSION_MOVED, and fails a plain call with it', async () => {
+    const { transport, connection } = setup();
+    const event = startCall(connection, 'audit.record', { what: 'x' }, 'key-1');
+    const call = startCall(connection, 'add');
+    const socket = transport.last();
+    await welcome(socket);
+    await settle();
+    socket.receive([T.ERROR, 1, 'SESSION_MOVED', 'moved'], [T.ERROR, 2, 'SESSION_MOVED', 'moved']);
+    await settle();
+    expect(socket.ofType(T.EVENT).map((message) => [message[1], message[4]])).toEqual([
+      [1, 'key-1'],
+      [3, 'key-1'],
+    ]);
+    expect((await errorOf(call)).code).toBe('SESSION_MOVED');
+    socket.receive([T.ACK, 3]);
+    await expect(event.result()).resolves.toBeUndefined();
+  });
+});
+
 describe('ClientConnection credit', () => {
   it('grants credit back once half the window is consumed', async () => {
     const { transport, connection } = setup({ creditWindow: 4 });
