@@ -1,9 +1,10 @@
-// One node of the Redis fan-out bench: a server on a MemoryBroker (FANOUT_BROKER=memory) or a
-// RedisBroker on FANOUT_PREFIX. Prints `{"port":N}` once listening; exits on SIGTERM.
+// One Switchboard node of the Redis fan-out bench: a server on a MemoryBroker (FANOUT_BROKER=memory)
+// or a RedisBroker on FANOUT_PREFIX. Prints `{"port":N}` once listening; exits on SIGTERM.
 import { RedisBroker } from '@switchboard/redis';
 import { type Broker, createServer, implement, MemoryBroker } from '@switchboard/server';
 import { listen } from '@switchboard/server/ws';
-import { fanApi } from './contract.js';
+import { nowMs } from '../clock.ts';
+import { fanApi } from './contract.ts';
 
 const broker: Broker =
   process.env.FANOUT_BROKER === 'redis'
@@ -21,7 +22,7 @@ const service = implement(fanApi, {
       const published: Array<Promise<void>> = [];
       // Sent together: the broker keeps their order (one Redis connection, in call order).
       for (let seq = 1; seq <= count; seq++) {
-        published.push(service.publish('fan.items', { seq, sentAt: performance.timeOrigin + performance.now(), pad }));
+        published.push(service.publish('fan.items', { seq, sentAt: nowMs(), pad }));
       }
       await Promise.all(published);
     },

@@ -1,0 +1,46 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** One server process of a setup: its port and the child running it. */
+export interface FanNode {
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+/**
+ * Starts `script` (a file beside this one) as a server child with `env` added, and resolves with
+ * the port it prints as `{"port":N}` on its first stdout line. Rejects if it exits first.
+ */
+export function startNode(script: string, env: Record<string, string>): Promise<FanNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const exited = (code: number | null): void => reject(new Error(`${script} exited with ${code} before listening`));
+    child.once('exit', exited);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const end = buffered.indexOf('\n');
+      if (end < 0) return;
+      child.off('exit', exited);
+      child.stdout?.removeAllListeners('data');
+      resolve({ port: (JSON.parse(buffered.slice(0, end)) as { port: number }).port, child });
+    });
+  });
+}
+
+/** Stops the nodes with SIGTERM (each closes its server and its Redis connections) and waits for them. */
+export async function stopNodes(nodes: readonly FanNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
+}

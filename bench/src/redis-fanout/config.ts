@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { fitConnections } from '../limits.ts';
+
+/** The scenarios of the Redis fan-out bench. */
+export const FANOUT_SCENARIOS = {
+  /** One burst of `items` published on the first node by one publisher. */
+  burst: 'one publisher, burst on the first node',
+  /** `publishers` publishers spread over every node, `items / publishers` each, all at once. */
+  publishers: 'publishers on all nodes',
+} as const;
+
+/** A scenario id of the Redis fan-out bench. */
+export type FanoutScenarioId = keyof typeof FANOUT_SCENARIOS;
+
+/** Every count and bound of one run of the Redis fan-out bench. */
+export interface FanoutConfig {
+  /** `full` or `quick` (`--quick`). */
+  mode: 'full' | 'quick';
+  /** Subscriber connections per configuration, spread over its nodes round-robin. */
+  subscribers: number;
+  /** Publisher connections of the `publishers` scenario, spread over the nodes round-robin. */
+  publishers: number;
+  /** Items per round, in both scenarios (split among the publishers in `publishers`). */
+  items: number;
+  /** Bytes of padding per item. */
+  bytes: number;
+  /** Measured rounds per scenario and configuration; cells are their medians. */
+  reps: number;
+  /** Items of the warm-up round each configuration runs per scenario before any is measured. */
+  warmupItems: number;
+  /** A round that has not delivered everything by then fails, with what it had received. */
+  roundTimeoutMs: number;
+  /** One latency sample per this many deliveries (across every subscriber). */
+  sampleEvery: number;
+  /** The open files one process of this bench may hold, whatever `ulimit -n` allows. */
+  maxFilesPerProcess: number;
+}
+
+/** The full run: 300 subscribers, 1,000 items per round, 10 publishers, median of 3. */
+export const FANOUT_FULL: FanoutConfig = {
+  mode: 'full',
+  subscribers: 300,
+  publishers: 10,
+  items: 1000,
+  bytes: 64,
+  reps: 3,
+  warmupItems: 250,
+  roundTimeoutMs: 120_000,
+  sampleEvery: 10,
+  maxFilesPerProcess: 20_000,
+};
+
+/** The smoke run (`--quick`): a few seconds, one repetition; its figures are not meant to be read. */
+export const FANOUT_QUICK: FanoutConfig = {
+  ...FANOUT_FULL,
+  mode: 'quick',
+  subscribers: 30,
+  items: 200,
+  reps: 1,
+  warmupItems: 50,
+  roundTimeoutMs: 30_000,
+};
+
+/** What the command line asked for: the configuration, which setups, where to write. */
+export interface FanoutOptions {
+  config: FanoutConfig;
+  /** Setup ids to run (the baseline is always added), or undefined for all. */
+  setups: string[] | undefined;
+  /** Scenario ids to run. */
+  scenarios: FanoutScenarioId[];
+  /** Results JSON path, relative to the bench package, or as given. */
+  out: string | undefined;
+  /** Why a count was lowered to fit the open-files bound. */
+  warnings: string[];
+}
+
+/**
+ * Parses the bench:redis flags (`--quick`, `--reps=N`, `--subscribers=N`, `--items=N`,
+ * `--setups=a,b`, `--scenarios=burst,publishers`, `--out=path`) and fits the connections under the
+ * open-files bound: the bench process keeps every setup's subscribers and publishers open at
+ * once (`setupCount` sets), so the subscriber count shrinks, with a warning, when they would not
+ * fit under `min(fileLimit, maxFilesPerProcess)`. Throws on an unknown scenario or a count that is
+ * not a positive integer.
+ */
+export function parseFanoutArgs(
+  argv: readonly string[],
+  fileLimit: number | undefined,
+  setupCount: number,
+): FanoutOptions {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== '--'),
+    options: {
+      quick: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      subscribers: { type: 'string' },
+      items: { type: 'string' },
+      setups: { type: 'string' },
+      scenarios: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const config = { ...(values.quick ? FANOUT_QUICK : FANOUT_FULL) };
+  if (values.reps !== undefined) config.reps = positive('reps', values.reps);
+  if (values.subscribers !== undefined) config.subscribers = positive('subscribers', values.subscribers);
+  if (values.items !== undefined) config.items = positive('items', values.items);
+  const known = Object.keys(FANOUT_SCENARIOS) as FanoutScenarioId[];
+  const scenarios = values.scenarios === undefined ? known : values.scenarios.split(',');
+  const unknown = scenarios.filter((id) => !(known as string[]).includes(id));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const bound = Math.min(fileLimit ?? config.maxFilesPerProcess, config.maxFilesPerProcess);
+  const fit = fitConnections(config.subscribers + config.publishers, bound, setupCount);
+  const warnings: string[] = [];
+  if (fit.warning !== undefined) {
+    config.subscribers = Math.max(1, fit.count - config.publishers);
+    warnings.push(`${fit.warning} (subscribers lowered to ${config.subscribers})`);
+  }
+  return {
+    config,
+    setups: values.setups?.split(','),
+    scenarios: scenarios as FanoutScenarioId[],
+    out: values.out,
+    warnings,
+  };
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${flag} wants a positive integer, not ${text}`);
+  return value;
+}
