@@ -6,7 +6,7 @@ describe('parseFanoutArgs', () => {
   it('takes the full configuration and both scenarios by default, and ignores a forwarded --', () => {
     const options = parseFanoutArgs(['--'], 20_000, 6);
     expect(options.config).toEqual(FANOUT_FULL);
-    expect(options.scenarios).toEqual(['burst', 'publishers']);
+    expect(options.scenarios).toEqual(['paced', 'burst', 'publishers']);
     expect(options.setups).toBeUndefined();
     expect(options.warnings).toEqual([]);
   });

@@ -3,6 +3,8 @@ import { fitConnections } from '../limits.ts';
 
 /** The scenarios of the Redis fan-out bench. */
 export const FANOUT_SCENARIOS = {
+  /** `pacedItems` items through the first node one at a time, each once all have the one before. */
+  paced: 'one item at a time on the first node',
   /** One burst of `items` published on the first node by one publisher. */
   burst: 'one publisher, burst on the first node',
   /** `publishers` publishers spread over every node, `items / publishers` each, all at once. */
@@ -20,13 +22,15 @@ export interface FanoutConfig {
   subscribers: number;
   /** Publisher connections of the `publishers` scenario, spread over the nodes round-robin. */
   publishers: number;
-  /** Items per round, in both scenarios (split among the publishers in `publishers`). */
+  /** Items per round of `burst` and `publishers` (split among the publishers in `publishers`). */
   items: number;
+  /** Items per round of `paced`, one at a time. */
+  pacedItems: number;
   /** Bytes of padding per item. */
   bytes: number;
   /** Measured rounds per scenario and configuration; cells are their medians. */
   reps: number;
-  /** Items of the warm-up round each configuration runs per scenario before any is measured. */
+  /** Items of the warm-up round each setup runs per scenario before any is measured (a quarter of them in `paced`). */
   warmupItems: number;
   /** A round that has not delivered everything by then fails, with what it had received. */
   roundTimeoutMs: number;
@@ -36,12 +40,13 @@ export interface FanoutConfig {
   maxFilesPerProcess: number;
 }
 
-/** The full run: 300 subscribers, 1,000 items per round, 10 publishers, median of 3. */
+/** The full run: 300 subscribers, 1,000 items per burst, 200 paced, 10 publishers, median of 3. */
 export const FANOUT_FULL: FanoutConfig = {
   mode: 'full',
   subscribers: 300,
   publishers: 10,
   items: 1000,
+  pacedItems: 200,
   bytes: 64,
   reps: 3,
   warmupItems: 250,
@@ -56,6 +61,7 @@ export const FANOUT_QUICK: FanoutConfig = {
   mode: 'quick',
   subscribers: 30,
   items: 200,
+  pacedItems: 40,
   reps: 1,
   warmupItems: 50,
   roundTimeoutMs: 30_000,
@@ -76,7 +82,7 @@ export interface FanoutOptions {
 
 /**
  * Parses the bench:redis flags (`--quick`, `--reps=N`, `--subscribers=N`, `--items=N`,
- * `--setups=a,b`, `--scenarios=burst,publishers`, `--out=path`) and fits the connections under the
+ * `--setups=a,b`, `--scenarios=paced,burst,publishers`, `--out=path`) and fits the connections under the
  * open-files bound: the bench process keeps every setup's subscribers and publishers open at
  * once (`setupCount` sets), so the subscriber count shrinks, with a warning, when they would not
  * fit under `min(fileLimit, maxFilesPerProcess)`. Throws on an unknown scenario or a count that is

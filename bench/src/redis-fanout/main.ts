@@ -2,8 +2,9 @@
  * Entry of `pnpm bench:redis`: topic fan-out across processes through Redis. The same subscribers
  * and rounds on Switchboard with 1 node and its MemoryBroker (the baseline), 1 node and 3 nodes
  * with its RedisBroker, and Socket.IO with 1 node and its in-memory adapter, 1 node and 3 nodes
- * with `@socket.io/redis-adapter`; subscribers spread over each setup's nodes. Two scenarios: one
- * publisher's burst on the first node, and publishers on every node at once. Each figure is the
+ * with `@socket.io/redis-adapter`; subscribers spread over each setup's nodes. Three scenarios:
+ * items one at a time on the first node (the latency of the way itself), one publisher's burst on
+ * the first node, and publishers on every node at once. Each figure is the
  * median of the repetitions, with its ratio to the baseline from the same run (bracketed as in the
  * main bench). Writes results/redis-fanout.json (or `--out`), prints a markdown table; exits 1 if
  * a setup failed. Flags: see `parseFanoutArgs` in config.ts.
@@ -17,7 +18,7 @@ import { currentLoad, describeEnvironment } from '../report/results.ts';
 import { FANOUT_SCENARIOS, type FanoutScenarioId, parseFanoutArgs } from './config.ts';
 import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
 import { splitItems } from './round.ts';
-import { BracketedSamples, bracketedOrder } from './schedule.ts';
+import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
 import { BASELINE_SETUP, type RunningSetup, SETUPS, startSetup } from './setups.ts';
 
 const log = (line: string): void => {
@@ -41,8 +42,18 @@ if (loadAtStart > availableParallelism() / 2) {
   );
 }
 
-const counts = (scenario: FanoutScenarioId, items: number): number[] =>
-  scenario === 'burst' ? [items] : splitItems(items, config.publishers);
+/** One round of `scenario` on `setup`: a warm-up one has a quarter of the items. */
+function runRound(setup: RunningSetup, scenario: FanoutScenarioId, warmup: boolean): Promise<Figures> {
+  const { counter, clients } = setup;
+  const { subscribers, bytes, roundTimeoutMs } = config;
+  if (scenario === 'paced') {
+    const items = warmup ? Math.ceil(config.pacedItems / 4) : config.pacedItems;
+    return counter.pacedRound(clients, subscribers, items, bytes, roundTimeoutMs);
+  }
+  const items = warmup ? config.warmupItems : config.items;
+  const counts = scenario === 'burst' ? [items] : splitItems(items, config.publishers);
+  return counter.round(clients, subscribers, counts, bytes, roundTimeoutMs);
+}
 const outcomes: Record<string, Record<string, FanoutOutcome>> = {};
 const failed = new Map<string, string>();
 const running: RunningSetup[] = [];
@@ -53,13 +64,7 @@ try {
       const setup = await startSetup(spec, config.subscribers, config.publishers, config.sampleEvery);
       running.push(setup);
       for (const scenario of scenarios) {
-        await setup.counter.round(
-          setup.clients,
-          config.subscribers,
-          counts(scenario, config.warmupItems),
-          config.bytes,
-          config.roundTimeoutMs,
-        );
+        await runRound(setup, scenario, true);
       }
     } catch (error) {
       failed.set(spec.id, `start or warm-up: ${error instanceof Error ? error.message : String(error)}`);
@@ -80,13 +85,7 @@ try {
         const setup = running.find((candidate) => candidate.spec.id === id);
         if (setup === undefined || errors.has(id)) continue;
         try {
-          const figures = await setup.counter.round(
-            setup.clients,
-            config.subscribers,
-            counts(scenario, config.items),
-            config.bytes,
-            config.roundTimeoutMs,
-          );
+          const figures = await runRound(setup, scenario, false);
           samples.add(id, figures);
           log(
             `[${scenario}] ${id} ${rep}/${config.reps}: ${Math.round(figures.deliveriesPerSecond)}/s, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,

@@ -92,7 +92,7 @@ export function renderFanoutTable(results: FanoutResults): string {
   const what = scenarios.map(({ id }) => `${id}: ${FANOUT_SCENARIOS[id]}`).join('; ');
   const intro =
     `${results.mode} mode, ${config.reps} repetition(s), median; ${config.subscribers} subscribers spread over each setup's nodes, ` +
-    `${config.items} items of ${config.bytes} bytes per round (${what}; ${config.publishers} publishers). ` +
+    `${config.items} items of ${config.bytes} bytes per round, ${config.pacedItems} in paced (${what}; ${config.publishers} publishers). ` +
     `(×) = median over the runs of value ÷ the geometric mean of the baseline's runs just before and after it.`;
   const load = `Load average ${results.environment.loadAverage.start} at start, ${results.environment.loadAverage.end} at end.`;
   const noteLines = notes.map((note) => `- ${note}`);

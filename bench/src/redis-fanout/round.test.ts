@@ -41,6 +41,21 @@ describe('DeliveryCounter', () => {
     expect(figures.p99Ms).toBeGreaterThanOrEqual(figures.p50Ms);
   });
 
+  it('paces a round: each item published once every subscriber has the one before', async () => {
+    const { clients, counter } = fakeClients(3);
+    const calls: number[] = [];
+    const paced: FanClients = {
+      ...clients,
+      async publish(index, count, bytes) {
+        calls.push(count);
+        await clients.publish(index, count, bytes);
+      },
+    };
+    const figures = await counter.pacedRound(paced, 3, 4, 8, 5_000);
+    expect(calls).toEqual([1, 1, 1, 1]);
+    expect(figures.deliveriesPerSecond).toBeGreaterThan(0);
+  });
+
   it('fails the next round when deliveries arrived beyond a round’s total', async () => {
     const { clients, counter } = fakeClients(2, 1);
     await counter.round(clients, 2, [5], 8, 5_000);

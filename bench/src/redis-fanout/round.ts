@@ -19,7 +19,7 @@ export function splitItems(items: number, publishers: number): number[] {
  * fails the next round instead of skewing its count.
  */
 export class DeliveryCounter {
-  private expected = 0;
+  private target = 0;
   private received = 0;
   private stray = 0;
   private samples = new Float64Array(0);
@@ -37,7 +37,7 @@ export class DeliveryCounter {
     }
     const now = nowMs();
     if (this.received % this.sampleEvery === 0) this.samples[this.sampled++] = now - sentAt;
-    if (++this.received === this.expected) {
+    if (++this.received === this.target) {
       this.finishedAt = now;
       const finish = this.finish;
       this.finish = undefined;
@@ -57,29 +57,65 @@ export class DeliveryCounter {
     bytes: number,
     timeoutMs: number,
   ): Promise<Figures> {
-    if (this.stray > 0) throw new Error(`${this.stray} deliveries arrived outside a round (duplicates or stragglers)`);
     const items = counts.reduce((sum, count) => sum + count, 0);
-    this.expected = items * subscribers;
+    const startedAt = this.begin(items * subscribers);
+    await this.deliver(items * subscribers, nowMs() + timeoutMs, () =>
+      counts.flatMap((count, index) => (count > 0 ? [clients.publish(index, count, bytes)] : [])),
+    );
+    return this.figures(startedAt);
+  }
+
+  /**
+   * One paced round: `items` items published one at a time through publisher 0, each once every
+   * subscriber has the one before, so a latency is one item's way through the setup with no
+   * queue ahead of it. Rejects as `round` does, the deadline covering the whole round.
+   */
+  async pacedRound(
+    clients: FanClients,
+    subscribers: number,
+    items: number,
+    bytes: number,
+    timeoutMs: number,
+  ): Promise<Figures> {
+    const startedAt = this.begin(items * subscribers);
+    const deadline = nowMs() + timeoutMs;
+    for (let item = 0; item < items; item++) {
+      await this.deliver(subscribers, deadline, () => [clients.publish(0, 1, bytes)]);
+    }
+    return this.figures(startedAt);
+  }
+
+  private begin(total: number): number {
+    if (this.stray > 0) throw new Error(`${this.stray} deliveries arrived outside a round (duplicates or stragglers)`);
     this.received = 0;
+    this.target = 0;
     this.sampled = 0;
-    this.samples = new Float64Array(Math.ceil(this.expected / this.sampleEvery));
+    this.samples = new Float64Array(Math.ceil(total / this.sampleEvery));
+    return nowMs();
+  }
+
+  /** Waits for `count` more deliveries after starting `publish`, until `deadline` (ms, `nowMs`). */
+  private async deliver(count: number, deadline: number, publish: () => Promise<void>[]): Promise<void> {
+    this.target = this.received + count;
+    const timeoutMs = Math.max(0, deadline - nowMs());
     let timer: NodeJS.Timeout | undefined;
     const delivered = new Promise<void>((resolve, reject) => {
       this.finish = resolve;
       timer = setTimeout(() => {
         this.finish = undefined;
-        reject(new Error(`${this.received} of ${this.expected} deliveries after ${timeoutMs} ms`));
+        reject(new Error(`${this.received} of ${this.target} deliveries after ${Math.round(timeoutMs)} ms`));
       }, timeoutMs);
     });
-    const startedAt = nowMs();
     try {
-      const publishing = counts.flatMap((count, index) => (count > 0 ? [clients.publish(index, count, bytes)] : []));
-      await Promise.all([delivered, ...publishing]);
+      await Promise.all([delivered, ...publish()]);
     } finally {
       clearTimeout(timer);
       this.finish = undefined;
     }
+  }
+
+  private figures(startedAt: number): Figures {
     const [p50Ms = Number.NaN, p99Ms = Number.NaN] = percentiles(this.samples, this.sampled, [50, 99]);
-    return { deliveriesPerSecond: this.expected / ((this.finishedAt - startedAt) / 1000), p50Ms, p99Ms };
+    return { deliveriesPerSecond: this.received / ((this.finishedAt - startedAt) / 1000), p50Ms, p99Ms };
   }
 }
