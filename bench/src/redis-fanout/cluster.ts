@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { CPU_REQUEST } from './node-cpu.ts';
 
 /** One server process of a setup: its port and the child running it. */
 export interface FanNode {
@@ -16,7 +17,7 @@ export function startNode(script: string, env: Record<string, string>): Promise<
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
     let buffered = '';
@@ -31,6 +32,18 @@ export function startNode(script: string, env: Record<string, string>): Promise<
       resolve({ port: (JSON.parse(buffered.slice(0, end)) as { port: number }).port, child });
     });
   });
+}
+
+/** The CPU time (user + system, µs) the nodes have spent so far, summed; asked over their IPC channels. */
+export async function nodesCpuUs(nodes: readonly FanNode[]): Promise<number> {
+  const each = await Promise.all(
+    nodes.map(async ({ child }) => {
+      const answer = once(child, 'message') as Promise<[{ cpuUs: number }]>;
+      child.send(CPU_REQUEST);
+      return (await answer)[0].cpuUs;
+    }),
+  );
+  return each.reduce((sum, value) => sum + value, 0);
 }
 
 /** Stops the nodes with SIGTERM (each closes its server and its Redis connections) and waits for them. */

@@ -17,7 +17,7 @@ import { openFileLimit } from '../limits.ts';
 import { currentLoad, describeEnvironment } from '../report/results.ts';
 import { FANOUT_SCENARIOS, type FanoutScenarioId, parseFanoutArgs } from './config.ts';
 import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
-import { splitItems } from './round.ts';
+import { splitItems, type Timing } from './round.ts';
 import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
 import { BASELINE_SETUP, type RunningSetup, SETUPS, startSetup } from './setups.ts';
 
@@ -42,18 +42,31 @@ if (loadAtStart > availableParallelism() / 2) {
   );
 }
 
-/** One round of `scenario` on `setup`: a warm-up one has a quarter of the items. */
-function runRound(setup: RunningSetup, scenario: FanoutScenarioId, warmup: boolean): Promise<Figures> {
+/**
+ * One round of `scenario` on `setup` (a warm-up one has a quarter of the items), with the CPU the
+ * setup's nodes and this process spent on it per delivery.
+ */
+async function runRound(setup: RunningSetup, scenario: FanoutScenarioId, warmup: boolean): Promise<Figures> {
   const { counter, clients } = setup;
   const { subscribers, bytes, roundTimeoutMs } = config;
+  const serverStart = await setup.serverCpuUs();
+  const clientStart = process.cpuUsage();
+  let timing: Timing;
+  let items: number;
   if (scenario === 'paced') {
-    const items = warmup ? Math.ceil(config.pacedItems / 4) : config.pacedItems;
-    return counter.pacedRound(clients, subscribers, items, bytes, roundTimeoutMs);
+    items = warmup ? Math.ceil(config.pacedItems / 4) : config.pacedItems;
+    timing = await counter.pacedRound(clients, subscribers, items, bytes, roundTimeoutMs);
+  } else {
+    items = warmup ? config.warmupItems : config.items;
+    const counts = scenario === 'burst' ? [items] : splitItems(items, config.publishers);
+    timing = await counter.round(clients, subscribers, counts, bytes, roundTimeoutMs);
   }
-  const items = warmup ? config.warmupItems : config.items;
-  const counts = scenario === 'burst' ? [items] : splitItems(items, config.publishers);
-  return counter.round(clients, subscribers, counts, bytes, roundTimeoutMs);
+  const client = process.cpuUsage(clientStart);
+  const serverUs = (await setup.serverCpuUs()) - serverStart;
+  const deliveries = items * subscribers;
+  return { ...timing, serverCpuUs: serverUs / deliveries, clientCpuUs: (client.user + client.system) / deliveries };
 }
+
 const outcomes: Record<string, Record<string, FanoutOutcome>> = {};
 const failed = new Map<string, string>();
 const running: RunningSetup[] = [];

@@ -5,6 +5,7 @@ import { type Broker, createServer, implement, MemoryBroker } from '@switchboard
 import { listen } from '@switchboard/server/ws';
 import { nowMs } from '../clock.ts';
 import { fanApi } from './contract.ts';
+import { answerCpuRequests } from './node-cpu.ts';
 
 const broker: Broker =
   process.env.FANOUT_BROKER === 'redis'
@@ -31,6 +32,7 @@ const service = implement(fanApi, {
 
 const server = createServer({ services: service, broker, onError: () => undefined, rateLimits: false });
 const listening = await listen(server, { port: 0 });
+answerCpuRequests();
 process.stdout.write(`${JSON.stringify({ port: listening.port })}\n`);
 process.on('SIGTERM', () => {
   void listening

@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Environment } from '../report/results.ts';
 import { pairedRatio } from '../report/table.ts';
-import { FANOUT_SCENARIOS, type FanoutConfig, type FanoutScenarioId } from './config.ts';
+import type { FanoutConfig, FanoutScenarioId } from './config.ts';
 import { FIGURE_KEYS, type Figures, type MetricSamples } from './schedule.ts';
 import type { SetupSpec } from './setups.ts';
 
@@ -33,6 +33,8 @@ const HEADINGS: Record<keyof Figures, string> = {
   deliveriesPerSecond: 'deliveries/s ↑',
   p50Ms: 'p50 ms ↓',
   p99Ms: 'p99 ms ↓',
+  serverCpuUs: 'server CPU µs/delivery ↓',
+  clientCpuUs: 'client CPU µs/delivery ↓',
 };
 
 /** Three significant digits, thousands separators from 1,000 on. */
@@ -54,49 +56,39 @@ export function formatCell(result: MetricSamples | undefined, baseline: MetricSa
   return `${formatValue(result.median)} (${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'}×)`;
 }
 
-/** The markdown table: one row per setup, each scenario's three metrics as columns; errors listed under it. */
+/**
+ * The markdown report: for each scenario a table with one row per setup and one column per
+ * metric; the setups that failed are listed under it with the reason.
+ */
 export function renderFanoutTable(results: FanoutResults): string {
   const { config } = results;
-  const scenarios = results.scenarios;
-  const header = ['Setup', ...scenarios.flatMap(({ id }) => FIGURE_KEYS.map((key) => `${id}: ${HEADINGS[key]}`))];
+  const header = ['Setup', ...FIGURE_KEYS.map((key) => HEADINGS[key])];
   const lines = [
-    `| ${header.join(' | ')} |`,
-    `| --- | ${header
-      .slice(1)
-      .map(() => '---:')
-      .join(' | ')} |`,
+    `${results.mode} mode, ${config.reps} repetition(s), median; ${config.subscribers} subscribers spread over each setup's nodes; ` +
+      `${config.bytes}-byte items. (×) = median over the runs of value ÷ the geometric mean of the baseline's runs just before and after it.`,
   ];
   const notes: string[] = [];
-  for (const setup of results.setups) {
-    const cells = [setup.label];
-    for (const { id } of scenarios) {
+  for (const { id, title } of results.scenarios) {
+    const items = id === 'paced' ? config.pacedItems : config.items;
+    const by = id === 'publishers' ? `, ${config.publishers} publishers` : '';
+    lines.push('', `${id}: ${title}, ${items} items per round${by}`, '');
+    lines.push(`| ${header.join(' | ')} |`, `| --- |${' ---: |'.repeat(FIGURE_KEYS.length)}`);
+    const base = results.outcomes[id]?.[results.baseline];
+    for (const setup of results.setups) {
       const outcome = results.outcomes[id]?.[setup.id];
-      const base = results.outcomes[id]?.[results.baseline];
-      const baseMetrics = base?.status === 'ok' && setup.id !== results.baseline ? base.metrics : undefined;
       if (outcome?.status !== 'ok') {
-        notes.push(`${setup.id} in ${id}: ${outcome?.status === 'error' ? outcome.reason : 'not run'}`);
+        notes.push(`- ${setup.id} in ${id}: ${outcome?.status === 'error' ? outcome.reason : 'not run'}`);
+        lines.push(`| ${setup.label} |${' error |'.repeat(FIGURE_KEYS.length)}`);
+        continue;
       }
-      for (const key of FIGURE_KEYS) {
-        cells.push(
-          outcome?.status === 'ok'
-            ? formatCell(
-                outcome.metrics[key],
-                baseMetrics?.[key] ?? (setup.id === results.baseline ? outcome.metrics[key] : undefined),
-              )
-            : 'error',
-        );
-      }
+      const against = base?.status === 'ok' ? base.metrics : undefined;
+      const cells = FIGURE_KEYS.map((key) => formatCell(outcome.metrics[key], against?.[key]));
+      lines.push(`| ${setup.label} | ${cells.join(' | ')} |`);
     }
-    lines.push(`| ${cells.join(' | ')} |`);
   }
-  const what = scenarios.map(({ id }) => `${id}: ${FANOUT_SCENARIOS[id]}`).join('; ');
-  const intro =
-    `${results.mode} mode, ${config.reps} repetition(s), median; ${config.subscribers} subscribers spread over each setup's nodes, ` +
-    `${config.items} items of ${config.bytes} bytes per round, ${config.pacedItems} in paced (${what}; ${config.publishers} publishers). ` +
-    `(×) = median over the runs of value ÷ the geometric mean of the baseline's runs just before and after it.`;
-  const load = `Load average ${results.environment.loadAverage.start} at start, ${results.environment.loadAverage.end} at end.`;
-  const noteLines = notes.map((note) => `- ${note}`);
-  return [intro, '', ...lines, '', load, ...noteLines].join('\n');
+  const { start, end } = results.environment.loadAverage;
+  lines.push('', `Load average ${start} at start, ${end} at end.`, ...notes);
+  return lines.join('\n');
 }
 
 /** Writes `results` as pretty JSON through a temporary file, so readers never see half of it. */

@@ -3,6 +3,9 @@ import { percentiles } from '../stats.ts';
 import type { FanClients } from './clients.ts';
 import type { Figures } from './schedule.ts';
 
+/** What a round's deliveries alone tell: throughput and latency. */
+export type Timing = Pick<Figures, 'deliveriesPerSecond' | 'p50Ms' | 'p99Ms'>;
+
 /**
  * Splits `items` among `publishers` as evenly as whole items allow, the first ones taking one
  * more when it does not divide: 1,000 among 3 is [334, 333, 333].
@@ -56,7 +59,7 @@ export class DeliveryCounter {
     counts: readonly number[],
     bytes: number,
     timeoutMs: number,
-  ): Promise<Figures> {
+  ): Promise<Timing> {
     const items = counts.reduce((sum, count) => sum + count, 0);
     const startedAt = this.begin(items * subscribers);
     await this.deliver(items * subscribers, nowMs() + timeoutMs, () =>
@@ -76,7 +79,7 @@ export class DeliveryCounter {
     items: number,
     bytes: number,
     timeoutMs: number,
-  ): Promise<Figures> {
+  ): Promise<Timing> {
     const startedAt = this.begin(items * subscribers);
     const deadline = nowMs() + timeoutMs;
     for (let item = 0; item < items; item++) {
@@ -114,7 +117,7 @@ export class DeliveryCounter {
     }
   }
 
-  private figures(startedAt: number): Figures {
+  private figures(startedAt: number): Timing {
     const [p50Ms = Number.NaN, p99Ms = Number.NaN] = percentiles(this.samples, this.sampled, [50, 99]);
     return { deliveriesPerSecond: this.received / ((this.finishedAt - startedAt) / 1000), p50Ms, p99Ms };
   }

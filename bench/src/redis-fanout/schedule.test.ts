@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
 
-const figures = (deliveriesPerSecond: number, p50Ms = 1, p99Ms = 2): Figures => ({ deliveriesPerSecond, p50Ms, p99Ms });
+const figures = (deliveriesPerSecond: number, p50Ms = 1, p99Ms = 2): Figures => ({
+  deliveriesPerSecond,
+  p50Ms,
+  p99Ms,
+  serverCpuUs: 4,
+  clientCpuUs: 9,
+});
 
 describe('bracketedOrder', () => {
   it('runs the baseline first, after every two other setups and last', () => {
@@ -30,6 +36,7 @@ describe('BracketedSamples', () => {
     const x = samples.metrics('x');
     expect(x?.deliveriesPerSecond).toEqual({ median: 47.5, samples: [50, 45], pairedBaseline: [200, 90] });
     expect(x?.p50Ms.pairedBaseline).toEqual([20, 1]);
+    expect(x?.serverCpuUs.pairedBaseline).toEqual([4, 4]);
     const b = samples.metrics('b');
     expect(b?.deliveriesPerSecond.samples).toEqual([100, 400, 90, 90]);
     expect(b?.deliveriesPerSecond.pairedBaseline).toBeUndefined();

@@ -1,6 +1,6 @@
 import { median } from '../stats.ts';
 
-/** What one round measured: throughput and the publish-to-receipt latency. */
+/** What one round measured: throughput, the publish-to-receipt latency and the CPU it took. */
 export interface Figures {
   /** Deliveries (items × subscribers) per second, from the first publish to the last receipt. */
   deliveriesPerSecond: number;
@@ -8,10 +8,20 @@ export interface Figures {
   p50Ms: number;
   /** 99th percentile publish-to-receipt latency, ms. */
   p99Ms: number;
+  /** CPU time (user + system) of all the setup's server processes per delivery, µs (Redis's own not included). */
+  serverCpuUs: number;
+  /** CPU time of the bench process (every subscriber and publisher) per delivery, µs. */
+  clientCpuUs: number;
 }
 
 /** The metrics of a round, in table order. */
-export const FIGURE_KEYS = ['deliveriesPerSecond', 'p50Ms', 'p99Ms'] as const satisfies readonly (keyof Figures)[];
+export const FIGURE_KEYS = [
+  'deliveriesPerSecond',
+  'p50Ms',
+  'p99Ms',
+  'serverCpuUs',
+  'clientCpuUs',
+] as const satisfies readonly (keyof Figures)[];
 
 /** Every sample of one metric of one setup, and for each the baseline value its ratio divides by. */
 export interface MetricSamples {
@@ -96,7 +106,8 @@ export class BracketedSamples {
 }
 
 function geometricMean(before: Figures | undefined, after: Figures): Figures {
-  const mean = (key: keyof Figures): number =>
-    before === undefined ? after[key] : Math.sqrt(before[key] * after[key]);
-  return { deliveriesPerSecond: mean('deliveriesPerSecond'), p50Ms: mean('p50Ms'), p99Ms: mean('p99Ms') };
+  if (before === undefined) return { ...after };
+  const mean = {} as Figures;
+  for (const key of FIGURE_KEYS) mean[key] = Math.sqrt(before[key] * after[key]);
+  return mean;
 }

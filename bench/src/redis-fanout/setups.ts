@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type FanClients, socketIoClients, switchboardClients } from './clients.ts';
-import { type FanNode, startNode, stopNodes } from './cluster.ts';
+import { type FanNode, nodesCpuUs, startNode, stopNodes } from './cluster.ts';
 import { DeliveryCounter } from './round.ts';
 
 /** One configuration the bench compares: a library, its broker or adapter, and a node count. */
@@ -50,6 +50,8 @@ export interface RunningSetup {
   readonly spec: SetupSpec;
   readonly clients: FanClients;
   readonly counter: DeliveryCounter;
+  /** The CPU time (µs) the setup's nodes have spent so far, summed. */
+  serverCpuUs(): Promise<number>;
   /** Closes the clients and stops the nodes. */
   stop(): Promise<void>;
 }
@@ -89,6 +91,7 @@ export async function startSetup(
       spec,
       clients: running,
       counter,
+      serverCpuUs: () => nodesCpuUs(nodes),
       async stop() {
         await running.close();
         await stopNodes(nodes);

@@ -8,6 +8,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { nowMs } from '../clock.ts';
+import { answerCpuRequests } from './node-cpu.ts';
 
 const ROOM = 'fan.items';
 
@@ -45,6 +46,7 @@ await Promise.all([redis?.ping(), subscriber?.ping()]);
 http.listen(0, '127.0.0.1');
 await once(http, 'listening');
 const address = http.address();
+answerCpuRequests();
 process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
 process.on('SIGTERM', () => {
   io.close(() => {
