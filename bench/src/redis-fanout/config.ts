@@ -76,23 +76,14 @@ export interface FanoutOptions {
   scenarios: FanoutScenarioId[];
   /** Results JSON path, relative to the bench package, or as given. */
   out: string | undefined;
-  /** Why a count was lowered to fit the open-files bound. */
-  warnings: string[];
 }
 
 /**
  * Parses the bench:redis flags (`--quick`, `--reps=N`, `--subscribers=N`, `--items=N`,
- * `--setups=a,b`, `--scenarios=paced,burst,publishers`, `--out=path`) and fits the connections under the
- * open-files bound: the bench process keeps every setup's subscribers and publishers open at
- * once (`setupCount` sets), so the subscriber count shrinks, with a warning, when they would not
- * fit under `min(fileLimit, maxFilesPerProcess)`. Throws on an unknown scenario or a count that is
- * not a positive integer.
+ * `--setups=a,b`, `--scenarios=paced,burst,publishers`, `--out=path`); a `--` that pnpm forwards
+ * is ignored. Throws on an unknown flag or scenario, or a count that is not a positive integer.
  */
-export function parseFanoutArgs(
-  argv: readonly string[],
-  fileLimit: number | undefined,
-  setupCount: number,
-): FanoutOptions {
+export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
   const { values } = parseArgs({
     args: argv.filter((arg) => arg !== '--'),
     options: {
@@ -113,20 +104,25 @@ export function parseFanoutArgs(
   const scenarios = values.scenarios === undefined ? known : values.scenarios.split(',');
   const unknown = scenarios.filter((id) => !(known as string[]).includes(id));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return { config, setups: values.setups?.split(','), scenarios: scenarios as FanoutScenarioId[], out: values.out };
+}
+
+/**
+ * Fits the connections under the open-files bound: the bench process keeps every setup's
+ * subscribers and publishers open at once (`setupCount` sets), so the subscriber count of
+ * `config` shrinks when they would not fit under `min(fileLimit, maxFilesPerProcess)`. Returns
+ * why it did (how to raise the limit), or undefined when everything fits.
+ */
+export function fitSubscribers(
+  config: FanoutConfig,
+  fileLimit: number | undefined,
+  setupCount: number,
+): string | undefined {
   const bound = Math.min(fileLimit ?? config.maxFilesPerProcess, config.maxFilesPerProcess);
   const fit = fitConnections(config.subscribers + config.publishers, bound, setupCount);
-  const warnings: string[] = [];
-  if (fit.warning !== undefined) {
-    config.subscribers = Math.max(1, fit.count - config.publishers);
-    warnings.push(`${fit.warning} (subscribers lowered to ${config.subscribers})`);
-  }
-  return {
-    config,
-    setups: values.setups?.split(','),
-    scenarios: scenarios as FanoutScenarioId[],
-    out: values.out,
-    warnings,
-  };
+  if (fit.warning === undefined) return undefined;
+  config.subscribers = Math.max(1, fit.count - config.publishers);
+  return `${fit.warning} (subscribers lowered to ${config.subscribers})`;
 }
 
 function positive(flag: string, text: string): number {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { openFileLimit } from '../limits.ts';
 import { currentLoad, describeEnvironment } from '../report/results.ts';
-import { FANOUT_SCENARIOS, type FanoutScenarioId, parseFanoutArgs } from './config.ts';
+import { FANOUT_SCENARIOS, type FanoutScenarioId, fitSubscribers, parseFanoutArgs } from './config.ts';
 import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
 import { splitItems, type Timing } from './round.ts';
 import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
@@ -26,15 +26,16 @@ const log = (line: string): void => {
 };
 const startedAt = new Date();
 const fdLimit = openFileLimit();
-const requested = parseFanoutArgs(process.argv.slice(2), fdLimit, SETUPS.length).setups;
+const { config, setups: requested, scenarios, out } = parseFanoutArgs(process.argv.slice(2));
 const unknown = requested?.filter((id) => !SETUPS.some((setup) => setup.id === id)) ?? [];
 if (unknown.length > 0)
   throw new Error(`unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.id).join(', ')}`);
 const specs = SETUPS.filter(
   (setup) => setup.id === BASELINE_SETUP || requested === undefined || requested.includes(setup.id),
 );
-// Fitted to the setups that will actually be open at once.
-const { config, scenarios, out, warnings } = parseFanoutArgs(process.argv.slice(2), fdLimit, specs.length);
+const warnings: string[] = [];
+const fitted = fitSubscribers(config, fdLimit, specs.length);
+if (fitted !== undefined) warnings.push(fitted);
 const loadAtStart = currentLoad();
 if (loadAtStart > availableParallelism() / 2) {
   warnings.push(
