@@ -11,8 +11,12 @@ const OPENING_AT_ONCE = 50;
  * publishers (publisher `i` on node `i mod nodes`, so publisher 0 is on the first node).
  */
 export interface FanClients {
-  /** Subscribes every subscriber; `onItem` gets each delivery's publish time. Resolves once all are in place. */
-  subscribe(onItem: (sentAt: number) => void): Promise<void>;
+  /**
+   * Subscribes every subscriber; `onItem` gets each delivery's publish time, `onEnd` the reason a
+   * subscription or its connection ended before `close`. Resolves once all are in place; rejects
+   * if they are not within `timeoutMs`.
+   */
+  subscribe(onItem: (sentAt: number) => void, onEnd: (reason: unknown) => void, timeoutMs: number): Promise<void>;
   /** Makes publisher `index` publish `count` items of `bytes` padding; resolves once its node has published them. */
   publish(index: number, count: number, bytes: number): Promise<void>;
   /** Closes every connection. */
@@ -49,17 +53,24 @@ export async function switchboardClients(
   const subs = await inBatches(subscribers, open);
   const pubs = await inBatches(publishers, open);
   return {
-    async subscribe(onItem) {
+    async subscribe(onItem, onEnd, timeoutMs) {
       const streams = subs.map((client) => client.fan.items());
       for (const stream of streams) {
-        void stream
+        stream
           .forEach((item) => {
             onItem(item.sentAt);
           })
-          .catch(() => undefined);
+          .then(
+            () => onEnd(new Error('a subscription ended')),
+            (error: unknown) => onEnd(error),
+          );
       }
       // In place once the server said where the subscription starts (its SUBSCRIBED's position).
-      while (streams.some((stream) => stream.position === undefined)) await new Promise((r) => setTimeout(r, 5));
+      const deadline = Date.now() + timeoutMs;
+      while (streams.some((stream) => stream.position === undefined)) {
+        if (Date.now() > deadline) throw new Error(`subscriptions not in place after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
     },
     async publish(index, count, bytes) {
       await (pubs[index] as (typeof pubs)[number]).fan.burst({ count, bytes });
@@ -92,11 +103,14 @@ export async function socketIoClients(
   const subs = await inBatches(subscribers, open);
   const pubs = await inBatches(publishers, open);
   return {
-    async subscribe(onItem) {
+    async subscribe(onItem, onEnd, timeoutMs) {
       await Promise.all(
         subs.map((socket) => {
           socket.on('item', (item: { sentAt: number }) => onItem(item.sentAt));
-          return socket.emitWithAck('subscribe');
+          socket.on('disconnect', (reason) => {
+            if (reason !== 'io client disconnect') onEnd(new Error(`a subscriber disconnected: ${reason}`));
+          });
+          return socket.timeout(timeoutMs).emitWithAck('subscribe');
         }),
       );
     },

@@ -9,6 +9,7 @@ describe('parseFanoutArgs', () => {
     expect(options.scenarios).toEqual(['paced', 'burst', 'publishers']);
     expect(options.setups).toBeUndefined();
     expect(options.out).toBeUndefined();
+    expect(options.profile).toBeUndefined();
   });
 
   it('applies --quick, then the counts, setups, scenarios and output given', () => {
@@ -20,11 +21,13 @@ describe('parseFanoutArgs', () => {
       '--setups=sb-redis-3',
       '--scenarios=publishers',
       '--out=x.json',
+      '--profile=prof',
     ]);
     expect(options.config).toEqual({ ...FANOUT_QUICK, reps: 2, subscribers: 40, items: 80 });
     expect(options.setups).toEqual(['sb-redis-3']);
     expect(options.scenarios).toEqual(['publishers']);
     expect(options.out).toBe('x.json');
+    expect(options.profile).toBe('prof');
   });
 
   it('rejects an unknown scenario or flag and a count that is not a positive integer', () => {

@@ -76,11 +76,13 @@ export interface FanoutOptions {
   scenarios: FanoutScenarioId[];
   /** Results JSON path, relative to the bench package, or as given. */
   out: string | undefined;
+  /** Where every node writes a V8 CPU profile when it exits, if given. */
+  profile: string | undefined;
 }
 
 /**
  * Parses the bench:redis flags (`--quick`, `--reps=N`, `--subscribers=N`, `--items=N`,
- * `--setups=a,b`, `--scenarios=paced,burst,publishers`, `--out=path`); a `--` that pnpm forwards
+ * `--setups=a,b`, `--scenarios=paced,burst,publishers`, `--out=path`, `--profile=dir`); a `--` that pnpm forwards
  * is ignored. Throws on an unknown flag or scenario, or a count that is not a positive integer.
  */
 export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
@@ -94,6 +96,7 @@ export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
       setups: { type: 'string' },
       scenarios: { type: 'string' },
       out: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const config = { ...(values.quick ? FANOUT_QUICK : FANOUT_FULL) };
@@ -104,7 +107,13 @@ export function parseFanoutArgs(argv: readonly string[]): FanoutOptions {
   const scenarios = values.scenarios === undefined ? known : values.scenarios.split(',');
   const unknown = scenarios.filter((id) => !(known as string[]).includes(id));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return { config, setups: values.setups?.split(','), scenarios: scenarios as FanoutScenarioId[], out: values.out };
+  return {
+    config,
+    setups: values.setups?.split(','),
+    scenarios: scenarios as FanoutScenarioId[],
+    out: values.out,
+    profile: values.profile,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { openFileLimit } from '../limits.ts';
 import { currentLoad, describeEnvironment } from '../report/results.ts';
+import { profileNodes } from './cluster.ts';
 import { FANOUT_SCENARIOS, type FanoutScenarioId, fitSubscribers, parseFanoutArgs } from './config.ts';
 import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
 import { splitItems, type Timing } from './round.ts';
@@ -26,7 +27,8 @@ const log = (line: string): void => {
 };
 const startedAt = new Date();
 const fdLimit = openFileLimit();
-const { config, setups: requested, scenarios, out } = parseFanoutArgs(process.argv.slice(2));
+const { config, setups: requested, scenarios, out, profile } = parseFanoutArgs(process.argv.slice(2));
+if (profile !== undefined) profileNodes(resolve(profile));
 const unknown = requested?.filter((id) => !SETUPS.some((setup) => setup.id === id)) ?? [];
 if (unknown.length > 0)
   throw new Error(`unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.id).join(', ')}`);
@@ -75,7 +77,13 @@ try {
   for (const spec of specs) {
     log(`starting ${spec.label}…`);
     try {
-      const setup = await startSetup(spec, config.subscribers, config.publishers, config.sampleEvery);
+      const setup = await startSetup(
+        spec,
+        config.subscribers,
+        config.publishers,
+        config.sampleEvery,
+        config.roundTimeoutMs,
+      );
       running.push(setup);
       for (const scenario of scenarios) {
         await runRound(setup, scenario, true);

@@ -62,6 +62,19 @@ describe('DeliveryCounter', () => {
     await expect(counter.round(clients, 2, [5], 8, 5_000)).rejects.toThrow(/outside a round/);
   });
 
+  it('fails the round under way, and every one after it, when a subscription ends', async () => {
+    const counter = new DeliveryCounter(10);
+    const ending: FanClients = {
+      subscribe: async () => undefined,
+      async publish() {
+        counter.onEnd(new Error('SLOW_CONSUMER'));
+      },
+      close: async () => undefined,
+    };
+    await expect(counter.round(ending, 3, [2], 8, 5_000)).rejects.toThrow('subscription ended: SLOW_CONSUMER');
+    await expect(counter.pacedRound(ending, 3, 1, 8, 5_000)).rejects.toThrow('SLOW_CONSUMER');
+  });
+
   it('fails a round that has not delivered everything in time, with what arrived', async () => {
     vi.useFakeTimers();
     try {

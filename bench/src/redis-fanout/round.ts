@@ -29,8 +29,19 @@ export class DeliveryCounter {
   private sampled = 0;
   private finishedAt = 0;
   private finish: (() => void) | undefined;
+  private fail: ((error: Error) => void) | undefined;
+  private ended: Error | undefined;
 
   constructor(private readonly sampleEvery: number) {}
+
+  /**
+   * The subscriptions' end handler: a subscription that ends before the run does fails the round
+   * under way, and every round after it, with the reason.
+   */
+  readonly onEnd = (reason: unknown): void => {
+    this.ended ??= new Error(`subscription ended: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.fail?.(this.ended);
+  };
 
   /** The subscribers' handler: one delivery, with its publish time on the shared monotonic clock. */
   readonly onItem = (sentAt: number): void => {
@@ -89,6 +100,7 @@ export class DeliveryCounter {
   }
 
   private begin(total: number): number {
+    if (this.ended !== undefined) throw this.ended;
     if (this.stray > 0) throw new Error(`${this.stray} deliveries arrived outside a round (duplicates or stragglers)`);
     this.received = 0;
     this.target = 0;
@@ -104,6 +116,7 @@ export class DeliveryCounter {
     let timer: NodeJS.Timeout | undefined;
     const delivered = new Promise<void>((resolve, reject) => {
       this.finish = resolve;
+      this.fail = reject;
       timer = setTimeout(() => {
         this.finish = undefined;
         reject(new Error(`${this.received} of ${this.target} deliveries after ${Math.round(timeoutMs)} ms`));
@@ -114,6 +127,7 @@ export class DeliveryCounter {
     } finally {
       clearTimeout(timer);
       this.finish = undefined;
+      this.fail = undefined;
     }
   }
 

@@ -59,13 +59,14 @@ export interface RunningSetup {
 /**
  * Starts a setup's nodes (each with a fresh key prefix on Redis, so runs never share a channel),
  * connects `subscribers` and `publishers` clients spread over them, and subscribes every
- * subscriber. On failure, whatever was started is stopped before it rethrows.
+ * subscriber (within `subscribeTimeoutMs`). On failure, whatever was started is stopped before it rethrows.
  */
 export async function startSetup(
   spec: SetupSpec,
   subscribers: number,
   publishers: number,
   sampleEvery: number,
+  subscribeTimeoutMs: number,
 ): Promise<RunningSetup> {
   const prefix = `bench:fanout:${randomUUID()}:`;
   const script = spec.library === 'switchboard' ? './node.ts' : './socket-io-node.ts';
@@ -85,7 +86,7 @@ export async function startSetup(
     const open = spec.library === 'switchboard' ? switchboardClients : socketIoClients;
     clients = await open(nodes, subscribers, publishers);
     const counter = new DeliveryCounter(sampleEvery);
-    await clients.subscribe(counter.onItem);
+    await clients.subscribe(counter.onItem, counter.onEnd, subscribeTimeoutMs);
     const running = clients;
     return {
       spec,
