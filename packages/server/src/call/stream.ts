@@ -2,6 +2,7 @@ import type { Schema } from '@switchboard/contract';
 import { msg } from '@switchboard/protocol';
 import { fastSchema } from '../compiled-schemas.js';
 import { Inbound } from '../inbound.js';
+import { NOTHING, PushStream } from '../push.js';
 import type { ServerCall } from './call.js';
 import { HeldItems } from './held-items.js';
 import { checkWith, isThenable } from './validation.js';
@@ -37,6 +38,7 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
     Symbol.asyncIterator in source
       ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       : (source as Iterable<unknown>)[Symbol.iterator]();
+  const pushed = source instanceof PushStream ? source : undefined;
   const validateItems = call.env.validateOutput;
   const fast = fastSchema(schema);
   // Items are held and queued in runs: before every wait below, and when the outbox writes.
@@ -63,15 +65,19 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
         call.sentThisTurn = 0;
         if (call.done) return;
       }
-      let next = iterator.next();
-      if (isThenable(next)) next = await next;
-      if (call.done) return;
-      if (next.done) {
-        finished = true;
-        call.end();
-        return;
+      // A push stream's queued items are taken at once; the iterator waits for the others.
+      let item = pushed === undefined ? NOTHING : pushed.poll();
+      if (item === NOTHING) {
+        let next = iterator.next();
+        if (isThenable(next)) next = await next;
+        if (call.done) return;
+        if (next.done) {
+          finished = true;
+          call.end();
+          return;
+        }
+        item = next.value;
       }
-      let item = next.value;
       if (validateItems) {
         item = checkWith(fast, item, 'INTERNAL', 'stream item failed validation');
         if (isThenable(item)) item = await item;
