@@ -180,7 +180,7 @@ describe('SessionHandover between two servers of one process', () => {
 });
 
 describe('session records', () => {
-  it('round-trip text and binary messages and an absent principal', () => {
+  it('round-trip text and binary messages, runs and an absent principal', () => {
     const record: SessionRecord = {
       id: 'id',
       verifier: 'v',
@@ -190,7 +190,11 @@ describe('session records', () => {
       received: 3,
       lastStreamId: 2,
       base: 1,
-      messages: ['[11,1,"a"]', new Uint8Array([1, 2, 3])],
+      entries: [
+        { part: '[11,1,"a"]', count: 1 },
+        { part: new Uint8Array([1, 2, 3]), count: 1 },
+        { part: '[11,1,"b"],[11,1,"c"]', count: 2 },
+      ],
     };
     expect(decodeRecord(encodeRecord(record))).toEqual(record);
     expect(decodeRecord(new Uint8Array([1, 2]))).toBeUndefined();

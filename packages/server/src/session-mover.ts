@@ -92,7 +92,7 @@ export class SessionMover {
       const { record } = found;
       const env = environmentOf(service, this.settings);
       const session = new Session(service, codec, ctx, env, this.registry, record.principal, record.id, token);
-      session.outbox.restore(record.base, record.messages);
+      session.outbox.restore(record.base, record.entries);
       session.inbox.restore(record.received, record.lastStreamId);
       this.settings.metrics.sessionsClaimed++;
       return session;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Codec, type EncodedMessage, errorMessage, RpcError } from '@switchboard/protocol';
+import { type Codec, errorMessage, type RetainedEntry, RpcError } from '@switchboard/protocol';
 import { sameToken } from './resume-token.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
@@ -23,8 +23,11 @@ export interface SessionRecord {
   readonly lastStreamId: number;
   /** The sequence number before the oldest kept message. */
   readonly base: number;
-  /** The messages sent and not yet acknowledged, in order, as encoded for the client. */
-  readonly messages: readonly EncodedMessage[];
+  /**
+   * The messages sent and not yet acknowledged, in order, as encoded for the client: one entry per
+   * message, or per run of stream items (received whole, so a resume falls between entries).
+   */
+  readonly entries: readonly RetainedEntry[];
 }
 
 /** The verifier of a resume token: its SHA-256, base64url; the token cannot be derived from it. */
@@ -54,15 +57,22 @@ export function resumable(
   principal: string | undefined,
   received: number,
 ): boolean {
-  const kept = record.base + record.messages.length;
   return (
     record.principal !== undefined &&
     record.principal === principal &&
     record.service === serviceId(service) &&
     record.codec === codec.name &&
-    received >= record.base &&
-    received <= kept
+    betweenEntries(record, received)
   );
+}
+
+/** Whether `received` is the base or the end of one of `record`'s entries (never inside a run). */
+function betweenEntries(record: SessionRecord, received: number): boolean {
+  let position = record.base;
+  for (let i = 0; position < received && i < record.entries.length; i++) {
+    position += (record.entries[i] as RetainedEntry).count;
+  }
+  return position === received;
 }
 
 /**
@@ -83,7 +93,7 @@ export function settleForMove(session: Session): SessionRecord {
     }
   }
   session.clientCalls?.lost();
-  const { base, messages } = session.outbox.retained();
+  const { base, entries } = session.outbox.retained();
   session.outbox.detach();
   return {
     id: session.id,
@@ -94,24 +104,27 @@ export function settleForMove(session: Session): SessionRecord {
     received: session.inbox.received,
     lastStreamId: session.inbox.lastStreamId,
     base,
-    messages,
+    entries,
   };
 }
 
-// On the wire: a JSON header line, then each message as a length-prefixed (u32) chunk, whose
-// first byte says whether it was text (1) or binary (0).
+// On the wire: a JSON header line, then each entry as a length-prefixed (u32) chunk, whose
+// first byte says whether it was text (1) or binary (0) and next four how many messages it holds.
 const HEADER_END = 0x0a;
+/** The record format's version: a server ignores a record of another (it cannot resume it). */
+const RECORD_VERSION = 2;
 
 /** A record as bytes, for a {@link SessionHandover} to store. */
 export function encodeRecord(record: SessionRecord): Uint8Array {
-  const { messages, ...header } = record;
-  const parts: Buffer[] = [Buffer.from(JSON.stringify({ v: 1, ...header })), Buffer.of(HEADER_END)];
-  for (const message of messages) {
-    const text = typeof message === 'string';
-    const body = text ? Buffer.from(message) : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const head = Buffer.alloc(5);
+  const { entries, ...header } = record;
+  const parts: Buffer[] = [Buffer.from(JSON.stringify({ v: RECORD_VERSION, ...header })), Buffer.of(HEADER_END)];
+  for (const { part, count } of entries) {
+    const text = typeof part === 'string';
+    const body = text ? Buffer.from(part) : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    const head = Buffer.alloc(9);
     head.writeUInt32BE(body.byteLength, 0);
     head[4] = text ? 1 : 0;
+    head.writeUInt32BE(count, 5);
     parts.push(head, body);
   }
   return Buffer.concat(parts);
@@ -122,18 +135,20 @@ export function decodeRecord(bytes: Uint8Array): SessionRecord | undefined {
   try {
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const end = data.indexOf(HEADER_END);
-    const header = JSON.parse(data.toString('utf8', 0, end)) as Omit<SessionRecord, 'messages'> & { v: number };
+    const header = JSON.parse(data.toString('utf8', 0, end)) as Omit<SessionRecord, 'entries'> & { v: number };
     const { v, ...fields } = header;
-    if (v !== 1) return undefined;
-    const messages: EncodedMessage[] = [];
+    if (v !== RECORD_VERSION) return undefined;
+    const entries: RetainedEntry[] = [];
     for (let at = end + 1; at < data.byteLength; ) {
       const length = data.readUInt32BE(at);
       const text = data[at + 4] === 1;
-      const body = data.subarray(at + 5, at + 5 + length);
-      messages.push(text ? body.toString('utf8') : new Uint8Array(body));
-      at += 5 + length;
+      const count = data.readUInt32BE(at + 5);
+      const body = data.subarray(at + 9, at + 9 + length);
+      if (body.byteLength !== length || count < 1) return undefined;
+      entries.push({ part: text ? body.toString('utf8') : new Uint8Array(body), count });
+      at += 9 + length;
     }
-    return { ...fields, principal: fields.principal ?? undefined, messages };
+    return { ...fields, principal: fields.principal ?? undefined, entries };
   } catch {
     return undefined;
   }
