@@ -6,7 +6,7 @@ import {
   parseClose,
   RecordKind,
   RecordReader,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import { describe, expect, it } from 'vitest';
 import type { ClientSocketEvents } from './socket.js';
 import { fallbackUrl, HttpClientSocket } from './socket-http.js';

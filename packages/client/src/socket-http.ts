@@ -12,7 +12,7 @@ import {
   RecordReader,
   SEND_BATCH_BYTES,
   type TransportName,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
 
 /** A socket that can also be dropped without a goodbye, so the server keeps its session. */
@@ -31,12 +31,6 @@ export type OpenHttpSocket = (
 
 /** Largest record the client reads from a stream (the `ws` package's default maxPayload). */
 const MAX_RECORD_BYTES = 100 * 1024 * 1024;
-
-/** The defaults of the fallback socket, named once. */
-export const DEFAULT_HTTP_SOCKET = {
-  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
-  maxSendBytes: SEND_BATCH_BYTES,
-} as const;
 
 /** The http(s) URL of a ws(s) URL with the fallback's query parameters added. */
 export function fallbackUrl(url: string, params: Record<string, string>): string {
@@ -96,7 +90,8 @@ export class HttpClientSocket implements AbandonableSocket {
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    private readonly maxSendBytes: number = DEFAULT_HTTP_SOCKET.maxSendBytes,
+    /** DEFAULT_HTTP_SOCKET.maxSendBytes (transport-options.ts): the protocol's SEND_BATCH_BYTES. */
+    private readonly maxSendBytes: number = SEND_BATCH_BYTES,
   ) {
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,

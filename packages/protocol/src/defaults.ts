@@ -96,3 +96,9 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
  * every key for its idempotency window, so the key's size is memory a client could pin.
  */
 export const MAX_EVENT_KEY_BYTES = 128;
+
+/**
+ * How many bytes of frames an HTTP fallback client may pack into one send, whatever the server's
+ * maxFrameBytes (a single larger frame goes alone): protocol.md section 9.3.
+ */
+export const SEND_BATCH_BYTES = 65_536;
