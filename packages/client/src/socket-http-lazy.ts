@@ -1,6 +1,7 @@
 import { CloseCode } from '@switchboard/protocol';
 import type { ClientSocketEvents } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
+import { DEFAULT_HTTP_SOCKET } from './transport-options.js';
 
 /**
  * The HTTP fallback is loaded when it is first needed: socket-http.ts (and the record format it
@@ -83,7 +84,7 @@ export class DeferredHttpSocket implements AbandonableSocket {
 export function lazyHttpOpener(fetchImpl?: typeof fetch): OpenHttpSocket {
   return (url, protocols, events) =>
     new DeferredHttpSocket(
-      loadHttpSocket().then((module) => module.httpOpener(fetchImpl)),
+      loadHttpSocket().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET.maxSendBytes, fetchImpl)),
       url,
       protocols,
       events,

@@ -2,7 +2,6 @@ import {
   CloseCode,
   closeRecord,
   decodeText,
-  FALLBACK_TOKEN,
   frameRecord,
   HttpFallbackQuery,
   parseClose,
@@ -10,7 +9,6 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
-  SEND_BATCH_BYTES,
   type TransportName,
 } from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
@@ -90,8 +88,8 @@ export class HttpClientSocket implements AbandonableSocket {
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    /** DEFAULT_HTTP_SOCKET.maxSendBytes (transport-options.ts): the protocol's SEND_BATCH_BYTES. */
-    private readonly maxSendBytes: number = SEND_BATCH_BYTES,
+    /** Frames are packed into one send up to this many bytes (DEFAULT_HTTP_SOCKET.maxSendBytes). */
+    private readonly maxSendBytes: number,
   ) {
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
@@ -224,7 +222,8 @@ export class HttpClientSocket implements AbandonableSocket {
     if (kind === RecordKind.OPEN && this.readyState === 0) {
       const open = parseOpen(payload);
       if (!open) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
-      this.protocol = open.token === FALLBACK_TOKEN ? '' : open.token;
+      // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
+      this.protocol = open.token;
       this.connectionId = open.connectionId;
       this.readyState = 1;
       this.events.open();
@@ -248,7 +247,13 @@ export class HttpClientSocket implements AbandonableSocket {
   }
 }
 
-/** The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default). */
-export function httpOpener(fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): OpenHttpSocket {
-  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events);
+/**
+ * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), packing
+ * frames into sends of up to `maxSendBytes`.
+ */
+export function httpOpener(
+  maxSendBytes: number,
+  fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
+): OpenHttpSocket {
+  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events, maxSendBytes);
 }

@@ -85,10 +85,10 @@ export const DEFAULT_CLIENT_CALL_CREDIT = 16;
  * @example
  * createServer({ services, decodeLimits: { ...DEFAULT_DECODE_LIMITS, maxElements: 500_000 } });
  */
-export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
+export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = /* @__PURE__ */ Object.freeze({
   maxDepth: 64,
   maxElements: 100_000,
-});
+}); // marked pure: a bundle that never reads it (a browser client) leaves it out
 
 /**
  * The longest EVENT `key` in UTF-8 bytes (docs/protocol.md, section 3.11). A longer key is an

@@ -1,10 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { buildSubprotocol, jsonCodec, MessageType, msg } from '@switchboard/protocol';
+import { buildSubprotocol, FALLBACK_TOKEN, jsonCodec, MessageType, msg } from '@switchboard/protocol';
 import {
   CloseCode,
   closeRecord,
   encodeRecord,
-  FALLBACK_TOKEN,
   frameRecord,
   parseClose,
   parseOpen,
