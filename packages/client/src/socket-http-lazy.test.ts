@@ -2,7 +2,7 @@ import { CloseCode } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ClientSocketEvents } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
-import { DeferredHttpSocket } from './socket-http-lazy.js';
+import { DeferredHttpSocket, lazyHttpOpener } from './socket-http-lazy.js';
 
 /** The real socket the opener makes once it has loaded, driven by the test. */
 class Fake implements AbandonableSocket {
@@ -101,6 +101,29 @@ describe('DeferredHttpSocket', () => {
     expect(opened).toHaveLength(0);
     expect(heard).toEqual([]);
     expect(socket.readyState).toBe(3);
+  });
+
+  it('an opener that throws closes it with 1006 and the reason', async () => {
+    const heard: string[] = [];
+    const events: ClientSocketEvents = {
+      open: () => heard.push('open'),
+      message: () => heard.push('message'),
+      close: (code, reason) => heard.push(`close ${code} ${reason}`),
+    };
+    const throwing: OpenHttpSocket = () => {
+      throw new TypeError('refused');
+    };
+    const opener = Promise.resolve(throwing);
+    const socket = new DeferredHttpSocket(opener, 'ws://localhost:1/', [], events);
+    await opener;
+    await Promise.resolve();
+    expect(heard).toEqual([`close ${CloseCode.ABNORMAL} the HTTP fallback could not open: refused`]);
+    expect(socket.readyState).toBe(3);
+  });
+
+  it('lazyHttpOpener throws at once for a URL that does not parse, as the real socket does', () => {
+    const events: ClientSocketEvents = { open: () => {}, message: () => {}, close: () => {} };
+    expect(() => lazyHttpOpener()('ws://[not a host/', [], events)).toThrow(TypeError);
   });
 
   it('a fallback that fails to load closes it with 1006 and the reason', async () => {

@@ -41,14 +41,21 @@ export class DeferredHttpSocket implements AbandonableSocket {
   ) {
     opener.then(
       (open) => {
-        if (!this.ended) this.inner = open(url, protocols, events);
-      },
-      (error: unknown) => {
         if (this.ended) return;
-        this.ended = true;
-        events.close(CloseCode.ABNORMAL, `the HTTP fallback could not be loaded: ${(error as Error)?.message}`);
+        try {
+          this.inner = open(url, protocols, events);
+        } catch (error) {
+          this.fail(`the HTTP fallback could not open: ${(error as Error)?.message}`);
+        }
       },
+      (error: unknown) => this.fail(`the HTTP fallback could not be loaded: ${(error as Error)?.message}`),
     );
+  }
+
+  private fail(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.events.close(CloseCode.ABNORMAL, reason);
   }
 
   get protocol(): string {
@@ -79,14 +86,17 @@ export class DeferredHttpSocket implements AbandonableSocket {
 
 /**
  * The {@link OpenHttpSocket} of the fallback over `fetchImpl` (the runtime's `fetch` by default),
- * loading the fallback's code on its first use.
+ * loading the fallback's code on its first use. Throws at once for a URL that does not parse, as
+ * opening the real socket does (the connection then fails for good instead of retrying).
  */
 export function lazyHttpOpener(fetchImpl?: typeof fetch): OpenHttpSocket {
-  return (url, protocols, events) =>
-    new DeferredHttpSocket(
+  return (url, protocols, events) => {
+    new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+    return new DeferredHttpSocket(
       loadHttpSocket().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET.maxSendBytes, fetchImpl)),
       url,
       protocols,
       events,
     );
+  };
 }
