@@ -6,10 +6,11 @@ import {
   parseClose,
   RecordKind,
   RecordReader,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import { describe, expect, it } from 'vitest';
 import type { ClientSocketEvents } from './socket.js';
 import { fallbackUrl, HttpClientSocket } from './socket-http.js';
+import { DEFAULT_HTTP_SOCKET } from './transport-options.js';
 
 /** A POST the socket made: its URL, its records, and the answer the test gives it. */
 interface Sent {
@@ -110,7 +111,13 @@ describe('HttpClientSocket', () => {
   it('opens a stream with its offers, opens on OPEN and hands on frames of both kinds', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host:1/rpc', ['a.json', 'switchboard'], events);
+    const socket = new HttpClientSocket(
+      server.fetchImpl,
+      'ws://host:1/rpc',
+      ['a.json', 'switchboard'],
+      events,
+      DEFAULT_HTTP_SOCKET.maxSendBytes,
+    );
     expect(server.streamUrl).toBe('http://host:1/rpc?switchboard=stream&protocols=a.json%2Cswitchboard');
     expect(socket.readyState).toBe(0);
     server.open('c1', 'switchboard.v1.json');
@@ -125,7 +132,13 @@ describe('HttpClientSocket', () => {
   it('sends what one turn produced in one POST, and what came meanwhile in the next', async () => {
     const server = fakeServer();
     const { events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'wss://host/rpc', [], events);
+    const socket = new HttpClientSocket(
+      server.fetchImpl,
+      'wss://host/rpc',
+      [],
+      events,
+      DEFAULT_HTTP_SOCKET.maxSendBytes,
+    );
     server.open('id-1');
     await until(1);
     socket.send('[[1]]');
@@ -154,7 +167,13 @@ describe('HttpClientSocket', () => {
   it('closes with 1006 when a send is refused or fails, and with the CLOSE record’s code', async () => {
     const refused = fakeServer();
     const a = listener();
-    const socket = new HttpClientSocket(refused.fetchImpl, 'ws://host/', [], a.events);
+    const socket = new HttpClientSocket(
+      refused.fetchImpl,
+      'ws://host/',
+      [],
+      a.events,
+      DEFAULT_HTTP_SOCKET.maxSendBytes,
+    );
     refused.open();
     await a.until(1);
     socket.send('[[1]]');
@@ -165,7 +184,9 @@ describe('HttpClientSocket', () => {
 
     const failing = fakeServer();
     const b = listener();
-    new HttpClientSocket(failing.fetchImpl, 'ws://host/', [], b.events).send('ignored before open');
+    new HttpClientSocket(failing.fetchImpl, 'ws://host/', [], b.events, DEFAULT_HTTP_SOCKET.maxSendBytes).send(
+      'ignored before open',
+    );
     failing.open();
     failing.write(closeRecord(CloseCode.SERVICE_RESTART, 'restarting'));
     await b.until(2);
@@ -175,7 +196,7 @@ describe('HttpClientSocket', () => {
   it('says a refused stream in the words the reconnect policy reads, Retry-After included', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
     server.refuse(503, { 'retry-after': '7' });
     await until(1);
     expect(heard).toEqual(['close 1006 Unexpected server response: 503; Retry-After: 7']);
@@ -184,7 +205,7 @@ describe('HttpClientSocket', () => {
   it('reports a stream that ends without CLOSE as 1006', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
     server.open();
     server.end();
     await until(2);
@@ -194,7 +215,7 @@ describe('HttpClientSocket', () => {
   it('closes with a last send holding the queued frames and CLOSE, kept alive past a page unload', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
     server.open();
     await until(1);
     socket.send('[[5,3]]');
@@ -215,7 +236,7 @@ describe('HttpClientSocket', () => {
   it('is abandoned without CLOSE and without telling the connection', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
     server.open();
     await until(1);
     socket.abandon();
@@ -228,7 +249,7 @@ describe('HttpClientSocket', () => {
   it('gives every POST a signal of its own, aborted when the socket is abandoned', async () => {
     const server = fakeServer();
     const { events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
     server.open();
     await until(1);
     socket.send('[[1]]');

@@ -2,7 +2,6 @@ import {
   CloseCode,
   closeRecord,
   decodeText,
-  FALLBACK_TOKEN,
   frameRecord,
   HttpFallbackQuery,
   parseClose,
@@ -10,9 +9,8 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
-  SEND_BATCH_BYTES,
   type TransportName,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
 
 /** A socket that can also be dropped without a goodbye, so the server keeps its session. */
@@ -31,12 +29,6 @@ export type OpenHttpSocket = (
 
 /** Largest record the client reads from a stream (the `ws` package's default maxPayload). */
 const MAX_RECORD_BYTES = 100 * 1024 * 1024;
-
-/** The defaults of the fallback socket, named once. */
-export const DEFAULT_HTTP_SOCKET = {
-  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
-  maxSendBytes: SEND_BATCH_BYTES,
-} as const;
 
 /** The http(s) URL of a ws(s) URL with the fallback's query parameters added. */
 export function fallbackUrl(url: string, params: Record<string, string>): string {
@@ -96,7 +88,8 @@ export class HttpClientSocket implements AbandonableSocket {
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    private readonly maxSendBytes: number = DEFAULT_HTTP_SOCKET.maxSendBytes,
+    /** Frames are packed into one send up to this many bytes (DEFAULT_HTTP_SOCKET.maxSendBytes). */
+    private readonly maxSendBytes: number,
   ) {
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
@@ -229,7 +222,8 @@ export class HttpClientSocket implements AbandonableSocket {
     if (kind === RecordKind.OPEN && this.readyState === 0) {
       const open = parseOpen(payload);
       if (!open) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
-      this.protocol = open.token === FALLBACK_TOKEN ? '' : open.token;
+      // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
+      this.protocol = open.token;
       this.connectionId = open.connectionId;
       this.readyState = 1;
       this.events.open();
@@ -253,7 +247,13 @@ export class HttpClientSocket implements AbandonableSocket {
   }
 }
 
-/** The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default). */
-export function httpOpener(fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): OpenHttpSocket {
-  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events);
+/**
+ * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), packing
+ * frames into sends of up to `maxSendBytes`.
+ */
+export function httpOpener(
+  maxSendBytes: number,
+  fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
+): OpenHttpSocket {
+  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events, maxSendBytes);
 }

@@ -1,4 +1,4 @@
-import type { TransportName } from '@switchboard/protocol';
+import { SEND_BATCH_BYTES, type TransportName } from '@switchboard/protocol';
 
 /** Which transports a client may use: `auto` tries WebSocket and falls back to HTTP (protocol.md 9.5). */
 export type TransportChoice = 'auto' | TransportName;
@@ -23,4 +23,13 @@ export const DEFAULT_FALLBACK = {
   upgradeTimeoutMs: 10_000,
   retryWebSocketMs: 30_000,
   retryWebSocketMaxMs: 300_000,
+} as const;
+
+/**
+ * The defaults of the fallback socket, named once (here, beside the fallback's other defaults, so
+ * that importing them does not load the fallback's code, which comes in a chunk of its own).
+ */
+export const DEFAULT_HTTP_SOCKET = {
+  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
+  maxSendBytes: SEND_BATCH_BYTES,
 } as const;
