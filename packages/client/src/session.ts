@@ -1,4 +1,5 @@
 import {
+  type BaseOutbox,
   type Codec,
   type HelloFeatures,
   type HelloMessage,
@@ -6,7 +7,6 @@ import {
   type Limits,
   MessageType,
   msg,
-  type Outbox,
   type PingMessage,
   RpcError,
   type ServerMessage,
@@ -33,7 +33,7 @@ export class ClientSession {
   /** The receiving half: what arrived, when POS is due, what PONG carries. */
   readonly inbox = new Inbox();
   /** The sending half, with the codec and limits of the server that accepted the session. */
-  outbox: Outbox;
+  outbox: BaseOutbox;
   /** Resumes in a row that ended before making progress (see the class comment). */
   stalledResumes = 0;
   /** The highest count of our messages the server reported receiving in this session. */

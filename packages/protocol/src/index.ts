@@ -84,4 +84,11 @@ export function codecFor(name: CodecName): Codec {
 // The HTTP fallback's records are in `@switchboard/protocol/http` (http.ts): re-exported here they
 // would be reachable from every chunk that imports this index (see http.ts).
 export type { TransportName } from './http-records.js';
-export { type FrameSink, type HeldMessages, Outbox, type OutboxOptions, type RetainedEntry } from './outbox.js';
+export {
+  BaseOutbox,
+  type FrameSink,
+  type HeldMessages,
+  Outbox,
+  type OutboxOptions,
+  type RetainedEntry,
+} from './outbox.js';
