@@ -1,4 +1,4 @@
-import { type CallMetadata, isRpcError, msg, RpcError } from '@switchboard/protocol';
+import { type CallMetadata, callMessage, eventMessage, isRpcError, RpcError } from '@switchboard/protocol';
 import type { CallHost, CallOptions } from './call-host.js';
 import { ItemQueue, NONE } from './item-queue.js';
 import { callMetadata, metadataFor } from './metadata.js';
@@ -103,8 +103,8 @@ export class ClientCall {
     try {
       const input = this.input ?? null;
       const metadata = metadataFor(this.metadata, this.host.maxMetadataBytes ?? 0);
-      if (this.key !== undefined) this.host.send(msg.event(id, this.path, input, this.key, metadata));
-      else this.host.send(msg.call(id, this.path, input, this.granted, metadata));
+      if (this.key !== undefined) this.host.send(eventMessage(id, this.path, input, this.key, metadata));
+      else this.host.send(callMessage(id, this.path, input, this.granted, metadata));
     } catch (error) {
       this.opened = false;
       this.settle({

@@ -3,11 +3,13 @@ import {
   type Codec,
   type HelloFeatures,
   type HelloMessage,
+  helloMessage,
   Inbox,
   type Limits,
   MessageType,
-  msg,
   type PingMessage,
+  pingMessage,
+  posMessage,
   RpcError,
   type ServerMessage,
 } from '@switchboard/protocol';
@@ -57,7 +59,7 @@ export class ClientSession {
    */
   hello(auth: unknown, features?: HelloFeatures): HelloMessage {
     const current = this.current;
-    return msg.hello(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, features);
+    return helloMessage(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, features);
   }
 
   /**
@@ -100,7 +102,7 @@ export class ClientSession {
     this.resumeMark = this.progress();
     this.receivedAtPing = this.inbox.received;
     this.inbox.acknowledged();
-    return msg.ping(this.inbox.received);
+    return pingMessage(this.inbox.received);
   }
 
   /**
@@ -148,7 +150,7 @@ export class ClientSession {
     this.stalledResumes = 0;
     if (this.inbox.received > this.receivedAtPing) {
       this.inbox.acknowledged();
-      this.outbox.push(msg.pos(this.inbox.received));
+      this.outbox.push(posMessage(this.inbox.received));
     }
   }
 

@@ -53,7 +53,29 @@ export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
 export { type CallMetadata, checkMetadata, MAX_METADATA_ENTRIES, metadataSize } from './metadata.js';
-export { type MessageConstructors, msg } from './msg.js';
+export {
+  abort as abortMessage,
+  ack as ackMessage,
+  call as callMessage,
+  cancel as cancelMessage,
+  credit as creditMessage,
+  data as dataMessage,
+  end as endMessage,
+  event as eventMessage,
+  fault as faultMessage,
+  goaway as goawayMessage,
+  hello as helloMessage,
+  invoke as invokeMessage,
+  type MessageConstructors,
+  msg,
+  ping as pingMessage,
+  pong as pongMessage,
+  pos as posMessage,
+  pub as pubMessage,
+  result as resultMessage,
+  subscribed as subscribedMessage,
+  welcome as welcomeMessage,
+} from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
 export { MAX_CLIENT_PROCEDURES, parseClientMessage, parseServerMessage } from './parse.js';
