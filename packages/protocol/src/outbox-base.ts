@@ -1,7 +1,8 @@
 import type { Codec, EncodedMessage } from './codec.js';
 import { DEFAULT_OUTBOX } from './defaults.js';
 import { isSequenced, type Message } from './messages.js';
-import { type Entry, messagesIn, partOf, type RetainedEntry, scheduleShared, writeFrames } from './outbox-frames.js';
+import type { Outbox } from './outbox.js';
+import { type Entry, messagesIn, partOf, writeFrames } from './outbox-frames.js';
 import type { FrameSink, OutboxOptions } from './outbox-options.js';
 
 /**
@@ -22,16 +23,17 @@ export class BaseOutbox {
   protected base = 0;
   // The arrays are allocated on first use and the pending ones dropped at each flush, so an idle
   // session holds none.
-  private kept: Entry[] | undefined;
+  protected kept: Entry[] | undefined;
   private keptSizes: number[] | undefined;
-  private keptHead = 0;
-  private keptBytes = 0;
+  protected keptHead = 0;
+  protected keptBytes = 0;
   private pending: Entry[] | undefined;
   private pendingSizes: number[] | undefined;
   private pendingBytes = 0;
   /** Messages in `pending`: its length unless it holds runs. */
   private pendingMessages = 0;
   protected scheduled = false;
+  /** Set by {@link Outbox.cork}: what is queued waits for `uncork`. */
   protected corked = false;
   protected sink: FrameSink | undefined;
   protected readonly codec: Codec;
@@ -59,11 +61,6 @@ export class BaseOutbox {
   /** Bytes queued but not yet written to the socket. */
   get queuedBytes(): number {
     return this.pendingBytes;
-  }
-
-  /** Bytes of the sequenced messages kept for retransmission (sent and not yet acknowledged). */
-  get retainedBytes(): number {
-    return this.keptBytes;
   }
 
   /** Sequenced messages sent and not yet acknowledged, still kept. */
@@ -136,22 +133,6 @@ export class BaseOutbox {
     else if (!this.scheduled && !this.corked) this.scheduleFlush();
   }
 
-  /**
-   * Holds what is queued from now on until {@link BaseOutbox.uncork}, which writes it at once: for a
-   * caller that knows when its burst ends (the messages of one received frame), so the burst
-   * leaves without waiting for the end of the turn and without a callback scheduled for it.
-   */
-  cork(): void {
-    this.corked = true;
-  }
-
-  /** Writes what was queued since {@link BaseOutbox.cork}, as few frames as the limits allow. */
-  uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.flush();
-  }
-
   private queue(entry: Entry, size: number): void {
     if (this.pending === undefined || this.pendingSizes === undefined) {
       this.pending = [entry];
@@ -164,11 +145,16 @@ export class BaseOutbox {
     this.pendingMessages += messagesIn(entry);
   }
 
-  /** Flushes at the end of the turn, on `schedule` or the callback outboxes share. */
+  /** Flushes at the end of the turn, on `schedule` or {@link BaseOutbox.flushLater}. */
   protected scheduleFlush(): void {
     this.scheduled = true;
     if (this.schedule) this.schedule(this.flushBound as () => void);
-    else scheduleShared(this);
+    else this.flushLater();
+  }
+
+  /** Flushes after this turn when no `schedule` was given: on a microtask of its own. */
+  protected flushLater(): void {
+    queueMicrotask(() => this.flush());
   }
 
   /**
@@ -186,19 +172,6 @@ export class BaseOutbox {
       drop -= count;
     }
     this.compact(kept);
-  }
-
-  /** The kept entries in order, each with the sequenced messages it holds (a handover moves them). */
-  protected keptEntries(): RetainedEntry[] {
-    const kept = this.kept;
-    const entries: RetainedEntry[] = [];
-    if (kept !== undefined) {
-      for (let i = this.keptHead; i < kept.length; i++) {
-        const entry = kept[i] as Entry;
-        entries.push({ part: partOf(entry), count: messagesIn(entry) });
-      }
-    }
-    return entries;
   }
 
   /**

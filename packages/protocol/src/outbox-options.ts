@@ -1,4 +1,5 @@
 import type { Codec } from './codec.js';
+import type { BaseOutbox, Outbox } from './outbox.js';
 
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
 export type FrameSink = (frame: string | Uint8Array) => void;
@@ -28,8 +29,9 @@ export interface OutboxOptions {
    */
   readonly frameBytes?: number;
   /**
-   * Runs the flush after the current turn. @default a setImmediate (queueMicrotask where it does
-   * not exist) shared by every outbox that flushes in that turn
+   * Runs the flush after the current turn. @default for an {@link Outbox}, a setImmediate
+   * (queueMicrotask where it does not exist) shared by every outbox that flushes in that turn;
+   * for a {@link BaseOutbox} (the client's), a queueMicrotask of its own
    */
   readonly schedule?: (flush: () => void) => void;
 }

@@ -1,6 +1,14 @@
 import type { Message } from './messages.js';
 import { BaseOutbox } from './outbox-base.js';
-import { type HeldMessages, type RetainedEntry, Run } from './outbox-frames.js';
+import {
+  type Entry,
+  type HeldMessages,
+  messagesIn,
+  partOf,
+  type RetainedEntry,
+  Run,
+  scheduleShared,
+} from './outbox-frames.js';
 
 export { BaseOutbox } from './outbox-base.js';
 export type { HeldMessages, RetainedEntry } from './outbox-frames.js';
@@ -14,6 +22,31 @@ export type { FrameSink, OutboxOptions } from './outbox-options.js';
  */
 export class Outbox extends BaseOutbox {
   private holders: HeldMessages[] | undefined;
+
+  /** Bytes of the sequenced messages kept for retransmission (sent and not yet acknowledged). */
+  get retainedBytes(): number {
+    return this.keptBytes;
+  }
+
+  /**
+   * Holds what is queued from now on until {@link Outbox.uncork}, which writes it at once: for a
+   * caller that knows when its burst ends (the messages of one received frame), so the burst
+   * leaves without waiting for the end of the turn and without a callback scheduled for it.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Writes what was queued since {@link Outbox.cork}, as few frames as the limits allow. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.flush();
+  }
+
+  protected override flushLater(): void {
+    scheduleShared(this);
+  }
 
   /**
    * Registers a producer that holds messages: it is asked to queue them ({@link HeldMessages.release})
@@ -59,7 +92,15 @@ export class Outbox extends BaseOutbox {
    * entries in order (a run of stream items stays one entry, numbered `count` times).
    */
   retained(): { readonly base: number; readonly entries: RetainedEntry[] } {
-    return { base: this.base, entries: this.keptEntries() };
+    const kept = this.kept;
+    const entries: RetainedEntry[] = [];
+    if (kept !== undefined) {
+      for (let i = this.keptHead; i < kept.length; i++) {
+        const entry = kept[i] as Entry;
+        entries.push({ part: partOf(entry), count: messagesIn(entry) });
+      }
+    }
+    return { base: this.base, entries };
   }
 
   /** Fills a new, detached outbox with another's {@link Outbox.retained}: numbering continues after it. */
