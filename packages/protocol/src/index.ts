@@ -1,7 +1,8 @@
 /**
- * The Switchboard wire protocol, version 1: message types and their constructors (`msg`), codecs
- * (JSON and MessagePack), validation of everything a peer sends, the two halves of a session both
- * sides share (`Outbox` sends, `Inbox` receives), subprotocol tokens, the close-code and
+ * The Switchboard wire protocol, version 1: message types and their constructors (`msg`, and each
+ * alone as `<name>Message`), codecs (JSON and MessagePack), validation of everything a peer sends,
+ * the two halves of a session (`Outbox` sends, the client's `BaseOutbox` without the server's
+ * stream runs; `Inbox` receives), subprotocol tokens, the close-code and
  * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
  * defaults. docs/protocol.md is the normative text this package mirrors.
  *
