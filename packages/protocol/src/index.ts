@@ -97,4 +97,4 @@ export {
   SEND_BATCH_BYTES,
   type TransportName,
 } from './http-records.js';
-export { type FrameSink, Outbox, type OutboxOptions } from './outbox.js';
+export { type FrameSink, type FrameWriter, Outbox, type OutboxOptions } from './outbox.js';

@@ -5,6 +5,14 @@ import { isSequenced, type Message } from './messages.js';
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
 export type FrameSink = (frame: string | Uint8Array) => void;
 
+/**
+ * Where an {@link Outbox} writes frames, as an object: a server's connection hands over its
+ * socket writer itself, so none of its idle sessions holds a closure to reach it.
+ */
+export interface FrameWriter {
+  write(frame: string | Uint8Array): void;
+}
+
 /** Options of an {@link Outbox}. */
 export interface OutboxOptions {
   readonly codec: Codec;
@@ -92,7 +100,7 @@ export class Outbox {
   private pendingBytes = 0;
   private scheduled = false;
   private corked = false;
-  private sink: FrameSink | undefined;
+  private sink: FrameWriter | undefined;
   private readonly codec: Codec;
   private readonly maxFrameBytes: number;
   private readonly maxBatch: number;
@@ -131,8 +139,8 @@ export class Outbox {
   }
 
   /** Starts writing to `sink` (a new connection); queued control messages of an old one are dropped. */
-  attach(sink: FrameSink): void {
-    this.sink = sink;
+  attach(sink: FrameSink | FrameWriter): void {
+    this.sink = typeof sink === 'function' ? { write: sink } : sink;
     this.pending = undefined;
     this.pendingSizes = undefined;
     this.pendingBytes = 0;
@@ -257,7 +265,7 @@ export class Outbox {
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
     const limit = this.frameBytes;
     if (parts.length <= this.maxBatch && total + parts.length + 5 <= limit) {
-      sink(this.codec.frame(parts));
+      sink.write(this.codec.frame(parts));
       return;
     }
     let start = 0;
@@ -270,7 +278,7 @@ export class Outbox {
         bytes += size;
         end++;
       }
-      sink(this.codec.frame(parts.slice(start, end)));
+      sink.write(this.codec.frame(parts.slice(start, end)));
       start = end;
     }
   }

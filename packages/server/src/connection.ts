@@ -8,7 +8,6 @@ import {
   errorMessage,
   type FrameLimits,
   type HelloFeatures,
-  type Limits,
   MessageType,
   msg,
   ProtocolViolation,
@@ -25,17 +24,15 @@ import type { IdempotencyStore } from './idempotency.js';
 import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionRegistry } from './session.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
-import { SocketWriter } from './socket-writer.js';
+import { SocketWriter, type WriterSettings } from './socket-writer.js';
 
 /** What a connection needs from its server. */
-export interface ConnectionHost extends SessionRegistry, DispatchHost {
+export interface ConnectionHost extends SessionRegistry, DispatchHost, WriterSettings {
   readonly settings: SessionSettings;
   readonly helloTimeoutMs: number;
   /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
   readonly helloLimits: FrameLimits;
   readonly decodeLimits: DecodeLimits;
-  readonly highWatermark: number;
-  readonly lowWatermark: number;
   readonly events: IdempotencyStore;
   readonly heartbeat: Heartbeat;
   readonly draining: boolean;
@@ -62,7 +59,6 @@ function helloTimedOut(connection: Connection): void {
 export class Connection implements SessionLink, HeartbeatTarget {
   private state: State = State.Hello;
   session: Session | undefined;
-  private readonly limits: Limits;
   private readonly writer: SocketWriter;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private framesSeen = 0;
@@ -72,8 +68,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
-  /** What hooks and the inspector see of this connection. */
-  readonly info: ConnectionInfo;
+  /** When it was accepted, as `Date.now()`. */
+  readonly openedAt = Date.now();
+  private view: ConnectionInfo | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -81,13 +78,24 @@ export class Connection implements SessionLink, HeartbeatTarget {
     readonly service: Service,
     readonly codec: Codec,
     request: UpgradeRequest,
-    id = 0,
+    readonly id = 0,
   ) {
-    this.info = new ConnectionInfo(id, codec.name, service, request.remoteAddress);
-    this.limits = host.settings.limits;
-    this.writer = new SocketWriter(socket, codec, host.settings.metrics, host.highWatermark, host.lowWatermark);
+    this.writer = new SocketWriter(socket, codec, host);
     this.request = request;
     this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
+    // A hook set now may read the peer's address at the close, after the socket forgot it.
+    if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this);
+  }
+
+  /** What hooks see of this connection, made when first needed (none for an unobserved idle one). */
+  get info(): ConnectionInfo {
+    this.view ??= new ConnectionInfo(this);
+    return this.view;
+  }
+
+  /** The peer's address, when the transport knows it. */
+  get remoteAddress(): string | undefined {
+    return this.request !== undefined ? this.request.remoteAddress : this.socket.remoteAddress;
   }
 
   /** A frame from the client; `byteLength` is its payload's size on the wire, when known. Never throws. */
@@ -99,7 +107,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     metrics.bytesReceived += byteLength ?? (typeof data === 'string' ? this.codec.size(data) : data.byteLength);
     let batch: ClientMessage[];
     try {
-      const limits = this.state === State.Open ? this.limits : this.host.helloLimits;
+      const limits = this.state === State.Open ? this.host.settings.limits : this.host.helloLimits;
       batch = decodeClientFrame(this.codec, data, isBinary, limits, this.host.decodeLimits);
     } catch (error) {
       this.violation(error);
@@ -178,9 +186,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.session = session;
     declareClientProcedures(session, features);
     this.state = State.Open;
-    session.attach(this, (frame) => this.writer.write(frame), resumed, received);
+    session.attach(this, this.writer, resumed, received);
     this.host.heartbeat.start();
-    this.info.sessionInfo = session.sessionInfo;
+    if (this.view) this.view.sessionInfo = session.sessionInfo;
     const hooks = settings.hooks;
     if (resumed) hooks.sessionResumed?.(session.sessionInfo, this.info);
     else hooks.sessionStarted?.(session.sessionInfo, this.info);

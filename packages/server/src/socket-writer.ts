@@ -2,6 +2,15 @@ import type { Codec } from '@switchboard/protocol';
 import type { ServerMetrics } from './metrics.js';
 import type { SocketLike } from './socket.js';
 
+/** What every connection's writer of one server shares. */
+export interface WriterSettings {
+  readonly metrics: ServerMetrics;
+  /** Buffered bytes above which producers wait. */
+  readonly highWatermark: number;
+  /** Buffered bytes below which waiting producers go on. */
+  readonly lowWatermark: number;
+}
+
 // A frame's bytes on the wire are at most this many per string unit (UTF-8) plus a frame header.
 const MAX_BYTES_PER_UNIT = 3;
 const MAX_HEADER_BYTES = 14;
@@ -22,19 +31,18 @@ export class SocketWriter {
   constructor(
     private readonly socket: SocketLike,
     private readonly codec: Codec,
-    private readonly metrics: ServerMetrics,
-    private readonly highWatermark: number,
-    private readonly lowWatermark: number,
+    /** The server's, shared: a connection holds one reference, not three fields. */
+    private readonly settings: WriterSettings,
   ) {}
 
   /** Writes one frame. */
   write(frame: string | Uint8Array): void {
     const socket = this.socket;
-    const metrics = this.metrics;
+    const { metrics, lowWatermark } = this.settings;
     metrics.framesSent++;
     metrics.bytesSent += typeof frame === 'string' ? this.codec.size(frame) : frame.byteLength;
     const bound = typeof frame === 'string' ? frame.length * MAX_BYTES_PER_UNIT : frame.byteLength;
-    if (this.drainWaiters === undefined && socket.bufferedAmount + bound + MAX_HEADER_BYTES <= this.lowWatermark) {
+    if (this.drainWaiters === undefined && socket.bufferedAmount + bound + MAX_HEADER_BYTES <= lowWatermark) {
       socket.send(frame);
       return;
     }
@@ -47,7 +55,7 @@ export class SocketWriter {
    * closed.
    */
   room(queuedBytes: number): Promise<void> | undefined {
-    if (!this.open || this.socket.bufferedAmount + queuedBytes <= this.highWatermark) return undefined;
+    if (!this.open || this.socket.bufferedAmount + queuedBytes <= this.settings.highWatermark) return undefined;
     return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
@@ -65,7 +73,7 @@ export class SocketWriter {
   private checkDrain(): void {
     const waiters = this.drainWaiters;
     if (!waiters) return;
-    if (this.open && this.socket.bufferedAmount > this.lowWatermark) return;
+    if (this.open && this.socket.bufferedAmount > this.settings.lowWatermark) return;
     this.drainWaiters = undefined;
     for (const wake of waiters) wake();
   }
