@@ -56,10 +56,10 @@ function helloTimedOut(connection: Connection): void {
  * dispatches messages to the session's calls, answers heartbeats and applies socket backpressure
  * (through its {@link SocketWriter}).
  */
-export class Connection implements SessionLink, HeartbeatTarget {
+export class Connection extends SocketWriter implements SessionLink, HeartbeatTarget {
+  declare protected readonly host: ConnectionHost;
   private state: State = State.Hello;
   session: Session | undefined;
-  private readonly writer: SocketWriter;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private framesSeen = 0;
   private framesAtPing = 0;
@@ -73,14 +73,14 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private view: ConnectionInfo | undefined;
 
   constructor(
-    private readonly host: ConnectionHost,
-    private readonly socket: SocketLike,
+    host: ConnectionHost,
+    socket: SocketLike,
     readonly service: Service,
-    readonly codec: Codec,
+    codec: Codec,
     request: UpgradeRequest,
     readonly id = 0,
   ) {
-    this.writer = new SocketWriter(socket, codec, host);
+    super(socket, codec, host);
     this.request = request;
     this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
     // A hook set now may read the peer's address at the close, after the socket forgot it.
@@ -186,7 +186,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.session = session;
     declareClientProcedures(session, features);
     this.state = State.Open;
-    session.attach(this, this.writer, resumed, received);
+    session.attach(this, this, resumed, received);
     this.host.heartbeat.start();
     if (this.view) this.view.sessionInfo = session.sessionInfo;
     const hooks = settings.hooks;
@@ -230,7 +230,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
 
   writable(): Promise<void> | undefined {
     if (this.state !== State.Open) return undefined;
-    return this.writer.room(this.session?.outbox.queuedBytes ?? 0);
+    return this.room(this.session?.outbox.queuedBytes ?? 0);
   }
 
   /** Closes with 4002 and ends the session: resuming would only replay the backlog it could not take. */
@@ -294,7 +294,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.state = State.Closed;
     this.host.settings.metrics.closed(code);
     if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.writer.closed();
+    this.socketClosed();
     this.host.connectionClosed(this);
     this.host.settings.hooks.connectionClosed?.(this.info, code);
     // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 4400-4999 are final

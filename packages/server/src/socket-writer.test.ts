@@ -52,7 +52,7 @@ describe('SocketWriter', () => {
     const out = writer(socket);
     socket.bufferedAmount = 5000;
     const waiting = out.room(0);
-    out.closed();
+    out.socketClosed();
     await expect(waiting).resolves.toBeUndefined();
     expect(out.room(0)).toBeUndefined();
   });
