@@ -22,7 +22,7 @@ const MAX_HEADER_BYTES = 14;
  * than the low watermark, or producers wait: a frame that leaves the buffer below it cannot be
  * the one a paused producer waits for, and an idle connection keeps no callback. The server's
  * `Connection` extends it, so that a connection is one object, not two (an idle one then holds
- * 48 bytes less), and is itself the frame writer its session's outbox writes to.
+ * 56 bytes less), and is itself the frame writer its session's outbox writes to.
  */
 export class SocketWriter implements FrameWriter {
   private drainWaiters: Array<() => void> | undefined;
