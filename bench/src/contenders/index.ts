@@ -16,6 +16,7 @@ import { socketIo, socketIoPolling } from './socket-io.ts';
 import {
   switchboardJson,
   switchboardJsonDeflate,
+  switchboardJsonPush,
   switchboardMsgpack,
   switchboardMsgpackr,
   switchboardMsgpackrDeflate,
@@ -30,6 +31,7 @@ export const contenders: readonly Contender[] = [
   rawWsJsonBatched,
   rawWsMsgpack,
   switchboardJson,
+  switchboardJsonPush,
   switchboardMsgpack,
   switchboardMsgpackr,
   switchboardMsgpackrMetrics,

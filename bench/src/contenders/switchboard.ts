@@ -1,4 +1,6 @@
 import type { CodecName } from '@switchboard/protocol';
+import type { PushStream } from '@switchboard/server';
+import { yieldTurn } from '../async.ts';
 import {
   type BroadcastMessage,
   type Contender,
@@ -29,6 +31,13 @@ async function benchContract() {
         input: z.object({ count: z.number().int().min(0) }),
         item: z.object({ seq: z.number(), value: z.string() }),
       }),
+      // The same stream from a push stream (opts.push()), whose queue holds what the client has
+      // not taken yet: the producer waits while it is nearly full, as raw ws's waits on bufferedAmount.
+      pushed: serverStream({
+        input: z.object({ count: z.number().int().min(0) }),
+        item: z.object({ seq: z.number(), value: z.string() }),
+        policy: { kind: 'queue', size: PUSH_QUEUE },
+      }),
       ticks: topic({ item: z.object({ seq: z.number(), sentAt: z.number() }) }),
     },
   });
@@ -55,6 +64,21 @@ async function boundWebSocket(localAddress: string): Promise<typeof WebSocket> {
 }
 
 const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
+const ONLY_STREAM = 'the push API variant is measured on the stream only';
+
+/** Items the push variant's queue holds (its slow-consumer policy's size). */
+const PUSH_QUEUE = 4 * STREAM_CHUNK;
+
+/** Pushes `count` stream items into `out`, a chunk per turn, waiting while its queue is nearly full. */
+async function pushItems(out: PushStream<StreamItem>, count: number, signal: AbortSignal): Promise<void> {
+  for (let seq = 0; seq < count && !signal.aborted; ) {
+    const end = Math.min(count, seq + STREAM_CHUNK);
+    for (; seq < end; seq++) out.push(streamItem(seq));
+    await yieldTurn();
+    while (out.length > PUSH_QUEUE - STREAM_CHUNK && !signal.aborted) await yieldTurn();
+  }
+  out.end();
+}
 
 /**
  * Switchboard with one codec, validation on (input, output and stream items against zod
@@ -65,14 +89,23 @@ const ONLY_DEFLATE = 'the compressed variant runs the deflate scenario only';
  */
 function switchboard(
   codec: CodecName,
-  variant: { deflate?: boolean; metrics?: boolean; http?: boolean } = {},
+  variant: { deflate?: boolean; metrics?: boolean; http?: boolean; push?: boolean } = {},
 ): Contender {
-  const { deflate = false, metrics = false, http = false } = variant;
+  const { deflate = false, metrics = false, http = false, push = false } = variant;
   const name = `Switchboard ${codec === 'json' ? 'JSON' : codec}`;
   return {
-    id: `switchboard-${codec}${deflate ? '-deflate' : ''}${metrics ? '-metrics' : ''}${http ? '-http' : ''}`,
-    label: deflate ? `${name}, deflate` : metrics ? `${name} + metrics` : http ? `${name} HTTP fallback` : name,
+    id: `switchboard-${codec}${deflate ? '-deflate' : ''}${metrics ? '-metrics' : ''}${http ? '-http' : ''}${push ? '-push' : ''}`,
+    label: deflate
+      ? `${name}, deflate`
+      : metrics
+        ? `${name} + metrics`
+        : http
+          ? `${name} HTTP fallback`
+          : push
+            ? `${name}, push API`
+            : name,
     ...(deflate ? { unsupported: onlyIn(['deflate'], ONLY_DEFLATE) } : {}),
+    ...(push ? { unsupported: onlyIn(['stream'], ONLY_STREAM) } : {}),
     ...(http ? { unsupported: HTTP_TRANSPORT_UNSUPPORTED } : {}),
 
     async startServer() {
@@ -86,6 +119,11 @@ function switchboard(
             yield streamItem(seq);
             if ((seq + 1) % STREAM_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
           }
+        },
+        pushed: ({ count }, { push: open, signal }) => {
+          const out = open();
+          void pushItems(out, count, signal);
+          return out;
         },
       });
       // No rate limit: the peers have none, and the scenarios send far more than a session's
@@ -124,7 +162,8 @@ function switchboard(
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),
         // forEach: the client's push API for a consumer that handles each item at once.
-        stream: (count, onItem: (item: StreamItem) => void) => client.stream({ count }).forEach(onItem),
+        stream: (count, onItem: (item: StreamItem) => void) =>
+          (push ? client.pushed({ count }) : client.stream({ count })).forEach(onItem),
         async subscribe(onMessage) {
           client
             .ticks()
@@ -162,6 +201,9 @@ export const switchboardMsgpackrDeflate: Contender = switchboard('msgpackr', { d
  * histograms).
  */
 export const switchboardMsgpackrMetrics: Contender = switchboard('msgpackr', { metrics: true });
+
+/** Switchboard JSON whose stream handler feeds a push stream (`opts.push()`) instead of a generator. */
+export const switchboardJsonPush: Contender = switchboard('json', { push: true });
 
 /** Switchboard's default codec over the HTTP fallback transport, as where WebSockets are blocked. */
 export const switchboardMsgpackrHttp: Contender = switchboard('msgpackr', { http: true });

@@ -1,124 +1,161 @@
-// Fan-out through Redis: deliveries per second and publish-to-receipt latency for the same
-// subscribers and bursts on 1 node with the in-memory broker, 1 node with the Redis broker, and
-// 3 nodes on one Redis (subscribers spread over them, the burst published on the first), with
-// each figure's ratio to the in-memory node from the same run.
-// Run: pnpm --filter @switchboard/bench bench:redis [--quick]
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+/**
+ * Entry of `pnpm bench:redis`: topic fan-out across processes through Redis. The same subscribers
+ * and rounds on Switchboard with 1 node and its MemoryBroker (the baseline), 1 node and 3 nodes
+ * with its RedisBroker, and Socket.IO with 1 node and its in-memory adapter, 1 node and 3 nodes
+ * with `@socket.io/redis-adapter`; subscribers spread over each setup's nodes. Three scenarios:
+ * items one at a time on the first node (the latency of the way itself), one publisher's burst on
+ * the first node, and publishers on every node at once. Each figure is the
+ * median of the repetitions, with its ratio to the baseline from the same run (bracketed as in the
+ * main bench). Writes results/redis-fanout.json (or `--out`), prints a markdown table; exits 1 if
+ * a setup failed. Flags: see `parseFanoutArgs` in config.ts.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@switchboard/client';
-import { fanApi } from './contract.js';
+import { Redis } from 'ioredis';
+import { openFileLimit } from '../limits.ts';
+import { currentLoad, describeEnvironment } from '../report/results.ts';
+import { profileNodes } from './cluster.ts';
+import { FANOUT_SCENARIOS, type FanoutScenarioId, fitSubscribers, parseFanoutArgs } from './config.ts';
+import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
+import { splitItems, type Timing } from './round.ts';
+import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
+import { BASELINE_SETUP, type RunningSetup, SETUPS, startSetup } from './setups.ts';
 
-const QUICK = process.argv.includes('--quick');
-/** Subscribers, items per burst, bytes of padding per item, bursts (the median is kept). */
-const CONFIG = QUICK
-  ? { subscribers: 20, items: 200, bytes: 64, bursts: 1 }
-  : { subscribers: 300, items: 2000, bytes: 64, bursts: 3 };
-
-interface Node {
-  readonly port: number;
-  readonly child: ChildProcess;
-}
-
-function startNode(broker: 'memory' | 'redis', prefix: string): Promise<Node> {
-  const script = fileURLToPath(new URL('./node.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    env: { ...process.env, FANOUT_BROKER: broker, FANOUT_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) resolve({ port: (JSON.parse(line) as { port: number }).port, child });
-    });
-    child.once('exit', (code) => reject(new Error(`node exited with ${code}`)));
-  });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-}
-
-interface Figures {
-  readonly deliveriesPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-}
-
-/** One setup: `nodes` processes, the subscribers spread over them, bursts published on the first. */
-async function measure(broker: 'memory' | 'redis', count: number): Promise<Figures> {
-  const prefix = `bench:${randomUUID()}:`;
-  const nodes = await Promise.all(Array.from({ length: count }, () => startNode(broker, prefix)));
-  const clients = Array.from({ length: CONFIG.subscribers }, (_, i) =>
-    createClient(fanApi, { url: `ws://127.0.0.1:${(nodes[i % count] as Node).port}/`, codecs: ['msgpackr'] }),
-  );
-  const publisher = createClient(fanApi, { url: `ws://127.0.0.1:${(nodes[0] as Node).port}/` });
-  try {
-    const runs: Figures[] = [];
-    for (let burst = 0; burst < CONFIG.bursts; burst++) {
-      let received = 0;
-      const latencies: number[] = [];
-      let done: () => void = () => undefined;
-      const all = new Promise<void>((resolve) => {
-        done = resolve;
-      });
-      const total = CONFIG.subscribers * CONFIG.items;
-      const streams = clients.map((client) => client.fan.items());
-      for (const stream of streams) {
-        void stream
-          .forEach((item) => {
-            // One latency sample per item per 10 subscribers keeps the sampling itself cheap.
-            if (received % 10 === 0) latencies.push(performance.timeOrigin + performance.now() - item.sentAt);
-            if (++received === total) done();
-          })
-          .catch(() => undefined);
-      }
-      // Every subscription in place: the server told where it starts.
-      while (streams.some((stream) => stream.position === undefined)) await new Promise((r) => setTimeout(r, 5));
-      const started = performance.now();
-      await publisher.fan.burst({ count: CONFIG.items, bytes: CONFIG.bytes });
-      await all;
-      const seconds = (performance.now() - started) / 1000;
-      for (const stream of streams) stream.cancel();
-      latencies.sort((a, b) => a - b);
-      runs.push({
-        deliveriesPerSecond: total / seconds,
-        p50Ms: percentile(latencies, 0.5),
-        p99Ms: percentile(latencies, 0.99),
-      });
-    }
-    runs.sort((a, b) => a.deliveriesPerSecond - b.deliveriesPerSecond);
-    return runs[Math.floor(runs.length / 2)] as Figures;
-  } finally {
-    for (const client of [...clients, publisher]) client.$close();
-    for (const node of nodes) node.child.kill('SIGTERM');
-  }
-}
-
-const setups = [
-  { name: '1 node, MemoryBroker', broker: 'memory', nodes: 1 },
-  { name: '1 node, RedisBroker', broker: 'redis', nodes: 1 },
-  { name: '3 nodes, RedisBroker', broker: 'redis', nodes: 3 },
-] as const;
-
-const results: Array<{ name: string; figures: Figures }> = [];
-for (const setup of setups) {
-  process.stderr.write(`${setup.name}…\n`);
-  results.push({ name: setup.name, figures: await measure(setup.broker, setup.nodes) });
-}
-const base = (results[0] as { figures: Figures }).figures;
-const ratio = (value: number, of: number): string => `${(value / of).toFixed(2)}×`;
-console.log(
-  `${CONFIG.subscribers} subscribers, bursts of ${CONFIG.items} items of ${CONFIG.bytes} bytes${QUICK ? ' (quick)' : ''}\n`,
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+const startedAt = new Date();
+const fdLimit = openFileLimit();
+const { config, setups: requested, scenarios, out, profile } = parseFanoutArgs(process.argv.slice(2));
+if (profile !== undefined) profileNodes(resolve(profile));
+const unknown = requested?.filter((id) => !SETUPS.some((setup) => setup.id === id)) ?? [];
+if (unknown.length > 0)
+  throw new Error(`unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.id).join(', ')}`);
+const specs = SETUPS.filter(
+  (setup) => setup.id === BASELINE_SETUP || requested === undefined || requested.includes(setup.id),
 );
-console.log('| setup | deliveries/s ↑ | p50 ms ↓ | p99 ms ↓ |');
-console.log('| --- | --- | --- | --- |');
-for (const { name, figures } of results) {
-  console.log(
-    `| ${name} | ${Math.round(figures.deliveriesPerSecond)} (${ratio(figures.deliveriesPerSecond, base.deliveriesPerSecond)}) | ` +
-      `${figures.p50Ms.toFixed(1)} (${ratio(figures.p50Ms, base.p50Ms)}) | ${figures.p99Ms.toFixed(1)} (${ratio(figures.p99Ms, base.p99Ms)}) |`,
+const warnings: string[] = [];
+const fitted = fitSubscribers(config, fdLimit, specs.length);
+if (fitted !== undefined) warnings.push(fitted);
+const loadAtStart = currentLoad();
+if (loadAtStart > availableParallelism() / 2) {
+  warnings.push(
+    `load average was ${loadAtStart} on ${availableParallelism()} cores at start: other processes were competing for CPU.`,
   );
 }
+
+/**
+ * One round of `scenario` on `setup` (a warm-up one has a quarter of the items), with the CPU the
+ * setup's nodes and this process spent on it per delivery.
+ */
+async function runRound(setup: RunningSetup, scenario: FanoutScenarioId, warmup: boolean): Promise<Figures> {
+  const { counter, clients } = setup;
+  const { subscribers, bytes, roundTimeoutMs } = config;
+  const serverStart = await setup.serverCpuUs();
+  const clientStart = process.cpuUsage();
+  let timing: Timing;
+  let items: number;
+  if (scenario === 'paced') {
+    items = warmup ? Math.ceil(config.pacedItems / 4) : config.pacedItems;
+    timing = await counter.pacedRound(clients, subscribers, items, bytes, roundTimeoutMs);
+  } else {
+    items = warmup ? config.warmupItems : config.items;
+    const counts = scenario === 'burst' ? [items] : splitItems(items, config.publishers);
+    timing = await counter.round(clients, subscribers, counts, bytes, roundTimeoutMs);
+  }
+  const client = process.cpuUsage(clientStart);
+  const serverUs = (await setup.serverCpuUs()) - serverStart;
+  const deliveries = items * subscribers;
+  return { ...timing, serverCpuUs: serverUs / deliveries, clientCpuUs: (client.user + client.system) / deliveries };
+}
+
+const outcomes: Record<string, Record<string, FanoutOutcome>> = {};
+const failed = new Map<string, string>();
+const running: RunningSetup[] = [];
+try {
+  for (const spec of specs) {
+    log(`starting ${spec.label}…`);
+    try {
+      const setup = await startSetup(
+        spec,
+        config.subscribers,
+        config.publishers,
+        config.sampleEvery,
+        config.roundTimeoutMs,
+      );
+      running.push(setup);
+      for (const scenario of scenarios) {
+        await runRound(setup, scenario, true);
+      }
+    } catch (error) {
+      failed.set(spec.id, `start or warm-up: ${error instanceof Error ? error.message : String(error)}`);
+      log(`${spec.id}: FAILED ${failed.get(spec.id)}`);
+    }
+  }
+  // Every node started and warmed up; let the last one's start-up work settle before measuring.
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const scenario of scenarios) {
+    const samples = new BracketedSamples(BASELINE_SETUP);
+    const errors = new Map(failed);
+    for (let rep = 1; rep <= config.reps; rep++) {
+      samples.nextRepetition();
+      for (const id of bracketedOrder(
+        running.map((setup) => setup.spec.id),
+        BASELINE_SETUP,
+      )) {
+        const setup = running.find((candidate) => candidate.spec.id === id);
+        if (setup === undefined || errors.has(id)) continue;
+        try {
+          const figures = await runRound(setup, scenario, false);
+          samples.add(id, figures);
+          log(
+            `[${scenario}] ${id} ${rep}/${config.reps}: ${Math.round(figures.deliveriesPerSecond)}/s, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,
+          );
+        } catch (error) {
+          errors.set(id, error instanceof Error ? error.message : String(error));
+          log(`[${scenario}] ${id} ${rep}/${config.reps}: FAILED ${errors.get(id)}`);
+        }
+      }
+    }
+    const row: Record<string, FanoutOutcome> = {};
+    for (const spec of specs) {
+      const metrics = samples.metrics(spec.id);
+      const reason = errors.get(spec.id);
+      row[spec.id] =
+        reason === undefined && metrics !== undefined
+          ? { status: 'ok', metrics }
+          : { status: 'error', reason: reason ?? 'no run' };
+    }
+    outcomes[scenario] = row;
+  }
+} finally {
+  for (const setup of running) await setup.stop();
+}
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+redis.disconnect();
+const results: FanoutResults = {
+  schema: 1,
+  mode: config.mode,
+  startedAt: startedAt.toISOString(),
+  durationMs: Date.now() - startedAt.getTime(),
+  environment: describeEnvironment(fdLimit, loadAtStart, warnings),
+  redisVersion,
+  config,
+  baseline: BASELINE_SETUP,
+  setups: specs,
+  scenarios: scenarios.map((id) => ({ id, title: FANOUT_SCENARIOS[id] })),
+  outcomes,
+};
+// The quick run's file matches the ignored results/quick*.json; the full run's is committed.
+const file = config.mode === 'quick' ? 'quick-redis-fanout.json' : 'redis-fanout.json';
+const path = out === undefined ? fileURLToPath(new URL(`../../results/${file}`, import.meta.url)) : resolve(out);
+await writeFanoutResults(results, path);
+log(`wrote ${path}`);
+console.log(renderFanoutTable(results));
+const anyError = Object.values(outcomes).some((row) =>
+  Object.values(row).some((outcome) => outcome.status === 'error'),
+);
+process.exit(anyError ? 1 : 0);

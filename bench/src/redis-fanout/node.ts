@@ -1,9 +1,11 @@
-// One node of the Redis fan-out bench: a server on a MemoryBroker (FANOUT_BROKER=memory) or a
-// RedisBroker on FANOUT_PREFIX. Prints `{"port":N}` once listening; exits on SIGTERM.
+// One Switchboard node of the Redis fan-out bench: a server on a MemoryBroker (FANOUT_BROKER=memory)
+// or a RedisBroker on FANOUT_PREFIX. Prints `{"port":N}` once listening; exits on SIGTERM.
 import { RedisBroker } from '@switchboard/redis';
 import { type Broker, createServer, implement, MemoryBroker } from '@switchboard/server';
 import { listen } from '@switchboard/server/ws';
-import { fanApi } from './contract.js';
+import { nowMs } from '../clock.ts';
+import { fanApi } from './contract.ts';
+import { answerCpuRequests } from './node-cpu.ts';
 
 const broker: Broker =
   process.env.FANOUT_BROKER === 'redis'
@@ -21,7 +23,7 @@ const service = implement(fanApi, {
       const published: Array<Promise<void>> = [];
       // Sent together: the broker keeps their order (one Redis connection, in call order).
       for (let seq = 1; seq <= count; seq++) {
-        published.push(service.publish('fan.items', { seq, sentAt: performance.timeOrigin + performance.now(), pad }));
+        published.push(service.publish('fan.items', { seq, sentAt: nowMs(), pad }));
       }
       await Promise.all(published);
     },
@@ -30,6 +32,7 @@ const service = implement(fanApi, {
 
 const server = createServer({ services: service, broker, onError: () => undefined, rateLimits: false });
 const listening = await listen(server, { port: 0 });
+answerCpuRequests();
 process.stdout.write(`${JSON.stringify({ port: listening.port })}\n`);
 process.on('SIGTERM', () => {
   void listening

@@ -22,8 +22,9 @@ export async function receiveStream(client: ContenderClient, count: number, time
  * (d) One server stream of small items to one connection, through each peer's natural push.
  * Besides throughput it reports the server child's peak RSS while streaming, and how far that
  * rose above its RSS just before (after a forced GC): what a producer that outruns its consumer
- * costs when the peer has no flow control; and the CPU time each side spent per item, which says
- * what an item costs where throughput only says which side was slower.
+ * costs when the peer has no flow control; its peak heap in use (sampled every 5 ms, garbage
+ * not yet collected included); and the CPU time each side spent per item, which says what an
+ * item costs where throughput only says which side was slower.
  */
 export const stream: Scenario = {
   id: 'stream',
@@ -32,6 +33,7 @@ export const stream: Scenario = {
     { key: 'itemsPerSec', label: 'items/s', better: 'higher' },
     { key: 'serverPeakRssMiB', label: 'server peak RSS MiB', better: 'lower' },
     { key: 'serverRssGrowthMiB', label: 'server RSS growth MiB', better: 'lower', minBaseline: 1 },
+    { key: 'serverPeakHeapMiB', label: 'server peak heap MiB', better: 'lower' },
     ...cpuMetrics('item'),
   ],
   freshServerPerRep: true,
@@ -49,8 +51,9 @@ export const stream: Scenario = {
       const peak = await server.request('peakStop', null);
       return {
         itemsPerSec: (items / elapsedMs) * 1000,
-        serverPeakRssMiB: peak / 2 ** 20,
-        serverRssGrowthMiB: (peak - before.rss) / 2 ** 20,
+        serverPeakRssMiB: peak.rss / 2 ** 20,
+        serverRssGrowthMiB: (peak.rss - before.rss) / 2 ** 20,
+        serverPeakHeapMiB: peak.heapUsed / 2 ** 20,
         ...cpuPer(cpu, items),
       };
     }),

@@ -2,6 +2,7 @@
  * Control messages between the bench process and a server host child, over Node's IPC channel.
  * They stay out of band, so the contender's own wire carries only benchmark traffic.
  */
+import type { Peaks } from './peak-rss.ts';
 
 /** A `process.memoryUsage()` snapshot, in bytes. */
 export interface MemorySample {
@@ -22,10 +23,10 @@ export interface WireBytes {
 export interface HostOps {
   /** Memory now; with `gc` after forcing full collections (the host runs with --expose-gc). */
   memory: { arg: { gc: boolean }; result: MemorySample };
-  /** Starts tracking peak RSS from this moment. */
+  /** Starts tracking peak RSS and heap from this moment. */
   peakStart: { arg: null; result: null };
-  /** Stops tracking; the peak RSS in bytes since `peakStart`. */
-  peakStop: { arg: null; result: number };
+  /** Stops tracking; the peak RSS and heap in bytes since `peakStart`. */
+  peakStop: { arg: null; result: Peaks };
   /** Sends `count` broadcasts in a row, each stamped with the host's clock as it is sent. */
   broadcast: { arg: { seq: number; count: number }; result: null };
   /** CPU time the host has used so far (user + system), in microseconds. */

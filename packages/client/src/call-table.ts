@@ -34,7 +34,8 @@ export class CallTable {
   /**
    * Hands a stream's message (DATA, CREDIT, END, ACK, ERROR, PUB, SUBSCRIBED) to its call; one for a call
    * that already settled is dropped. An ERROR UNAVAILABLE while `draining` means the server
-   * refused the call before it ran: it waits to be sent to the next server. Throws
+   * refused the call before it ran: it waits to be sent to the next server. An ERROR SESSION_MOVED
+   * for an acknowledged event sends it again under its key. Throws
    * ProtocolViolation (4430) for items beyond the credit granted.
    */
   route(message: ServerMessage, draining: boolean): void {
@@ -80,6 +81,13 @@ export class CallTable {
           this.open.delete(message[1]);
           call.reset();
           this.waiting.push(call);
+        } else if (error.code === 'SESSION_MOVED' && call.key !== undefined && !call.done) {
+          // An acknowledged event still running when its session moved to another server goes
+          // again under its key, as after a lost session: the idempotency store runs it once.
+          this.open.delete(message[1]);
+          call.reset();
+          if (draining) this.waiting.push(call);
+          else this.start(call);
         } else call.fail(error);
         return;
       }

@@ -301,7 +301,7 @@ describe('ClientConnection resume', () => {
     expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, null, 0]);
   });
 
-  it('after GOAWAY holds new calls, re-sends refused ones to the next server and does not resume the drained session', async () => {
+  it('after GOAWAY holds new calls, re-sends refused ones to the next server, which answers the drained session with a new one', async () => {
     const { transport, connection } = setup();
     const refused = startCall(connection, 'first');
     const first = transport.last();
@@ -315,7 +315,7 @@ describe('ClientConnection resume', () => {
     first.drop(CloseCode.GOING_AWAY);
     await settle();
     const second = transport.last();
-    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, null, 0]);
+    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, 't1', 1]);
     await settle();
     // In the order they joined the wait: the held call, then the refused one.
     expect(second.ofType(T.CALL)).toEqual([
@@ -323,6 +323,75 @@ describe('ClientConnection resume', () => {
       [T.CALL, 2, 'first', { a: 1 }, 1024],
     ]);
     expect(refused.done || held.done).toBe(false);
+  });
+
+  it('after GOAWAY resumes the drained session where the next server took it over, settling a call that did not move', async () => {
+    const { transport, connection } = setup();
+    const running = startCall(connection, 'first');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.receive([T.GOAWAY, 'restarting']);
+    const held = startCall(connection, 'second');
+    first.drop(CloseCode.SERVICE_RESTART);
+    await settle();
+    const second = transport.last();
+    // The next server holds the session: it received the CALL, and retransmits the ERROR that settled it.
+    expect(await welcome(second, { resumed: true, received: 1 })).toEqual([T.HELLO, null, 't1', 0]);
+    second.receive([T.ERROR, 1, 'SESSION_MOVED', 'the session moved to another server while the call ran']);
+    await settle();
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 2, 'second', { a: 1 }, 1024]]);
+    const error = await errorOf(running);
+    expect([error.code, error.retryable]).toEqual(['SESSION_MOVED', true]);
+    expect(held.done).toBe(false);
+    expect(connection.sessionId).toBe('s1');
+  });
+});
+
+describe('ClientConnection call start while the session is lost', () => {
+  it("sends a call started synchronously from a lost call's settlement on the next session, not on the dropped socket", async () => {
+    const { transport, connection } = setup();
+    const lost = startCall(connection, 'stream');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    let retry: ClientCall | undefined;
+    // A settlement watcher runs inside the connection's handling of the loss, before it moved on.
+    lost.watch(
+      () => true,
+      () => {
+        if (lost.done && retry === undefined) retry = startCall(connection, 'again');
+      },
+    );
+    first.receive([T.GOAWAY, 'restarting']);
+    first.drop(CloseCode.SERVICE_RESTART);
+    await settle();
+    const second = transport.last();
+    await welcome(second, { session: 's2', token: 't2' });
+    await settle();
+    expect((await errorOf(lost)).code).toBe('SESSION_LOST');
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 1, 'again', { a: 1 }, 1024]]);
+    expect(retry?.done).toBe(false);
+  });
+});
+
+describe('ClientConnection session moved', () => {
+  it('sends an acknowledged event again under its key when the server says SESSION_MOVED, and fails a plain call with it', async () => {
+    const { transport, connection } = setup();
+    const event = startCall(connection, 'audit.record', { what: 'x' }, 'key-1');
+    const call = startCall(connection, 'add');
+    const socket = transport.last();
+    await welcome(socket);
+    await settle();
+    socket.receive([T.ERROR, 1, 'SESSION_MOVED', 'moved'], [T.ERROR, 2, 'SESSION_MOVED', 'moved']);
+    await settle();
+    expect(socket.ofType(T.EVENT).map((message) => [message[1], message[4]])).toEqual([
+      [1, 'key-1'],
+      [3, 'key-1'],
+    ]);
+    expect((await errorOf(call)).code).toBe('SESSION_MOVED');
+    socket.receive([T.ACK, 3]);
+    await expect(event.result()).resolves.toBeUndefined();
   });
 });
 

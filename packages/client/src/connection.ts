@@ -209,11 +209,14 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.session.reset(this.codec, this.limits);
   }
 
-  /** Starts a call now, or when the session is ready. */
+  /**
+   * Starts a call now, or when the session is ready. A call started while the connection is
+   * dropping (its socket gone, its state not yet moved on) waits too: it belongs to the next session.
+   */
   start(call: ClientCall): void {
     if (call.done) return;
     if (this.state === 'closed') call.fail(this.closedError);
-    else if (this.state === 'open' && !this.draining) this.calls.start(call);
+    else if (this.state === 'open' && !this.draining && this.socket !== undefined) this.calls.start(call);
     else this.calls.wait(call);
   }
 
@@ -265,15 +268,9 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       this.terminate(stop, code, reason);
       return;
     }
-    if (this.draining) {
-      // Drained by GOAWAY: that session is not resumable (protocol.md 3.4). Whatever is still open
-      // is lost; the next connection starts a fresh session without presenting the old token.
-      this.draining = false;
-      if (this.session.current) {
-        this.session.current = undefined;
-        this.loseSession();
-      }
-    }
+    // Drained by GOAWAY: the next connection presents the session anyway. A server with a handover
+    // resumes it (protocol.md 3.4); one without answers with a new session, and what was open is lost.
+    this.draining = false;
     const gaveUp = this.reconnect.schedule(code, reason);
     if (gaveUp) this.terminate(gaveUp, code, reason);
     else this.setState({ state: 'reconnecting', code, reason });

@@ -126,29 +126,32 @@ describe('TopicGroup', () => {
       return fake.pub(item);
     }
 
-    it('continues since the last position after SESSION_LOST, the subscribers none the wiser', async () => {
-      const fake = group(8);
-      const got: unknown[] = [];
-      const view = fake.topic.join({ key: 'k' }, {}, undefined);
-      void view.forEach((item) => {
-        got.push(item);
-      });
-      fake.source().position = 'e:0';
-      expect(fake.topic.positionOf(view)).toBe('e:0');
-      positioned(fake, 'a', 'e:1');
-      positioned(fake, 'b', 'e:2');
-      expect(fake.topic.positionOf(view)).toBe('e:2');
-      const first = fake.source();
-      first.fail(new RpcError('SESSION_LOST', 'the session could not be resumed'));
-      await Promise.resolve();
-      expect(fake.source()).not.toBe(first);
-      expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:2' }, 8]);
-      fake.source().position = 'e:2';
-      positioned(fake, 'c', 'e:3');
-      expect(got).toEqual(['a', 'b', 'c']);
-      expect(view.done).toBe(false);
-      expect(fake.closed()).toBe(0);
-    });
+    it.each(['SESSION_LOST', 'SESSION_MOVED'])(
+      'continues since the last position after %s, the subscribers none the wiser',
+      async (code) => {
+        const fake = group(8);
+        const got: unknown[] = [];
+        const view = fake.topic.join({ key: 'k' }, {}, undefined);
+        void view.forEach((item) => {
+          got.push(item);
+        });
+        fake.source().position = 'e:0';
+        expect(fake.topic.positionOf(view)).toBe('e:0');
+        positioned(fake, 'a', 'e:1');
+        positioned(fake, 'b', 'e:2');
+        expect(fake.topic.positionOf(view)).toBe('e:2');
+        const first = fake.source();
+        first.fail(new RpcError(code, 'the session could not be resumed'));
+        await Promise.resolve();
+        expect(fake.source()).not.toBe(first);
+        expect(fake.sent.at(-1)).toEqual([10, 1, 'news', { key: 'k', since: 'e:2' }, 8]);
+        fake.source().position = 'e:2';
+        positioned(fake, 'c', 'e:3');
+        expect(got).toEqual(['a', 'b', 'c']);
+        expect(view.done).toBe(false);
+        expect(fake.closed()).toBe(0);
+      },
+    );
 
     it('gives each subscriber the position of the item it was handed, kept items included', () => {
       const fake = group(2);

@@ -74,8 +74,8 @@ export class TopicGroup {
   }
 
   /**
-   * After its session was lost, or when the server's live feed was interrupted (a retryable
-   * UNAVAILABLE), a subscription whose server told its position continues `since` it (on
+   * After its session was lost, or moved to another server without it (SESSION_MOVED), or when the
+   * server's live feed was interrupted (a retryable UNAVAILABLE), a subscription whose server told its position continues `since` it (on
    * whichever server the client reached), so the subscribers neither miss nor repeat an item;
    * when the history no longer reaches back that far, they fail with HISTORY_LOST, whose
    * `data.position` is where the history resumes. Without a position they fail as the
@@ -84,14 +84,15 @@ export class TopicGroup {
   private continued(error: RpcError): boolean {
     const since = this.source.position;
     if (since === undefined || this.members.length === 0) return false;
-    const lost = error.code === 'SESSION_LOST';
+    // SESSION_MOVED: the session went on elsewhere without the subscription (it does not move).
+    const lost = error.code === 'SESSION_LOST' || error.code === 'SESSION_MOVED';
     if (!lost && !(error.code === 'UNAVAILABLE' && error.retryable)) return false;
     const base = typeof this.input === 'object' && this.input !== null ? this.input : {};
     this.kept = [];
     const source = this.subscription({ ...base, since });
     this.source = source;
-    // Not from inside the connection's handling of the lost session: it may not have moved on to
-    // its next session yet, and a CALL queued now would go out with the old one.
+    // After this turn: the settling subscription still holds its channel until its settlement
+    // finished, and a continuation started now would not be given the channel's PUBs.
     if (lost) queueMicrotask(() => this.connection.start(source));
     else {
       const delay = Math.min(UNAVAILABLE_MAX_DELAY_MS, UNAVAILABLE_DELAY_MS * 2 ** this.unavailable++);

@@ -21,6 +21,9 @@ const SERVER_COUNTERS: ReadonlyArray<readonly [string, string, Read]> = [
   ['resumes_failed_total', 'resume attempts that got a fresh session', (s) => s.metrics.resumesFailed],
   ['resumes_refused_total', "resume attempts with another principal's token", (s) => s.metrics.resumesRefused],
   ['sessions_evicted_total', 'disconnected sessions ended over maxResumeBytes', (s) => s.metrics.sessionsEvicted],
+  ['sessions_handed_over_total', 'sessions given up to another server', (s) => s.metrics.sessionsHandedOver],
+  ['sessions_claimed_total', 'sessions taken over from another server', (s) => s.metrics.sessionsClaimed],
+  ['handover_failures_total', 'session handover operations that failed', (s) => s.metrics.handoverFailures],
   [
     'slow_consumers_total',
     'queue-policy overflows (stream failed or connection closed 4002)',

@@ -22,10 +22,19 @@ export interface Codec {
   /** Encodes one message. Throws {@link EncodeError} for a value the codec cannot carry. */
   encode(message: Message): EncodedMessage;
   /**
-   * Joins encoded messages (at least one) into one frame holding their batch. A frame may be
+   * Encodes several messages (at least two) in one pass into one part that {@link Codec.frame}
+   * joins exactly as it would join their parts one by one: a run of stream items costs one
+   * encoder call instead of one per item. Throws {@link EncodeError} when one of them cannot be
+   * encoded.
+   */
+  encodeRun(messages: readonly Message[]): EncodedMessage;
+  /**
+   * Joins encoded messages (at least one) into one frame holding their batch; `count` is the
+   * number of messages in `parts` when some of them are runs ({@link Codec.encodeRun}), else
+   * `parts.length`. A frame may be
    * shared (a broadcast framed once for every subscriber): write it, never modify it.
    */
-  frame(parts: readonly EncodedMessage[]): string | Uint8Array;
+  frame(parts: readonly EncodedMessage[], count?: number): string | Uint8Array;
   /** Size of an encoded message in bytes (UTF-8 bytes for JSON), as limits such as maxFrameBytes count. */
   size(part: EncodedMessage): number;
   /**

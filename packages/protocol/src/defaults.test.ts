@@ -11,7 +11,7 @@ const here = new URL('.', import.meta.url);
 /** Where each source file's `@default`s live: the option or field name to its constant's value. */
 const DEFAULTS_OF: Record<string, Readonly<Record<string, number>>> = {
   'messages.ts': DEFAULT_LIMITS,
-  'outbox.ts': DEFAULT_OUTBOX,
+  'outbox-options.ts': DEFAULT_OUTBOX,
   'inbox.ts': { ackEvery: DEFAULT_LIMITS.ackEvery },
   'decode-limits.ts': DEFAULT_DECODE_LIMITS,
 };
@@ -43,7 +43,7 @@ describe('defaults', () => {
       numericDefaults(readFileSync(new URL(file, here), 'utf8')).map(({ name }) => `${file}:${name}`),
     );
     expect(names).toEqual(
-      expect.arrayContaining(['messages.ts:maxFrameBytes', 'outbox.ts:flushBytes', 'inbox.ts:ackEvery']),
+      expect.arrayContaining(['messages.ts:maxFrameBytes', 'outbox-options.ts:flushBytes', 'inbox.ts:ackEvery']),
     );
   });
 

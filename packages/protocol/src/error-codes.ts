@@ -78,6 +78,12 @@ export const ERROR_CODES = {
     origin: 'local',
     meaning: 'the connection closed for good (terminal close code, client closed, retries exhausted)',
   },
+  SESSION_MOVED: {
+    retryable: true,
+    origin: 'wire',
+    meaning:
+      'the call was running when its session moved to another server; it did not move and may or may not have run',
+  },
   SESSION_LOST: {
     retryable: true,
     origin: 'local',
@@ -106,6 +112,7 @@ const RETRYABLE_CODES: Readonly<Record<string, true>> = {
   UNAVAILABLE: true,
   DEADLINE_EXCEEDED: true,
   CONNECTION_CLOSED: true,
+  SESSION_MOVED: true,
   SESSION_LOST: true,
 };
 

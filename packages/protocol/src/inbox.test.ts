@@ -151,4 +151,14 @@ describe('Inbox', () => {
     expect(frames).toStrictEqual([[msg.end(1, 'a'), msg.pong(1), msg.end(2, 'b'), msg.pos(3)]]);
     expect(outbox.sent).toBe(2);
   });
+
+  it('continues a moved session from its count and highest stream id', () => {
+    const inbox = new Inbox({ ackEvery: 2 });
+    inbox.restore(7, 4);
+    expect([inbox.received, inbox.lastStreamId, inbox.pos()]).toEqual([7, 4, undefined]);
+    expect(() => inbox.openStream(4)).toThrow(ProtocolViolation);
+    inbox.receive(msg.data(5, 1));
+    inbox.receive(msg.data(5, 2));
+    expect(inbox.pos()).toEqual(msg.pos(9));
+  });
 });

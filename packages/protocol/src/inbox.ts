@@ -106,6 +106,12 @@ export class Inbox {
     this.lastId = id;
   }
 
+  /** Continues a session moved from another server: `received` counted, `lastStreamId` the highest id opened. */
+  restore(received: number, lastStreamId: number): void {
+    this.count = this.acked = received;
+    this.lastId = lastStreamId;
+  }
+
   /**
    * Starts over for a new session (the old one could not be resumed): the count, the last
    * acknowledgement and the stream ids return to 0. `ackEvery` is kept.

@@ -97,4 +97,11 @@ export {
   SEND_BATCH_BYTES,
   type TransportName,
 } from './http-records.js';
-export { type FrameSink, type FrameWriter, Outbox, type OutboxOptions } from './outbox.js';
+export {
+  type FrameSink,
+  type FrameWriter,
+  type HeldMessages,
+  Outbox,
+  type OutboxOptions,
+  type RetainedEntry,
+} from './outbox.js';

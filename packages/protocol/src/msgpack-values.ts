@@ -173,6 +173,10 @@ function writeArrayHeader(out: Uint8Array, length: number): number {
   return 5;
 }
 
+function arrayHeaderBytes(length: number): number {
+  return length < 16 ? 1 : length < 0x10000 ? 3 : 5;
+}
+
 // The last small single-message frame: a broadcast reaches every subscriber's outbox as the same
 // encoded part, and their flushes run back to back, so it is framed once and its bytes shared.
 const SHARED_FRAME_BYTES = 64 * 1024;
@@ -184,9 +188,9 @@ let lastFrame: Uint8Array | undefined;
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
 const allocate = NodeBuffer ? (size: number) => NodeBuffer.allocUnsafe(size) : (size: number) => new Uint8Array(size);
 
-/** Joins encoded messages into one frame: a MessagePack array header, then the parts' bytes. */
-export function frame(parts: readonly EncodedMessage[]): Uint8Array {
-  if (parts.length === 1) {
+/** Joins encoded messages into one frame: a MessagePack array header of `count` messages, then the parts' bytes. */
+export function frame(parts: readonly EncodedMessage[], count: number = parts.length): Uint8Array {
+  if (count === 1) {
     const part = parts[0] as Uint8Array;
     if (part === lastPart) return lastFrame as Uint8Array;
     const out = allocate(part.length + 1);
@@ -198,10 +202,10 @@ export function frame(parts: readonly EncodedMessage[]): Uint8Array {
     }
     return out;
   }
-  let total = parts.length < 16 ? 1 : parts.length < 0x10000 ? 3 : 5;
+  let total = arrayHeaderBytes(count);
   for (let i = 0; i < parts.length; i++) total += (parts[i] as Uint8Array).length;
   const out = allocate(total);
-  let offset = writeArrayHeader(out, parts.length);
+  let offset = writeArrayHeader(out, count);
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as Uint8Array;
     out.set(part, offset);
@@ -249,19 +253,34 @@ export function msgpackFamilyCodec(name: CodecName, createPackers: () => Packers
     }
     return packers;
   };
+  function encode(message: Message): Uint8Array {
+    try {
+      // A view into msgpackr's current block; msgpackr never writes over bytes it returned.
+      // Tests and fuzzers hand in any value, not only messages.
+      const value: unknown = message;
+      const { plain, run, general } = packers ?? use();
+      const kind = typeof value === 'object' && value !== null ? scan(value) : Shape.Plain;
+      if (kind === Shape.Plain) return plain.pack(message);
+      if (kind === Shape.PlainWithRun) return run.pack(message);
+      return general.pack(withMapEntries(message));
+    } catch (cause) {
+      throw new EncodeError(`cannot encode as MessagePack: ${(cause as Error).message}`, { cause });
+    }
+  }
   return {
     name,
     binary: true,
-    encode(message: Message): Uint8Array {
+    encode,
+    encodeRun(messages: readonly Message[]): Uint8Array {
+      const { plain } = packers ?? use();
+      let allPlain = true;
+      for (let i = 0; i < messages.length && allPlain; i++) allPlain = scan(messages[i] as object) === Shape.Plain;
+      // A frame of the parts packed one by one, without its header (a run holds at least two).
+      if (!allPlain) return frame(messages.map(encode)).subarray(arrayHeaderBytes(messages.length));
       try {
-        // A view into msgpackr's current block; msgpackr never writes over bytes it returned.
-        // Tests and fuzzers hand in any value, not only messages.
-        const value: unknown = message;
-        const { plain, run, general } = packers ?? use();
-        const kind = typeof value === 'object' && value !== null ? scan(value) : Shape.Plain;
-        if (kind === Shape.Plain) return plain.pack(message);
-        if (kind === Shape.PlainWithRun) return run.pack(message);
-        return general.pack(withMapEntries(message));
+        // One array of plain messages packs to its header, then each message as it packs alone.
+        const packed: Uint8Array = plain.pack(messages);
+        return packed.subarray(arrayHeaderBytes(messages.length));
       } catch (cause) {
         throw new EncodeError(`cannot encode as MessagePack: ${(cause as Error).message}`, { cause });
       }

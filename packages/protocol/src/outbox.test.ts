@@ -201,3 +201,40 @@ describe('Outbox', () => {
 function frameBytes(frame: string | Uint8Array): number {
   return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
 }
+
+describe('Outbox handover', () => {
+  it('moves its unacknowledged messages to another outbox, which numbers on and retransmits exactly them', async () => {
+    const from = new Outbox({ codec: jsonCodec });
+    for (let i = 1; i <= 5; i++) from.push([MessageType.DATA, 1, i]);
+    from.ack(2);
+    const { base, entries } = from.retained();
+    expect(base).toBe(2);
+    const to = new Outbox({ codec: jsonCodec });
+    to.restore(base, entries);
+    expect([to.sent, to.unacknowledged, to.canResumeFrom(1), to.canResumeFrom(3)]).toEqual([5, 3, false, true]);
+    to.push([MessageType.END, 1]);
+    const frames = collect(to);
+    to.retransmitFrom(3);
+    await nextTurn();
+    expect(frames).toEqual(['[[11,1,4],[11,1,5],[13,1]]']);
+  });
+
+  it('moves a run of stream items whole: the other outbox resumes between entries, never inside the run', async () => {
+    const from = new Outbox({ codec: jsonCodec });
+    from.push([MessageType.DATA, 1, 1]);
+    from.pushRun([
+      [MessageType.DATA, 1, 2],
+      [MessageType.DATA, 1, 3],
+      [MessageType.DATA, 1, 4],
+    ]);
+    const { base, entries } = from.retained();
+    expect(entries.map((entry) => entry.count)).toEqual([1, 3]);
+    const to = new Outbox({ codec: jsonCodec });
+    to.restore(base, entries);
+    expect([to.sent, to.canResumeFrom(1), to.canResumeFrom(2), to.canResumeFrom(4)]).toEqual([4, true, false, true]);
+    const frames = collect(to);
+    to.retransmitFrom(1);
+    await nextTurn();
+    expect(frames).toEqual(['[[11,1,2],[11,1,3],[11,1,4]]']);
+  });
+});

@@ -1,78 +1,21 @@
 import type { Codec, EncodedMessage } from './codec.js';
 import { DEFAULT_OUTBOX } from './defaults.js';
 import { isSequenced, type Message } from './messages.js';
+import {
+  type Entry,
+  type HeldMessages,
+  messagesIn,
+  partOf,
+  type RetainedEntry,
+  Run,
+  scheduleShared,
+  writeFrames,
+} from './outbox-frames.js';
 
-/** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
-export type FrameSink = (frame: string | Uint8Array) => void;
+import type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
 
-/**
- * Where an {@link Outbox} writes frames, as an object: a server's connection hands over its
- * socket writer itself, so none of its idle sessions holds a closure to reach it.
- */
-export interface FrameWriter {
-  write(frame: string | Uint8Array): void;
-}
-
-/** Options of an {@link Outbox}. */
-export interface OutboxOptions {
-  readonly codec: Codec;
-  /** Largest frame the peer accepts. @default 1048576 */
-  readonly maxFrameBytes?: number;
-  /** Most messages in one frame. @default 1024 */
-  readonly maxBatch?: number;
-  /** Most unacknowledged sequenced messages kept for retransmission. @default 10000 */
-  readonly bufferMessages?: number;
-  /** Most unacknowledged bytes kept for retransmission. @default 8388608 */
-  readonly bufferBytes?: number;
-  /**
-   * Bytes queued at which the outbox writes at once instead of at the end of the turn. Small
-   * messages of one turn still share a frame; large ones leave while the rest is being encoded,
-   * so the peer decodes the first while this side produces the next. @default 32768
-   */
-  readonly flushBytes?: number;
-  /**
-   * Largest frame built of several messages, in bytes (capped by `maxFrameBytes`); a message larger
-   * than this goes alone in its own frame. Small frames let a retransmission make progress on
-   * connections that live shorter than the whole window takes to send: the peer counts each whole
-   * frame it received, and the next resume starts after it. @default 16384
-   */
-  readonly frameBytes?: number;
-  /**
-   * Runs the flush after the current turn. @default a setImmediate (queueMicrotask where it does
-   * not exist) shared by every outbox that flushes in that turn
-   */
-  readonly schedule?: (flush: () => void) => void;
-}
-
-// Outboxes without a schedule of their own share one callback per turn: a broadcast to many
-// sessions queues one setImmediate (a microtask where it does not exist), not one per session.
-const due: Array<Outbox | undefined> = [];
-const defer: (run: () => void) => void =
-  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => queueMicrotask(run);
-
-function flushDue(): void {
-  // A flush may queue into an outbox not yet flushed this turn; the loop reaches it too.
-  let i = 0;
-  try {
-    for (; i < due.length; i++) {
-      const outbox = due[i] as Outbox;
-      due[i] = undefined;
-      outbox.flush();
-    }
-  } finally {
-    if (i < due.length) {
-      // A sink threw: the others still flush, in the next turn.
-      due.splice(0, i + 1);
-      defer(flushDue);
-    } else {
-      due.length = 0;
-    }
-  }
-}
-
-function scheduleShared(outbox: Outbox): void {
-  if (due.push(outbox) === 1) defer(flushDue);
-}
+export type { HeldMessages, RetainedEntry } from './outbox-frames.js';
+export type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
 
 /**
  * The sending half of a session: encodes messages once, coalesces what is queued in one turn
@@ -91,13 +34,16 @@ export class Outbox {
   private base = 0;
   // The arrays are allocated on first use and the pending ones dropped at each flush, so an idle
   // session holds none.
-  private kept: EncodedMessage[] | undefined;
+  private kept: Entry[] | undefined;
   private keptSizes: number[] | undefined;
   private keptHead = 0;
   private keptBytes = 0;
-  private pending: EncodedMessage[] | undefined;
+  private pending: Entry[] | undefined;
   private pendingSizes: number[] | undefined;
   private pendingBytes = 0;
+  /** Messages in `pending`: its length unless it holds runs. */
+  private pendingMessages = 0;
+  private holders: HeldMessages[] | undefined;
   private scheduled = false;
   private corked = false;
   private sink: FrameWriter | undefined;
@@ -135,23 +81,50 @@ export class Outbox {
 
   /** Sequenced messages sent and not yet acknowledged, still kept. */
   get unacknowledged(): number {
-    return (this.kept?.length ?? 0) - this.keptHead;
+    return this.sent - this.base;
   }
 
-  /** Starts writing to `sink` (a new connection); queued control messages of an old one are dropped. */
+  /**
+   * Starts writing to `sink` (a new connection); queued control messages of an old one are
+   * dropped. Held messages are queued first, so they are kept for the retransmission, not written
+   * twice.
+   */
   attach(sink: FrameSink | FrameWriter): void {
+    this.sink = undefined;
+    this.releaseHeld();
     this.sink = typeof sink === 'function' ? { write: sink } : sink;
-    this.pending = undefined;
-    this.pendingSizes = undefined;
-    this.pendingBytes = 0;
+    this.dropPending();
   }
 
-  /** Stops writing: sequenced messages are still numbered and kept, the rest is dropped. */
+  /** Stops writing: sequenced messages (held ones included) are still numbered and kept, the rest is dropped. */
   detach(): void {
     this.sink = undefined;
+    this.releaseHeld();
+    this.dropPending();
+  }
+
+  private dropPending(): void {
     this.pending = undefined;
     this.pendingSizes = undefined;
     this.pendingBytes = 0;
+    this.pendingMessages = 0;
+  }
+
+  /**
+   * Registers a producer that holds messages: it is asked to queue them ({@link HeldMessages.release})
+   * before the next write, at the end of the turn at the latest, or before a change of connection.
+   */
+  hold(holder: HeldMessages): void {
+    (this.holders ??= []).push(holder);
+    if (this.sink !== undefined && !this.scheduled && !this.corked) this.scheduleFlush();
+  }
+
+  private releaseHeld(): void {
+    // A holder may queue enough to flush, and so come back here: take the list first.
+    for (let holders = this.holders; holders !== undefined; holders = this.holders) {
+      this.holders = undefined;
+      for (let i = 0; i < holders.length; i++) (holders[i] as HeldMessages).release();
+    }
   }
 
   /** Encodes and queues a message. Throws EncodeError (nothing queued) when it cannot be encoded. */
@@ -164,20 +137,48 @@ export class Outbox {
    * its size as the codec counts it, when the caller knows it already.
    */
   pushEncoded(part: EncodedMessage, sequenced: boolean, size: number = this.codec.size(part)): void {
-    if (sequenced) {
-      this.sent++;
-      if (this.kept === undefined || this.keptSizes === undefined) {
-        this.kept = [part];
-        this.keptSizes = [size];
-      } else {
-        this.kept.push(part);
-        this.keptSizes.push(size);
-      }
-      this.keptBytes += size;
-      this.trim(this.kept);
+    if (sequenced) this.keep(part, 1, size);
+    this.enqueue(part, size);
+  }
+
+  /**
+   * Encodes sequenced messages (a stream's items, in order) in one pass of the codec and queues
+   * them as one entry: numbered one by one, kept and retransmitted together, always in one frame.
+   * At most `maxBatch` messages. Returns false, queuing nothing, when they encode to more than
+   * `frameBytes` (push them one by one: a run that large gains nothing and could outgrow a
+   * frame). Throws EncodeError, queuing nothing, when one of them cannot be encoded.
+   */
+  pushRun(messages: readonly Message[]): boolean {
+    if (messages.length === 1) {
+      this.push(messages[0] as Message);
+      return true;
     }
+    if (messages.length > this.maxBatch) throw new RangeError(`a run of ${messages.length} messages exceeds maxBatch`);
+    const part = this.codec.encodeRun(messages);
+    const size = this.codec.size(part);
+    if (size > this.frameBytes) return false;
+    const run = new Run(part, messages.length);
+    this.keep(run, messages.length, size);
+    this.enqueue(run, size);
+    return true;
+  }
+
+  private keep(entry: Entry, count: number, size: number): void {
+    this.sent += count;
+    if (this.kept === undefined || this.keptSizes === undefined) {
+      this.kept = [entry];
+      this.keptSizes = [size];
+    } else {
+      this.kept.push(entry);
+      this.keptSizes.push(size);
+    }
+    this.keptBytes += size;
+    this.trim(this.kept);
+  }
+
+  private enqueue(entry: Entry, size: number): void {
     if (this.sink === undefined) return;
-    this.queue(part, size);
+    this.queue(entry, size);
     if (this.pendingBytes >= this.flushBytes) this.flush();
     else if (!this.scheduled && !this.corked) this.scheduleFlush();
   }
@@ -198,15 +199,16 @@ export class Outbox {
     this.flush();
   }
 
-  private queue(part: EncodedMessage, size: number): void {
+  private queue(entry: Entry, size: number): void {
     if (this.pending === undefined || this.pendingSizes === undefined) {
-      this.pending = [part];
+      this.pending = [entry];
       this.pendingSizes = [size];
     } else {
-      this.pending.push(part);
+      this.pending.push(entry);
       this.pendingSizes.push(size);
     }
     this.pendingBytes += size;
+    this.pendingMessages += messagesIn(entry);
   }
 
   private scheduleFlush(): void {
@@ -215,21 +217,65 @@ export class Outbox {
     else scheduleShared(this);
   }
 
-  /** The peer has received every sequenced message up to `received`: forget them. */
+  /**
+   * The peer has received every sequenced message up to `received`: forget them. A run is
+   * forgotten once all of its messages are (a peer counts whole frames, and a run never spans two).
+   */
   ack(received: number): void {
     const kept = this.kept;
     if (kept === undefined) return;
     let drop = Math.min(received, this.sent) - this.base;
     while (drop > 0 && this.keptHead < kept.length) {
+      const count = messagesIn(kept[this.keptHead] as Entry);
+      if (count > drop) break;
       this.forgetOldest(kept);
-      drop--;
+      drop -= count;
     }
     this.compact(kept);
   }
 
-  /** Whether every sequenced message after `received` is still kept. */
+  /**
+   * What a handover moves: the sequence number before the oldest kept message, and the kept
+   * entries in order (a run of stream items stays one entry, numbered `count` times).
+   */
+  retained(): { readonly base: number; readonly entries: RetainedEntry[] } {
+    const kept = this.kept;
+    const entries: RetainedEntry[] = [];
+    if (kept !== undefined) {
+      for (let i = this.keptHead; i < kept.length; i++) {
+        const entry = kept[i] as Entry;
+        entries.push({ part: partOf(entry), count: messagesIn(entry) });
+      }
+    }
+    return { base: this.base, entries };
+  }
+
+  /** Fills a new, detached outbox with another's {@link Outbox.retained}: numbering continues after it. */
+  restore(base: number, entries: readonly RetainedEntry[]): void {
+    this.sent = this.base = base;
+    for (const { part, count } of entries) {
+      if (count === 1) {
+        this.pushEncoded(part, true);
+        continue;
+      }
+      const run = new Run(part, count);
+      const size = this.codec.size(part);
+      this.keep(run, count, size);
+      this.enqueue(run, size);
+    }
+  }
+
+  /**
+   * Whether every sequenced message after `received` is still kept, and `received` falls between
+   * two kept entries (never inside a run, which a peer receives whole).
+   */
   canResumeFrom(received: number): boolean {
-    return received >= this.base && received <= this.sent;
+    if (received < this.base || received > this.sent) return false;
+    const kept = this.kept;
+    if (kept === undefined) return true;
+    let position = this.base;
+    for (let i = this.keptHead; position < received && i < kept.length; i++) position += messagesIn(kept[i] as Entry);
+    return position === received;
   }
 
   /**
@@ -243,7 +289,7 @@ export class Outbox {
     const kept = this.kept;
     const sizes = this.keptSizes;
     if (kept === undefined || sizes === undefined || this.keptHead === kept.length) return true;
-    for (let i = this.keptHead; i < kept.length; i++) this.queue(kept[i] as EncodedMessage, sizes[i] as number);
+    for (let i = this.keptHead; i < kept.length; i++) this.queue(kept[i] as Entry, sizes[i] as number);
     if (!this.scheduled && this.sink) this.scheduleFlush();
     return true;
   }
@@ -254,53 +300,42 @@ export class Outbox {
    */
   flush(): void {
     this.scheduled = false;
+    if (this.holders !== undefined) this.releaseHeld();
     const sink = this.sink;
-    const parts = this.pending;
+    const entries = this.pending;
     const sizes = this.pendingSizes;
-    if (!sink || parts === undefined || sizes === undefined) return;
+    if (!sink || entries === undefined || sizes === undefined) return;
     const total = this.pendingBytes;
-    this.pending = undefined;
-    this.pendingSizes = undefined;
-    this.pendingBytes = 0;
+    const messages = this.pendingMessages;
+    this.dropPending();
+    const parts = messages === entries.length ? (entries as EncodedMessage[]) : entries.map(partOf);
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
     const limit = this.frameBytes;
-    if (parts.length <= this.maxBatch && total + parts.length + 5 <= limit) {
-      sink.write(this.codec.frame(parts));
+    if (messages <= this.maxBatch && total + messages + 5 <= limit) {
+      sink.write(this.codec.frame(parts, messages));
       return;
     }
-    let start = 0;
-    while (start < parts.length) {
-      let end = start;
-      let bytes = 5;
-      while (end < parts.length && end - start < this.maxBatch) {
-        const size = (sizes[end] as number) + 1;
-        if (end > start && bytes + size > limit) break;
-        bytes += size;
-        end++;
-      }
-      sink.write(this.codec.frame(parts.slice(start, end)));
-      start = end;
-    }
+    writeFrames(this.codec, sink, entries, parts, sizes, limit, this.maxBatch);
   }
 
-  private trim(kept: EncodedMessage[]): void {
+  private trim(kept: Entry[]): void {
     while (
       this.keptHead < kept.length &&
-      (kept.length - this.keptHead > this.bufferMessages || this.keptBytes > this.bufferBytes)
+      (this.sent - this.base > this.bufferMessages || this.keptBytes > this.bufferBytes)
     ) {
       this.forgetOldest(kept);
     }
     this.compact(kept);
   }
 
-  private forgetOldest(kept: EncodedMessage[]): void {
+  private forgetOldest(kept: Entry[]): void {
     this.keptBytes -= (this.keptSizes as number[])[this.keptHead] as number;
+    this.base += messagesIn(kept[this.keptHead] as Entry);
     kept[this.keptHead] = '';
     this.keptHead++;
-    this.base++;
   }
 
-  private compact(kept: EncodedMessage[]): void {
+  private compact(kept: Entry[]): void {
     if (this.keptHead === kept.length) {
       // Everything is acknowledged: an idle session keeps no buffer.
       this.kept = undefined;

@@ -1,8 +1,8 @@
 /**
  * Switchboard on Redis: {@link RedisBroker}, a topic backplane over Redis streams and pub/sub
  * with a history per channel, {@link RedisIdempotencyStore}, acknowledged events run once across
- * server processes, and {@link RedisSendRelay}, the HTTP fallback's sends forwarded to the process
- * holding their connection.
+ * server processes, {@link RedisSendRelay}, the HTTP fallback's sends forwarded to the process
+ * holding their connection, and {@link RedisSessionHandover}, sessions resumed on any process.
  * @module @switchboard/redis
  */
 export { RedisBroker } from './redis-broker.js';
@@ -17,3 +17,8 @@ export {
   RedisSendRelay,
   type RedisSendRelayOptions,
 } from './redis-send-relay.js';
+export {
+  DEFAULT_REDIS_SESSION_HANDOVER_OPTIONS,
+  RedisSessionHandover,
+  type RedisSessionHandoverOptions,
+} from './redis-session-handover.js';

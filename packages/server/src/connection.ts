@@ -23,6 +23,7 @@ import { ConnectionInfo } from './hooks.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionRegistry } from './session.js';
+import type { SessionMover } from './session-mover.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { SocketWriter, type WriterSettings } from './socket-writer.js';
 
@@ -37,6 +38,8 @@ export interface ConnectionHost extends SessionRegistry, DispatchHost, WriterSet
   readonly heartbeat: Heartbeat;
   readonly draining: boolean;
   findSession(token: string): Session | undefined;
+  /** Moves sessions to and from other servers (`ServerOptions.handover`). */
+  readonly mover: SessionMover | undefined;
   connectionClosed(connection: Connection): void;
   /** A connection of a draining server has no call left. */
   connectionIdle(connection: Connection): void;
@@ -51,10 +54,9 @@ function helloTimedOut(connection: Connection): void {
 }
 
 /**
- * One WebSocket connection on the server: the protocol state machine from HELLO to close. It
- * validates every frame (violations close with their documented code), runs the handshake,
- * dispatches messages to the session's calls, answers heartbeats and applies socket backpressure
- * (through its {@link SocketWriter}).
+ * One WebSocket connection on the server: the protocol state machine from HELLO to close. It validates
+ * every frame (violations close with their documented code), runs the handshake, dispatches messages to
+ * the session's calls, answers heartbeats and applies backpressure (the {@link SocketWriter} it extends).
  */
 export class Connection extends SocketWriter implements SessionLink, HeartbeatTarget {
   declare protected readonly host: ConnectionHost;
@@ -84,18 +86,13 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     this.request = request;
     this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
     // A hook set now may read the peer's address at the close, after the socket forgot it.
-    if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this);
+    if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this, request.remoteAddress);
   }
 
   /** What hooks see of this connection, made when first needed (none for an unobserved idle one). */
   get info(): ConnectionInfo {
-    this.view ??= new ConnectionInfo(this);
+    this.view ??= new ConnectionInfo(this, this.request?.remoteAddress ?? this.socket.remoteAddress);
     return this.view;
-  }
-
-  /** The peer's address, when the transport knows it. */
-  get remoteAddress(): string | undefined {
-    return this.request !== undefined ? this.request.remoteAddress : this.socket.remoteAddress;
   }
 
   /** A frame from the client; `byteLength` is its payload's size on the wire, when known. Never throws. */
@@ -163,7 +160,13 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     const { metrics } = settings;
     let session: Session | undefined;
     if (resumeToken !== null) {
-      const previous = this.host.findSession(resumeToken);
+      let previous = this.host.findSession(resumeToken);
+      const mover = previous ? undefined : this.host.mover;
+      if (mover) {
+        // Moved here from another server: claimed only for this HELLO's principal, API and codec.
+        previous = await mover.claim(resumeToken, this.service, this.codec, identity.ctx, identity.principal, received);
+        if ((this.state as State) === State.Closed) return void (previous && mover.moveOut(previous, false));
+      }
       if (previous && !previous.belongsTo(identity.principal)) {
         // Another principal's token (stolen, or a shared device): a fresh session for this one,
         // and the other's session stays for its owner to resume.
@@ -304,7 +307,8 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
       code === CloseCode.NORMAL ||
       code === CloseCode.GOING_AWAY ||
       (code >= 4400 && code < 5000) ||
-      this.host.draining;
+      // A draining server with a handover keeps the session to offer it.
+      (this.host.draining && !this.host.mover);
     this.session?.detach(this, final);
   }
 

@@ -12,6 +12,7 @@ export interface ServerDefaults {
   readonly highWatermark: number;
   readonly lowWatermark: number;
   readonly exposeErrors: boolean;
+  readonly handoverTimeoutMs: number;
 }
 
 /**
@@ -29,6 +30,9 @@ export const DEFAULT_SERVER_OPTIONS: ServerDefaults = Object.freeze({
   highWatermark: 1024 * 1024,
   lowWatermark: 256 * 1024,
   exposeErrors: false,
+  // A live server answers a handover request in a Redis round trip or two; no answer within a
+  // second means the holder is gone (or holds no such session).
+  handoverTimeoutMs: 1000,
 });
 
 /** How the default `maxConnections` is sized (see `defaultMaxConnections`). */

@@ -202,7 +202,6 @@ export interface ConnectionFacts {
   readonly codec: { readonly name: CodecName };
   readonly service: Service;
   readonly openedAt: number;
-  readonly remoteAddress: string | undefined;
   /** The session it carries, once the handshake completed. */
   readonly session: { readonly sessionInfo: SessionInfo } | undefined;
 }
@@ -220,13 +219,14 @@ export class ConnectionInfo implements ConnectionView {
   readonly remoteAddress: string | undefined;
   sessionInfo: SessionInfo | undefined;
 
-  constructor(facts: ConnectionFacts) {
+  /** @param remoteAddress The peer's address, when the transport knows it. */
+  constructor(facts: ConnectionFacts, remoteAddress: string | undefined) {
     this.id = facts.id;
     this.codec = facts.codec.name;
     const api = facts.service.contract.api;
     this.api = api ? `${api.name}.${api.version}` : '';
     this.openedAt = facts.openedAt;
-    this.remoteAddress = facts.remoteAddress;
+    this.remoteAddress = remoteAddress;
     this.sessionInfo = facts.session?.sessionInfo;
   }
 

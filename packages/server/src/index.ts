@@ -62,6 +62,12 @@ export type {
   TypedErrorOptions,
   UnaryHandler,
 } from './handlers.js';
+export {
+  type HandoverRequest,
+  MemorySessionHandover,
+  type SessionGiver,
+  type SessionHandover,
+} from './handover.js';
 export type { CallOutcome, CallView, ConnectionView, ServerHooks } from './hooks.js';
 export { type EventOutcome, EventStore, type EventStoreOptions, type IdempotencyStore } from './idempotency.js';
 export { type RefusalReason, ServerMetrics } from './metrics.js';

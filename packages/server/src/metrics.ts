@@ -20,6 +20,12 @@ export class ServerMetrics {
   sessionsEvicted = 0;
   /** Resume attempts refused because the session belongs to another principal (counted in resumesFailed too). */
   resumesRefused = 0;
+  /** Sessions given up to another server through `ServerOptions.handover` (on drain, or asked for). */
+  sessionsHandedOver = 0;
+  /** Sessions claimed from another server through `ServerOptions.handover`, then resumed here. */
+  sessionsClaimed = 0;
+  /** Handover operations that failed (the handover store unreachable): those sessions were lost as without one. */
+  handoverFailures = 0;
   /** Calls, streams, subscriptions and events opened. */
   callsStarted = 0;
   /** Items dropped or conflated by `drop-oldest` and `latest` policies. */
@@ -64,6 +70,9 @@ export class ServerMetrics {
       resumesFailed: this.resumesFailed,
       resumesRefused: this.resumesRefused,
       sessionsEvicted: this.sessionsEvicted,
+      sessionsHandedOver: this.sessionsHandedOver,
+      sessionsClaimed: this.sessionsClaimed,
+      handoverFailures: this.handoverFailures,
       callsStarted: this.callsStarted,
       itemsDropped: this.itemsDropped,
       slowConsumers: this.slowConsumers,

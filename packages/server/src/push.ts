@@ -3,6 +3,9 @@ import { RpcError } from '@switchboard/protocol';
 import { AsyncSource } from './async-source.js';
 import { BoundedQueue, type Overflow } from './policy-queue.js';
 
+/** What {@link PushStream.poll} returns when no item is queued. */
+export const NOTHING: unique symbol = Symbol('switchboard.nothing');
+
 /**
  * A stream fed by pushes instead of a generator, for event sources (timers, emitters, brokers)
  * that cannot wait for the consumer. Items wait in a queue bounded by the stream's slow-consumer
@@ -45,6 +48,16 @@ export class PushStream<T> extends AsyncSource<T> {
     }
     this.wake();
     return true;
+  }
+
+  /**
+   * The next queued item at once, or {@link NOTHING} when none is queued or the stream failed:
+   * the server's pump takes items this way while some wait, with no promise per item, and waits
+   * through the iterator otherwise.
+   */
+  poll(): T | typeof NOTHING {
+    if (this.failure !== undefined || this.queue.length === 0) return NOTHING;
+    return this.queue.shift() as T;
   }
 
   protected ready(): boolean {

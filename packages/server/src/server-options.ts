@@ -1,5 +1,6 @@
 import type { CodecName, DecodeLimits, Limits } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
+import type { SessionHandover } from './handover.js';
 import type { ServerHooks } from './hooks.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { RateLimits } from './rate-limit.js';
@@ -37,6 +38,21 @@ export interface ServerOptions {
    * server process. @default an `EventStore` in this process's memory, for `idempotencyWindowMs`
    */
   readonly idempotencyStore?: IdempotencyStore;
+  /**
+   * Where sessions move between server processes, so a client whose reconnect lands on another
+   * process resumes there (`RedisSessionHandover` from `@switchboard/redis`; `MemorySessionHandover`
+   * for servers of one process). With it, `close()` offers every session before closing its
+   * connections, and a HELLO resuming a session this server does not hold claims it, or asks the
+   * live holder for it. What was running settles with SESSION_MOVED (retryable); topic
+   * subscriptions continue `since` their position. Off: a session resumes only where it started.
+   * @default undefined (no handover)
+   */
+  readonly handover?: SessionHandover;
+  /**
+   * How long a server waits for the live holder of a session to give it up, in ms; no answer means
+   * the holder is gone and the resume fails (SESSION_LOST). @default 1000
+   */
+  readonly handoverTimeoutMs?: number;
   /** Credit window for items a client streams to the server. @default 64 */
   readonly creditWindow?: number;
   /** Producers pause when a socket buffers more than this many bytes. @default 1048576 */

@@ -21,6 +21,7 @@ import { tokenLookup } from './resume-token.js';
 import type { CloseOptions, ServerOptions } from './server-options.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
+import { SessionMover } from './session-mover.js';
 import { defaultMaxConnections, LoadShedder } from './shedding.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
 import { collectStats, type ServerStats } from './stats.js';
@@ -76,6 +77,8 @@ export class SwitchboardServer implements ConnectionHost {
   private drained: (() => void) | undefined;
   private readonly hooks: HookSet;
   private lastConnectionId = 0;
+  /** Moves sessions to and from other servers; undefined without `ServerOptions.handover`. @internal */
+  readonly mover: SessionMover | undefined;
 
   constructor(options: ServerOptions) {
     const services = (Array.isArray(options.services) ? options.services : [options.services]) as Service[];
@@ -123,6 +126,9 @@ export class SwitchboardServer implements ConnectionHost {
       new EventStore({ windowMs: options.idempotencyWindowMs ?? defaults.idempotencyWindowMs });
     this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
     for (const service of services) this.detach.push(service.attachBroker(this.broker));
+    const timeoutMs = options.handoverTimeoutMs ?? defaults.handoverTimeoutMs;
+    this.mover = options.handover && new SessionMover(options.handover, this.settings, this, timeoutMs);
+    if (this.mover) this.detach.push(this.mover.serve((lookup) => this.sessions.get(lookup)));
   }
 
   /** The limits advertised in WELCOME (the defaults merged with `ServerOptions.limits`). */
@@ -257,8 +263,10 @@ export class SwitchboardServer implements ConnectionHost {
 
   /**
    * Drains gracefully: refuses new connections and calls, sends GOAWAY, waits for in-flight calls
-   * up to `deadlineMs`, then closes every connection with 1012 (the client reconnects elsewhere)
-   * and ends every session. Calling it again skips the wait and closes what is left.
+   * up to `deadlineMs`, then, with `ServerOptions.handover`, offers every session to the other
+   * servers (what still runs settles with SESSION_MOVED), closes every connection with 1012 (the
+   * client reconnects elsewhere, and resumes there when its session was offered) and ends every
+   * session. Calling it again skips the wait and closes what is left.
    */
   async close(options: CloseOptions = {}): Promise<void> {
     if (!this.isDraining) {
@@ -274,6 +282,8 @@ export class SwitchboardServer implements ConnectionHost {
         this.checkDrained();
       });
     }
+    const mover = this.mover;
+    if (mover) await Promise.all([...this.sessions.values()].map((session) => mover.moveOut(session, false)));
     for (const connection of [...this.connections]) connection.close(CloseCode.SERVICE_RESTART, 'the server restarted');
     this.heartbeat.stop();
     this.shedder?.stop();

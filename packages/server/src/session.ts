@@ -49,22 +49,20 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
  * what it sent (outbox), the count of what it received (inbox), and its life: attached to one
  * connection at a time, kept for `resumeWindowMs` after that connection drops so a client can
  * resume it without loss or duplicates, taken over by a newer connection of the same principal,
- * then ended.
+ * then ended, or moved to another server with the `id` and `resumeToken` it was given (session-state.ts).
  */
 export class Session implements CallHost {
-  readonly id = randomUUID();
-  readonly resumeToken = newResumeToken();
   readonly outbox: Outbox;
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
   readonly inbox: Inbox;
-  private link: SessionLink | undefined;
+  link: SessionLink | undefined; // closed by a handover (session-state.ts)
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
   /** Producers (stream generators) waiting for the session to be attached to a connection again. */
   private detachedWaiters: Array<() => void> | undefined;
   // Allocated on first use: an idle session holds no call, subscription or handler options.
-  private openCalls: Map<number, ServerCall> | undefined;
+  openCalls: Map<number, ServerCall> | undefined;
   private subscriptions: Set<string> | undefined;
   private info: SessionInfo | undefined;
   private context: unknown;
@@ -82,6 +80,8 @@ export class Session implements CallHost {
     readonly env: CallEnvironment,
     private readonly registry: SessionRegistry,
     readonly principal: string | undefined,
+    readonly id: string = randomUUID(),
+    readonly resumeToken: string = newResumeToken(),
   ) {
     this.context = ctx;
     const { limits } = env;

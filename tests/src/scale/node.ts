@@ -1,9 +1,9 @@
 // One node of the scale harness in its own process: a server on a Redis broker whose prefix
-// comes from SCALE_PREFIX. Prints `{"port":N}` once listening; SIGTERM drains it (server.close).
+// comes from SCALE_PREFIX, handing its sessions to the other nodes through Redis. Prints `{"port":N}` once listening; SIGTERM drains it (server.close).
 // Run: node --import tsx node.ts
 import { topicChannel } from '@switchboard/contract';
 import { isRpcError } from '@switchboard/protocol';
-import { RedisBroker, RedisIdempotencyStore } from '@switchboard/redis';
+import { RedisBroker, RedisIdempotencyStore, RedisSessionHandover } from '@switchboard/redis';
 import { createServer, implement } from '@switchboard/server';
 import { listen } from '@switchboard/server/ws';
 import { Redis } from 'ioredis';
@@ -20,6 +20,7 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.SCALE_PREFIX ?? 'scale:';
 const counters = new Redis(redisUrl);
 const events = new RedisIdempotencyStore({ redis: redisUrl, prefix: `${prefix}events:` });
+const handover = new RedisSessionHandover({ redis: redisUrl, prefix: `${prefix}sessions:`, onError: () => undefined });
 
 const service = implement(scaleApi, {
   feed: {
@@ -49,12 +50,19 @@ const service = implement(scaleApi, {
   },
 });
 
-const server = createServer({ services: service, broker, idempotencyStore: events, onError: () => undefined });
+const server = createServer({
+  services: service,
+  broker,
+  idempotencyStore: events,
+  handover,
+  onError: () => undefined,
+});
 const listening = await listen(server, { port: 0 });
+await handover.ready();
 process.stdout.write(`${JSON.stringify({ port: listening.port })}\n`);
 process.on('SIGTERM', () => {
   void listening
     .close({ deadlineMs: Number(process.env.SCALE_DRAIN_MS ?? 2000) })
-    .then(() => Promise.all([broker.close(), events.close(), counters.quit()]))
+    .then(() => Promise.all([broker.close(), events.close(), handover.close(), counters.quit()]))
     .then(() => process.exit(0));
 });

@@ -34,6 +34,7 @@ export function subscribe(url: string, size: Size) {
   const tracks: Track[] = [];
   const started: Array<() => boolean> = [];
   let states = 0;
+  let resumed = 0;
   for (let i = 0; i < size.clients; i++) {
     const client = createClient(scaleApi, {
       url,
@@ -42,7 +43,9 @@ export function subscribe(url: string, size: Size) {
     });
     let opened = 0;
     client.$on('state', (change) => {
-      if (change.state === 'open' && opened++ > 0) states++;
+      if (change.state !== 'open' || opened++ === 0) return;
+      states++;
+      if (change.resumed === true) resumed++;
     });
     const track: Track = {
       publisher: i % size.publishers,
@@ -59,8 +62,10 @@ export function subscribe(url: string, size: Size) {
   return {
     clients,
     tracks,
-    /** Reconnections (after a kill or drain, each reached another node: a new session). */
+    /** Reconnections (after a kill or drain, each reached another node). */
     reconnections: () => states,
+    /** Reconnections that resumed the session (handed over by a draining or live node), not a new one. */
+    resumed: () => resumed,
     /** Resolves once every subscription is in place (its SUBSCRIBED arrived). */
     ready: () => until(() => started.every((isStarted) => isStarted()), 30_000),
     close: () => {

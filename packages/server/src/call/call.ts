@@ -1,5 +1,13 @@
 import type { ProcedureKind } from '@switchboard/contract';
-import { type CallMetadata, errorMessage, type Message, msg, RpcError, toRpcError } from '@switchboard/protocol';
+import {
+  type CallMetadata,
+  errorMessage,
+  type Message,
+  msg,
+  type Outbox,
+  RpcError,
+  toRpcError,
+} from '@switchboard/protocol';
 import type { SessionInfo } from '../handlers.js';
 import type { CallView } from '../hooks.js';
 import type { EventOutcome } from '../idempotency.js';
@@ -7,6 +15,7 @@ import type { Inbound } from '../inbound.js';
 import type { BoundProcedure } from '../service.js';
 import type { Delivery, TopicSink } from '../topics.js';
 import type { CallEnvironment } from './environment.js';
+import type { HeldItems } from './held-items.js';
 import type { Subscription } from './subscription.js';
 import { checkedError } from './validation.js';
 
@@ -18,6 +27,8 @@ export interface CallHost {
   readonly frames: number;
   /** Queues a message; false when it could not be encoded (the call then fails). */
   push(message: Message): boolean;
+  /** The session's outbox: a stream queues its items there in runs (held-items.ts). */
+  readonly outbox: Outbox;
   pushDelivery(delivery: Delivery): void;
   release(call: ServerCall): void;
   /** Resolves when the socket has room again (high/low watermarks). */
@@ -45,6 +56,8 @@ export class ServerCall implements CallView {
   limit: number;
   /** Items a stream sent since it last let the event loop turn. */
   sentThisTurn = 0;
+  /** A stream's items not queued yet; queued before the call ends, dropped when it is cancelled. */
+  held: HeldItems | undefined;
   /** The client's items for a client stream or channel. */
   inbound: Inbound<unknown> | undefined;
   /** The topic subscription this call is, if it is one. */
@@ -150,6 +163,7 @@ export class ServerCall implements CallView {
   /** CANCEL from the client, or the session ended: abort and send nothing more. */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'cancelled by the client')): void {
     if (this.done) return;
+    this.held?.clear();
     this.settle(reason.code);
     this.abort(reason);
     this.inbound?.fail(reason);
@@ -163,6 +177,9 @@ export class ServerCall implements CallView {
       return;
     }
     if (this.done) return;
+    // Items before the END; one the codec cannot carry fails the call instead.
+    this.held?.queue();
+    if (this.done) return;
     this.settle('OK');
     // A result the codec cannot carry (a bigint over JSON) must still settle the client's call.
     if (!this.host.push(msg.end(this.id, result))) {
@@ -172,6 +189,8 @@ export class ServerCall implements CallView {
 
   /** Fails the call with `error` (normalised; unexpected errors go to `onError`). */
   fail(error: unknown): void {
+    if (this.done && !this.capture) return;
+    this.held?.queue();
     if (this.done && !this.capture) return;
     let rpc = checkedError(this, toRpcError(error));
     if (rpc.code === 'INTERNAL' && rpc.cause !== undefined) {

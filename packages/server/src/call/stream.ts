@@ -1,8 +1,11 @@
 import type { Schema } from '@switchboard/contract';
-import { msg, RpcError } from '@switchboard/protocol';
+import { msg } from '@switchboard/protocol';
+import { fastSchema } from '../compiled-schemas.js';
 import { Inbound } from '../inbound.js';
+import { NOTHING, PushStream } from '../push.js';
 import type { ServerCall } from './call.js';
-import { check, isThenable } from './validation.js';
+import { HeldItems } from './held-items.js';
+import { checkWith, isThenable } from './validation.js';
 
 /**
  * Items a stream sends before it lets the event loop run other work (other connections' frames,
@@ -35,37 +38,53 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
     Symbol.asyncIterator in source
       ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       : (source as Iterable<unknown>)[Symbol.iterator]();
+  const pushed = source instanceof PushStream ? source : undefined;
   const validateItems = call.env.validateOutput;
+  const fast = fastSchema(schema);
+  // Items are held and queued in runs: before every wait below, and when the outbox writes.
+  const held = (call.held = new HeldItems(call));
   let finished = false;
   try {
     for (;;) {
-      while (call.sent >= call.limit && !call.done) await call.waitCredit();
+      if (call.sent >= call.limit) {
+        held.queue();
+        while (call.sent >= call.limit && !call.done) await call.waitCredit();
+      }
       if (call.done) return;
       const room = call.host.producerRoom();
-      if (room) await room;
+      if (room) {
+        held.queue();
+        await room;
+      }
       if (call.done) return;
       // Share the thread: a generator that always has an item resolves in microtasks only.
       if (++call.sentThisTurn > ITEMS_PER_TURN) {
+        held.queue();
+        if (call.done) return;
         await nextTurn();
         call.sentThisTurn = 0;
         if (call.done) return;
       }
-      let next = iterator.next();
-      if (isThenable(next)) next = await next;
-      if (call.done) return;
-      if (next.done) {
-        finished = true;
-        call.end();
-        return;
+      // A push stream's queued items are taken at once; the iterator waits for the others.
+      let item = pushed === undefined ? NOTHING : pushed.poll();
+      if (item === NOTHING) {
+        let next = iterator.next();
+        if (isThenable(next)) next = await next;
+        if (call.done) return;
+        if (next.done) {
+          finished = true;
+          call.end();
+          return;
+        }
+        item = next.value;
       }
-      let item = next.value;
       if (validateItems) {
-        item = check(schema, item, 'INTERNAL', 'stream item failed validation');
+        item = checkWith(fast, item, 'INTERNAL', 'stream item failed validation');
         if (isThenable(item)) item = await item;
         if (call.done) return;
       }
       call.itemSent();
-      if (!call.host.push(msg.data(call.id, item))) throw new RpcError('INTERNAL', 'stream item could not be encoded');
+      held.add(item);
     }
   } finally {
     if (!finished) await iterator.return?.();

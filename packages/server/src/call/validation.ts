@@ -28,7 +28,20 @@ function checkedValue(checked: Validation<unknown>, code: 'INVALID_ARGUMENT' | '
  * call's error: INVALID_ARGUMENT with the issues for input, INTERNAL for what the server sends.
  */
 export function check(schema: Schema, value: unknown, code: 'INVALID_ARGUMENT' | 'INTERNAL', message: string): unknown {
-  const result = validate(fastSchema(schema), value);
+  return checkWith(fastSchema(schema), value, code, message);
+}
+
+/**
+ * {@link check} with the schema to validate with already chosen (`fastSchema(schema)`): a stream
+ * looks its schema's compiled form up once, not once per item.
+ */
+export function checkWith(
+  fast: Schema,
+  value: unknown,
+  code: 'INVALID_ARGUMENT' | 'INTERNAL',
+  message: string,
+): unknown {
+  const result = validate(fast, value);
   if (result instanceof Promise) return result.then((checked) => checkedValue(checked, code, message));
   return checkedValue(result, code, message);
 }
