@@ -14,8 +14,8 @@
 //      TypeScript contract; and loads the entries and runs the example under Bun and Deno too
 //      (scripts/pack-runtimes.mjs, both installed from npm);
 //   4. bundles the installed client for the browser with esbuild (scripts/bundle-size.mjs): it
-//      must bundle without the `browser` condition and without Node modules, and its size is
-//      printed.
+//      must bundle without the `browser` condition and without Node modules, and what a page
+//      loads at start is held to the same ceiling as the workspace's source (checkClient).
 // The example is read from README.md ("A contract, a server and a client"), so the README cannot
 // drift from what is tested. Usage: node scripts/pack-check.mjs [--keep] (--keep leaves the
 // temporary directory in place and prints it).
@@ -26,7 +26,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { checkConditions, measureClient } from './bundle-size.mjs';
+import { checkClient, checkConditions, measureClient } from './bundle-size.mjs';
 import { installRuntimes, runtimeRuns } from './pack-runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -193,12 +193,14 @@ function checkContents(tarball) {
 
 /**
  * The installed client bundled as a browser app does (scripts/bundle-size.mjs): without the
- * `browser` condition it must not reach the Node build; the sizes are printed.
+ * `browser` condition it must not reach the Node build; what a page loads at start must stay
+ * under the ceiling and hold no msgpackr.
  */
 async function browserBundle(project) {
   const say = (line) => log(`bundle: ${line}`);
   for (const failure of await checkConditions(project, say)) fail(failure);
-  await measureClient(project, say);
+  const { json } = await measureClient(project, say);
+  for (const failure of checkClient(json, say)) fail(failure);
 }
 
 /** The README's example, from its "A contract, a server and a client" section. */

@@ -7,7 +7,7 @@ import { type ClientProcedureOptions, ClientProcedures } from './client-procedur
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { type OpenSocket, webSocketOpener } from './socket.js';
-import { httpOpener } from './socket-http.js';
+import { lazyHttpOpener } from './socket-http-lazy.js';
 import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
 import { TopicGroup } from './topic-group.js';
 import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
@@ -215,7 +215,7 @@ function transportChooser(options: ClientOptions): TransportChooser {
     throw new TypeError('no WebSocket implementation');
   };
   const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
-  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, httpOpener(options.fetch));
+  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, lazyHttpOpener(options.fetch));
 }
 
 /**

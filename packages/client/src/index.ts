@@ -43,7 +43,6 @@ export {
   overloadedDelay,
   type ReconnectOptions,
 } from './reconnect.js';
-export { DEFAULT_HTTP_SOCKET } from './socket-http.js';
 export {
   type ContractLike,
   type ContractStubs,
@@ -51,7 +50,12 @@ export {
   type ProceduresOf,
   type TypedSchema,
 } from './stubs.js';
-export { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport.js';
+export {
+  DEFAULT_FALLBACK,
+  DEFAULT_HTTP_SOCKET,
+  type FallbackOptions,
+  type TransportChoice,
+} from './transport-options.js';
 export type {
   Channel,
   ClientProcedure,

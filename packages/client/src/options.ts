@@ -100,7 +100,9 @@ export interface ConnectionOptions {
   /**
    * The transports the client may use: `auto` tries WebSocket and falls back to HTTP when the
    * upgrade is refused, times out or dies before WELCOME, coming back to WebSocket later
-   * (protocol.md section 9.5); `websocket` or `http` uses that one only.
+   * (protocol.md section 9.5); `websocket` or `http` uses that one only. The fallback's code is
+   * loaded with a dynamic `import()` when first needed (a chunk of its own in a split bundle):
+   * at connect with `http`, when a WebSocket fails with `auto`, never with `websocket`.
    * @default 'auto'
    */
   readonly transport?: TransportChoice;

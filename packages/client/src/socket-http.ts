@@ -2,7 +2,6 @@ import {
   CloseCode,
   closeRecord,
   decodeText,
-  FALLBACK_TOKEN,
   frameRecord,
   HttpFallbackQuery,
   parseClose,
@@ -10,10 +9,10 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
-  SEND_BATCH_BYTES,
   type TransportName,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
+import type { HttpSocketSettings } from './transport-options.js';
 
 /** A socket that can also be dropped without a goodbye, so the server keeps its session. */
 export interface AbandonableSocket extends ClientSocket {
@@ -31,12 +30,6 @@ export type OpenHttpSocket = (
 
 /** Largest record the client reads from a stream (the `ws` package's default maxPayload). */
 const MAX_RECORD_BYTES = 100 * 1024 * 1024;
-
-/** The defaults of the fallback socket, named once. */
-export const DEFAULT_HTTP_SOCKET = {
-  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
-  maxSendBytes: SEND_BATCH_BYTES,
-} as const;
 
 /** The http(s) URL of a ws(s) URL with the fallback's query parameters added. */
 export function fallbackUrl(url: string, params: Record<string, string>): string {
@@ -90,14 +83,23 @@ export class HttpClientSocket implements AbandonableSocket {
   private scheduled = false;
   /** close() was called: the last send carries CLOSE, then the stream ends. */
   private closing = false;
+  private readonly maxSendBytes: number;
+  /** Ends a stream whose OPEN does not come (an answer that never arrives). */
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly fetchImpl: typeof fetch,
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    private readonly maxSendBytes: number = DEFAULT_HTTP_SOCKET.maxSendBytes,
+    /** How it sends and how long it waits for OPEN (DEFAULT_HTTP_SOCKET, passed in by the entry). */
+    settings: HttpSocketSettings,
   ) {
+    this.maxSendBytes = settings.maxSendBytes;
+    this.openTimer = setTimeout(
+      () => this.finish(CloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
+      settings.openTimeoutMs,
+    );
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
       [HttpFallbackQuery.protocols]: protocols.join(','),
@@ -128,6 +130,7 @@ export class HttpClientSocket implements AbandonableSocket {
   abandon(): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
+    clearTimeout(this.openTimer);
     this.controller.abort();
   }
 
@@ -229,8 +232,10 @@ export class HttpClientSocket implements AbandonableSocket {
     if (kind === RecordKind.OPEN && this.readyState === 0) {
       const open = parseOpen(payload);
       if (!open) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
-      this.protocol = open.token === FALLBACK_TOKEN ? '' : open.token;
+      // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
+      this.protocol = open.token;
       this.connectionId = open.connectionId;
+      clearTimeout(this.openTimer);
       this.readyState = 1;
       this.events.open();
     } else if (kind === RecordKind.CLOSE) {
@@ -248,12 +253,19 @@ export class HttpClientSocket implements AbandonableSocket {
   private finish(code: number, reason: string): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
+    clearTimeout(this.openTimer);
     this.controller.abort();
     this.events.close(code, reason);
   }
 }
 
-/** The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default). */
-export function httpOpener(fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): OpenHttpSocket {
-  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events);
+/**
+ * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), with the
+ * send size and open timeout of `settings`.
+ */
+export function httpOpener(
+  settings: HttpSocketSettings,
+  fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
+): OpenHttpSocket {
+  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events, settings);
 }

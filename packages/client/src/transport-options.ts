@@ -1,4 +1,4 @@
-import type { TransportName } from '@switchboard/protocol';
+import { SEND_BATCH_BYTES, type TransportName } from '@switchboard/protocol';
 
 /** Which transports a client may use: `auto` tries WebSocket and falls back to HTTP (protocol.md 9.5). */
 export type TransportChoice = 'auto' | TransportName;
@@ -24,3 +24,24 @@ export const DEFAULT_FALLBACK = {
   retryWebSocketMs: 30_000,
   retryWebSocketMaxMs: 300_000,
 } as const;
+
+/**
+ * The defaults of the fallback socket, named once (here, beside the fallback's other defaults, so
+ * that importing them does not load the fallback's code, which comes in a chunk of its own).
+ */
+export const DEFAULT_HTTP_SOCKET = {
+  /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
+  maxSendBytes: SEND_BATCH_BYTES,
+  /**
+   * How long the stream may take to open (its OPEN record), in ms, before the socket closes with
+   * 1006 and the client tries again: a request that is never answered (a balancer that accepts
+   * and drops the connection leaves Node's fetch waiting for good) must not hold the client.
+   */
+  openTimeoutMs: 10_000,
+} as const;
+
+/** How a fallback socket sends and how long it waits to open: {@link DEFAULT_HTTP_SOCKET}. */
+export interface HttpSocketSettings {
+  readonly maxSendBytes: number;
+  readonly openTimeoutMs: number;
+}

@@ -85,10 +85,10 @@ export const DEFAULT_CLIENT_CALL_CREDIT = 16;
  * @example
  * createServer({ services, decodeLimits: { ...DEFAULT_DECODE_LIMITS, maxElements: 500_000 } });
  */
-export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
+export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = /* @__PURE__ */ Object.freeze({
   maxDepth: 64,
   maxElements: 100_000,
-});
+}); // marked pure: a bundle that never reads it (a browser client) leaves it out
 
 /**
  * The longest EVENT `key` in UTF-8 bytes (docs/protocol.md, section 3.11). A longer key is an
@@ -96,3 +96,9 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
  * every key for its idempotency window, so the key's size is memory a client could pin.
  */
 export const MAX_EVENT_KEY_BYTES = 128;
+
+/**
+ * How many bytes of frames an HTTP fallback client may pack into one send, whatever the server's
+ * maxFrameBytes (a single larger frame goes alone): protocol.md section 9.3.
+ */
+export const SEND_BATCH_BYTES = 65_536;

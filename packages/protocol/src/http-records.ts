@@ -14,12 +14,6 @@ export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 /** Bytes before a record's payload: its kind and length. */
 export const RECORD_HEADER_BYTES = 5;
 
-/**
- * How many bytes of frames a client may pack into one send, whatever the server's maxFrameBytes
- * (a single larger frame goes alone): protocol.md section 9.3.
- */
-export const SEND_BATCH_BYTES = 65_536;
-
 /** How a stream response names its body. */
 export const HTTP_STREAM_CONTENT_TYPE = 'application/vnd.switchboard.stream';
 

@@ -27,6 +27,7 @@ export {
   DEFAULT_OUTBOX,
   MAX_EVENT_KEY_BYTES,
   type OutboxDefaults,
+  SEND_BATCH_BYTES,
 } from './defaults.js';
 export {
   defaultRetryable,
@@ -80,23 +81,9 @@ import { msgpackrCodec } from './msgpackr-codec.js';
 export function codecFor(name: CodecName): Codec {
   return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
-export {
-  closeRecord,
-  decodeText,
-  encodeRecord,
-  frameRecord,
-  HTTP_STREAM_CONTENT_TYPE,
-  HttpFallbackQuery,
-  openRecord,
-  parseClose,
-  parseOpen,
-  RECORD_HEADER_BYTES,
-  RecordError,
-  RecordKind,
-  RecordReader,
-  SEND_BATCH_BYTES,
-  type TransportName,
-} from './http-records.js';
+// The HTTP fallback's records are in `@switchboard/protocol/http` (http.ts): re-exported here they
+// would be reachable from every chunk that imports this index (see http.ts).
+export type { TransportName } from './http-records.js';
 export {
   type FrameSink,
   type FrameWriter,

@@ -1,19 +1,15 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { buildSubprotocol, FALLBACK_TOKEN, jsonCodec, MessageType, msg } from '@switchboard/protocol';
 import {
-  buildSubprotocol,
   CloseCode,
   closeRecord,
   encodeRecord,
-  FALLBACK_TOKEN,
   frameRecord,
-  jsonCodec,
-  MessageType,
-  msg,
   parseClose,
   parseOpen,
   RecordKind,
   RecordReader,
-} from '@switchboard/protocol';
+} from '@switchboard/protocol/http';
 import { createServer } from '@switchboard/server';
 import { attach } from '@switchboard/server/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { CloseCode, decodeText, parseClose, RecordError, RecordKind, RecordReader } from '@switchboard/protocol';
+import { CloseCode, decodeText, parseClose, RecordError, RecordKind, RecordReader } from '@switchboard/protocol/http';
 import type { SwitchboardServer } from '../server.js';
 import type { StreamSocket } from './http-stream-socket.js';
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { CloseCode, closeRecord, frameRecord } from '@switchboard/protocol';
+import { CloseCode, closeRecord, frameRecord } from '@switchboard/protocol/http';
 import type { Connection } from '../connection.js';
 import type { SocketLike } from '../socket.js';
 

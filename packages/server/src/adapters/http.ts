@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord, SEND_BATCH_BYTES } from '@switchboard/protocol';
+import { SEND_BATCH_BYTES } from '@switchboard/protocol';
+import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord } from '@switchboard/protocol/http';
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { UpgradeRequest } from '../socket.js';
