@@ -109,7 +109,7 @@ export function lazyHttpOpener(fetchImpl?: typeof fetch): OpenHttpSocket {
   return (url, protocols, events) => {
     new URL(url, (globalThis as { location?: { href: string } }).location?.href);
     return new DeferredHttpSocket(
-      loadHttpChunk().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET.maxSendBytes, fetchImpl)),
+      loadHttpChunk().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET, fetchImpl)),
       url,
       protocols,
       events,

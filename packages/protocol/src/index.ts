@@ -110,6 +110,7 @@ export type { TransportName } from './http-records.js';
 export {
   BaseOutbox,
   type FrameSink,
+  type FrameWriter,
   type HeldMessages,
   Outbox,
   type OutboxOptions,

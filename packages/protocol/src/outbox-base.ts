@@ -3,7 +3,7 @@ import { DEFAULT_OUTBOX } from './defaults.js';
 import { isSequenced, type Message } from './messages.js';
 import type { Outbox } from './outbox.js';
 import { type Entry, messagesIn, partOf, writeFrames } from './outbox-frames.js';
-import type { FrameSink, OutboxOptions } from './outbox-options.js';
+import type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
 
 /**
  * The sending half of a session: encodes messages once, coalesces what is queued in one turn
@@ -35,7 +35,7 @@ export class BaseOutbox {
   protected scheduled = false;
   /** Set by {@link Outbox.cork}: what is queued waits for `uncork`. */
   protected corked = false;
-  protected sink: FrameSink | undefined;
+  protected sink: FrameWriter | undefined;
   protected readonly codec: Codec;
   private readonly maxFrameBytes: number;
   protected readonly maxBatch: number;
@@ -73,10 +73,10 @@ export class BaseOutbox {
    * dropped. Held messages ({@link Outbox.hold}) are queued first, so they are kept for the
    * retransmission, not written twice.
    */
-  attach(sink: FrameSink): void {
+  attach(sink: FrameSink | FrameWriter): void {
     this.sink = undefined;
     this.releaseHeld();
-    this.sink = sink;
+    this.sink = typeof sink === 'function' ? { write: sink } : sink;
     this.dropPending();
   }
 
@@ -221,7 +221,7 @@ export class BaseOutbox {
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
     const limit = this.frameBytes;
     if (messages <= this.maxBatch && total + messages + 5 <= limit) {
-      sink(this.codec.frame(parts, messages));
+      sink.write(this.codec.frame(parts, messages));
       return;
     }
     writeFrames(this.codec, sink, entries, parts, sizes, limit, this.maxBatch);

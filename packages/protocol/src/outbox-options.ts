@@ -4,6 +4,14 @@ import type { BaseOutbox, Outbox } from './outbox.js';
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
 export type FrameSink = (frame: string | Uint8Array) => void;
 
+/**
+ * Where an {@link Outbox} writes frames, as an object: a server's connection hands over itself
+ * (its socket writer), so none of its idle sessions holds a closure to reach it.
+ */
+export interface FrameWriter {
+  write(frame: string | Uint8Array): void;
+}
+
 /** Options of an {@link Outbox}. */
 export interface OutboxOptions {
   readonly codec: Codec;
