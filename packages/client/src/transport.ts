@@ -157,6 +157,7 @@ export type { Attempt as ProbedAttempt };
 
 /** What a probe (transport-probe.ts, in the fallback's chunk) reads and changes in its chooser. */
 export interface ProbeHost {
+  /** The client closed for good: no probe runs. */
   readonly stopped: boolean;
   /** The attempt the connection holds; a probe that opened clears it as the attempt leaves. */
   current: Attempt | undefined;
@@ -166,8 +167,11 @@ export interface ProbeHost {
   ready: ReadyProbe | undefined;
   /** Wait before the next probe, in ms. */
   probeDelay: number;
+  /** The fallback's options with their defaults. */
   readonly options: Required<FallbackOptions>;
+  /** Opens the probe's WebSocket. */
   readonly openWebSocket: OpenSocket;
+  /** Runs the next probe beside `attempt` after `probeDelay`. */
   scheduleProbe(attempt: Attempt): void;
 }
 
@@ -183,12 +187,16 @@ export interface ProbeHost {
 export class TransportChooser implements ProbeHost {
   /** The transport the next attempt starts with. */
   private next: TransportName = 'websocket';
+  /** The attempt the connection holds (see {@link ProbeHost}). */
   current: Attempt | undefined;
+  /** The probe's socket while it runs. */
   probe: ClientSocket | undefined;
   /** A probe that opened, waiting for the next attempt. */
   ready: ReadyProbe | undefined;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Wait before the next probe, in ms: doubles after each failed one. */
   probeDelay: number;
+  /** The client closed for good. */
   stopped = false;
   /** A WebSocket of this client has carried a message: early deaths are a flaky network from now on. */
   private webSocketServed = false;

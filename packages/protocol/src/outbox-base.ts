@@ -10,7 +10,8 @@ import type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js'
  * into as few frames as the limits and `flushBytes` allow (one socket write each), numbers
  * sequenced messages and keeps them until the peer acknowledges them, so they can be
  * retransmitted after a reconnect. This is the client's outbox; the server's, {@link Outbox},
- * adds runs of stream items and producers that hold messages, which a browser bundle leaves out.
+ * adds runs of stream items, producers that hold messages, corking, the flush outboxes share per
+ * turn and the handover, which a browser bundle leaves out.
  *
  * When the retransmission buffer overflows its bounds, the oldest entries are dropped and
  * {@link BaseOutbox.canResumeFrom} turns false for positions before them: a gap is reported, never
