@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RATE_LIMITS } from '@switchboard/server';
 import { describe, expect, it } from 'vitest';
 import type { FloodResult } from './fuzz/attacks.js';
 import { useServerChild } from './fuzz/child.js';
@@ -38,11 +39,24 @@ function startFlood(url: string, ms: number): { started: Promise<void>; done: Pr
   return { started, done };
 }
 
-/** Sequential calls for `ms`; returns their latencies. */
+/**
+ * Calls a second the healthy client keeps to: half the server's default per-session limit. A
+ * sequential loop over loopback can go faster than the limit (14,000 a second was seen) and then
+ * be refused RESOURCE_EXHAUSTED itself, which is the limit working, not the flood's doing.
+ */
+const limit = DEFAULT_RATE_LIMITS.perSession;
+const HEALTHY_RATE = (limit === false ? 10_000 : limit.perSecond) / 2;
+
+/** Sequential calls for `ms`, at most HEALTHY_RATE a second; returns their latencies. */
 async function callFor(healthy: HealthyClient, ms: number): Promise<number[]> {
   const from = healthy.latencies.length;
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) await healthy.call();
+  const started = Date.now();
+  const deadline = started + ms;
+  for (let calls = 1; Date.now() < deadline; calls++) {
+    await healthy.call();
+    const early = started + (calls * 1000) / HEALTHY_RATE - Date.now();
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+  }
   return healthy.latencies.slice(from);
 }
 
