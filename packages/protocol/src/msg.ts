@@ -13,6 +13,7 @@ import {
   type HelloFeatures,
   type HelloMessage,
   type InvokeMessage,
+  type ItemsMessage,
   type Limits,
   MessageType,
   type PingMessage,
@@ -68,6 +69,10 @@ function call(id: number, path: string, input: unknown, credit?: number, metadat
 
 function data(id: number, item: unknown): DataMessage {
   return [MessageType.DATA, id, item];
+}
+
+function items(id: number, values: unknown[]): ItemsMessage {
+  return [MessageType.ITEMS, id, values];
 }
 
 function credit(id: number, limit: number): CreditMessage {
@@ -146,6 +151,11 @@ export interface MessageConstructors {
   readonly call: typeof call;
   /** DATA `[11, id, item]`: one item on stream `id`; it consumes one credit. */
   readonly data: typeof data;
+  /**
+   * ITEMS `[27, id, items]`: several items on server stream `id`, one sequenced message; each item
+   * consumes one credit. Only for a client that offered `features.items` in HELLO.
+   */
+  readonly items: typeof items;
   /** CREDIT `[12, id, limit]`: the absolute, cumulative number of items the peer may send on `id`. */
   readonly credit: typeof credit;
   /** END `[13, id, result?]`: half-close or completion; `result` is left out when undefined. */
@@ -196,6 +206,7 @@ export const msg: MessageConstructors = Object.freeze({
   goaway,
   call,
   data,
+  items,
   credit,
   end,
   cancel,
