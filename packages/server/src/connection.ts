@@ -186,6 +186,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     }
     this.session = session;
     declareClientProcedures(session, features);
+    session.itemsOffered = features?.items === true;
     this.state = State.Open;
     session.attach(this, (frame) => this.writer.write(frame), resumed, received);
     this.host.heartbeat.start();
