@@ -38,7 +38,8 @@ export interface BenchConfig {
   prime: Bounds;
   /**
    * Scenarios whose every contender run is bracketed by baseline runs (before and after), its
-   * ratio taken against them: the short ones, where this machine's speed moves between runs.
+   * ratio taken against them: the short ones, where this machine's speed moves between runs, and
+   * the connection ramp at scale, whose rate moves with the machine's load.
    */
   bracketed: ScenarioId[];
   unary: Phases;
@@ -80,7 +81,7 @@ export const FULL: BenchConfig = {
   mode: 'full',
   reps: 3,
   repsByScenario: { unary: 5, inflight: 5, echo16k: 5, fanout: 5, connections: 5 },
-  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst', 'scale'],
   prime: { maxCount: 50_000, maxMs: 2_000 },
   unary: { warmup: { maxCount: 1_000, maxMs: 200 }, measure: { maxCount: 100_000, maxMs: 700 } },
   inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 1_000_000, maxMs: 700 } },
@@ -126,7 +127,7 @@ export const QUICK: BenchConfig = {
   mode: 'quick',
   reps: 1,
   repsByScenario: {},
-  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst'],
+  bracketed: ['unary', 'inflight', 'echo16k', 'fanout', 'fanoutBurst', 'scale'],
   prime: { maxCount: 2_000, maxMs: 500 },
   unary: { warmup: { maxCount: 300, maxMs: 200 }, measure: { maxCount: 2_000, maxMs: 300 } },
   inflight: { window: 256, warmup: { maxCount: 5_000, maxMs: 200 }, measure: { maxCount: 50_000, maxMs: 300 } },

@@ -20,6 +20,7 @@ async function open(message: Extract<ToClients, { op: 'open' }>): Promise<void> 
   const deadline = nowMs() + message.timeoutMs;
   let next = 0;
   const startedAt = nowMs();
+  const cpu = process.cpuUsage();
   const worker = async (): Promise<void> => {
     while (next < message.count) {
       if (nowMs() > deadline)
@@ -31,7 +32,9 @@ async function open(message: Extract<ToClients, { op: 'open' }>): Promise<void> 
     }
   };
   await Promise.all(Array.from({ length: Math.min(message.concurrency, message.count) }, worker));
-  send({ op: 'opened', startedAt, endedAt: nowMs(), latencies });
+  const endedAt = nowMs();
+  const { user, system } = process.cpuUsage(cpu);
+  send({ op: 'opened', startedAt, endedAt, latencies, cpuUs: user + system });
 }
 
 process.on('message', (message: ToClients) => {

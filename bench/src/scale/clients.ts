@@ -13,6 +13,8 @@ export interface Opened {
   perSec: number;
   /** Every handshake's time in ms, unsorted. */
   latencies: Float64Array;
+  /** CPU time every client process spent opening them, in microseconds. */
+  clientCpuUs: number;
 }
 
 /** One client process and the replies it has not been asked for yet. */
@@ -106,14 +108,16 @@ export class ScaleClients {
     let first = Number.POSITIVE_INFINITY;
     let last = 0;
     const latencies: number[] = [];
+    let clientCpuUs = 0;
     for (const reply of replies) {
       if (reply.op === 'failed') throw new Error(reply.error);
       if (reply.op !== 'opened') throw new Error(`unexpected ${reply.op} while opening`);
       first = Math.min(first, reply.startedAt);
       last = Math.max(last, reply.endedAt);
       for (const latency of reply.latencies) latencies.push(latency);
+      clientCpuUs += reply.cpuUs;
     }
-    return { perSec: (total / (last - first)) * 1000, latencies: Float64Array.from(latencies) };
+    return { perSec: (total / (last - first)) * 1000, latencies: Float64Array.from(latencies), clientCpuUs };
   }
 
   /** Closes every connection the processes hold. */

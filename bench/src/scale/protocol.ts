@@ -23,6 +23,8 @@ export type FromClients =
       endedAt: number;
       /** Each handshake's time in ms, from the TCP connect to the client's ready (Switchboard: WELCOME). */
       latencies: number[];
+      /** CPU time (user + system) this process spent opening them, in microseconds. */
+      cpuUs: number;
     }
   | { op: 'failed'; error: string }
   | { op: 'closed' };

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { nowMs } from '../clock.ts';
+import { cpuMetrics, cpuPer, withCpu } from '../load/cpu.ts';
 import { closeClients, openClients } from '../load/open-clients.ts';
 import type { ServerProcess } from '../server/spawn.ts';
 import type { Scenario } from './scenario.ts';
@@ -24,13 +25,16 @@ export async function untilServerHolds(server: ServerProcess, count: number): Pr
  * when the peer's client reports ready), then, with all idle, the server child's heap and RSS
  * after forced GC are compared with its empty state and divided by the count. A tenth of the
  * count is opened and closed first, to warm both sides up and let the server's start-up garbage
- * go before the empty state is taken.
+ * go before the empty state is taken. Beside handshakes/s, the CPU time the server child and the
+ * bench process (every client) spent in the storm per handshake: the storm's rate is bounded by
+ * both sides sharing two cores with whatever else runs, its CPU per handshake far less so.
  */
 export const connections: Scenario = {
   id: 'connections',
   title: '(f, g) connection storm, then idle',
   metrics: [
     { key: 'handshakesPerSec', label: '(g) storm handshakes/s', better: 'higher' },
+    ...cpuMetrics('handshake'),
     { key: 'heapPerConnKiB', label: '(f) idle heap KiB/conn', better: 'lower' },
     { key: 'rssPerConnKiB', label: '(f) idle RSS KiB/conn', better: 'lower' },
   ],
@@ -40,14 +44,17 @@ export const connections: Scenario = {
     await closeClients(await openClients(contender, server.port, Math.ceil(count / 10), concurrency, timeoutMs));
     await untilServerHolds(server, 0);
     const empty = await server.request('memory', { gc: true });
-    const start = nowMs();
-    const clients = await openClients(contender, server.port, count, concurrency, timeoutMs);
-    const elapsedMs = nowMs() - start;
+    const [[clients, elapsedMs], cpu] = await withCpu(server, async () => {
+      const start = nowMs();
+      const opened = await openClients(contender, server.port, count, concurrency, timeoutMs);
+      return [opened, nowMs() - start] as const;
+    });
     try {
       await untilServerHolds(server, count);
       const idle = await server.request('memory', { gc: true });
       return {
         handshakesPerSec: (count / elapsedMs) * 1000,
+        ...cpuPer(cpu, count),
         heapPerConnKiB: (idle.heapUsed - empty.heapUsed) / count / 1024,
         rssPerConnKiB: (idle.rss - empty.rss) / count / 1024,
       };

@@ -22,7 +22,11 @@ const BOUND = new Set([
  * heap per idle connection after forced GC against its state before (after a warm-up tenth was
  * opened and closed). From those, the RSS of `machineTarget` connections on one machine, over as
  * many server processes of at most `perProcess` connections as it takes: each process's own RSS
- * with no connection plus the connections' share. That last figure is computed, not run.
+ * with no connection plus the connections' share. That last figure is computed, not run. Beside
+ * the ramp's rate, the CPU time the server child and the client processes spent in it per
+ * handshake: the rate is bounded by every process sharing two cores with whatever else runs (its
+ * repetitions moved fivefold), the CPU per handshake far less. The scenario is bracketed
+ * (`BenchConfig.bracketed`): each run is paired with raw `ws` runs just before and after it.
  */
 export const scale: Scenario = {
   id: 'scale',
@@ -31,6 +35,8 @@ export const scale: Scenario = {
     { key: 'handshakesPerSec', label: 'ramp handshakes/s', better: 'higher' },
     { key: 'handshakeP50Ms', label: 'handshake p50 ms', better: 'lower' },
     { key: 'handshakeP99Ms', label: 'handshake p99 ms', better: 'lower' },
+    { key: 'serverCpuUs', label: 'server CPU µs/handshake', better: 'lower' },
+    { key: 'clientCpuUs', label: 'client CPU µs/handshake (all processes)', better: 'lower' },
     { key: 'rssPerConnKiB', label: 'idle RSS KiB/conn', better: 'lower' },
     { key: 'heapPerConnKiB', label: 'idle heap KiB/conn', better: 'lower' },
     { key: 'machineRssMiB', label: 'computed RSS MiB for the machine target', better: 'lower' },
@@ -50,7 +56,9 @@ export const scale: Scenario = {
       await clients.close();
       await untilServerHolds(server, 0);
       const empty = await server.request('memory', { gc: true });
+      const serverCpu = await server.request('cpu', null);
       const ramp = await clients.open(contender.id, server.port, connections, concurrency, timeoutMs);
+      const serverCpuUs = (await server.request('cpu', null)) - serverCpu;
       await untilServerHolds(server, connections);
       const idle = await server.request('memory', { gc: true });
       const [p50, p99] = percentiles(ramp.latencies, ramp.latencies.length, [50, 99]);
@@ -61,6 +69,8 @@ export const scale: Scenario = {
         handshakesPerSec: ramp.perSec,
         handshakeP50Ms: p50 ?? Number.NaN,
         handshakeP99Ms: p99 ?? Number.NaN,
+        serverCpuUs: serverCpuUs / connections,
+        clientCpuUs: ramp.clientCpuUs / connections,
         rssPerConnKiB: rssPerConn / 1024,
         heapPerConnKiB: (idle.heapUsed - empty.heapUsed) / connections / 1024,
         machineRssMiB: (processes * empty.rss + machineTarget * rssPerConn) / 2 ** 20,

@@ -17,13 +17,35 @@ const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session co
  */
 export class CallTable {
   private readonly open = new Map<number, ClientCall>();
+  /**
+   * The call started while no other was open, kept apart from `open` with its stream id: one call
+   * at a time (the usual case) then never fills and empties the Map, which V8 shrinks, and so
+   * reallocates, every time it empties. It is older than every call in `open`.
+   */
+  private first: ClientCall | undefined;
+  private firstId = 0;
   private readonly channels = new Map<string, ClientCall>();
   private waiting: ClientCall[] = [];
   private nextId = 1;
 
   /** The open call of stream `id`. */
   get(id: number): ClientCall | undefined {
-    return this.open.get(id);
+    return this.first !== undefined && this.firstId === id ? this.first : this.open.get(id);
+  }
+
+  /** Forgets the open call of stream `id`. */
+  private remove(id: number): void {
+    if (this.first !== undefined && this.firstId === id) this.first = undefined;
+    else this.open.delete(id);
+  }
+
+  /** The open calls, oldest first, forgotten. */
+  private takeOpen(): ClientCall[] {
+    const calls = [...this.open.values()];
+    if (this.first !== undefined) calls.unshift(this.first);
+    this.first = undefined;
+    this.open.clear();
+    return calls;
   }
 
   /** The open call that receives `channel`'s PUBs. */
@@ -42,12 +64,12 @@ export class CallTable {
   route(message: ServerMessage, draining: boolean): void {
     switch (message[0]) {
       case MessageType.DATA:
-        if (this.open.get(message[1])?.item(message[2]) === false) {
+        if (this.get(message[1])?.item(message[2]) === false) {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
         }
         return;
       case MessageType.ITEMS: {
-        const call = this.open.get(message[1]);
+        const call = this.get(message[1]);
         const items = message[2];
         for (let i = 0; call !== undefined && i < items.length; i++) {
           if (call.item(items[i]) === false) {
@@ -71,25 +93,25 @@ export class CallTable {
         return;
       }
       case MessageType.SUBSCRIBED: {
-        const call = this.open.get(message[1]);
+        const call = this.get(message[1]);
         if (call !== undefined && !call.done) call.position = message[2];
         return;
       }
       case MessageType.CREDIT:
-        this.open.get(message[1])?.credit(message[2]);
+        this.get(message[1])?.credit(message[2]);
         return;
       case MessageType.END:
-        this.open.get(message[1])?.end(message[2]);
+        this.get(message[1])?.end(message[2]);
         return;
       case MessageType.ACK:
-        this.open.get(message[1])?.end(undefined);
+        this.get(message[1])?.end(undefined);
         return;
       case MessageType.ERROR: {
-        const call = this.open.get(message[1]);
+        const call = this.get(message[1]);
         if (!call) return;
         const error = errorFromMessage(message);
         if (draining && error.code === 'UNAVAILABLE') {
-          this.open.delete(message[1]);
+          this.remove(message[1]);
           call.reset();
           this.waiting.push(call);
         } else if (error.code === 'SESSION_MOVED' && call.key !== undefined && !call.done) {
@@ -109,7 +131,10 @@ export class CallTable {
   start(call: ClientCall): void {
     if (call.done) return;
     const id = this.nextId++;
-    this.open.set(id, call);
+    if (this.first === undefined && this.open.size === 0) {
+      this.first = call;
+      this.firstId = id;
+    } else this.open.set(id, call);
     if (call.channel !== undefined && !this.channels.has(call.channel)) this.channels.set(call.channel, call);
     call.open(id);
   }
@@ -128,7 +153,7 @@ export class CallTable {
 
   /** `call` settled: forget it. */
   forget(call: ClientCall): void {
-    if (this.open.get(call.id) === call) this.open.delete(call.id);
+    if (this.get(call.id) === call) this.remove(call.id);
     if (call.channel !== undefined && this.channels.get(call.channel) === call) this.channels.delete(call.channel);
     if (!call.opened) {
       const index = this.waiting.indexOf(call);
@@ -142,8 +167,7 @@ export class CallTable {
    */
   loseSession(): void {
     this.nextId = 1;
-    const calls = [...this.open.values()];
-    this.open.clear();
+    const calls = this.takeOpen();
     this.channels.clear();
     const retry: ClientCall[] = [];
     for (const call of calls) {
@@ -159,8 +183,7 @@ export class CallTable {
 
   /** Settles every call, open or waiting, with `error`. */
   failAll(error: RpcError): void {
-    const calls = [...this.open.values(), ...this.waiting];
-    this.open.clear();
+    const calls = [...this.takeOpen(), ...this.waiting];
     this.waiting = [];
     for (const call of calls) call.fail(error);
   }

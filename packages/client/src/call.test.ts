@@ -59,6 +59,21 @@ describe('ClientCall', () => {
     expect(host.forgotten).toEqual([call]);
   });
 
+  it('ends a reader or forEach that starts only after the call settled without items', async () => {
+    const ended = opened(fakeHost());
+    ended.end('done');
+    expect(ended.buffered).toBe(0);
+    expect(await ended.nextItem()).toEqual({ done: true, value: undefined });
+    const failed = opened(fakeHost());
+    failed.fail(new RpcError('NOT_FOUND', 'gone'));
+    await expect(failed.nextItem()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const later = opened(fakeHost());
+    later.end(undefined);
+    const seen: unknown[] = [];
+    await expect(later.forEach((item) => void seen.push(item))).resolves.toBeUndefined();
+    expect(seen).toEqual([]);
+  });
+
   it('buffers items for the iterator in order and grants credit back at half the window', async () => {
     const host = fakeHost(4);
     const call = opened(host);

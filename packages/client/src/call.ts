@@ -1,4 +1,4 @@
-import { type CallMetadata, isRpcError, msg, RpcError } from '@switchboard/protocol';
+import { type CallMetadata, callMessage, eventMessage, isRpcError, RpcError } from '@switchboard/protocol';
 import type { CallHost, CallOptions } from './call-host.js';
 import { ItemQueue, NONE } from './item-queue.js';
 import { callMetadata, metadataFor } from './metadata.js';
@@ -30,7 +30,8 @@ export class ClientCall {
   private outcome: Outcome | undefined;
   private promise: Promise<unknown> | undefined;
   private settleResult: ((outcome: Outcome) => void) | undefined;
-  private readonly queue: ItemQueue;
+  /** Items received and not yet taken; made by the first item or reader (a unary call has neither). */
+  private itemQueue: ItemQueue | undefined;
   private uploads: SendQueue | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
   private consumer: ((item: unknown) => void) | undefined;
@@ -58,10 +59,6 @@ export class ClientCall {
     timeoutMs: number | undefined,
   ) {
     this.granted = host.creditWindow;
-    this.queue = new ItemQueue(
-      () => this.taken(),
-      () => this.outcome,
-    );
     this.untilFirstAnswer = options.timeoutMs === undefined;
     if (host.metadata !== undefined || options.metadata !== undefined) {
       try {
@@ -91,6 +88,15 @@ export class ClientCall {
     }
   }
 
+  /** The queue of received items, made on first use with the callbacks it needs. */
+  private get queue(): ItemQueue {
+    this.itemQueue ??= new ItemQueue(
+      () => this.taken(),
+      () => this.outcome,
+    );
+    return this.itemQueue;
+  }
+
   /** Sends the opening message under stream id `id` of the current session. */
   open(id: number): void {
     if (this.done) return;
@@ -103,8 +109,8 @@ export class ClientCall {
     try {
       const input = this.input ?? null;
       const metadata = metadataFor(this.metadata, this.host.maxMetadataBytes ?? 0);
-      if (this.key !== undefined) this.host.send(msg.event(id, this.path, input, this.key, metadata));
-      else this.host.send(msg.call(id, this.path, input, this.granted, metadata));
+      if (this.key !== undefined) this.host.send(eventMessage(id, this.path, input, this.key, metadata));
+      else this.host.send(callMessage(id, this.path, input, this.granted, metadata));
     } catch (error) {
       this.opened = false;
       this.settle({
@@ -124,7 +130,7 @@ export class ClientCall {
     if (this.consumer !== undefined) {
       this.taken();
       this.deliver(this.consumer, value);
-    } else if (this.offer !== undefined && this.queue.size === 0 && this.offer(value)) {
+    } else if (this.offer !== undefined && (this.itemQueue?.size ?? 0) === 0 && this.offer(value)) {
       // Taken at once when nothing waits before it and the watcher has room: no buffering.
       this.taken();
     } else {
@@ -148,12 +154,12 @@ export class ClientCall {
 
   /** The oldest buffered item, counted as consumed (credit flows back), or {@link NONE}. */
   takeNow(): unknown {
-    return this.queue.take();
+    return this.itemQueue === undefined ? NONE : this.itemQueue.take();
   }
 
   /** Items received and not yet taken. */
   get buffered(): number {
-    return this.queue.size;
+    return this.itemQueue?.size ?? 0;
   }
 
   /** How the call ended, once it has; buffered items may remain to be taken. */
@@ -167,13 +173,16 @@ export class ClientCall {
    * its error; an exception thrown by `onItem` cancels the call and rejects with that exception.
    */
   forEach(onItem: (item: unknown) => void): Promise<void> {
-    if (this.consumer !== undefined || this.queue.reading) {
+    if (this.consumer !== undefined || this.itemQueue?.reading === true) {
       return Promise.reject(new TypeError('the stream is already being read'));
     }
     this.consumer = onItem;
     // Buffered items first, even when the stream already ended; a throwing onItem empties the buffer.
-    for (let next = this.queue.take(); next !== NONE; next = this.queue.take()) this.deliver(onItem, next);
-    this.queue.clear();
+    const buffered = this.itemQueue;
+    if (buffered !== undefined) {
+      for (let next = buffered.take(); next !== NONE; next = buffered.take()) this.deliver(onItem, next);
+      buffered.clear();
+    }
     return this.result().then(() => undefined);
   }
 
@@ -257,7 +266,7 @@ export class ClientCall {
    */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'the call was cancelled')): void {
     if (this.done) return;
-    this.queue.clear();
+    this.itemQueue?.clear();
     if (this.opened) {
       try {
         this.host.cancel(this.id);
@@ -276,7 +285,7 @@ export class ClientCall {
     if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
     this.uploads?.rejectAll(outcome.ok ? FINISHED : outcome.error);
     this.settleResult?.(outcome);
-    this.queue.wake();
+    this.itemQueue?.wake();
     this.watcher?.();
     this.host.finished(this);
   }

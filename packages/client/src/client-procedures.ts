@@ -12,13 +12,14 @@ import {
 import {
   type AbortMessage,
   DEFAULT_CLIENT_CALL_CREDIT,
+  faultMessage,
   type HelloFeatures,
   type InvokeMessage,
   isRpcError,
   type Message,
   MessageType,
-  msg,
   RpcError,
+  resultMessage,
 } from '@switchboard/protocol';
 
 /**
@@ -179,11 +180,11 @@ export class ClientProcedures {
 
   private answer(id: number, result: unknown, failure: RpcError | undefined): void {
     try {
-      this.send(failure ? msg.fault(id, failure.code, failure.message, failure.data) : msg.result(id, result));
+      this.send(failure ? faultMessage(id, failure.code, failure.message, failure.data) : resultMessage(id, result));
     } catch (error) {
       // The result cannot be encoded or is too large: the server hears why instead of waiting.
       const reason = isRpcError(error) ? error : new RpcError('INTERNAL', 'the answer could not be sent');
-      this.send(msg.fault(id, reason.code, reason.message));
+      this.send(faultMessage(id, reason.code, reason.message));
     }
   }
 
@@ -205,6 +206,6 @@ export function receiveServerCall(
 ): void {
   if (procedures) procedures.receive(message);
   else if (message[0] === MessageType.INVOKE) {
-    connection.send(msg.fault(message[1], 'NOT_FOUND', 'this client implements no client procedures'));
+    connection.send(faultMessage(message[1], 'NOT_FOUND', 'this client implements no client procedures'));
   }
 }

@@ -2,7 +2,9 @@ import {
   type CallMetadata,
   CloseCode,
   type Codec,
+  cancelMessage,
   clientOffers,
+  creditMessage,
   DEFAULT_LIMITS,
   decodeServerFrame,
   errorFromMessage,
@@ -10,7 +12,6 @@ import {
   type Limits,
   type Message,
   MessageType,
-  msg,
   ProtocolViolation,
   RpcError,
   type ServerMessage,
@@ -227,11 +228,11 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   grant(id: number, limit: number): void {
-    this.send(msg.credit(id, limit));
+    this.send(creditMessage(id, limit));
   }
 
   cancel(id: number): void {
-    this.send(msg.cancel(id));
+    this.send(cancelMessage(id));
   }
 
   finished(call: ClientCall): void {

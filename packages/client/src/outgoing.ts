@@ -1,10 +1,10 @@
 import {
+  BaseOutbox,
   type Codec,
   EncodeError,
   isSequenced,
   type Limits,
   type Message,
-  Outbox,
   RpcError,
 } from '@switchboard/protocol';
 import { type ConnectionOptions, DEFAULT_CONNECTION } from './options.js';
@@ -13,8 +13,8 @@ import { type ConnectionOptions, DEFAULT_CONNECTION } from './options.js';
 const FRAME_OVERHEAD = 16;
 
 /** A session's outbox with the codec and limits of the server that accepted it. */
-export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionOptions): Outbox {
-  return new Outbox({
+export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionOptions): BaseOutbox {
+  return new BaseOutbox({
     codec,
     maxFrameBytes: limits.maxFrameBytes,
     maxBatch: limits.maxBatch,
@@ -30,7 +30,7 @@ export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionO
  * codec cannot encode it, PAYLOAD_TOO_LARGE when it would not fit in a frame the server accepts;
  * nothing is queued then.
  */
-export function queueMessage(outbox: Outbox, codec: Codec, maxFrameBytes: number, message: Message): void {
+export function queueMessage(outbox: BaseOutbox, codec: Codec, maxFrameBytes: number, message: Message): void {
   let part: string | Uint8Array;
   try {
     part = codec.encode(message);

@@ -1,4 +1,4 @@
-import { type Message, msg, RpcError } from '@switchboard/protocol';
+import { dataMessage, endMessage, type Message, RpcError } from '@switchboard/protocol';
 
 /** Sends that may wait for the server's credit at once; awaiting each send() never reaches it. */
 export const MAX_WAITING_SENDS = 1024;
@@ -110,7 +110,7 @@ export class SendQueue {
         }
         const next = sends.shift() as PendingSend;
         try {
-          host.send(msg.data(call.id, next.item));
+          host.send(dataMessage(call.id, next.item));
           this.sent++;
           next.resolve();
         } catch (error) {
@@ -119,7 +119,7 @@ export class SendQueue {
       }
       if (this.endRequested && !this.endSent && (!sends || sends.length === 0)) {
         this.endSent = true;
-        host.send(msg.end(call.id));
+        host.send(endMessage(call.id));
       }
     } finally {
       this.pumping = false;

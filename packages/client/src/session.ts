@@ -1,13 +1,15 @@
 import {
+  type BaseOutbox,
   type Codec,
   type HelloFeatures,
   type HelloMessage,
+  helloMessage,
   Inbox,
   type Limits,
   MessageType,
-  msg,
-  type Outbox,
   type PingMessage,
+  pingMessage,
+  posMessage,
   RpcError,
   type ServerMessage,
 } from '@switchboard/protocol';
@@ -33,7 +35,7 @@ export class ClientSession {
   /** The receiving half: what arrived, when POS is due, what PONG carries. */
   readonly inbox = new Inbox();
   /** The sending half, with the codec and limits of the server that accepted the session. */
-  outbox: Outbox;
+  outbox: BaseOutbox;
   /** Resumes in a row that ended before making progress (see the class comment). */
   stalledResumes = 0;
   /** The highest count of our messages the server reported receiving in this session. */
@@ -59,7 +61,7 @@ export class ClientSession {
   hello(auth: unknown, features?: HelloFeatures): HelloMessage {
     const current = this.current;
     const offer: HelloFeatures = features === undefined ? { items: true } : { ...features, items: true };
-    return msg.hello(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, offer);
+    return helloMessage(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, offer);
   }
 
   /**
@@ -102,7 +104,7 @@ export class ClientSession {
     this.resumeMark = this.progress();
     this.receivedAtPing = this.inbox.received;
     this.inbox.acknowledged();
-    return msg.ping(this.inbox.received);
+    return pingMessage(this.inbox.received);
   }
 
   /**
@@ -150,7 +152,7 @@ export class ClientSession {
     this.stalledResumes = 0;
     if (this.inbox.received > this.receivedAtPing) {
       this.inbox.acknowledged();
-      this.outbox.push(msg.pos(this.inbox.received));
+      this.outbox.push(posMessage(this.inbox.received));
     }
   }
 

@@ -5,19 +5,35 @@ import { DEFAULT_HTTP_SOCKET } from './transport-options.js';
 
 /**
  * The HTTP fallback is loaded when it is first needed: socket-http.ts (and the record format it
- * reads) is reached only through the dynamic `import()` below, so a bundler emits it as a chunk of
+ * reads, and the WebSocket probes, see http-chunk.ts) is reached only through the dynamic
+ * `import()` below, so a bundler emits it as a chunk of
  * its own, which a page fetches only when its WebSocket fails or it asked for `transport: 'http'`.
  */
 
-let loading: Promise<typeof import('./socket-http.js')> | undefined;
+/** The fallback's chunk: its socket and the WebSocket probes that run while on HTTP. */
+export type HttpChunk = typeof import('./http-chunk.js');
 
-/** socket-http.ts, imported once; a failed load is tried again by the next attempt. */
-function loadHttpSocket(): Promise<typeof import('./socket-http.js')> {
-  loading ??= import('./socket-http.js').catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
+let loading: Promise<HttpChunk> | undefined;
+let loaded: HttpChunk | undefined;
+
+/** The fallback's chunk (http-chunk.ts), imported once; a failed load is tried again by the next attempt. */
+export function loadHttpChunk(): Promise<HttpChunk> {
+  loading ??= import('./http-chunk.js').then(
+    (chunk) => {
+      loaded = chunk;
+      return chunk;
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
   return loading;
+}
+
+/** The fallback's chunk once it has loaded, else undefined. */
+export function loadedHttpChunk(): HttpChunk | undefined {
+  return loaded;
 }
 
 /**
@@ -93,7 +109,7 @@ export function lazyHttpOpener(fetchImpl?: typeof fetch): OpenHttpSocket {
   return (url, protocols, events) => {
     new URL(url, (globalThis as { location?: { href: string } }).location?.href);
     return new DeferredHttpSocket(
-      loadHttpSocket().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET.maxSendBytes, fetchImpl)),
+      loadHttpChunk().then((module) => module.httpOpener(DEFAULT_HTTP_SOCKET, fetchImpl)),
       url,
       protocols,
       events,

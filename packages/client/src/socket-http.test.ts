@@ -7,7 +7,7 @@ import {
   RecordKind,
   RecordReader,
 } from '@switchboard/protocol/http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClientSocketEvents } from './socket.js';
 import { fallbackUrl, HttpClientSocket } from './socket-http.js';
 import { DEFAULT_HTTP_SOCKET } from './transport-options.js';
@@ -116,7 +116,7 @@ describe('HttpClientSocket', () => {
       'ws://host:1/rpc',
       ['a.json', 'switchboard'],
       events,
-      DEFAULT_HTTP_SOCKET.maxSendBytes,
+      DEFAULT_HTTP_SOCKET,
     );
     expect(server.streamUrl).toBe('http://host:1/rpc?switchboard=stream&protocols=a.json%2Cswitchboard');
     expect(socket.readyState).toBe(0);
@@ -132,13 +132,7 @@ describe('HttpClientSocket', () => {
   it('sends what one turn produced in one POST, and what came meanwhile in the next', async () => {
     const server = fakeServer();
     const { events, until } = listener();
-    const socket = new HttpClientSocket(
-      server.fetchImpl,
-      'wss://host/rpc',
-      [],
-      events,
-      DEFAULT_HTTP_SOCKET.maxSendBytes,
-    );
+    const socket = new HttpClientSocket(server.fetchImpl, 'wss://host/rpc', [], events, DEFAULT_HTTP_SOCKET);
     server.open('id-1');
     await until(1);
     socket.send('[[1]]');
@@ -167,13 +161,7 @@ describe('HttpClientSocket', () => {
   it('closes with 1006 when a send is refused or fails, and with the CLOSE record’s code', async () => {
     const refused = fakeServer();
     const a = listener();
-    const socket = new HttpClientSocket(
-      refused.fetchImpl,
-      'ws://host/',
-      [],
-      a.events,
-      DEFAULT_HTTP_SOCKET.maxSendBytes,
-    );
+    const socket = new HttpClientSocket(refused.fetchImpl, 'ws://host/', [], a.events, DEFAULT_HTTP_SOCKET);
     refused.open();
     await a.until(1);
     socket.send('[[1]]');
@@ -184,7 +172,7 @@ describe('HttpClientSocket', () => {
 
     const failing = fakeServer();
     const b = listener();
-    new HttpClientSocket(failing.fetchImpl, 'ws://host/', [], b.events, DEFAULT_HTTP_SOCKET.maxSendBytes).send(
+    new HttpClientSocket(failing.fetchImpl, 'ws://host/', [], b.events, DEFAULT_HTTP_SOCKET).send(
       'ignored before open',
     );
     failing.open();
@@ -196,16 +184,55 @@ describe('HttpClientSocket', () => {
   it('says a refused stream in the words the reconnect policy reads, Retry-After included', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.refuse(503, { 'retry-after': '7' });
     await until(1);
     expect(heard).toEqual(['close 1006 Unexpected server response: 503; Retry-After: 7']);
   });
 
+  it('closes with 1006 when the stream is never answered, aborting the request', async () => {
+    // A balancer that accepts the connection and drops it without a byte leaves Node's fetch
+    // pending for good: the open timeout is what lets the client try again.
+    vi.useFakeTimers();
+    try {
+      let signal: AbortSignal | null | undefined;
+      const fetchImpl = ((_input: string, init?: RequestInit) => {
+        signal = init?.signal;
+        return new Promise<Response>(() => undefined);
+      }) as typeof fetch;
+      const { heard, events } = listener();
+      const socket = new HttpClientSocket(fetchImpl, 'ws://host/', [], events, {
+        ...DEFAULT_HTTP_SOCKET,
+        openTimeoutMs: 500,
+      });
+      await vi.advanceTimersByTimeAsync(499);
+      expect(heard).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(heard).toEqual(['close 1006 the HTTP stream did not open within 500 ms']);
+      expect([socket.readyState, signal?.aborted]).toEqual([3, true]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not time out a stream once it opened', async () => {
+    vi.useFakeTimers();
+    try {
+      const server = fakeServer();
+      const { heard, events } = listener();
+      new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, { ...DEFAULT_HTTP_SOCKET, openTimeoutMs: 500 });
+      server.open();
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(heard).toEqual(['open']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('reports a stream that ends without CLOSE as 1006', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.open();
     server.end();
     await until(2);
@@ -215,7 +242,7 @@ describe('HttpClientSocket', () => {
   it('closes with a last send holding the queued frames and CLOSE, kept alive past a page unload', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.open();
     await until(1);
     socket.send('[[5,3]]');
@@ -236,7 +263,7 @@ describe('HttpClientSocket', () => {
   it('is abandoned without CLOSE and without telling the connection', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.open();
     await until(1);
     socket.abandon();
@@ -249,7 +276,7 @@ describe('HttpClientSocket', () => {
   it('gives every POST a signal of its own, aborted when the socket is abandoned', async () => {
     const server = fakeServer();
     const { events, until } = listener();
-    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET.maxSendBytes);
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.open();
     await until(1);
     socket.send('[[1]]');

@@ -12,6 +12,7 @@ import {
   type TransportName,
 } from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
+import type { HttpSocketSettings } from './transport-options.js';
 
 /** A socket that can also be dropped without a goodbye, so the server keeps its session. */
 export interface AbandonableSocket extends ClientSocket {
@@ -82,15 +83,23 @@ export class HttpClientSocket implements AbandonableSocket {
   private scheduled = false;
   /** close() was called: the last send carries CLOSE, then the stream ends. */
   private closing = false;
+  private readonly maxSendBytes: number;
+  /** Ends a stream whose OPEN does not come (an answer that never arrives). */
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly fetchImpl: typeof fetch,
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    /** Frames are packed into one send up to this many bytes (DEFAULT_HTTP_SOCKET.maxSendBytes). */
-    private readonly maxSendBytes: number,
+    /** How it sends and how long it waits for OPEN (DEFAULT_HTTP_SOCKET, passed in by the entry). */
+    settings: HttpSocketSettings,
   ) {
+    this.maxSendBytes = settings.maxSendBytes;
+    this.openTimer = setTimeout(
+      () => this.finish(CloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
+      settings.openTimeoutMs,
+    );
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
       [HttpFallbackQuery.protocols]: protocols.join(','),
@@ -121,6 +130,7 @@ export class HttpClientSocket implements AbandonableSocket {
   abandon(): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
+    clearTimeout(this.openTimer);
     this.controller.abort();
   }
 
@@ -225,6 +235,7 @@ export class HttpClientSocket implements AbandonableSocket {
       // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
       this.protocol = open.token;
       this.connectionId = open.connectionId;
+      clearTimeout(this.openTimer);
       this.readyState = 1;
       this.events.open();
     } else if (kind === RecordKind.CLOSE) {
@@ -242,18 +253,19 @@ export class HttpClientSocket implements AbandonableSocket {
   private finish(code: number, reason: string): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
+    clearTimeout(this.openTimer);
     this.controller.abort();
     this.events.close(code, reason);
   }
 }
 
 /**
- * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), packing
- * frames into sends of up to `maxSendBytes`.
+ * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), with the
+ * send size and open timeout of `settings`.
  */
 export function httpOpener(
-  maxSendBytes: number,
+  settings: HttpSocketSettings,
   fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
 ): OpenHttpSocket {
-  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events, maxSendBytes);
+  return (url, protocols, events) => new HttpClientSocket(fetchImpl, url, protocols, events, settings);
 }

@@ -32,4 +32,16 @@ export const DEFAULT_FALLBACK = {
 export const DEFAULT_HTTP_SOCKET = {
   /** Frames are packed into one send up to this many bytes (a larger frame goes alone). */
   maxSendBytes: SEND_BATCH_BYTES,
+  /**
+   * How long the stream may take to open (its OPEN record), in ms, before the socket closes with
+   * 1006 and the client tries again: a request that is never answered (a balancer that accepts
+   * and drops the connection leaves Node's fetch waiting for good) must not hold the client.
+   */
+  openTimeoutMs: 10_000,
 } as const;
+
+/** How a fallback socket sends and how long it waits to open: {@link DEFAULT_HTTP_SOCKET}. */
+export interface HttpSocketSettings {
+  readonly maxSendBytes: number;
+  readonly openTimeoutMs: number;
+}

@@ -1,7 +1,8 @@
 import { CloseCode, type TransportName } from '@switchboard/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClientSocketEvents } from './socket.js';
 import type { AbandonableSocket } from './socket-http.js';
+import { loadHttpChunk } from './socket-http-lazy.js';
 import { type FallbackOptions, type TransportChoice, TransportChooser } from './transport.js';
 
 /** A socket of either transport, driven by the test. */
@@ -63,6 +64,11 @@ function setup(choice: TransportChoice = 'auto', options: FallbackOptions = {}) 
   return { chooser, sockets, last };
 }
 
+// The probes are in the fallback's chunk, which a connection on HTTP has loaded: load it first,
+// so that they run on the fake timers' schedule.
+beforeAll(async () => {
+  await loadHttpChunk();
+});
 beforeEach(() => {
   vi.useFakeTimers();
 });

@@ -2,6 +2,7 @@ import { CloseCode, type TransportName } from '@switchboard/protocol';
 import { overloaded } from './reconnect.js';
 import type { ClientSocket, ClientSocketEvents, OpenSocket } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
+import { loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
 import { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport-options.js';
 
 export { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport-options.js';
@@ -18,7 +19,7 @@ function refusedUpgrade(code: number, reason: string): boolean {
 }
 
 /** A probe's WebSocket that opened, and where its events go once an attempt holds it. */
-interface ReadyProbe {
+export interface ReadyProbe {
   readonly socket: ClientSocket;
   target: ClientSocketEvents | undefined;
 }
@@ -151,6 +152,29 @@ class Attempt implements TransportSocket {
   }
 }
 
+/** The attempt a probe runs beside. */
+export type { Attempt as ProbedAttempt };
+
+/** What a probe (transport-probe.ts, in the fallback's chunk) reads and changes in its chooser. */
+export interface ProbeHost {
+  /** The client closed for good: no probe runs. */
+  readonly stopped: boolean;
+  /** The attempt the connection holds; a probe that opened clears it as the attempt leaves. */
+  current: Attempt | undefined;
+  /** The probe's socket while it runs. */
+  probe: ClientSocket | undefined;
+  /** A probe that opened, waiting for the next attempt. */
+  ready: ReadyProbe | undefined;
+  /** Wait before the next probe, in ms. */
+  probeDelay: number;
+  /** The fallback's options with their defaults. */
+  readonly options: Required<FallbackOptions>;
+  /** Opens the probe's WebSocket. */
+  readonly openWebSocket: OpenSocket;
+  /** Runs the next probe beside `attempt` after `probeDelay`. */
+  scheduleProbe(attempt: Attempt): void;
+}
+
 /**
  * The client's choice of transport (protocol.md section 9.5), as an `OpenSocket` the connection
  * uses like any other: with `auto`, each attempt opens a WebSocket and, when the upgrade is
@@ -160,16 +184,20 @@ class Attempt implements TransportSocket {
  * WebSocket after `retryWebSocketMs`, doubling after each failed probe, and once a probe opens,
  * leaves HTTP without a goodbye so the next attempt resumes the session over the probe's socket.
  */
-export class TransportChooser {
+export class TransportChooser implements ProbeHost {
   /** The transport the next attempt starts with. */
   private next: TransportName = 'websocket';
-  private current: Attempt | undefined;
-  private probe: ClientSocket | undefined;
+  /** The attempt the connection holds (see {@link ProbeHost}). */
+  current: Attempt | undefined;
+  /** The probe's socket while it runs. */
+  probe: ClientSocket | undefined;
   /** A probe that opened, waiting for the next attempt. */
-  private ready: ReadyProbe | undefined;
+  ready: ReadyProbe | undefined;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
-  private probeDelay: number;
-  private stopped = false;
+  /** Wait before the next probe, in ms: doubles after each failed one. */
+  probeDelay: number;
+  /** The client closed for good. */
+  stopped = false;
   /** A WebSocket of this client has carried a message: early deaths are a flaky network from now on. */
   private webSocketServed = false;
   readonly options: Required<FallbackOptions>;
@@ -234,54 +262,27 @@ export class TransportChooser {
     }
   }
 
-  private scheduleProbe(attempt: Attempt): void {
+  /**
+   * Runs a probe beside `attempt` after `probeDelay`, with the fallback's chunk, which holds the
+   * probes (transport-probe.ts) and is loaded by then: the attempt is on HTTP. Should the chunk
+   * still be loading, the probe waits for it; should it fail to load, the next probe is scheduled.
+   */
+  scheduleProbe(attempt: Attempt): void {
     this.cancelProbe();
-    const timer = setTimeout(() => this.runProbe(attempt), this.probeDelay);
+    const timer = setTimeout(() => {
+      this.probeTimer = undefined;
+      const chunk = loadedHttpChunk();
+      if (chunk !== undefined) chunk.runProbe(this, attempt);
+      else
+        loadHttpChunk().then(
+          (loaded) => loaded.runProbe(this, attempt),
+          () => {
+            if (!this.stopped && this.current === attempt) this.scheduleProbe(attempt);
+          },
+        );
+    }, this.probeDelay);
     (timer as { unref?: () => void }).unref?.();
     this.probeTimer = timer;
-  }
-
-  private runProbe(attempt: Attempt): void {
-    this.probeTimer = undefined;
-    if (this.stopped || attempt !== this.current || !attempt.opened) return;
-    const probe: { socket?: ClientSocket; ready?: ReadyProbe } = {};
-    const failed = (): void => {
-      if (this.probe !== probe.socket) return;
-      this.probe = undefined;
-      clearTimeout(timeout);
-      this.probeDelay = Math.min(this.options.retryWebSocketMaxMs, this.probeDelay * 2);
-      if (this.current === attempt) this.scheduleProbe(attempt);
-    };
-    const timeout = setTimeout(() => {
-      probe.socket?.close();
-      failed();
-    }, this.options.upgradeTimeoutMs);
-    probe.socket = this.openWebSocket(attempt.url, attempt.protocols, {
-      open: () => {
-        const socket = probe.socket;
-        if (this.probe !== socket || !socket) return;
-        clearTimeout(timeout);
-        this.probe = undefined;
-        if (this.stopped || this.current !== attempt) {
-          socket.close();
-          return;
-        }
-        probe.ready = { socket, target: undefined };
-        this.ready = probe.ready;
-        this.probeDelay = this.options.retryWebSocketMs;
-        this.current = undefined;
-        attempt.leave('switching to WebSocket');
-      },
-      message: (data, isBinary) => probe.ready?.target?.message(data, isBinary),
-      close: (code, reason) => {
-        const ready = probe.ready;
-        if (ready?.target) ready.target.close(code, reason);
-        else if (ready) {
-          if (this.ready === ready) this.ready = undefined;
-        } else failed();
-      },
-    });
-    this.probe = probe.socket;
   }
 
   private cancelProbe(): void {

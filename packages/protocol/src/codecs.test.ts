@@ -355,6 +355,18 @@ describe('json codec values', () => {
     expect(() => jsonCodec.encode([MessageType.DATA, 1, { n: 1n }])).toThrow(EncodeError);
   });
 
+  it('sizes a frame in UTF-8 bytes, the same when measured again or after another', () => {
+    const ascii = jsonCodec.frame([jsonCodec.encode([MessageType.DATA, 1, 'plain'])]);
+    const accented = jsonCodec.frame([jsonCodec.encode([MessageType.DATA, 1, 'plaín'])]);
+    expect(ascii.length).toBe(accented.length);
+    for (let i = 0; i < 2; i++) {
+      expect(jsonCodec.size(ascii)).toBe(Buffer.byteLength(ascii as string));
+      expect(jsonCodec.size(accented)).toBe(Buffer.byteLength(accented as string));
+      expect(jsonCodec.size(accented)).toBe(Buffer.byteLength(accented as string));
+    }
+    expect(jsonCodec.size(accented)).toBe((ascii as string).length + 1);
+  });
+
   it('writes text frames of UTF-8 JSON', () => {
     const frame = jsonCodec.frame([jsonCodec.encode([MessageType.PING, 3]), jsonCodec.encode([MessageType.POS, 4])]);
     expect(frame).toBe('[[3,3],[5,4]]');

@@ -53,6 +53,20 @@ describe('checkJsonLimits', () => {
     expect(closeCodeOf(() => checkJsonLimits(text, SMALL))).toBeUndefined();
   });
 
+  it('passes short text with no more brackets than maxDepth, and scans the rest', () => {
+    // Four openers and 9 characters: within both bounds without a scan.
+    expect(closeCodeOf(() => checkJsonLimits('[[[[0]]]]', SMALL))).toBeUndefined();
+    // Six openers, but two of them in a string and the nesting 4 deep: the scan passes it.
+    expect(closeCodeOf(() => checkJsonLimits('[[[["[{"]]]]', { maxDepth: 4, maxElements: 100 }))).toBeUndefined();
+    // Five openers side by side, none nested past 2: the scan passes it; five nested: refused.
+    expect(closeCodeOf(() => checkJsonLimits('[[],[],[],[]]', { maxDepth: 4, maxElements: 100 }))).toBeUndefined();
+    expect(closeCodeOf(() => checkJsonLimits('[[[[[]]]]]', { maxDepth: 4, maxElements: 100 }))).toBe(
+      CloseCode.FRAME_TOO_LARGE,
+    );
+    // Longer than maxElements: scanned and counted even with few openers.
+    expect(closeCodeOf(() => checkJsonLimits('[1,2,3,4,5,6,7,8,9,10,11]', SMALL))).toBe(CloseCode.FRAME_TOO_LARGE);
+  });
+
   it('leaves malformed text to JSON.parse (4400)', () => {
     expect(closeCodeOf(() => checkJsonLimits('[["unterminated', SMALL))).toBeUndefined();
     expect(closeCodeOf(() => jsonCodec.decode('[["unterminated', false, SMALL))).toBe(CloseCode.INVALID_MESSAGE);

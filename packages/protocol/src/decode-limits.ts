@@ -45,12 +45,29 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
+ * Whether `text` holds at most `most` opening brackets and braces, strings included: nesting
+ * cannot then pass `most`. Native `indexOf` jumps between them, so a small frame (a unary call's
+ * CALL holds four or five) is decided in a few calls instead of a scan of every character.
+ */
+function openersAtMost(text: string, most: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++count > most) return false;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++count > most) return false;
+  return true;
+}
+
+/**
  * Checks JSON text against `limits` before it is parsed: one pass over its structural characters
  * that jumps over strings with `indexOf`. Items are counted as commas plus non-empty containers.
  * Malformed text is left for `JSON.parse` to reject. Throws {@link ProtocolViolation} 4413.
+ *
+ * Every item counted is a character of its own (a comma, or the first character of a container's
+ * first item), so text no longer than `maxElements` holds no more; text that also has no more
+ * opening brackets than `maxDepth` cannot nest deeper, and passes without the scan.
  */
 export function checkJsonLimits(text: string, limits: DecodeLimits): void {
   const { maxDepth, maxElements } = limits;
+  if (text.length <= maxElements && openersAtMost(text, maxDepth)) return;
   let depth = 0;
   let elements = 0;
   // Whether the last structural character opened a container: its first item counts when it comes.

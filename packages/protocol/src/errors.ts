@@ -1,6 +1,6 @@
 import { defaultRetryable, type ErrorCode } from './error-codes.js';
 import type { ErrorMessage } from './messages.js';
-import { msg } from './msg.js';
+import { error as errorTuple } from './msg.js';
 
 /** One validation issue: where in the value, and what is wrong. */
 export interface Issue {
@@ -77,8 +77,8 @@ export function toRpcError(value: unknown, fallbackMessage = 'internal error'): 
 export function errorMessage(id: number, error: RpcError): ErrorMessage {
   const retryable = error.retryable;
   return retryable === defaultRetryable(error.code)
-    ? msg.error(id, error.code, error.message, error.data)
-    : msg.error(id, error.code, error.message, error.data, retryable);
+    ? errorTuple(id, error.code, error.message, error.data)
+    : errorTuple(id, error.code, error.message, error.data, retryable);
 }
 
 /**

@@ -2,7 +2,7 @@ import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
 import { isSequenced, type Message, type PongMessage, type PosMessage } from './messages.js';
-import { msg } from './msg.js';
+import { pong as pongMessage, pos as posMessage } from './msg.js';
 
 /** Options of an {@link Inbox}. */
 export interface InboxOptions {
@@ -77,13 +77,13 @@ export class Inbox {
   pos(): PosMessage | undefined {
     if (this.count - this.acked < this.ackEvery) return undefined;
     this.acked = this.count;
-    return msg.pos(this.count);
+    return posMessage(this.count);
   }
 
   /** The PONG that answers a PING, carrying the count, noted as an acknowledgement sent. */
   pong(): PongMessage {
     this.acked = this.count;
-    return msg.pong(this.count);
+    return pongMessage(this.count);
   }
 
   /**

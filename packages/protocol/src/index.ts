@@ -1,7 +1,8 @@
 /**
- * The Switchboard wire protocol, version 1: message types and their constructors (`msg`), codecs
- * (JSON and MessagePack), validation of everything a peer sends, the two halves of a session both
- * sides share (`Outbox` sends, `Inbox` receives), subprotocol tokens, the close-code and
+ * The Switchboard wire protocol, version 1: message types and their constructors (`msg`, and each
+ * alone as `<name>Message`), codecs (JSON and MessagePack), validation of everything a peer sends,
+ * the two halves of a session (`Outbox` sends, the client's `BaseOutbox` without the server's
+ * stream runs; `Inbox` receives), subprotocol tokens, the close-code and
  * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
  * defaults. docs/protocol.md is the normative text this package mirrors.
  *
@@ -53,7 +54,30 @@ export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
 export * from './messages.js';
 export { type CallMetadata, checkMetadata, MAX_METADATA_ENTRIES, metadataSize } from './metadata.js';
-export { type MessageConstructors, msg } from './msg.js';
+export {
+  abort as abortMessage,
+  ack as ackMessage,
+  call as callMessage,
+  cancel as cancelMessage,
+  credit as creditMessage,
+  data as dataMessage,
+  end as endMessage,
+  event as eventMessage,
+  fault as faultMessage,
+  goaway as goawayMessage,
+  hello as helloMessage,
+  invoke as invokeMessage,
+  items as itemsMessage,
+  type MessageConstructors,
+  msg,
+  ping as pingMessage,
+  pong as pongMessage,
+  pos as posMessage,
+  pub as pubMessage,
+  result as resultMessage,
+  subscribed as subscribedMessage,
+  welcome as welcomeMessage,
+} from './msg.js';
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
 export { MAX_CLIENT_PROCEDURES, parseClientMessage, parseServerMessage } from './parse.js';
@@ -84,4 +108,12 @@ export function codecFor(name: CodecName): Codec {
 // The HTTP fallback's records are in `@switchboard/protocol/http` (http.ts): re-exported here they
 // would be reachable from every chunk that imports this index (see http.ts).
 export type { TransportName } from './http-records.js';
-export { type FrameSink, type HeldMessages, Outbox, type OutboxOptions, type RetainedEntry } from './outbox.js';
+export {
+  BaseOutbox,
+  type FrameSink,
+  type FrameWriter,
+  type HeldMessages,
+  Outbox,
+  type OutboxOptions,
+  type RetainedEntry,
+} from './outbox.js';

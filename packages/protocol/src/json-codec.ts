@@ -72,6 +72,25 @@ export function utf8Length(text: string): number {
 
 // Node's native count where it exists (servers, Node clients); the loop above in browsers.
 const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
+const countBytes: (text: string) => number = nodeBuffer
+  ? (text) => nodeBuffer.byteLength(text, 'utf8')
+  : (text) => utf8Length(text);
+
+// The last small string measured and its size: the server counts the bytes of every frame it
+// writes, and a broadcast writes one shared frame to each subscriber, so it is measured once.
+let lastMeasured: string | undefined;
+let lastBytes = 0;
+
+function size(part: EncodedMessage): number {
+  const text = part as string;
+  if (text === lastMeasured) return lastBytes;
+  const bytes = countBytes(text);
+  if (text.length <= SHARED_FRAME_LENGTH) {
+    lastMeasured = text;
+    lastBytes = bytes;
+  }
+  return bytes;
+}
 
 /**
  * The JSON codec: text frames of UTF-8 JSON. Values travel as `JSON.stringify` writes them:
@@ -83,6 +102,6 @@ export const jsonCodec: Codec = {
   encode,
   encodeRun,
   frame,
-  size: nodeBuffer ? (part) => nodeBuffer.byteLength(part as string, 'utf8') : (part) => utf8Length(part as string),
+  size,
   decode,
 };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Codec } from './codec.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { decodeClientFrame, decodeServerFrame } from './frame.js';
+import * as index from './index.js';
 import { jsonCodec } from './json-codec.js';
 import { type Message, MessageType, type MessageTypeName } from './messages.js';
 import { msg } from './msg.js';
@@ -77,6 +78,14 @@ describe('msg', () => {
         .map((name) => name.toLowerCase())
         .sort(),
     );
+  });
+
+  it('exports every constructor alone as <name>Message from the index, ERROR as msg.error only', () => {
+    const exports = index as unknown as Record<string, unknown>;
+    for (const [name, build] of Object.entries(msg)) {
+      if (name === 'error') expect(exports.errorMessage).not.toBe(build);
+      else expect(exports[`${name}Message`]).toBe(build);
+    }
   });
 
   it.each(Object.entries(BUILT))('%s: builds the documented tuple, typed by MessageType', (name, { built, tuple }) => {

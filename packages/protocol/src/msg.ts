@@ -30,13 +30,20 @@ import type { CallMetadata } from './metadata.js';
 // costs the message's array and nothing else; optional trailing fields are left out, not sent
 // as null, exactly as docs/protocol.md section 3 writes them.
 
-function hello(auth: unknown, resumeToken: string | null, received: number, features?: HelloFeatures): HelloMessage {
+/** The HELLO constructor, {@link MessageConstructors.hello}; exported alone so that a bundle keeps only the constructors it calls. */
+export function hello(
+  auth: unknown,
+  resumeToken: string | null,
+  received: number,
+  features?: HelloFeatures,
+): HelloMessage {
   return features === undefined
     ? [MessageType.HELLO, auth, resumeToken, received]
     : [MessageType.HELLO, auth, resumeToken, received, features];
 }
 
-function welcome(
+/** The WELCOME constructor, {@link MessageConstructors.welcome}; exported alone so that a bundle keeps only the constructors it calls. */
+export function welcome(
   sessionId: string,
   resumeToken: string,
   resumed: boolean,
@@ -46,82 +53,101 @@ function welcome(
   return [MessageType.WELCOME, sessionId, resumeToken, resumed, received, limits];
 }
 
-function ping(received: number): PingMessage {
+/** The PING constructor, {@link MessageConstructors.ping}; exported alone so that a bundle keeps only the constructors it calls. */
+export function ping(received: number): PingMessage {
   return [MessageType.PING, received];
 }
 
-function pong(received: number): PongMessage {
+/** The PONG constructor, {@link MessageConstructors.pong}; exported alone so that a bundle keeps only the constructors it calls. */
+export function pong(received: number): PongMessage {
   return [MessageType.PONG, received];
 }
 
-function pos(received: number): PosMessage {
+/** The POS constructor, {@link MessageConstructors.pos}; exported alone so that a bundle keeps only the constructors it calls. */
+export function pos(received: number): PosMessage {
   return [MessageType.POS, received];
 }
 
-function goaway(message: string): GoawayMessage {
+/** The GOAWAY constructor, {@link MessageConstructors.goaway}; exported alone so that a bundle keeps only the constructors it calls. */
+export function goaway(message: string): GoawayMessage {
   return [MessageType.GOAWAY, message];
 }
 
-function call(id: number, path: string, input: unknown, credit?: number, metadata?: CallMetadata): CallMessage {
+/** The CALL constructor, {@link MessageConstructors.call}; exported alone so that a bundle keeps only the constructors it calls. */
+export function call(id: number, path: string, input: unknown, credit?: number, metadata?: CallMetadata): CallMessage {
   if (metadata !== undefined) return [MessageType.CALL, id, path, input, credit ?? null, metadata];
   return credit === undefined ? [MessageType.CALL, id, path, input] : [MessageType.CALL, id, path, input, credit];
 }
 
-function data(id: number, item: unknown): DataMessage {
+/** The DATA constructor, {@link MessageConstructors.data}; exported alone so that a bundle keeps only the constructors it calls. */
+export function data(id: number, item: unknown): DataMessage {
   return [MessageType.DATA, id, item];
 }
 
-function items(id: number, values: unknown[]): ItemsMessage {
+/** The ITEMS constructor, {@link MessageConstructors.items}; exported alone so that a bundle keeps only the constructors it calls. */
+export function items(id: number, values: unknown[]): ItemsMessage {
   return [MessageType.ITEMS, id, values];
 }
 
-function credit(id: number, limit: number): CreditMessage {
+/** The CREDIT constructor, {@link MessageConstructors.credit}; exported alone so that a bundle keeps only the constructors it calls. */
+export function credit(id: number, limit: number): CreditMessage {
   return [MessageType.CREDIT, id, limit];
 }
 
-function end(id: number, result?: unknown): EndMessage {
+/** The END constructor, {@link MessageConstructors.end}; exported alone so that a bundle keeps only the constructors it calls. */
+export function end(id: number, result?: unknown): EndMessage {
   return result === undefined ? [MessageType.END, id] : [MessageType.END, id, result];
 }
 
-function cancel(id: number): CancelMessage {
+/** The CANCEL constructor, {@link MessageConstructors.cancel}; exported alone so that a bundle keeps only the constructors it calls. */
+export function cancel(id: number): CancelMessage {
   return [MessageType.CANCEL, id];
 }
 
-function error(id: number, code: string, message: string, data?: unknown, retryable?: boolean): ErrorMessage {
+/** The ERROR constructor, {@link MessageConstructors.error}; exported alone so that a bundle keeps only the constructors it calls. */
+export function error(id: number, code: string, message: string, data?: unknown, retryable?: boolean): ErrorMessage {
   if (retryable !== undefined) return [MessageType.ERROR, id, code, message, data ?? null, retryable];
   return data === undefined ? [MessageType.ERROR, id, code, message] : [MessageType.ERROR, id, code, message, data];
 }
 
-function event(id: number, path: string, payload: unknown, key: string, metadata?: CallMetadata): EventMessage {
+/** The EVENT constructor, {@link MessageConstructors.event}; exported alone so that a bundle keeps only the constructors it calls. */
+export function event(id: number, path: string, payload: unknown, key: string, metadata?: CallMetadata): EventMessage {
   if (metadata !== undefined) return [MessageType.EVENT, id, path, payload, key, metadata];
   return [MessageType.EVENT, id, path, payload, key];
 }
 
-function ack(id: number): AckMessage {
+/** The ACK constructor, {@link MessageConstructors.ack}; exported alone so that a bundle keeps only the constructors it calls. */
+export function ack(id: number): AckMessage {
   return [MessageType.ACK, id];
 }
 
-function pub(channel: string, item: unknown, position?: string): PubMessage {
+/** The PUB constructor, {@link MessageConstructors.pub}; exported alone so that a bundle keeps only the constructors it calls. */
+export function pub(channel: string, item: unknown, position?: string): PubMessage {
   return position === undefined ? [MessageType.PUB, channel, item] : [MessageType.PUB, channel, item, position];
 }
 
-function invoke(id: number, path: string, input: unknown): InvokeMessage {
+/** The INVOKE constructor, {@link MessageConstructors.invoke}; exported alone so that a bundle keeps only the constructors it calls. */
+export function invoke(id: number, path: string, input: unknown): InvokeMessage {
   return [MessageType.INVOKE, id, path, input];
 }
 
-function result(id: number, value?: unknown): ResultMessage {
+/** The RESULT constructor, {@link MessageConstructors.result}; exported alone so that a bundle keeps only the constructors it calls. */
+export function result(id: number, value?: unknown): ResultMessage {
   return value === undefined ? [MessageType.RESULT, id] : [MessageType.RESULT, id, value];
 }
 
-function fault(id: number, code: string, message: string, data?: unknown): FaultMessage {
+/** The FAULT constructor, {@link MessageConstructors.fault}; exported alone so that a bundle keeps only the constructors it calls. */
+export function fault(id: number, code: string, message: string, data?: unknown): FaultMessage {
   return data === undefined ? [MessageType.FAULT, id, code, message] : [MessageType.FAULT, id, code, message, data];
 }
 
-function abort(id: number): AbortMessage {
+/** The ABORT constructor, {@link MessageConstructors.abort}; exported alone so that a bundle keeps only the constructors it calls. */
+export function abort(id: number): AbortMessage {
   return [MessageType.ABORT, id];
 }
 
-function subscribed(id: number, position: string): SubscribedMessage {
+/** The SUBSCRIBED constructor, {@link MessageConstructors.subscribed}; exported alone so that a bundle keeps only the constructors it calls. */
+export function subscribed(id: number, position: string): SubscribedMessage {
   return [MessageType.SUBSCRIBED, id, position];
 }
 
@@ -196,8 +222,12 @@ export interface MessageConstructors {
  * @example
  * outbox.push(msg.call(1, 'users.get', { id: 42 }, 16));
  * outbox.push(msg.end(1, result)); // [13, 1] when result is undefined
+ *
+ * Each constructor is also exported alone from the package index as `<name>Message`
+ * (`callMessage`, `endMessage`; ERROR has `msg.error` and `errorMessage`): a bundle that imports
+ * those keeps only the ones it calls, where this object keeps all of them.
  */
-export const msg: MessageConstructors = Object.freeze({
+export const msg: MessageConstructors = /* @__PURE__ */ Object.freeze({
   hello,
   welcome,
   ping,

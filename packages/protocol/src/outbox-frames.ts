@@ -1,5 +1,5 @@
 import type { Codec, EncodedMessage } from './codec.js';
-import type { FrameSink } from './outbox-options.js';
+import type { FrameWriter } from './outbox-options.js';
 
 // What an Outbox builds frames from, and when it flushes: its entries (one message, or a run of
 // them), the split of what is queued into frames, and the flush callback outboxes share per turn.
@@ -78,7 +78,7 @@ export function scheduleShared(outbox: Flushable): void {
  */
 export function writeFrames(
   codec: Codec,
-  sink: FrameSink,
+  sink: FrameWriter,
   entries: readonly Entry[],
   parts: readonly EncodedMessage[],
   sizes: readonly number[],
@@ -99,7 +99,7 @@ export function writeFrames(
       count += inEntry;
       end++;
     }
-    sink(codec.frame(parts.slice(start, end), count));
+    sink.write(codec.frame(parts.slice(start, end), count));
     start = end;
   }
 }

@@ -1,7 +1,16 @@
 import type { Codec } from './codec.js';
+import type { BaseOutbox, Outbox } from './outbox.js';
 
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
 export type FrameSink = (frame: string | Uint8Array) => void;
+
+/**
+ * Where an {@link Outbox} writes frames, as an object: a server's connection hands over itself
+ * (its socket writer), so none of its idle sessions holds a closure to reach it.
+ */
+export interface FrameWriter {
+  write(frame: string | Uint8Array): void;
+}
 
 /** Options of an {@link Outbox}. */
 export interface OutboxOptions {
@@ -28,8 +37,9 @@ export interface OutboxOptions {
    */
   readonly frameBytes?: number;
   /**
-   * Runs the flush after the current turn. @default a setImmediate (queueMicrotask where it does
-   * not exist) shared by every outbox that flushes in that turn
+   * Runs the flush after the current turn. @default for an {@link Outbox}, a setImmediate
+   * (queueMicrotask where it does not exist) shared by every outbox that flushes in that turn;
+   * for a {@link BaseOutbox} (the client's), a queueMicrotask of its own
    */
   readonly schedule?: (flush: () => void) => void;
 }

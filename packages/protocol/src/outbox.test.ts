@@ -33,6 +33,24 @@ describe('Outbox', () => {
     expect(frames).toEqual(['[[11,1,"a"],[11,1,"b"],[13,1]]']);
   });
 
+  it('writes to a FrameWriter object as to a function, through its write method', async () => {
+    const outbox = new Outbox({ codec: jsonCodec });
+    const writer = {
+      frames: [] as Array<string | Uint8Array>,
+      write(frame: string | Uint8Array): void {
+        this.frames.push(frame);
+      },
+    };
+    outbox.attach(writer);
+    outbox.push([MessageType.DATA, 1, 'a']);
+    outbox.flush();
+    expect(writer.frames).toEqual(['[[11,1,"a"]]']);
+    outbox.detach();
+    outbox.push([MessageType.DATA, 1, 'b']);
+    await nextTurn();
+    expect(writer.frames).toHaveLength(1);
+  });
+
   it('flushes every outbox of a turn on one shared callback, each in its own frame', async () => {
     const outboxes = Array.from({ length: 50 }, () => new Outbox({ codec: jsonCodec }));
     const frames = outboxes.map(collect);

@@ -1,6 +1,5 @@
-import type { Codec, EncodedMessage } from './codec.js';
-import { DEFAULT_OUTBOX } from './defaults.js';
-import { isSequenced, type Message } from './messages.js';
+import type { Message } from './messages.js';
+import { BaseOutbox } from './outbox-base.js';
 import {
   type Entry,
   type HeldMessages,
@@ -9,105 +8,44 @@ import {
   type RetainedEntry,
   Run,
   scheduleShared,
-  writeFrames,
 } from './outbox-frames.js';
 
-import type { FrameSink, OutboxOptions } from './outbox-options.js';
-
+export { BaseOutbox } from './outbox-base.js';
 export type { HeldMessages, RetainedEntry } from './outbox-frames.js';
-export type { FrameSink, OutboxOptions } from './outbox-options.js';
+export type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
 
 /**
- * The sending half of a session: encodes messages once, coalesces what is queued in one turn
- * into as few frames as the limits and `flushBytes` allow (one socket write each), numbers
- * sequenced messages and keeps them until the peer acknowledges them, so they can be
- * retransmitted after a reconnect.
- *
- * When the retransmission buffer overflows its bounds, the oldest entries are dropped and
- * {@link Outbox.canResumeFrom} turns false for positions before them: a gap is reported, never
- * papered over.
+ * The server's sending half of a session: a {@link BaseOutbox} that also queues a stream's items
+ * as runs (encoded in one pass, kept and written whole), lets producers hold messages until the
+ * next write, and moves its kept entries to another outbox on a handover. Everything else (one
+ * encoding per message, coalesced frames, numbering, retransmission, a reported gap) is the base's.
  */
-export class Outbox {
-  /** Sequenced messages sent (numbered 1…sent). */
-  sent = 0;
-  /** Sequence number of the oldest message still kept, minus one. */
-  private base = 0;
-  // The arrays are allocated on first use and the pending ones dropped at each flush, so an idle
-  // session holds none.
-  private kept: Entry[] | undefined;
-  private keptSizes: number[] | undefined;
-  private keptHead = 0;
-  private keptBytes = 0;
-  private pending: Entry[] | undefined;
-  private pendingSizes: number[] | undefined;
-  private pendingBytes = 0;
-  /** Messages in `pending`: its length unless it holds runs. */
-  private pendingMessages = 0;
+export class Outbox extends BaseOutbox {
   private holders: HeldMessages[] | undefined;
-  private scheduled = false;
-  private corked = false;
-  private sink: FrameSink | undefined;
-  private readonly codec: Codec;
-  private readonly maxFrameBytes: number;
-  private readonly maxBatch: number;
-  private readonly bufferMessages: number;
-  private readonly bufferBytes: number;
-  private readonly flushBytes: number;
-  private readonly frameBytes: number;
-  private readonly schedule: ((flush: () => void) => void) | undefined;
-  private readonly flushBound: (() => void) | undefined;
-
-  constructor(options: OutboxOptions) {
-    this.codec = options.codec;
-    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_OUTBOX.maxFrameBytes;
-    this.maxBatch = options.maxBatch ?? DEFAULT_OUTBOX.maxBatch;
-    this.bufferMessages = options.bufferMessages ?? DEFAULT_OUTBOX.bufferMessages;
-    this.bufferBytes = options.bufferBytes ?? DEFAULT_OUTBOX.bufferBytes;
-    this.flushBytes = options.flushBytes ?? DEFAULT_OUTBOX.flushBytes;
-    this.frameBytes = Math.min(options.frameBytes ?? DEFAULT_OUTBOX.frameBytes, this.maxFrameBytes);
-    this.schedule = options.schedule;
-    if (options.schedule) this.flushBound = () => this.flush();
-  }
-
-  /** Bytes queued but not yet written to the socket. */
-  get queuedBytes(): number {
-    return this.pendingBytes;
-  }
 
   /** Bytes of the sequenced messages kept for retransmission (sent and not yet acknowledged). */
   get retainedBytes(): number {
     return this.keptBytes;
   }
 
-  /** Sequenced messages sent and not yet acknowledged, still kept. */
-  get unacknowledged(): number {
-    return this.sent - this.base;
-  }
-
   /**
-   * Starts writing to `sink` (a new connection); queued control messages of an old one are
-   * dropped. Held messages are queued first, so they are kept for the retransmission, not written
-   * twice.
+   * Holds what is queued from now on until {@link Outbox.uncork}, which writes it at once: for a
+   * caller that knows when its burst ends (the messages of one received frame), so the burst
+   * leaves without waiting for the end of the turn and without a callback scheduled for it.
    */
-  attach(sink: FrameSink): void {
-    this.sink = undefined;
-    this.releaseHeld();
-    this.sink = sink;
-    this.dropPending();
+  cork(): void {
+    this.corked = true;
   }
 
-  /** Stops writing: sequenced messages (held ones included) are still numbered and kept, the rest is dropped. */
-  detach(): void {
-    this.sink = undefined;
-    this.releaseHeld();
-    this.dropPending();
+  /** Writes what was queued since {@link Outbox.cork}, as few frames as the limits allow. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.flush();
   }
 
-  private dropPending(): void {
-    this.pending = undefined;
-    this.pendingSizes = undefined;
-    this.pendingBytes = 0;
-    this.pendingMessages = 0;
+  protected override flushLater(): void {
+    scheduleShared(this);
   }
 
   /**
@@ -119,26 +57,12 @@ export class Outbox {
     if (this.sink !== undefined && !this.scheduled && !this.corked) this.scheduleFlush();
   }
 
-  private releaseHeld(): void {
+  protected override releaseHeld(): void {
     // A holder may queue enough to flush, and so come back here: take the list first.
     for (let holders = this.holders; holders !== undefined; holders = this.holders) {
       this.holders = undefined;
       for (let i = 0; i < holders.length; i++) (holders[i] as HeldMessages).release();
     }
-  }
-
-  /** Encodes and queues a message. Throws EncodeError (nothing queued) when it cannot be encoded. */
-  push(message: Message): void {
-    this.pushEncoded(this.codec.encode(message), isSequenced(message));
-  }
-
-  /**
-   * Queues an already encoded message (a broadcast encoded once for many sessions). `size` is
-   * its size as the codec counts it, when the caller knows it already.
-   */
-  pushEncoded(part: EncodedMessage, sequenced: boolean, size: number = this.codec.size(part)): void {
-    if (sequenced) this.keep(part, 1, size);
-    this.enqueue(part, size);
   }
 
   /**
@@ -161,77 +85,6 @@ export class Outbox {
     this.keep(run, messages.length, size);
     this.enqueue(run, size);
     return true;
-  }
-
-  private keep(entry: Entry, count: number, size: number): void {
-    this.sent += count;
-    if (this.kept === undefined || this.keptSizes === undefined) {
-      this.kept = [entry];
-      this.keptSizes = [size];
-    } else {
-      this.kept.push(entry);
-      this.keptSizes.push(size);
-    }
-    this.keptBytes += size;
-    this.trim(this.kept);
-  }
-
-  private enqueue(entry: Entry, size: number): void {
-    if (this.sink === undefined) return;
-    this.queue(entry, size);
-    if (this.pendingBytes >= this.flushBytes) this.flush();
-    else if (!this.scheduled && !this.corked) this.scheduleFlush();
-  }
-
-  /**
-   * Holds what is queued from now on until {@link Outbox.uncork}, which writes it at once: for a
-   * caller that knows when its burst ends (the messages of one received frame), so the burst
-   * leaves without waiting for the end of the turn and without a callback scheduled for it.
-   */
-  cork(): void {
-    this.corked = true;
-  }
-
-  /** Writes what was queued since {@link Outbox.cork}, as few frames as the limits allow. */
-  uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.flush();
-  }
-
-  private queue(entry: Entry, size: number): void {
-    if (this.pending === undefined || this.pendingSizes === undefined) {
-      this.pending = [entry];
-      this.pendingSizes = [size];
-    } else {
-      this.pending.push(entry);
-      this.pendingSizes.push(size);
-    }
-    this.pendingBytes += size;
-    this.pendingMessages += messagesIn(entry);
-  }
-
-  private scheduleFlush(): void {
-    this.scheduled = true;
-    if (this.schedule) this.schedule(this.flushBound as () => void);
-    else scheduleShared(this);
-  }
-
-  /**
-   * The peer has received every sequenced message up to `received`: forget them. A run is
-   * forgotten once all of its messages are (a peer counts whole frames, and a run never spans two).
-   */
-  ack(received: number): void {
-    const kept = this.kept;
-    if (kept === undefined) return;
-    let drop = Math.min(received, this.sent) - this.base;
-    while (drop > 0 && this.keptHead < kept.length) {
-      const count = messagesIn(kept[this.keptHead] as Entry);
-      if (count > drop) break;
-      this.forgetOldest(kept);
-      drop -= count;
-    }
-    this.compact(kept);
   }
 
   /**
@@ -262,89 +115,6 @@ export class Outbox {
       const size = this.codec.size(part);
       this.keep(run, count, size);
       this.enqueue(run, size);
-    }
-  }
-
-  /**
-   * Whether every sequenced message after `received` is still kept, and `received` falls between
-   * two kept entries (never inside a run, which a peer receives whole).
-   */
-  canResumeFrom(received: number): boolean {
-    if (received < this.base || received > this.sent) return false;
-    const kept = this.kept;
-    if (kept === undefined) return true;
-    let position = this.base;
-    for (let i = this.keptHead; position < received && i < kept.length; i++) position += messagesIn(kept[i] as Entry);
-    return position === received;
-  }
-
-  /**
-   * Queues again, in order, every kept message numbered after `received` (after a resume), to
-   * leave in frames of at most `frameBytes` like everything else. Returns false, queuing nothing,
-   * when some of them are no longer kept.
-   */
-  retransmitFrom(received: number): boolean {
-    if (!this.canResumeFrom(received)) return false;
-    this.ack(received);
-    const kept = this.kept;
-    const sizes = this.keptSizes;
-    if (kept === undefined || sizes === undefined || this.keptHead === kept.length) return true;
-    for (let i = this.keptHead; i < kept.length; i++) this.queue(kept[i] as Entry, sizes[i] as number);
-    if (!this.scheduled && this.sink) this.scheduleFlush();
-    return true;
-  }
-
-  /**
-   * Writes everything queued now, in order, as few frames as `frameBytes` and `maxBatch` allow;
-   * a message larger than `frameBytes` goes alone in its own frame.
-   */
-  flush(): void {
-    this.scheduled = false;
-    if (this.holders !== undefined) this.releaseHeld();
-    const sink = this.sink;
-    const entries = this.pending;
-    const sizes = this.pendingSizes;
-    if (!sink || entries === undefined || sizes === undefined) return;
-    const total = this.pendingBytes;
-    const messages = this.pendingMessages;
-    this.dropPending();
-    const parts = messages === entries.length ? (entries as EncodedMessage[]) : entries.map(partOf);
-    // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
-    const limit = this.frameBytes;
-    if (messages <= this.maxBatch && total + messages + 5 <= limit) {
-      sink(this.codec.frame(parts, messages));
-      return;
-    }
-    writeFrames(this.codec, sink, entries, parts, sizes, limit, this.maxBatch);
-  }
-
-  private trim(kept: Entry[]): void {
-    while (
-      this.keptHead < kept.length &&
-      (this.sent - this.base > this.bufferMessages || this.keptBytes > this.bufferBytes)
-    ) {
-      this.forgetOldest(kept);
-    }
-    this.compact(kept);
-  }
-
-  private forgetOldest(kept: Entry[]): void {
-    this.keptBytes -= (this.keptSizes as number[])[this.keptHead] as number;
-    this.base += messagesIn(kept[this.keptHead] as Entry);
-    kept[this.keptHead] = '';
-    this.keptHead++;
-  }
-
-  private compact(kept: Entry[]): void {
-    if (this.keptHead === kept.length) {
-      // Everything is acknowledged: an idle session keeps no buffer.
-      this.kept = undefined;
-      this.keptSizes = undefined;
-      this.keptHead = 0;
-    } else if (this.keptHead > 1024 && this.keptHead * 2 > kept.length) {
-      kept.splice(0, this.keptHead);
-      (this.keptSizes as number[]).splice(0, this.keptHead);
-      this.keptHead = 0;
     }
   }
 }

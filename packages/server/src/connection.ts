@@ -8,7 +8,6 @@ import {
   errorMessage,
   type FrameLimits,
   type HelloFeatures,
-  type Limits,
   MessageType,
   msg,
   ProtocolViolation,
@@ -26,17 +25,15 @@ import type { Service } from './service.js';
 import { Session, type SessionLink, type SessionRegistry } from './session.js';
 import type { SessionMover } from './session-mover.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
-import { SocketWriter } from './socket-writer.js';
+import { SocketWriter, type WriterSettings } from './socket-writer.js';
 
 /** What a connection needs from its server. */
-export interface ConnectionHost extends SessionRegistry, DispatchHost {
+export interface ConnectionHost extends SessionRegistry, DispatchHost, WriterSettings {
   readonly settings: SessionSettings;
   readonly helloTimeoutMs: number;
   /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
   readonly helloLimits: FrameLimits;
   readonly decodeLimits: DecodeLimits;
-  readonly highWatermark: number;
-  readonly lowWatermark: number;
   readonly events: IdempotencyStore;
   readonly heartbeat: Heartbeat;
   readonly draining: boolean;
@@ -57,16 +54,14 @@ function helloTimedOut(connection: Connection): void {
 }
 
 /**
- * One WebSocket connection on the server: the protocol state machine from HELLO to close. It
- * validates every frame (violations close with their documented code), runs the handshake,
- * dispatches messages to the session's calls, answers heartbeats and applies socket backpressure
- * (through its {@link SocketWriter}).
+ * One WebSocket connection on the server: the protocol state machine from HELLO to close. It validates
+ * every frame (violations close with their documented code), runs the handshake, dispatches messages to
+ * the session's calls, answers heartbeats and applies backpressure (the {@link SocketWriter} it extends).
  */
-export class Connection implements SessionLink, HeartbeatTarget {
+export class Connection extends SocketWriter implements SessionLink, HeartbeatTarget {
+  declare protected readonly host: ConnectionHost;
   private state: State = State.Hello;
   session: Session | undefined;
-  private readonly limits: Limits;
-  private readonly writer: SocketWriter;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private framesSeen = 0;
   private framesAtPing = 0;
@@ -75,22 +70,29 @@ export class Connection implements SessionLink, HeartbeatTarget {
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
-  /** What hooks and the inspector see of this connection. */
-  readonly info: ConnectionInfo;
+  /** When it was accepted, as `Date.now()`. */
+  readonly openedAt = Date.now();
+  private view: ConnectionInfo | undefined;
 
   constructor(
-    private readonly host: ConnectionHost,
-    private readonly socket: SocketLike,
+    host: ConnectionHost,
+    socket: SocketLike,
     readonly service: Service,
-    readonly codec: Codec,
+    codec: Codec,
     request: UpgradeRequest,
-    id = 0,
+    readonly id = 0,
   ) {
-    this.info = new ConnectionInfo(id, codec.name, service, request.remoteAddress);
-    this.limits = host.settings.limits;
-    this.writer = new SocketWriter(socket, codec, host.settings.metrics, host.highWatermark, host.lowWatermark);
+    super(socket, codec, host);
     this.request = request;
     this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
+    // A hook set now may read the peer's address at the close, after the socket forgot it.
+    if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this, request.remoteAddress);
+  }
+
+  /** What hooks see of this connection, made when first needed (none for an unobserved idle one). */
+  get info(): ConnectionInfo {
+    this.view ??= new ConnectionInfo(this, this.request?.remoteAddress ?? this.socket.remoteAddress);
+    return this.view;
   }
 
   /** A frame from the client; `byteLength` is its payload's size on the wire, when known. Never throws. */
@@ -102,7 +104,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     metrics.bytesReceived += byteLength ?? (typeof data === 'string' ? this.codec.size(data) : data.byteLength);
     let batch: ClientMessage[];
     try {
-      const limits = this.state === State.Open ? this.limits : this.host.helloLimits;
+      const limits = this.state === State.Open ? this.host.settings.limits : this.host.helloLimits;
       batch = decodeClientFrame(this.codec, data, isBinary, limits, this.host.decodeLimits);
     } catch (error) {
       this.violation(error);
@@ -188,9 +190,9 @@ export class Connection implements SessionLink, HeartbeatTarget {
     declareClientProcedures(session, features);
     session.itemsOffered = features?.items === true;
     this.state = State.Open;
-    session.attach(this, (frame) => this.writer.write(frame), resumed, received);
+    session.attach(this, this, resumed, received);
     this.host.heartbeat.start();
-    this.info.sessionInfo = session.sessionInfo;
+    if (this.view) this.view.sessionInfo = session.sessionInfo;
     const hooks = settings.hooks;
     if (resumed) hooks.sessionResumed?.(session.sessionInfo, this.info);
     else hooks.sessionStarted?.(session.sessionInfo, this.info);
@@ -232,7 +234,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
 
   writable(): Promise<void> | undefined {
     if (this.state !== State.Open) return undefined;
-    return this.writer.room(this.session?.outbox.queuedBytes ?? 0);
+    return this.room(this.session?.outbox.queuedBytes ?? 0);
   }
 
   /** Closes with 4002 and ends the session: resuming would only replay the backlog it could not take. */
@@ -296,7 +298,7 @@ export class Connection implements SessionLink, HeartbeatTarget {
     this.state = State.Closed;
     this.host.settings.metrics.closed(code);
     if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.writer.closed();
+    this.socketClosed();
     this.host.connectionClosed(this);
     this.host.settings.hooks.connectionClosed?.(this.info, code);
     // 1000 and 1001 from a client mean it is done (1001: a browser tab closed); 4400-4999 are final

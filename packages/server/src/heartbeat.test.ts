@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
+import { Heartbeat, type HeartbeatTarget, PING_SLICE } from './heartbeat.js';
 
 class Target implements HeartbeatTarget {
   readonly pings: number[] = [];
@@ -37,6 +37,33 @@ describe('Heartbeat', () => {
     heartbeat.stop();
     vi.advanceTimersByTime(1000);
     for (const target of targets) expect(target.pings).toEqual([1, 2, 3]);
+  });
+
+  it('pings a round one slice per turn of the event loop and checks it after its last PING', async () => {
+    vi.useFakeTimers();
+    const targets = new Set(Array.from({ length: PING_SLICE * 2 + 1 }, () => new Target()));
+    const heartbeat = new Heartbeat(targets, 100, 30);
+    heartbeat.start();
+    vi.advanceTimersByTime(100);
+    const pinged = () => [...targets].filter((target) => target.pings.length === 1).length;
+    expect(pinged()).toBe(PING_SLICE);
+    // A target that closes before its slice is skipped; one that opens meanwhile is reached.
+    const [, , ...rest] = targets;
+    const gone = rest.at(-1) as Target;
+    targets.delete(gone);
+    const late = new Target();
+    targets.add(late);
+    await vi.advanceTimersToNextTimerAsync();
+    expect(pinged()).toBe(PING_SLICE * 2);
+    await vi.advanceTimersToNextTimerAsync();
+    expect(pinged()).toBe(PING_SLICE * 2 + 1);
+    expect(late.pings).toEqual([1]);
+    expect(gone.pings).toEqual([]);
+    vi.advanceTimersByTime(29);
+    expect(late.checks).toEqual([]);
+    vi.advanceTimersByTime(1);
+    for (const target of targets) expect(target.checks).toEqual([1]);
+    heartbeat.stop();
   });
 
   it('reaches targets added after it started, and does nothing when heartbeats are off', () => {

@@ -223,6 +223,32 @@ describe('lifecycle hooks', () => {
     expect(errors).toEqual(['hooks.aroundCall']);
   });
 
+  it('keep the peer address and session of a connection observed from its start, after it closed', async () => {
+    const seen: string[] = [];
+    server = createServer({
+      services: service,
+      onError: () => undefined,
+      hooks: {
+        connectionClosed: (c) => seen.push(`${c.remoteAddress} ${c.sessionInfo?.id !== undefined} ${c.openedAt > 0}`),
+      },
+    });
+    const socket = await open();
+    // The address came with the upgrade request, which the connection lets go of at HELLO.
+    socket.connection?.closed(CloseCode.GOING_AWAY);
+    expect(seen).toEqual(['127.0.0.1 true true']);
+  });
+
+  it('give a hook added to a running server the view of a connection opened before it', async () => {
+    server = createServer({ services: service, onError: () => undefined });
+    const socket = await open();
+    const seen: string[] = [];
+    server.observe({
+      connectionClosed: (c, code) => seen.push(`${c.id} ${c.codec} ${c.transport} ${c.sessionInfo?.codec} ${code}`),
+    });
+    socket.connection?.closed(CloseCode.GOING_AWAY);
+    expect(seen).toEqual([`1 json websocket json ${CloseCode.GOING_AWAY}`]);
+  });
+
   it('leave every hook undefined when none is set, so calls time nothing', () => {
     server = createServer({ services: service });
     const hooks = server.settings.hooks;

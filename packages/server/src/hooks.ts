@@ -122,6 +122,16 @@ export class HookSet {
   itemDropped: ServerHooks['itemDropped'];
   private readonly sets: ServerHooks[] = [];
 
+  /** Whether a hook that takes a {@link ConnectionView} is set: a connection then makes its view at once. */
+  get watchConnections(): boolean {
+    return (
+      this.connectionOpened !== undefined ||
+      this.connectionClosed !== undefined ||
+      this.sessionStarted !== undefined ||
+      this.sessionResumed !== undefined
+    );
+  }
+
   constructor(private readonly reportError: (error: unknown, where: string) => void) {}
 
   /** Adds a set of hooks; returns the function that removes it. */
@@ -186,20 +196,41 @@ export class HookSet {
   }
 }
 
-/** The {@link ConnectionView} of a server's connection. */
+/** What a {@link ConnectionInfo} is made from: the connection, read when a hook first needs it. */
+export interface ConnectionFacts {
+  readonly id: number;
+  readonly codec: { readonly name: CodecName };
+  readonly service: Service;
+  readonly openedAt: number;
+  /** The session it carries, once the handshake completed. */
+  readonly session: { readonly sessionInfo: SessionInfo } | undefined;
+}
+
+/**
+ * The {@link ConnectionView} of a server's connection. A connection makes it only when a hook
+ * needs it (at its acceptance when a connection or session hook is set then), so an idle
+ * connection of a server nobody observes holds none, nor the peer's address.
+ */
 export class ConnectionInfo implements ConnectionView {
-  readonly openedAt = Date.now();
+  readonly id: number;
+  readonly codec: CodecName;
   readonly api: string;
-  readonly transport = 'websocket';
+  readonly openedAt: number;
+  readonly remoteAddress: string | undefined;
   sessionInfo: SessionInfo | undefined;
 
-  constructor(
-    readonly id: number,
-    readonly codec: CodecName,
-    service: Service,
-    readonly remoteAddress: string | undefined,
-  ) {
-    const api = service.contract.api;
+  /** @param remoteAddress The peer's address, when the transport knows it. */
+  constructor(facts: ConnectionFacts, remoteAddress: string | undefined) {
+    this.id = facts.id;
+    this.codec = facts.codec.name;
+    const api = facts.service.contract.api;
     this.api = api ? `${api.name}.${api.version}` : '';
+    this.openedAt = facts.openedAt;
+    this.remoteAddress = remoteAddress;
+    this.sessionInfo = facts.session?.sessionInfo;
+  }
+
+  get transport(): string {
+    return 'websocket';
   }
 }

@@ -3,7 +3,7 @@ import {
   type CallMetadata,
   type Codec,
   EncodeError,
-  type FrameSink,
+  type FrameWriter,
   Inbox,
   type Message,
   msg,
@@ -138,7 +138,7 @@ export class Session implements CallHost {
    * over (it closes with 4440), the expiry stops, WELCOME goes out, and after a resume everything
    * the client missed follows it, in order.
    */
-  attach(link: SessionLink, sink: FrameSink, resumed: boolean, clientReceived: number): void {
+  attach(link: SessionLink, sink: FrameWriter, resumed: boolean, clientReceived: number): void {
     const previous = this.link;
     if (previous && previous !== link) {
       this.link = undefined;

@@ -8,7 +8,7 @@ const json = codecFor('json');
 const frame = json.frame([json.encode([3, 0])]);
 
 function writer(socket: FakeSocket, metrics = new ServerMetrics()): SocketWriter {
-  return new SocketWriter(socket, json, metrics, 1000, 100);
+  return new SocketWriter(socket, json, { metrics, highWatermark: 1000, lowWatermark: 100 });
 }
 
 describe('SocketWriter', () => {
@@ -52,7 +52,7 @@ describe('SocketWriter', () => {
     const out = writer(socket);
     socket.bufferedAmount = 5000;
     const waiting = out.room(0);
-    out.closed();
+    out.socketClosed();
     await expect(waiting).resolves.toBeUndefined();
     expect(out.room(0)).toBeUndefined();
   });

@@ -13,6 +13,8 @@ export interface SocketLike {
   readonly bufferedAmount: number;
   /** Sends a WebSocket ping frame, where the transport can. */
   ping?(): void;
+  /** The peer's address, where the transport knows it; read only when a hook asks for it. */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** What the transport knows about the HTTP upgrade request. */

@@ -32,6 +32,11 @@ class WsSocket implements SocketLike {
   ping(): void {
     this.ws.ping();
   }
+
+  // Read only when asked: Node then caches the peer's address on the socket.
+  get remoteAddress(): string | undefined {
+    return (this.socket as Duplex & { readonly remoteAddress?: string }).remoteAddress;
+  }
 }
 
 /**
