@@ -186,17 +186,25 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   return new CallHandle(call, scope.validator);
 }
 
-function procedureProxy(scope: ClientScope, path: string): unknown {
+/** The procedure proxies under `prefix` (`''` at the root), each made on first access and kept. */
+function childProxies(scope: ClientScope, prefix: string): (property: string) => unknown {
   const children = new Map<string, unknown>();
+  return (property) => {
+    let child = children.get(property);
+    if (child === undefined) {
+      child = procedureProxy(scope, prefix + property);
+      children.set(property, child);
+    }
+    return child;
+  };
+}
+
+function procedureProxy(scope: ClientScope, path: string): unknown {
+  const child = childProxies(scope, `${path}.`);
   return new Proxy(() => undefined, {
     get(_target, property) {
       if (typeof property !== 'string' || property === 'then') return undefined;
-      let child = children.get(property);
-      if (child === undefined) {
-        child = procedureProxy(scope, `${path}.${property}`);
-        children.set(property, child);
-      }
-      return child;
+      return child(property);
     },
     apply(_target, _this, args: unknown[]) {
       return invoke(scope, path, args);
@@ -268,7 +276,7 @@ export function createClient<TContract extends ContractLike>(
     validator: options.validateArrivals,
     topics: new Map(),
   };
-  const children = new Map<string, unknown>();
+  const child = childProxies(scope, '');
   const controls: ClientControls = {
     get $state() {
       return connection.state;
@@ -301,12 +309,7 @@ export function createClient<TContract extends ContractLike>(
       if (typeof property !== 'string') return undefined;
       if (property.startsWith('$')) return target[property as keyof ClientControls];
       if (property === 'then') return undefined;
-      let child = children.get(property);
-      if (child === undefined) {
-        child = procedureProxy(scope, property);
-        children.set(property, child);
-      }
-      return child;
+      return child(property);
     },
   }) as Client<TContract>;
 }

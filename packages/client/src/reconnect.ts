@@ -62,11 +62,25 @@ export function restarting(code: number): boolean {
  * together spread over up to that cap and none waits longer than it between two attempts.
  */
 export function restartDelay(attempt: number, options: ReconnectOptions = {}): number {
-  return backoffDelay(attempt, {
-    ...options,
-    initialDelayMs: options.restartDelayMs ?? DEFAULT_RECONNECT.restartDelayMs,
-    maxDelayMs: options.restartMaxDelayMs ?? DEFAULT_RECONNECT.restartMaxDelayMs,
-  });
+  const base = options.restartDelayMs ?? DEFAULT_RECONNECT.restartDelayMs;
+  return fullJitter(attempt, base, options.restartMaxDelayMs ?? DEFAULT_RECONNECT.restartMaxDelayMs, options);
+}
+
+// The three delays (ordinary, restart, refusal for load) grow alike and draw from one source.
+
+/** min(cap, base × factor^attempt): the top of attempt `attempt`'s draw. */
+function ceiling(attempt: number, base: number, cap: number, options: ReconnectOptions): number {
+  return Math.min(cap, base * (options.factor ?? DEFAULT_RECONNECT.factor) ** Math.min(attempt, 64));
+}
+
+/** One draw in [0, 1) from the options' source of randomness. */
+function draw(options: ReconnectOptions): number {
+  return (options.random ?? Math.random)();
+}
+
+/** A uniform draw between 0 and {@link ceiling}, rounded down ("full jitter"). */
+function fullJitter(attempt: number, base: number, cap: number, options: ReconnectOptions): number {
+  return Math.floor(draw(options) * ceiling(attempt, base, cap, options));
 }
 
 /** A refusal for load, as a close code and reason tell it; `retryAfterMs` when the server sent one. */
@@ -105,15 +119,12 @@ export function overloadedDelay(
   retryAfterMs: number | undefined,
   options: ReconnectOptions = {},
 ): number {
-  const initial = options.overloadedDelayMs ?? DEFAULT_RECONNECT.overloadedDelayMs;
   const cap = options.overloadedMaxDelayMs ?? DEFAULT_RECONNECT.overloadedMaxDelayMs;
-  const factor = options.factor ?? DEFAULT_RECONNECT.factor;
-  const random = options.random ?? Math.random;
-  const ceiling = Math.min(cap, initial * factor ** Math.min(attempt, 64));
-  const backoff = ceiling / 2 + random() * (ceiling / 2);
+  const top = ceiling(attempt, options.overloadedDelayMs ?? DEFAULT_RECONNECT.overloadedDelayMs, cap, options);
+  const backoff = top / 2 + draw(options) * (top / 2);
   if (retryAfterMs === undefined) return Math.floor(backoff);
   const asked = Math.min(cap, retryAfterMs);
-  return Math.floor(Math.max(backoff, Math.min(cap, asked + random() * (asked / 2))));
+  return Math.floor(Math.max(backoff, Math.min(cap, asked + draw(options) * (asked / 2))));
 }
 
 /** Close codes asking for fresh credentials (41xx) tried in a row before the client gives up. */
@@ -125,12 +136,8 @@ export const MAX_REFRESHES = 3;
  * once do not come back at once.
  */
 export function backoffDelay(attempt: number, options: ReconnectOptions = {}): number {
-  const initial = options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs;
-  const cap = options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs;
-  const factor = options.factor ?? DEFAULT_RECONNECT.factor;
-  const random = options.random ?? Math.random;
-  const ceiling = Math.min(cap, initial * factor ** Math.min(attempt, 64));
-  return Math.floor(random() * ceiling);
+  const base = options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs;
+  return fullJitter(attempt, base, options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs, options);
 }
 
 const unauthenticated = (code: number, reason: string): RpcError =>

@@ -1,5 +1,4 @@
 import {
-  CloseCode,
   closeRecord,
   decodeText,
   frameRecord,
@@ -9,6 +8,7 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
+  TransportCloseCode,
   type TransportName,
 } from '@switchboard/protocol/http';
 import type { ClientSocket, ClientSocketEvents, SocketData } from './socket.js';
@@ -97,7 +97,8 @@ export class HttpClientSocket implements AbandonableSocket {
   ) {
     this.maxSendBytes = settings.maxSendBytes;
     this.openTimer = setTimeout(
-      () => this.finish(CloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
+      () =>
+        this.finish(TransportCloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
       settings.openTimeoutMs,
     );
     const streamUrl = fallbackUrl(url, {
@@ -116,7 +117,7 @@ export class HttpClientSocket implements AbandonableSocket {
     this.enqueue(frameRecord(frame));
   }
 
-  close(code: number = CloseCode.NORMAL, reason = ''): void {
+  close(code: number = TransportCloseCode.NORMAL, reason = ''): void {
     if (this.readyState >= 2) return;
     if (this.readyState === 0) {
       this.finish(code, reason);
@@ -189,8 +190,8 @@ export class HttpClientSocket implements AbandonableSocket {
     }
     this.posting = false;
     this.inFlightBytes = 0;
-    if (last) this.finish(CloseCode.NORMAL, 'client closed');
-    else if (failure !== undefined) this.finish(CloseCode.ABNORMAL, failure);
+    if (last) this.finish(TransportCloseCode.NORMAL, 'client closed');
+    else if (failure !== undefined) this.finish(TransportCloseCode.ABNORMAL, failure);
     else if (this.queue.length > 0) void this.post();
   }
 
@@ -203,12 +204,12 @@ export class HttpClientSocket implements AbandonableSocket {
         signal: this.controller.signal,
       });
     } catch (error) {
-      this.finish(CloseCode.ABNORMAL, failureOf(error));
+      this.finish(TransportCloseCode.ABNORMAL, failureOf(error));
       return;
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
-      this.finish(CloseCode.ABNORMAL, refusalReason(response));
+      this.finish(TransportCloseCode.ABNORMAL, refusalReason(response));
       return;
     }
     const records = new RecordReader(MAX_RECORD_BYTES);
@@ -220,10 +221,10 @@ export class HttpClientSocket implements AbandonableSocket {
         if (done) break;
         records.read(value, onRecord);
       }
-      this.finish(CloseCode.ABNORMAL, 'the stream ended without a close');
+      this.finish(TransportCloseCode.ABNORMAL, 'the stream ended without a close');
     } catch (error) {
       if (error instanceof RecordError) this.finish(error.closeCode, error.message);
-      else this.finish(CloseCode.ABNORMAL, (error as Error).message);
+      else this.finish(TransportCloseCode.ABNORMAL, (error as Error).message);
     }
   }
 
@@ -231,7 +232,7 @@ export class HttpClientSocket implements AbandonableSocket {
     if (this.readyState === 3) return;
     if (kind === RecordKind.OPEN && this.readyState === 0) {
       const open = parseOpen(payload);
-      if (!open) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
+      if (!open) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
       // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
       this.protocol = open.token;
       this.connectionId = open.connectionId;
@@ -242,11 +243,12 @@ export class HttpClientSocket implements AbandonableSocket {
       const { code, reason } = parseClose(payload);
       this.finish(code, reason);
     } else if (kind === RecordKind.TEXT || kind === RecordKind.BINARY) {
-      if (this.readyState === 0) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'a frame before OPEN');
+      if (this.readyState === 0) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'a frame before OPEN');
       const data: SocketData | undefined = kind === RecordKind.TEXT ? decodeText(payload) : payload;
-      if (data === undefined) throw new RecordError(CloseCode.INVALID_PAYLOAD, 'a TEXT record that is not UTF-8');
+      if (data === undefined)
+        throw new RecordError(TransportCloseCode.INVALID_PAYLOAD, 'a TEXT record that is not UTF-8');
       this.events.message(data, kind === RecordKind.BINARY);
-    } else throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, 'a second OPEN record');
+    } else throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'a second OPEN record');
   }
 
   /** Ends the socket once: the stream and any send stop, and the connection hears the close. */

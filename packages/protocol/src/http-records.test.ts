@@ -9,6 +9,7 @@ import {
   RecordError,
   RecordKind,
   RecordReader,
+  TransportCloseCode,
 } from './http-records.js';
 
 function readAll(reader: RecordReader, chunks: Uint8Array[]): Array<[number, Uint8Array]> {
@@ -59,6 +60,12 @@ describe('HTTP fallback records', () => {
       new RecordReader(16).read(oversized, () => undefined);
     } catch (error) {
       expect((error as RecordError).closeCode).toBe(CloseCode.MESSAGE_TOO_BIG);
+    }
+  });
+
+  it('names the transport close codes as CloseCode names them', () => {
+    for (const [name, code] of Object.entries(TransportCloseCode)) {
+      expect(CloseCode[name as keyof typeof CloseCode]).toBe(code);
     }
   });
 

@@ -1,5 +1,3 @@
-import { CloseCode } from './codes.js';
-
 /**
  * The records of the HTTP fallback transport (protocol.md section 9.1): a kind byte, the payload's
  * length as an unsigned 32-bit big-endian integer, then the payload. The stream response and the
@@ -31,6 +29,22 @@ export const HttpFallbackQuery = {
 
 /** The transports a client can run over. */
 export type TransportName = 'websocket' | 'http';
+
+/**
+ * The close codes of RFC 6455 (section 7.4.1) the fallback's transport layer closes with itself:
+ * the numbers `CloseCode` gives the same names (codes.ts; a test holds each equal). Named here
+ * rather than imported, so that the records share no module with the package's index: a client
+ * that loads its fallback lazily would otherwise have the close-code module moved into a chunk
+ * of its own, shared by its entry and its fallback, which costs 256 bytes of gzip at start
+ * (docs/performance.md, "Browser bundle").
+ */
+export const TransportCloseCode = {
+  NORMAL: 1000,
+  WS_PROTOCOL_ERROR: 1002,
+  ABNORMAL: 1006,
+  INVALID_PAYLOAD: 1007,
+  MESSAGE_TOO_BIG: 1009,
+} as const;
 
 /** A record the reader could not accept: the transport closes with `closeCode` (1002, 1009). */
 export class RecordError extends Error {
@@ -125,11 +139,11 @@ export class RecordReader {
     const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.length);
     while (this.length - offset >= RECORD_HEADER_BYTES) {
       const kind = this.buffer[offset] as number;
-      if (!KINDS.has(kind)) throw new RecordError(CloseCode.WS_PROTOCOL_ERROR, `unknown record kind ${kind}`);
+      if (!KINDS.has(kind)) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, `unknown record kind ${kind}`);
       const size = view.getUint32(offset + 1);
       if (size > this.maxPayloadBytes) {
         throw new RecordError(
-          CloseCode.MESSAGE_TOO_BIG,
+          TransportCloseCode.MESSAGE_TOO_BIG,
           `a record of ${size} bytes is over the limit of ${this.maxPayloadBytes}`,
         );
       }
