@@ -54,11 +54,12 @@ export class CallTable {
   }
 
   /**
-   * Hands a stream's message (DATA, CREDIT, END, ACK, ERROR, PUB, SUBSCRIBED) to its call; one for a call
+   * Hands a stream's message (DATA, ITEMS, CREDIT, END, ACK, ERROR, PUB, SUBSCRIBED) to its call; one for a call
    * that already settled is dropped. An ERROR UNAVAILABLE while `draining` means the server
    * refused the call before it ran: it waits to be sent to the next server. An ERROR SESSION_MOVED
    * for an acknowledged event sends it again under its key. Throws
-   * ProtocolViolation (4430) for items beyond the credit granted.
+   * ProtocolViolation (4430) for items beyond the credit granted (an ITEMS' items within it are
+   * delivered first, in order, each as a DATA would be).
    */
   route(message: ServerMessage, draining: boolean): void {
     switch (message[0]) {
@@ -67,6 +68,16 @@ export class CallTable {
           throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `DATA beyond credit on stream ${message[1]}`);
         }
         return;
+      case MessageType.ITEMS: {
+        const call = this.get(message[1]);
+        const items = message[2];
+        for (let i = 0; call !== undefined && i < items.length; i++) {
+          if (call.item(items[i]) === false) {
+            throw new ProtocolViolation(CloseCode.CREDIT_EXCEEDED, `ITEMS beyond credit on stream ${message[1]}`);
+          }
+        }
+        return;
+      }
       case MessageType.PUB: {
         const call = this.channels.get(message[1]);
         if (call === undefined) return;

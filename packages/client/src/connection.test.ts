@@ -15,6 +15,9 @@ import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, StateChange } from './options.js';
 import { FAKE_LIMITS, type FakeSocket, fakeTransport } from './testing/fake-socket.js';
 
+/** What every HELLO of this client offers: it reads ITEMS (protocol.md section 3.13). */
+const READS_ITEMS = { items: true };
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -79,7 +82,7 @@ describe('ClientConnection handshake', () => {
     expect(socket.protocols).toEqual(clientOffers(['json']));
     expect(socket.sent).toEqual([]);
     socket.accept();
-    expect(await socket.next(T.HELLO)).toEqual([T.HELLO, 'secret', null, 0]);
+    expect(await socket.next(T.HELLO)).toEqual([T.HELLO, 'secret', null, 0, READS_ITEMS]);
     expect(auth).toHaveBeenCalledTimes(1);
   });
 
@@ -182,6 +185,7 @@ describe('ClientConnection inbox', () => {
       null,
       't1',
       2,
+      READS_ITEMS,
     ]);
     startCall(connection, 'numbers');
     await second.next(T.CALL);
@@ -190,7 +194,7 @@ describe('ClientConnection inbox', () => {
     await settle();
     const third = transport.last();
     third.accept();
-    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, 't2', 1]);
+    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, 't2', 1, READS_ITEMS]);
   });
 
   it("fails a call with the server's ERROR, keeping its data and a retryable that overrides the code's default", async () => {
@@ -219,7 +223,7 @@ describe('ClientConnection resume', () => {
     await settle();
     const second = transport.last();
     expect(second).not.toBe(first);
-    expect(await welcome(second, { resumed: true, received: 0 })).toEqual([T.HELLO, null, 't1', 1]);
+    expect(await welcome(second, { resumed: true, received: 0 })).toEqual([T.HELLO, null, 't1', 1, READS_ITEMS]);
     expect(states.slice(-2)).toEqual([{ state: 'connecting' }, { state: 'open', resumed: true }]);
     // The server had not received the CALL: it goes out again, under the same id.
     expect(await second.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 1024]);
@@ -242,7 +246,7 @@ describe('ClientConnection resume', () => {
     await welcome(second, { resumed: true, received: 1 });
     await settle();
     expect(second.sent).toEqual([
-      [T.HELLO, null, 't1', 0],
+      [T.HELLO, null, 't1', 0, READS_ITEMS],
       [T.PING, 0],
     ]);
   });
@@ -298,7 +302,7 @@ describe('ClientConnection resume', () => {
     await settle();
     const third = transport.last();
     third.accept();
-    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, null, 0]);
+    expect(await third.next(T.HELLO)).toEqual([T.HELLO, null, null, 0, READS_ITEMS]);
   });
 
   it('after GOAWAY holds new calls, re-sends refused ones to the next server, which answers the drained session with a new one', async () => {
@@ -315,7 +319,7 @@ describe('ClientConnection resume', () => {
     first.drop(CloseCode.GOING_AWAY);
     await settle();
     const second = transport.last();
-    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, 't1', 1]);
+    expect(await welcome(second, { session: 's2', token: 't2' })).toEqual([T.HELLO, null, 't1', 1, READS_ITEMS]);
     await settle();
     // In the order they joined the wait: the held call, then the refused one.
     expect(second.ofType(T.CALL)).toEqual([
@@ -337,7 +341,7 @@ describe('ClientConnection resume', () => {
     await settle();
     const second = transport.last();
     // The next server holds the session: it received the CALL, and retransmits the ERROR that settled it.
-    expect(await welcome(second, { resumed: true, received: 1 })).toEqual([T.HELLO, null, 't1', 0]);
+    expect(await welcome(second, { resumed: true, received: 1 })).toEqual([T.HELLO, null, 't1', 0, READS_ITEMS]);
     second.receive([T.ERROR, 1, 'SESSION_MOVED', 'the session moved to another server while the call ran']);
     await settle();
     expect(second.ofType(T.CALL)).toEqual([[T.CALL, 2, 'second', { a: 1 }, 1024]]);
@@ -420,6 +424,43 @@ describe('ClientConnection credit', () => {
     expect(socket.closedWith).toEqual([CloseCode.CREDIT_EXCEEDED, 'DATA beyond credit on stream 1']);
     expect(connection.state).toBe('closed');
     // The two items within credit stay readable; then the call's error.
+    expect(await call.nextItem()).toEqual({ done: false, value: 1 });
+    expect(await call.nextItem()).toEqual({ done: false, value: 2 });
+    await expect(call.nextItem()).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+
+  it('delivers the items of ITEMS in order, each taking one credit, and counts the message once', async () => {
+    const { transport, connection } = setup({ creditWindow: 4 });
+    const call = startCall(connection, 'numbers');
+    const first = transport.last();
+    await welcome(first);
+    await first.next(T.CALL);
+    first.receive([T.ITEMS, 1, [1, 2, 3]], [T.DATA, 1, 4]);
+    expect(await call.nextItem()).toEqual({ done: false, value: 1 });
+    expect(await call.nextItem()).toEqual({ done: false, value: 2 });
+    expect(await first.next(T.CREDIT)).toEqual([T.CREDIT, 1, 6]);
+    first.drop(CloseCode.ABNORMAL);
+    await settle();
+    // ITEMS and DATA: two sequenced messages, whatever ITEMS held.
+    expect(await welcome(transport.last(), { resumed: true, received: 0 })).toEqual([
+      T.HELLO,
+      null,
+      't1',
+      2,
+      READS_ITEMS,
+    ]);
+    expect(await call.nextItem()).toEqual({ done: false, value: 3 });
+    expect(await call.nextItem()).toEqual({ done: false, value: 4 });
+  });
+
+  it('closes with 4430 on ITEMS beyond the credit, after the items within it', async () => {
+    const { transport, connection } = setup({ creditWindow: 2 });
+    const call = startCall(connection, 'numbers');
+    const socket = transport.last();
+    await welcome(socket);
+    await socket.next(T.CALL);
+    socket.receive([T.ITEMS, 1, [1, 2, 3]]);
+    expect(socket.closedWith).toEqual([CloseCode.CREDIT_EXCEEDED, 'ITEMS beyond credit on stream 1']);
     expect(await call.nextItem()).toEqual({ done: false, value: 1 });
     expect(await call.nextItem()).toEqual({ done: false, value: 2 });
     await expect(call.nextItem()).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });

@@ -2,6 +2,9 @@ import { codecFor, DEFAULT_LIMITS, type Message, msg, MessageType as T } from '@
 import { describe, expect, it } from 'vitest';
 import { ClientSession } from './session.js';
 
+/** What every HELLO of this client offers: it reads ITEMS (protocol.md section 3.13). */
+const READS_ITEMS = { items: true };
+
 const json = codecFor('json');
 
 /** A session whose outbox writes to `sent`, acknowledging every `ackEvery` messages. */
@@ -20,10 +23,21 @@ function setup(ackEvery = 2) {
 describe('ClientSession', () => {
   it('says HELLO with no session first, then with its token and the count received in it', () => {
     const { session } = setup();
-    expect(session.hello('secret')).toEqual([T.HELLO, 'secret', null, 0]);
+    expect(session.hello('secret')).toEqual([T.HELLO, 'secret', null, 0, READS_ITEMS]);
     session.current = { token: 't1', id: 's1' };
     session.receive(msg.data(1, 'a'));
-    expect(session.hello(undefined)).toEqual([T.HELLO, null, 't1', 1]);
+    expect(session.hello(undefined)).toEqual([T.HELLO, null, 't1', 1, READS_ITEMS]);
+  });
+
+  it('offers ITEMS beside the client procedures it names', () => {
+    const { session } = setup();
+    expect(session.hello(null, { clientProcedures: ['confirm'] })).toEqual([
+      T.HELLO,
+      null,
+      null,
+      0,
+      { clientProcedures: ['confirm'], items: true },
+    ]);
   });
 
   it('counts sequenced messages, leaves them to the caller and queues POS every ackEvery', () => {

@@ -56,10 +56,12 @@ export class ClientSession {
   /**
    * HELLO with `auth`, presenting the session to resume, if there is one, and the count received
    * in it; `features` names the client procedures this client implements (protocol.md section 10).
+   * Every HELLO offers ITEMS (section 3.13): the call table reads it.
    */
   hello(auth: unknown, features?: HelloFeatures): HelloMessage {
     const current = this.current;
-    return helloMessage(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, features);
+    const offer: HelloFeatures = features === undefined ? { items: true } : { ...features, items: true };
+    return helloMessage(auth ?? null, current?.token ?? null, current ? this.inbox.received : 0, offer);
   }
 
   /**

@@ -40,6 +40,14 @@ export class HttpHeadScanner {
     return -1;
   }
 
+  /**
+   * Whether the head is a request that cannot open a WebSocket: RFC 6455 upgrades a GET only, so
+   * after any other request (a POST of the HTTP fallback) a body follows, never frames.
+   */
+  get cannotUpgrade(): boolean {
+    return this.statusCode === undefined && /^[A-Z]+ /.test(this.firstLine) && !this.firstLine.startsWith('GET ');
+  }
+
   /** The status code of an HTTP response head, or `undefined` when the first line is not a status line. */
   get statusCode(): number | undefined {
     const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(this.firstLine);

@@ -140,6 +140,19 @@ describe('WsStreamParser', () => {
     expect(Buffer.concat(segments.map((segment) => segment.bytes))).toEqual(response);
   });
 
+  it('passes the body of a request that cannot upgrade (a POST) through whole, never as frames', () => {
+    const { segments, parser } = collect();
+    // 0x82 0x7f: a binary frame with a 64-bit length, its header cut short: read as frames, the
+    // last bytes would wait for the rest of a header that never comes.
+    const request = Buffer.concat([
+      Buffer.from('POST /?sb=send HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n'),
+      Buffer.of(0x01, 0x02, 0x82, 0x7f),
+    ]);
+    parser.push(request);
+    expect(segments.every((segment) => segment.frame === undefined)).toBe(true);
+    expect(Buffer.concat(segments.map((segment) => segment.bytes))).toEqual(request);
+  });
+
   it('hands on the start of a header the stream ended in', () => {
     const { segments, parser } = collect();
     parser.push(Buffer.concat([Buffer.from(REQUEST), Buffer.of(0x81)]));

@@ -60,7 +60,8 @@ export class WsStreamParser {
         this.sink.segment(chunk, undefined, 0);
         return;
       }
-      this.mode = 'frames';
+      // A body read as frames could end inside a "header" that is held for bytes that never come.
+      this.mode = this.head.cannotUpgrade ? 'opaque' : 'frames';
       this.sink.segment(headEnd === end ? chunk : chunk.subarray(0, headEnd), undefined, 0);
       this.sink.headEnd(this, this.head.statusCode);
       pos = headEnd;

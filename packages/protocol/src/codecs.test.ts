@@ -127,7 +127,7 @@ function messageArbitraries(c: CodecCase): Record<MessageTypeName, fc.Arbitrary<
         fc.option(text, { nil: null }),
         count,
         fc.record(
-          { clientProcedures: fc.array(nonEmpty, { maxLength: 4 }), clientCallCredit: id },
+          { clientProcedures: fc.array(nonEmpty, { maxLength: 4 }), clientCallCredit: id, items: fc.boolean() },
           { noNullPrototype: true },
         ),
       ),
@@ -164,6 +164,7 @@ function messageArbitraries(c: CodecCase): Record<MessageTypeName, fc.Arbitrary<
     ),
     ABORT: fc.tuple(fc.constant(22 as const), id),
     SUBSCRIBED: fc.tuple(fc.constant(26 as const), id, text),
+    ITEMS: fc.tuple(fc.constant(27 as const), id, fc.array(payload, { minLength: 1, maxLength: 8 })),
   };
 }
 
@@ -196,6 +197,7 @@ const SERVER_TYPES = [
   'INVOKE',
   'ABORT',
   'SUBSCRIBED',
+  'ITEMS',
 ] as const;
 
 const LIMITS = { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxBatch: 100_000 };
@@ -213,7 +215,7 @@ function through(codec: Codec, message: Message): unknown[] {
 const hex = (bytes: EncodedMessage): string => Buffer.from(bytes as Uint8Array).toString('hex');
 
 describe('every message type and direction is covered by the round trips', () => {
-  it('the client and server type lists together name all 20 message types', () => {
+  it('the client and server type lists together name all 21 message types', () => {
     const covered = new Set<string>([...CLIENT_TYPES, ...SERVER_TYPES]);
     expect([...covered].sort()).toEqual(Object.keys(MessageType).sort());
   });

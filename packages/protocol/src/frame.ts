@@ -73,7 +73,8 @@ export function decodeClientFrame(
 }
 
 /**
- * Decodes and validates a frame a server sent. Throws only {@link ProtocolViolation}. A client
+ * Decodes and validates a frame a server sent; an ITEMS message holds at most `maxBatch` items.
+ * Throws only {@link ProtocolViolation}. A client
  * trusts the server it chose not to nest its values absurdly, so no {@link DecodeLimits} apply.
  */
 export function decodeServerFrame(
@@ -84,6 +85,6 @@ export function decodeServerFrame(
 ): ServerMessage[] {
   checkFrameSize(data, limits);
   const batch = checkBatch(codec.decode(data, isBinary), limits);
-  for (let i = 0; i < batch.length; i++) parseServerMessage(batch[i]);
+  for (let i = 0; i < batch.length; i++) parseServerMessage(batch[i], limits.maxBatch);
   return batch as ServerMessage[];
 }

@@ -54,6 +54,18 @@ describe('Inbox', () => {
     expect(receiveAll(inbox, items(7))).toStrictEqual([msg.pos(6), msg.pos(9)]);
   });
 
+  it('counts ITEMS once in received, but each of its items toward the next POS', () => {
+    const inbox = new Inbox({ ackEvery: 4 });
+    expect(receiveAll(inbox, [msg.items(1, ['a', 'b'])])).toStrictEqual([]);
+    expect(inbox.received).toBe(1);
+    // 2 items, then 2 more: POS is due at 4 items, carrying the 2 messages that held them.
+    expect(receiveAll(inbox, [msg.items(1, ['c', 'd'])])).toStrictEqual([msg.pos(2)]);
+    expect(receiveAll(inbox, [msg.items(1, ['e', 'f', 'g', 'h', 'i'])])).toStrictEqual([msg.pos(3)]);
+    expect(receiveAll(inbox, [msg.data(1, 'j'), msg.data(1, 'k'), msg.data(1, 'l')])).toStrictEqual([]);
+    expect(receiveAll(inbox, [msg.data(1, 'm')])).toStrictEqual([msg.pos(7)]);
+    expect(inbox.received).toBe(7);
+  });
+
   it('answers PING with PONG carrying the count, and counts the next POS from it', () => {
     const inbox = new Inbox({ ackEvery: 3 });
     receiveAll(inbox, items(2));

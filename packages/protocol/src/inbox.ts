@@ -1,7 +1,7 @@
 import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
-import { isSequenced, type Message, type PongMessage, type PosMessage } from './messages.js';
+import { isSequenced, type Message, MessageType, type PongMessage, type PosMessage } from './messages.js';
 import { pong as pongMessage, pos as posMessage } from './msg.js';
 
 /** Options of an {@link Inbox}. */
@@ -41,7 +41,7 @@ export class Inbox {
    */
   ackEvery: number;
   private count = 0;
-  /** `count` when a message carrying it last left. */
+  /** `count` when a message carrying it last left, less the items of ITEMS beyond one each since. */
   private acked = 0;
   private lastId = 0;
 
@@ -62,15 +62,19 @@ export class Inbox {
   /**
    * Counts `message` when it is sequenced (docs/protocol.md, section 4) and says whether it was.
    * Control messages (HELLO, WELCOME, PING, PONG, POS, GOAWAY, ERROR on stream 0) are not counted.
+   * ITEMS counts once, but each of its items brings the next POS nearer as a DATA would (section
+   * 3.13), so the sender keeps no more unacknowledged items than with DATA.
    */
   receive(message: Message): boolean {
     if (!isSequenced(message)) return false;
     this.count++;
+    if (message[0] === MessageType.ITEMS) this.acked -= message[2].length - 1;
     return true;
   }
 
   /**
-   * The POS to send now, or undefined: one is due once `ackEvery` sequenced messages arrived
+   * The POS to send now, or undefined: one is due once `ackEvery` sequenced messages (an ITEMS
+   * counting one per item) arrived
    * since the last acknowledgement this side sent (a POS, a PONG, or what
    * {@link Inbox.acknowledged} noted). Returning a POS notes it as sent.
    */

@@ -67,6 +67,7 @@ export {
   goaway as goawayMessage,
   hello as helloMessage,
   invoke as invokeMessage,
+  items as itemsMessage,
   type MessageConstructors,
   msg,
   ping as pingMessage,

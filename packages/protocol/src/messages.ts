@@ -30,6 +30,7 @@ export const MessageType = {
   FAULT: 21,
   ABORT: 22,
   SUBSCRIBED: 26,
+  ITEMS: 27,
 } as const;
 
 /** One of the numeric message types. */
@@ -76,6 +77,11 @@ export interface HelloFeatures {
   clientProcedures?: string[];
   /** Most server-to-client calls the client runs at once; the server queues the rest. @default 16 (DEFAULT_CLIENT_CALL_CREDIT) */
   clientCallCredit?: number;
+  /**
+   * Whether the client reads ITEMS, several items of a server stream in one message (section
+   * 3.13). A client that leaves it out gets one DATA per item. @default false
+   */
+  items?: boolean;
 }
 
 /** `[1, auth, resumeToken, received, features?]`: the client's first message. */
@@ -134,6 +140,12 @@ export type PubMessage = [type: 18, channel: string, item: unknown, position?: s
  */
 export type SubscribedMessage = [type: 26, id: number, position: string];
 
+/**
+ * `[27, id, items]`: several items of server stream `id`, in order, as one sequenced message; each
+ * item consumes one credit. Sent only to a client whose HELLO offered `features.items` (section 3.13).
+ */
+export type ItemsMessage = [type: 27, id: number, items: unknown[]];
+
 /** `[19, id, path, input]`: the server calls client procedure `path` (section 10). */
 export type InvokeMessage = [type: 19, id: number, path: string, input: unknown];
 /** `[20, id, result?]`: the client procedure's result. */
@@ -164,7 +176,8 @@ export type Message =
   | ResultMessage
   | FaultMessage
   | AbortMessage
-  | SubscribedMessage;
+  | SubscribedMessage
+  | ItemsMessage;
 
 /** Messages a client may send. */
 export type ClientMessage =
@@ -196,7 +209,8 @@ export type ServerMessage =
   | PubMessage
   | InvokeMessage
   | AbortMessage
-  | SubscribedMessage;
+  | SubscribedMessage
+  | ItemsMessage;
 
 /**
  * Whether a message counts for session resume (docs/protocol.md, section 4).

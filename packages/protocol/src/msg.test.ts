@@ -59,6 +59,7 @@ const BUILT: Record<MessageTypeName, { built: Message; tuple: unknown[]; from: '
   },
   ABORT: { built: msg.abort(12), tuple: [22, 12], from: 'server' },
   SUBSCRIBED: { built: msg.subscribed(4, 'e1:7:0'), tuple: [26, 4, 'e1:7:0'], from: 'server' },
+  ITEMS: { built: msg.items(5, ['a', { b: 1 }]), tuple: [27, 5, ['a', { b: 1 }]], from: 'server' },
 };
 
 function roundTrip(codec: Codec, message: Message, from: 'client' | 'server'): unknown {

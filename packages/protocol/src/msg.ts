@@ -13,6 +13,7 @@ import {
   type HelloFeatures,
   type HelloMessage,
   type InvokeMessage,
+  type ItemsMessage,
   type Limits,
   MessageType,
   type PingMessage,
@@ -81,6 +82,11 @@ export function call(id: number, path: string, input: unknown, credit?: number, 
 /** The DATA constructor, {@link MessageConstructors.data}; exported alone so that a bundle keeps only the constructors it calls. */
 export function data(id: number, item: unknown): DataMessage {
   return [MessageType.DATA, id, item];
+}
+
+/** The ITEMS constructor, {@link MessageConstructors.items}; exported alone so that a bundle keeps only the constructors it calls. */
+export function items(id: number, values: unknown[]): ItemsMessage {
+  return [MessageType.ITEMS, id, values];
 }
 
 /** The CREDIT constructor, {@link MessageConstructors.credit}; exported alone so that a bundle keeps only the constructors it calls. */
@@ -171,6 +177,11 @@ export interface MessageConstructors {
   readonly call: typeof call;
   /** DATA `[11, id, item]`: one item on stream `id`; it consumes one credit. */
   readonly data: typeof data;
+  /**
+   * ITEMS `[27, id, items]`: several items on server stream `id`, one sequenced message; each item
+   * consumes one credit. Only for a client that offered `features.items` in HELLO.
+   */
+  readonly items: typeof items;
   /** CREDIT `[12, id, limit]`: the absolute, cumulative number of items the peer may send on `id`. */
   readonly credit: typeof credit;
   /** END `[13, id, result?]`: half-close or completion; `result` is left out when undefined. */
@@ -225,6 +236,7 @@ export const msg: MessageConstructors = /* @__PURE__ */ Object.freeze({
   goaway,
   call,
   data,
+  items,
   credit,
   end,
   cancel,

@@ -64,10 +64,11 @@ const VALID: Record<keyof typeof MessageType, Message> = {
   FAULT: [21, 1, 'DECLINED', 'no', { why: 'busy' }],
   ABORT: [22, 1],
   SUBSCRIBED: [26, 1, 'e1:4'],
+  ITEMS: [27, 1, ['a', 'b']],
 };
 
 const CLIENT_ONLY = ['HELLO', 'CALL', 'CANCEL', 'EVENT', 'RESULT', 'FAULT'] as const;
-const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB', 'INVOKE', 'ABORT', 'SUBSCRIBED'] as const;
+const SERVER_ONLY = ['WELCOME', 'GOAWAY', 'ERROR', 'ACK', 'PUB', 'INVOKE', 'ABORT', 'SUBSCRIBED', 'ITEMS'] as const;
 
 /** One row of the invalid-input table: a frame, which decoders see it, and the close code. */
 interface Row {
@@ -396,6 +397,12 @@ const ROWS: readonly Row[] = [
   { what: 'PUB with an empty channel', frame: value([[18, '', 'item']]), code: INVALID, sides: ['server'] },
   { what: 'PUB with a numeric channel', frame: value([[18, 5, 'item']]), code: INVALID, sides: ['server'] },
   { what: 'PUB with a numeric position', frame: value([[18, 'chat', 'item', 5]]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS without items', frame: value([[27, 1]]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS with id 0', frame: value([[27, 0, ['x']]]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS with a string id', frame: value([[27, '1', ['x']]]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS with an empty array', frame: value([[27, 1, []]]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS whose items are no array', frame: value([[27, 1, 'x']]), code: INVALID, sides: ['server'] },
+  { what: 'ITEMS whose items are an object', frame: value([[27, 1, { 0: 'x' }]]), code: INVALID, sides: ['server'] },
   // Limits
   {
     what: 'a frame one byte over maxFrameBytes',
@@ -430,6 +437,13 @@ const ROWS: readonly Row[] = [
       [5, 0],
     ]),
     code: TOO_LARGE,
+    limits: { maxFrameBytes: 1024, maxBatch: 2 },
+  },
+  {
+    what: 'ITEMS of more items than maxBatch',
+    frame: value([[27, 1, ['a', 'b', 'c']]]),
+    code: TOO_LARGE,
+    sides: ['server'],
     limits: { maxFrameBytes: 1024, maxBatch: 2 },
   },
 ];
@@ -477,6 +491,14 @@ describe.each(Object.values(CODECS))('valid edge cases ($name codec)', (codec) =
     const size = rawFrame(codec, batch).length;
     expect(decodeClient(batch, { maxFrameBytes: size, maxBatch: 2 })).toStrictEqual(batch);
     expect(decodeServer(batch, { maxFrameBytes: size, maxBatch: 2 })).toStrictEqual(batch);
+  });
+
+  it('accepts ITEMS of exactly maxBatch items, and of one item', () => {
+    const batch = [
+      [27, 1, ['a', { b: 2 }]],
+      [27, 2, [null]],
+    ];
+    expect(decodeServer(batch, { maxFrameBytes: 1024, maxBatch: 2 })).toStrictEqual(batch);
   });
 
   it('ignores extra trailing fields of every message type', () => {
@@ -676,6 +698,7 @@ describe('HELLO features (docs/protocol.md, section 10.1)', () => {
   it('accepts a list of client procedures and a credit, or an object without them', () => {
     expect(parseClientMessage(hello({ clientProcedures: ['a', 'b.c'], clientCallCredit: 3 }))).toHaveLength(5);
     expect(parseClientMessage(hello({ unknown: true }))).toHaveLength(5);
+    expect(parseClientMessage(hello({ items: true }))).toEqual([1, null, null, 0, { items: true }]);
   });
 
   it.each([null, 'future', 7, []])('drops a fifth field that is no object (%j): an older trailing field', (value) => {
@@ -689,6 +712,7 @@ describe('HELLO features (docs/protocol.md, section 10.1)', () => {
     ['too many paths', { clientProcedures: Array.from({ length: MAX_CLIENT_PROCEDURES + 1 }, (_, i) => `p${i}`) }],
     ['a credit of 0', { clientCallCredit: 0 }],
     ['a fractional credit', { clientCallCredit: 1.5 }],
+    ['an items offer that is not a boolean', { items: 1 }],
   ])('closes 4400 for features that are %s', (_what, features) => {
     expect(() => parseClientMessage(hello(features))).toThrow(ProtocolViolation);
     try {

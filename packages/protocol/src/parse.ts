@@ -100,6 +100,19 @@ function parseFeatures(msg: unknown[]): void {
     for (let i = 0; i < paths.length; i++) text(paths, i, 'HELLO clientProcedures path');
   }
   if (features.clientCallCredit !== undefined) count([features.clientCallCredit], 0, 'HELLO clientCallCredit', 1);
+  if (features.items !== undefined && typeof features.items !== 'boolean') invalid('HELLO items must be a boolean');
+}
+
+/**
+ * Checks ITEMS' `items` (section 3.13): 4400 unless a non-empty array, 4413 when it holds more
+ * than `maxItems` (a batch's bound, `maxBatch`). Credit is the stream's to check.
+ */
+function itemsField(msg: unknown[], maxItems: number): void {
+  const items = msg[2];
+  if (!Array.isArray(items) || items.length === 0) invalid('ITEMS items must be a non-empty array');
+  if (items.length > maxItems) {
+    throw new ProtocolViolation(CloseCode.FRAME_TOO_LARGE, `ITEMS of ${items.length} items exceeds ${maxItems}`);
+  }
 }
 
 /**
@@ -168,10 +181,11 @@ export function parseClientMessage(raw: unknown, maxMetadataBytes = 0): ClientMe
 
 /**
  * Validates one message sent by a server. Throws {@link ProtocolViolation} (4400) when the type
- * is unknown, a client-only type, or a field is missing or mistyped. Fills WELCOME limits the
- * server left out with their defaults.
+ * is unknown, a client-only type, or a field is missing or mistyped, and 4413 for an ITEMS of more
+ * than `maxItems` items (the WELCOME's `maxBatch`). Fills WELCOME limits the server left out with
+ * their defaults.
  */
-export function parseServerMessage(raw: unknown): ServerMessage {
+export function parseServerMessage(raw: unknown, maxItems: number = DEFAULT_LIMITS.maxBatch): ServerMessage {
   if (!Array.isArray(raw) || raw.length === 0) invalid('a message must be a non-empty array');
   const msg = raw as unknown[];
   switch (msg[0]) {
@@ -196,6 +210,11 @@ export function parseServerMessage(raw: unknown): ServerMessage {
     case MessageType.DATA:
       need(msg, 3, 'DATA');
       count(msg, 1, 'DATA id', 1);
+      break;
+    case MessageType.ITEMS:
+      need(msg, 3, 'ITEMS');
+      count(msg, 1, 'ITEMS id', 1);
+      itemsField(msg, maxItems);
       break;
     case MessageType.CREDIT:
       need(msg, 3, 'CREDIT');

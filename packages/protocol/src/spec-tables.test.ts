@@ -108,7 +108,7 @@ describe('error codes (docs/protocol.md, section 7)', () => {
 
 /** A valid message of every type with every field, optional ones included. */
 const SAMPLES: Record<keyof typeof MessageType, Message> = {
-  HELLO: [1, 'token', null, 0, { clientProcedures: ['confirm'], clientCallCredit: 4 }],
+  HELLO: [1, 'token', null, 0, { clientProcedures: ['confirm'], clientCallCredit: 4, items: true }],
   WELCOME: [2, 'session', 'resume', false, 0, { ...DEFAULT_LIMITS }],
   PING: [3, 0],
   PONG: [4, 0],
@@ -128,6 +128,7 @@ const SAMPLES: Record<keyof typeof MessageType, Message> = {
   FAULT: [21, 1, 'DECLINED', 'the user said no', { why: 'busy' }],
   ABORT: [22, 1],
   SUBSCRIBED: [26, 1, 'e1:0:0'],
+  ITEMS: [27, 1, ['item', 'item']],
 };
 
 function accepts(parse: (raw: unknown) => unknown, message: readonly unknown[]): boolean {

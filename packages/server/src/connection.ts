@@ -188,6 +188,7 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     }
     this.session = session;
     declareClientProcedures(session, features);
+    session.itemsOffered = features?.items === true;
     this.state = State.Open;
     session.attach(this, this, resumed, received);
     this.host.heartbeat.start();

@@ -68,6 +68,7 @@ export class Session implements CallHost {
   private context: unknown;
   /** Its server-to-client calls (client-calls.ts), once its HELLO declared client procedures. */
   clientCalls: ClientCalls | undefined = undefined;
+  itemsOffered = false; // set by every HELLO: its features.items (protocol.md section 3.13)
 
   /**
    * @param principal Who the session belongs to (see `ServiceOptions.principal`); only a HELLO of

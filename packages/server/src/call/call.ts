@@ -1,6 +1,7 @@
 import type { ProcedureKind } from '@switchboard/contract';
 import {
   type CallMetadata,
+  type Codec,
   errorMessage,
   type Message,
   msg,
@@ -29,6 +30,10 @@ export interface CallHost {
   push(message: Message): boolean;
   /** The session's outbox: a stream queues its items there in runs (held-items.ts). */
   readonly outbox: Outbox;
+  /** The session's codec: a stream encodes its ITEMS with it (held-items.ts). */
+  readonly codec: Codec;
+  /** Whether the client reads ITEMS (its HELLO offered `features.items`, protocol.md section 3.13). */
+  readonly itemsOffered: boolean;
   pushDelivery(delivery: Delivery): void;
   release(call: ServerCall): void;
   /** Resolves when the socket has room again (high/low watermarks). */

@@ -12,6 +12,7 @@ const api = defineContract({
     count: serverStream({ input: z.object({ to: z.number() }), item: z.unknown() }),
     broken: serverStream({ item: z.unknown() }),
     slow: serverStream({ item: z.number() }),
+    big: serverStream({ input: z.object({ to: z.number(), bytes: z.number() }), item: z.unknown() }),
   },
 });
 
@@ -29,6 +30,9 @@ const service = implement(
       yield 2;
       yield 3n;
       yield 4;
+    },
+    big: async function* ({ to, bytes }) {
+      for (let n = 1; n <= to; n++) yield { n, pad: 'x'.repeat(bytes) };
     },
     // One item, then waits for the test: a generator that awaits between items.
     slow: async function* () {
@@ -52,10 +56,10 @@ async function settle(): Promise<void> {
   for (let turn = 0; turn < 6; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-async function open(): Promise<FakeSocket> {
+async function open(features?: object): Promise<FakeSocket> {
   const server = createServer({ services: service, onError: () => undefined });
   const socket = connectFake(server);
-  socket.receive([T.HELLO, null, null, 0]);
+  socket.receive(features === undefined ? [T.HELLO, null, null, 0] : [T.HELLO, null, null, 0, features]);
   await settle();
   return socket;
 }
@@ -110,5 +114,81 @@ describe('HeldItems: a stream queues its items in runs', () => {
     expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2]);
     expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'stream item could not be encoded']]);
     expect(socket.ofType(T.END)).toEqual([]);
+  });
+});
+
+/** The items of stream 1 in the order sent, from DATA and ITEMS alike. */
+function itemsOf(socket: FakeSocket): unknown[] {
+  return socket.sent.flatMap((m) => (m[0] === T.DATA ? [m[2]] : m[0] === T.ITEMS ? (m[2] as unknown[]) : []));
+}
+
+describe('HeldItems: a client that offered ITEMS (protocol.md section 3.13)', () => {
+  it('gets the items of one turn as one ITEMS message, numbered once, with the END behind it', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'count', { to: 100 }, 1000]);
+    await settle();
+    expect(socket.ofType(T.DATA)).toEqual([]);
+    expect(socket.ofType(T.ITEMS)).toEqual([[T.ITEMS, 1, Array.from({ length: 100 }, (_, i) => i + 1)]]);
+    expect(socket.sent.at(-1)).toEqual([T.END, 1]);
+    // WELCOME is a control message: ITEMS is message 1 and END message 2.
+    expect(socket.connection?.session?.outbox.sent).toBe(2);
+  });
+
+  it('puts at most RUN_ITEMS items in one ITEMS and never more than the credit', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'count', { to: 1000 }, RUN_ITEMS + 10]);
+    await settle();
+    expect(itemsOf(socket)).toHaveLength(RUN_ITEMS + 10);
+    for (const message of socket.ofType(T.ITEMS))
+      expect((message[2] as unknown[]).length).toBeLessThanOrEqual(RUN_ITEMS);
+    socket.receive([T.CREDIT, 1, 2000]);
+    await settle();
+    expect(itemsOf(socket)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+  });
+
+  it('sends a single item of a turn as DATA', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'slow', null, 10]);
+    await settle();
+    expect(socket.sent.filter((m) => m[0] === T.DATA || m[0] === T.ITEMS)).toEqual([[T.DATA, 1, 1]]);
+    next?.();
+    await settle();
+    expect(itemsOf(socket)).toEqual([1, 2]);
+  });
+
+  it('splits items that outgrow a frame together into ITEMS that fit one, in order', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    // 100 items of about 1 KiB: far more than one 16 KiB frame together.
+    socket.receive([T.CALL, 1, 'big', { to: 100, bytes: 1000 }, 1000]);
+    await settle();
+    const sent = socket.ofType(T.ITEMS);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const message of sent) expect(JSON.stringify(message).length).toBeLessThanOrEqual(16 * 1024);
+    expect(itemsOf(socket).map((item) => (item as { n: number }).n)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+  });
+
+  it('sends the items before one the codec cannot carry, then fails the stream with INTERNAL', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'broken', null, 10]);
+    await settle();
+    expect(itemsOf(socket)).toEqual([1, 2]);
+    expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'stream item could not be encoded']]);
+    expect(socket.ofType(T.END)).toEqual([]);
+  });
+
+  it('sends DATA, never ITEMS, to a client whose HELLO did not offer it', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: false, clientProcedures: [] });
+    socket.receive([T.CALL, 1, 'count', { to: 50 }, 1000]);
+    await settle();
+    expect(socket.ofType(T.ITEMS)).toEqual([]);
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 });
