@@ -84,15 +84,8 @@ export class Session implements CallHost {
     readonly resumeToken: string = newResumeToken(),
   ) {
     this.context = ctx;
-    const { limits } = env;
-    this.outbox = new Outbox({
-      codec,
-      maxFrameBytes: limits.maxFrameBytes,
-      maxBatch: limits.maxBatch,
-      bufferMessages: limits.resumeBufferMessages,
-      bufferBytes: limits.resumeBufferBytes,
-    });
-    this.inbox = new Inbox({ ackEvery: limits.ackEvery });
+    this.outbox = new Outbox({ codec, limits: env.outboxLimits });
+    this.inbox = new Inbox({ ackEvery: env.limits.ackEvery });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Limits } from '@switchboard/protocol';
+import { type Limits, type OutboxLimits, outboxLimits } from '@switchboard/protocol';
 import type { CallView, HookSet } from '../hooks.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Middleware, Service } from '../service.js';
@@ -27,6 +27,8 @@ export class CallEnvironment {
   readonly exposeErrors: boolean;
   readonly metrics: ServerMetrics;
   readonly limits: Limits;
+  /** The outbox limits every session of the service shares (one object, not a copy per session). */
+  readonly outboxLimits: OutboxLimits;
   readonly hub: TopicHub;
   /** The server's lifecycle hooks (a field left undefined costs a call nothing). */
   readonly hooks: HookSet;
@@ -39,6 +41,13 @@ export class CallEnvironment {
     this.exposeErrors = settings.exposeErrors;
     this.metrics = settings.metrics;
     this.limits = settings.limits;
+    const { limits } = settings;
+    this.outboxLimits = outboxLimits({
+      maxFrameBytes: limits.maxFrameBytes,
+      maxBatch: limits.maxBatch,
+      bufferMessages: limits.resumeBufferMessages,
+      bufferBytes: limits.resumeBufferBytes,
+    });
     this.hub = settings.hub;
     this.hooks = settings.hooks;
     this.report = settings.reportError;
