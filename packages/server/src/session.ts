@@ -16,27 +16,10 @@ import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
 import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
+import type { SessionLink, SessionRegistry } from './session-link.js';
 import type { Delivery, TopicSink } from './topics.js';
 
-/** What a session needs from the connection it is attached to. */
-export interface SessionLink {
-  writable(): Promise<void> | undefined;
-  closeSlowConsumer(): void;
-  /** A call of the session finished (a draining server closes once none is left). */
-  callFinished(): void;
-  /** Another connection resumed the session: this one closes (4440). */
-  takenOver(): void;
-}
-
-/** Where a server keeps its sessions between connections, by resume token. */
-export interface SessionRegistry {
-  /** The session is attached to a connection (new or resumed). */
-  keepSession(session: Session): void;
-  /** The session lost its connection and waits for a resume. */
-  sessionDetached(session: Session): void;
-  /** The session ended. */
-  forgetSession(session: Session): void;
-}
+export type { SessionLink, SessionRegistry } from './session-link.js';
 
 /**
  * Stands for the context of a session whose service has no `context` option, until a call reads
@@ -50,12 +33,12 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
  * connection at a time, kept for `resumeWindowMs` after that connection drops so a client can
  * resume it without loss or duplicates, taken over by a newer connection of the same principal,
  * then ended, or moved to another server with the `id` and `resumeToken` it was given (session-state.ts).
+ * It is its own inbox (it extends `Inbox` instead of holding one): an idle session is one object less.
  */
-export class Session implements CallHost {
+export class Session extends Inbox implements CallHost {
   readonly outbox: Outbox;
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
-  readonly inbox: Inbox;
   link: SessionLink | undefined; // closed by a handover (session-state.ts)
   private expiry: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
@@ -83,9 +66,14 @@ export class Session implements CallHost {
     readonly id: string = randomUUID(),
     readonly resumeToken: string = newResumeToken(),
   ) {
+    super({ ackEvery: env.limits.ackEvery });
     this.context = ctx;
     this.outbox = new Outbox({ codec, limits: env.outboxLimits });
-    this.inbox = new Inbox({ ackEvery: env.limits.ackEvery });
+  }
+
+  /** The count of what the session received: the session itself. */
+  get inbox(): Inbox {
+    return this;
   }
 
   /**
@@ -141,10 +129,10 @@ export class Session implements CallHost {
     this.link = link;
     const outbox = this.outbox;
     outbox.attach(sink);
-    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.inbox.received, this.env.limits));
+    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.received, this.env.limits));
     outbox.flush();
     if (resumed) outbox.retransmitFrom(clientReceived);
-    this.inbox.acknowledged();
+    this.acknowledged();
     this.registry.keepSession(this);
     this.wakeProducers();
   }
@@ -173,18 +161,26 @@ export class Session implements CallHost {
     this.env.hooks.sessionDetached?.(this.sessionInfo);
   }
 
-  /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
-  destroy(reason: RpcError = new RpcError('UNAVAILABLE', 'session ended')): void {
+  /**
+   * Ends the session for good: every call is aborted with `reason`, nothing more is sent, no
+   * resume. A string stands for an UNAVAILABLE error with that message, built (with its stack
+   * trace) only when an open call or a `sessionLost` hook will see it.
+   */
+  destroy(reason: RpcError | string = 'session ended'): void {
     if (this.ended) return;
     this.ended = true;
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = undefined;
-    if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
+    let error = reason;
+    if (this.openCalls?.size) {
+      error = toError(reason);
+      for (const call of [...this.openCalls.values()]) call.cancel(error);
+    }
     this.clientCalls?.lost();
     this.outbox.detach();
     this.wakeProducers();
     this.registry.forgetSession(this);
-    this.env.hooks.sessionLost?.(this.sessionInfo, reason);
+    this.env.hooks.sessionLost?.(this.sessionInfo, toError(error));
   }
 
   /** The open call with stream id `id`. */
@@ -309,5 +305,9 @@ export class Session implements CallHost {
 
 // The timer gets its session as an argument: no closure per session.
 function expire(session: Session): void {
-  session.destroy(new RpcError('UNAVAILABLE', 'the session expired'));
+  session.destroy('the session expired');
+}
+
+function toError(reason: RpcError | string): RpcError {
+  return typeof reason === 'string' ? new RpcError('UNAVAILABLE', reason) : reason;
 }
