@@ -43,7 +43,8 @@ export class BaseOutbox {
   /** Set by {@link Outbox.cork}: what is queued waits for `uncork`. */
   protected corked = false;
   protected sink: FrameWriter | undefined;
-  protected readonly codec: Codec;
+  /** How its messages are encoded. */
+  readonly codec: Codec;
   /** Shared with every outbox built with the same {@link SharedOutboxOptions}: an outbox holds no copy. */
   private readonly limits: OutboxLimits;
   private readonly flushBound: (() => void) | undefined;

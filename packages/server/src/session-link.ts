@@ -1,3 +1,4 @@
+import type { SessionInfo } from './handlers.js';
 import type { Session } from './session.js';
 
 /** What a session needs from the connection it is attached to. */
@@ -18,4 +19,18 @@ export interface SessionRegistry {
   sessionDetached(session: Session): void;
   /** The session ended. */
   forgetSession(session: Session): void;
+}
+
+/**
+ * What few sessions need, in one object a session allocates on first use, so that an idle one
+ * holds one field for all of it: a detached session's expiry, the producers waiting for it to be
+ * attached again, its topic subscriptions, the info hooks see, and whether it ended.
+ */
+export interface SessionRare {
+  expiry?: ReturnType<typeof setTimeout> | undefined;
+  /** Producers (stream generators) waiting for the session to be attached to a connection again. */
+  waiters?: Array<() => void> | undefined;
+  subscriptions?: Set<string>;
+  info?: SessionInfo;
+  ended?: boolean;
 }

@@ -16,10 +16,8 @@ import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
 import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
-import type { SessionLink, SessionRegistry } from './session-link.js';
+import type { SessionLink, SessionRare } from './session-link.js';
 import type { Delivery, TopicSink } from './topics.js';
-
-export type { SessionLink, SessionRegistry } from './session-link.js';
 
 /**
  * Stands for the context of a session whose service has no `context` option, until a call reads
@@ -40,14 +38,9 @@ export class Session extends Inbox implements CallHost {
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
   link: SessionLink | undefined; // closed by a handover (session-state.ts)
-  private expiry: ReturnType<typeof setTimeout> | undefined;
-  private ended = false;
-  /** Producers (stream generators) waiting for the session to be attached to a connection again. */
-  private detachedWaiters: Array<() => void> | undefined;
   // Allocated on first use: an idle session holds no call, subscription or handler options.
   openCalls: Map<number, ServerCall> | undefined;
-  private subscriptions: Set<string> | undefined;
-  private info: SessionInfo | undefined;
+  private rare: SessionRare | undefined;
   private context: unknown;
   /** Its server-to-client calls (client-calls.ts), once its HELLO declared client procedures. */
   clientCalls: ClientCalls | undefined = undefined;
@@ -57,11 +50,9 @@ export class Session extends Inbox implements CallHost {
    *   the same principal may resume it. Undefined: nobody can resume it.
    */
   constructor(
-    readonly service: Service,
-    readonly codec: Codec,
-    ctx: unknown,
     readonly env: CallEnvironment,
-    private readonly registry: SessionRegistry,
+    codec: Codec,
+    ctx: unknown,
     readonly principal: string | undefined,
     readonly id: string = randomUUID(),
     readonly resumeToken: string = newResumeToken(),
@@ -69,6 +60,16 @@ export class Session extends Inbox implements CallHost {
     super({ ackEvery: env.limits.ackEvery });
     this.context = ctx;
     this.outbox = new Outbox({ codec, limits: env.outboxLimits });
+  }
+
+  /** The service it serves (its environment's: a session holds no reference of its own). */
+  get service(): Service {
+    return this.env.service;
+  }
+
+  /** Its codec (its outbox's). */
+  get codec(): Codec {
+    return this.outbox.codec;
   }
 
   /** The count of what the session received: the session itself. */
@@ -87,7 +88,7 @@ export class Session extends Inbox implements CallHost {
 
   /** Whether the session ended for good (it can no longer be resumed). */
   get destroyed(): boolean {
-    return this.ended;
+    return this.rare?.ended === true;
   }
 
   /** The part of the resume token the server looks the session up by. */
@@ -110,7 +111,7 @@ export class Session extends Inbox implements CallHost {
    * client received `received` messages, can resume it without a gap.
    */
   canResume(service: Service, codec: Codec, received: number): boolean {
-    return !this.ended && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
+    return !this.destroyed && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
   }
 
   /**
@@ -124,8 +125,9 @@ export class Session extends Inbox implements CallHost {
       this.link = undefined;
       previous.takenOver();
     }
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = undefined;
+    const rare = this.rare;
+    if (rare?.expiry) clearTimeout(rare.expiry);
+    if (rare) rare.expiry = undefined;
     this.link = link;
     const outbox = this.outbox;
     outbox.attach(sink);
@@ -133,7 +135,7 @@ export class Session extends Inbox implements CallHost {
     outbox.flush();
     if (resumed) outbox.retransmitFrom(clientReceived);
     this.acknowledged();
-    this.registry.keepSession(this);
+    this.env.registry.keepSession(this);
     this.wakeProducers();
   }
 
@@ -155,9 +157,10 @@ export class Session extends Inbox implements CallHost {
       this.destroy();
       return;
     }
-    this.expiry = setTimeout(expire, windowMs, this);
-    this.expiry.unref?.();
-    this.registry.sessionDetached(this);
+    const expiry = setTimeout(expire, windowMs, this);
+    expiry.unref?.();
+    (this.rare ??= {}).expiry = expiry;
+    this.env.registry.sessionDetached(this);
     this.env.hooks.sessionDetached?.(this.sessionInfo);
   }
 
@@ -167,10 +170,11 @@ export class Session extends Inbox implements CallHost {
    * trace) only when an open call or a `sessionLost` hook will see it.
    */
   destroy(reason: RpcError | string = 'session ended'): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = undefined;
+    const rare = (this.rare ??= {});
+    if (rare.ended) return;
+    rare.ended = true;
+    if (rare.expiry) clearTimeout(rare.expiry);
+    rare.expiry = undefined;
     let error = reason;
     if (this.openCalls?.size) {
       error = toError(reason);
@@ -179,7 +183,7 @@ export class Session extends Inbox implements CallHost {
     this.clientCalls?.lost();
     this.outbox.detach();
     this.wakeProducers();
-    this.registry.forgetSession(this);
+    this.env.registry.forgetSession(this);
     this.env.hooks.sessionLost?.(this.sessionInfo, toError(error));
   }
 
@@ -200,7 +204,7 @@ export class Session extends Inbox implements CallHost {
   }
 
   get sessionInfo(): SessionInfo {
-    return (this.info ??= { id: this.id, codec: this.codec.name });
+    return ((this.rare ??= {}).info ??= { id: this.id, codec: this.codec.name });
   }
 
   /**
@@ -271,14 +275,16 @@ export class Session extends Inbox implements CallHost {
    */
   producerRoom(): Promise<void> | undefined {
     if (this.link) return this.link.writable();
-    if (this.ended) return undefined;
-    return new Promise((resolve) => (this.detachedWaiters ??= []).push(resolve));
+    if (this.destroyed) return undefined;
+    const rare = (this.rare ??= {});
+    return new Promise((resolve) => (rare.waiters ??= []).push(resolve));
   }
 
   private wakeProducers(): void {
-    const waiters = this.detachedWaiters;
-    if (!waiters) return;
-    this.detachedWaiters = undefined;
+    const rare = this.rare;
+    const waiters = rare?.waiters;
+    if (!rare || !waiters) return;
+    rare.waiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -287,7 +293,7 @@ export class Session extends Inbox implements CallHost {
   }
 
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined {
-    const subscriptions = (this.subscriptions ??= new Set());
+    const subscriptions = ((this.rare ??= {}).subscriptions ??= new Set());
     if (subscriptions.has(channel)) return undefined;
     subscriptions.add(channel);
     const unsubscribe = this.env.hub.subscribe(channel, sink);
