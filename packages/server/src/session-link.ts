@@ -33,4 +33,6 @@ export interface SessionRare {
   subscriptions?: Set<string>;
   info?: SessionInfo;
   ended?: boolean;
+  /** Its id, when it is not its token's (a session moved from a server that gave random ids). */
+  id?: string;
 }

@@ -1,11 +1,14 @@
 import { defineContract, unary } from '@switchboard/contract';
-import { CloseCode, type RpcError, MessageType as T } from '@switchboard/protocol';
+import { CloseCode, jsonCodec, type RpcError, MessageType as T } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { environmentOf } from './call/environment.js';
 import type { CallOutcome, ServerHooks } from './hooks.js';
+import { newResumeToken, sessionIdOf } from './resume-token.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import type { ServerOptions } from './server-options.js';
-import { implement } from './service.js';
+import { implement, type Service } from './service.js';
+import { Session } from './session.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
 
 const api = defineContract({
@@ -116,5 +119,17 @@ describe('Session: its own inbox', () => {
     second.receive([T.PING, sent]);
     await settle();
     expect(second.ofType(T.PONG)).toEqual([[T.PONG, 2]]);
+  });
+});
+
+describe('Session: id', () => {
+  it('derives its id from its resume token, and keeps the id a session moved from an older server had', () => {
+    start();
+    // The server holds its services with their context types erased, as here.
+    const env = environmentOf(service as unknown as Service, server.settings);
+    const token = newResumeToken();
+    expect(new Session(env, jsonCodec, {}, 'ann', undefined, token).id).toBe(sessionIdOf(token));
+    expect(new Session(env, jsonCodec, {}, 'ann', sessionIdOf(token), token).id).toBe(sessionIdOf(token));
+    expect(new Session(env, jsonCodec, {}, 'ann', 'id-from-before', token).id).toBe('id-from-before');
   });
 });

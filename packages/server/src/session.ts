@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type CallMetadata,
   type Codec,
@@ -8,14 +7,15 @@ import {
   type Message,
   msg,
   Outbox,
-  RpcError,
+  type RpcError,
 } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
 import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
-import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
+import { newResumeToken, sameToken, sessionIdOf, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
+import { endError, expire } from './session-end.js';
 import type { SessionLink, SessionRare } from './session-link.js';
 import type { Delivery, TopicSink } from './topics.js';
 
@@ -54,10 +54,11 @@ export class Session extends Inbox implements CallHost {
     codec: Codec,
     ctx: unknown,
     readonly principal: string | undefined,
-    readonly id: string = randomUUID(),
+    id?: string,
     readonly resumeToken: string = newResumeToken(),
   ) {
     super({ ackEvery: env.limits.ackEvery });
+    if (id !== undefined && id !== sessionIdOf(resumeToken)) this.rare = { id }; // moved from an older server
     this.context = ctx;
     this.outbox = new Outbox({ codec, limits: env.outboxLimits });
   }
@@ -89,6 +90,11 @@ export class Session extends Inbox implements CallHost {
   /** Whether the session ended for good (it can no longer be resumed). */
   get destroyed(): boolean {
     return this.rare?.ended === true;
+  }
+
+  /** Its id: its resume token's ({@link sessionIdOf}), or the one a session moved here from an older server had. */
+  get id(): string {
+    return this.rare?.id ?? sessionIdOf(this.resumeToken);
   }
 
   /** The part of the resume token the server looks the session up by. */
@@ -177,14 +183,14 @@ export class Session extends Inbox implements CallHost {
     rare.expiry = undefined;
     let error = reason;
     if (this.openCalls?.size) {
-      error = toError(reason);
+      error = endError(reason);
       for (const call of [...this.openCalls.values()]) call.cancel(error);
     }
     this.clientCalls?.lost();
     this.outbox.detach();
     this.wakeProducers();
     this.env.registry.forgetSession(this);
-    this.env.hooks.sessionLost?.(this.sessionInfo, toError(error));
+    this.env.hooks.sessionLost?.(this.sessionInfo, endError(error));
   }
 
   /** The open call with stream id `id`. */
@@ -307,13 +313,4 @@ export class Session extends Inbox implements CallHost {
   replaceContext(ctx: unknown): void {
     if (ctx !== EMPTY_CONTEXT) this.context = ctx;
   }
-}
-
-// The timer gets its session as an argument: no closure per session.
-function expire(session: Session): void {
-  session.destroy('the session expired');
-}
-
-function toError(reason: RpcError | string): RpcError {
-  return typeof reason === 'string' ? new RpcError('UNAVAILABLE', reason) : reason;
 }
