@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { newResumeToken, sameToken, sessionIdOf, TOKEN_LOOKUP_CHARS, tokenLookup } from './resume-token.js';
 
@@ -32,6 +33,9 @@ describe('resume tokens', () => {
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(sessionIdOf(token)).toBe(id);
       expect(id).not.toContain(tokenLookup(token).toLowerCase());
+      // Nothing of the verifier a handover stores (the token's plain SHA-256).
+      const verifier = createHash('sha256').update(token).digest('hex');
+      expect(verifier).not.toContain(id.replaceAll('-', '').slice(0, 12));
     }
   });
 });
