@@ -111,7 +111,10 @@ async function runOnce(
     }
   }
   // A child of its own per repetition is what the memory-measuring scenarios ask for.
-  const server = await startServerProcess(contender.id, { measuresMemory: true });
+  const server = await startServerProcess(contender.id, {
+    measuresMemory: true,
+    nodeYoungGeneration: scenario.nodeYoungGeneration === true,
+  });
   try {
     return await run(server);
   } finally {

@@ -42,6 +42,7 @@ export const scale: Scenario = {
     { key: 'machineRssMiB', label: 'computed RSS MiB for the machine target', better: 'lower' },
   ],
   freshServerPerRep: true,
+  nodeYoungGeneration: true,
   optIn: true,
   skip: (contender: Contender) =>
     BOUND.has(contender.id) ? undefined : 'its client cannot be given a source address here',

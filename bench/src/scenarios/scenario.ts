@@ -45,6 +45,14 @@ export interface Scenario {
    */
   freshServerPerRep?: boolean;
   /**
+   * Whether its fresh server children (`freshServerPerRep`) run with Node's default young
+   * generation instead of the fixed 16 MiB semi-spaces of every other child: for a scenario whose
+   * figure is an idle process's own RSS, which the fixed size inflates by what an idle process
+   * never writes (see `ServerOptions.nodeYoungGeneration`).
+   * @default false
+   */
+  nodeYoungGeneration?: boolean;
+  /**
    * Why `contender` does not run this scenario (reported as n/a), for a scenario meant for a few
    * contenders; undefined when it does. `Contender.unsupported` says the same from the other side.
    * @default every contender runs it

@@ -114,6 +114,9 @@ export {
   type FrameWriter,
   type HeldMessages,
   Outbox,
+  type OutboxLimits,
   type OutboxOptions,
+  outboxLimits,
   type RetainedEntry,
+  type SharedOutboxOptions,
 } from './outbox.js';

@@ -1,9 +1,15 @@
 import type { Codec, EncodedMessage } from './codec.js';
-import { DEFAULT_OUTBOX } from './defaults.js';
 import { isSequenced, type Message } from './messages.js';
 import type { Outbox } from './outbox.js';
 import { type Entry, messagesIn, partOf, writeFrames } from './outbox-frames.js';
-import type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
+import {
+  type FrameSink,
+  type FrameWriter,
+  type OutboxLimits,
+  type OutboxOptions,
+  outboxLimits,
+  type SharedOutboxOptions,
+} from './outbox-options.js';
 
 /**
  * The sending half of a session: encodes messages once, coalesces what is queued in one turn
@@ -37,26 +43,26 @@ export class BaseOutbox {
   /** Set by {@link Outbox.cork}: what is queued waits for `uncork`. */
   protected corked = false;
   protected sink: FrameWriter | undefined;
-  protected readonly codec: Codec;
-  private readonly maxFrameBytes: number;
-  protected readonly maxBatch: number;
-  private readonly bufferMessages: number;
-  private readonly bufferBytes: number;
-  private readonly flushBytes: number;
-  protected readonly frameBytes: number;
-  private readonly schedule: ((flush: () => void) => void) | undefined;
+  /** How its messages are encoded. */
+  readonly codec: Codec;
+  /** Shared with every outbox built with the same {@link SharedOutboxOptions}: an outbox holds no copy. */
+  private readonly limits: OutboxLimits;
   private readonly flushBound: (() => void) | undefined;
 
-  constructor(options: OutboxOptions) {
+  constructor(options: OutboxOptions | SharedOutboxOptions) {
     this.codec = options.codec;
-    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_OUTBOX.maxFrameBytes;
-    this.maxBatch = options.maxBatch ?? DEFAULT_OUTBOX.maxBatch;
-    this.bufferMessages = options.bufferMessages ?? DEFAULT_OUTBOX.bufferMessages;
-    this.bufferBytes = options.bufferBytes ?? DEFAULT_OUTBOX.bufferBytes;
-    this.flushBytes = options.flushBytes ?? DEFAULT_OUTBOX.flushBytes;
-    this.frameBytes = Math.min(options.frameBytes ?? DEFAULT_OUTBOX.frameBytes, this.maxFrameBytes);
-    this.schedule = options.schedule;
-    if (options.schedule) this.flushBound = () => this.flush();
+    this.limits = 'limits' in options ? options.limits : outboxLimits(options);
+    if (this.limits.schedule) this.flushBound = () => this.flush();
+  }
+
+  /** Most messages in one frame. */
+  protected get maxBatch(): number {
+    return this.limits.maxBatch;
+  }
+
+  /** Largest frame built of several messages, capped by `maxFrameBytes`. */
+  protected get frameBytes(): number {
+    return this.limits.frameBytes;
   }
 
   /** Bytes queued but not yet written to the socket. */
@@ -130,7 +136,7 @@ export class BaseOutbox {
   protected enqueue(entry: Entry, size: number): void {
     if (this.sink === undefined) return;
     this.queue(entry, size);
-    if (this.pendingBytes >= this.flushBytes) this.flush();
+    if (this.pendingBytes >= this.limits.flushBytes) this.flush();
     else if (!this.scheduled && !this.corked) this.scheduleFlush();
   }
 
@@ -149,7 +155,8 @@ export class BaseOutbox {
   /** Flushes at the end of the turn, on `schedule` or {@link BaseOutbox.flushLater}. */
   protected scheduleFlush(): void {
     this.scheduled = true;
-    if (this.schedule) this.schedule(this.flushBound as () => void);
+    const schedule = this.limits.schedule;
+    if (schedule) schedule(this.flushBound as () => void);
     else this.flushLater();
   }
 
@@ -231,7 +238,7 @@ export class BaseOutbox {
   private trim(kept: Entry[]): void {
     while (
       this.keptHead < kept.length &&
-      (this.sent - this.base > this.bufferMessages || this.keptBytes > this.bufferBytes)
+      (this.sent - this.base > this.limits.bufferMessages || this.keptBytes > this.limits.bufferBytes)
     ) {
       this.forgetOldest(kept);
     }

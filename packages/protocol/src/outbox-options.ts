@@ -1,4 +1,5 @@
 import type { Codec } from './codec.js';
+import { DEFAULT_OUTBOX } from './defaults.js';
 import type { BaseOutbox, Outbox } from './outbox.js';
 
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
@@ -42,4 +43,44 @@ export interface OutboxOptions {
    * for a {@link BaseOutbox} (the client's), a queueMicrotask of its own
    */
   readonly schedule?: (flush: () => void) => void;
+}
+
+/**
+ * An outbox's limits and scheduling resolved once from {@link OutboxOptions} by
+ * {@link outboxLimits}, so that many outboxes with the same options (a server's sessions) share
+ * one object instead of each holding a copy: an idle session is that much smaller.
+ */
+export interface OutboxLimits {
+  readonly maxFrameBytes: number;
+  readonly maxBatch: number;
+  readonly bufferMessages: number;
+  readonly bufferBytes: number;
+  readonly flushBytes: number;
+  /** Already capped by `maxFrameBytes`. */
+  readonly frameBytes: number;
+  readonly schedule: ((flush: () => void) => void) | undefined;
+}
+
+/** Options of an {@link Outbox} whose limits were resolved beforehand and are shared with other outboxes. */
+export interface SharedOutboxOptions {
+  readonly codec: Codec;
+  /** From {@link outboxLimits}. */
+  readonly limits: OutboxLimits;
+}
+
+/**
+ * Resolves the limits of `options` (the `codec` is not read), each option left out taking its
+ * {@link DEFAULT_OUTBOX} value, into a frozen object outboxes can share ({@link SharedOutboxOptions}).
+ */
+export function outboxLimits(options: Omit<OutboxOptions, 'codec'>): OutboxLimits {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_OUTBOX.maxFrameBytes;
+  return Object.freeze({
+    maxFrameBytes,
+    maxBatch: options.maxBatch ?? DEFAULT_OUTBOX.maxBatch,
+    bufferMessages: options.bufferMessages ?? DEFAULT_OUTBOX.bufferMessages,
+    bufferBytes: options.bufferBytes ?? DEFAULT_OUTBOX.bufferBytes,
+    flushBytes: options.flushBytes ?? DEFAULT_OUTBOX.flushBytes,
+    frameBytes: Math.min(options.frameBytes ?? DEFAULT_OUTBOX.frameBytes, maxFrameBytes),
+    schedule: options.schedule,
+  });
 }

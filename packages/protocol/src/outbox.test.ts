@@ -7,7 +7,7 @@ import { jsonCodec } from './json-codec.js';
 import { type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
-import { Outbox } from './outbox.js';
+import { Outbox, outboxLimits } from './outbox.js';
 
 const LIMITS = { maxFrameBytes: 16 * 1024 * 1024, maxBatch: 1024 };
 
@@ -161,6 +161,24 @@ describe('Outbox', () => {
     outbox.flush();
     for (const frame of frames) expect(frameBytes(frame)).toBeLessThanOrEqual(40);
     expect(frames.length).toBeGreaterThan(1);
+  });
+
+  it('applies limits resolved once to every outbox that shares them, each with its own buffer', () => {
+    const limits = outboxLimits({ maxFrameBytes: 40, frameBytes: 1000, bufferMessages: 2, schedule: () => {} });
+    expect(limits.frameBytes).toBe(40);
+    expect(Object.isFrozen(limits)).toBe(true);
+    const [a, b] = [new Outbox({ codec: jsonCodec, limits }), new Outbox({ codec: jsonCodec, limits })];
+    const frames = collect(a);
+    for (let i = 0; i < 6; i++) a.push([MessageType.DATA, 1, i]);
+    a.flush();
+    for (const frame of frames) expect(frameBytes(frame)).toBeLessThanOrEqual(40);
+    expect(frames.length).toBeGreaterThan(1);
+    // a's kept messages were trimmed to its bound of 2; b's count is its own.
+    expect(a.unacknowledged).toBe(2);
+    expect(a.canResumeFrom(3)).toBe(false);
+    b.push([MessageType.DATA, 1, 'x']);
+    expect(b.unacknowledged).toBe(1);
+    expect(b.canResumeFrom(0)).toBe(true);
   });
 
   it('retransmits any window in order, in frames within frameBytes (or one larger message alone), none lost or repeated', () => {

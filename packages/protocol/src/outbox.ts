@@ -12,7 +12,8 @@ import {
 
 export { BaseOutbox } from './outbox-base.js';
 export type { HeldMessages, RetainedEntry } from './outbox-frames.js';
-export type { FrameSink, FrameWriter, OutboxOptions } from './outbox-options.js';
+export type { FrameSink, FrameWriter, OutboxLimits, OutboxOptions, SharedOutboxOptions } from './outbox-options.js';
+export { outboxLimits } from './outbox-options.js';
 
 /**
  * The server's sending half of a session: a {@link BaseOutbox} that also queues a stream's items

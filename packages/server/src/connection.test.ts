@@ -101,6 +101,14 @@ describe('Connection: handshake', () => {
     expect(socket.frames.length).toBe(frames + 1);
   });
 
+  it('reports when it was accepted as Date.now() at its accept, soon after start and weeks later', () => {
+    startOnFakeClock({});
+    for (const now of [Date.now() + 1234, Date.parse('2040-01-01T00:00:00Z')]) {
+      vi.setSystemTime(now);
+      expect(connectFake(server).connection?.openedAt).toBe(now);
+    }
+  });
+
   it('closes with 4408 when no HELLO arrives within helloTimeoutMs', async () => {
     startOnFakeClock({ helloTimeoutMs: 500 });
     const socket = connectFake(server);

@@ -2,11 +2,9 @@ import {
   type ClientMessage,
   CloseCode,
   type Codec,
-  type DecodeLimits,
   decodeClientFrame,
   type ErrorCode,
   errorMessage,
-  type FrameLimits,
   type HelloFeatures,
   MessageType,
   msg,
@@ -14,39 +12,32 @@ import {
   RpcError,
   truncateCloseReason,
 } from '@switchboard/protocol';
-import { environmentOf, type SessionSettings } from './call/environment.js';
+import { environmentOf } from './call/environment.js';
 import { declareClientProcedures } from './client-of.js';
-import { type DispatchHost, dispatch } from './dispatch.js';
+import type { ConnectionHost } from './connection-host.js';
+import { dispatch } from './dispatch.js';
 import { identify } from './handshake.js';
-import type { Heartbeat, HeartbeatTarget } from './heartbeat.js';
+import type { HeartbeatTarget } from './heartbeat.js';
 import { ConnectionInfo } from './hooks.js';
-import type { IdempotencyStore } from './idempotency.js';
 import type { Service } from './service.js';
-import { Session, type SessionLink, type SessionRegistry } from './session.js';
-import type { SessionMover } from './session-mover.js';
+import { Session } from './session.js';
+import type { SessionLink } from './session-link.js';
 import type { SocketLike, UpgradeRequest } from './socket.js';
-import { SocketWriter, type WriterSettings } from './socket-writer.js';
+import { SocketWriter } from './socket-writer.js';
 
-/** What a connection needs from its server. */
-export interface ConnectionHost extends SessionRegistry, DispatchHost, WriterSettings {
-  readonly settings: SessionSettings;
-  readonly helloTimeoutMs: number;
-  /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
-  readonly helloLimits: FrameLimits;
-  readonly decodeLimits: DecodeLimits;
-  readonly events: IdempotencyStore;
-  readonly heartbeat: Heartbeat;
-  readonly draining: boolean;
-  findSession(token: string): Session | undefined;
-  /** Moves sessions to and from other servers (`ServerOptions.handover`). */
-  readonly mover: SessionMover | undefined;
-  connectionClosed(connection: Connection): void;
-  /** A connection of a draining server has no call left. */
-  connectionIdle(connection: Connection): void;
-}
+export type { ConnectionHost } from './connection-host.js';
 
 const State = { Hello: 0, Handshaking: 1, Open: 2, Closed: 3 } as const;
 type State = (typeof State)[keyof typeof State];
+
+// Connections note when they opened relative to the module's load: for 12 days such a time is an
+// integer V8 keeps inside the object (a Smi), where an epoch time is a 16-byte heap number each.
+const EPOCH = Date.now();
+function sinceEpoch(): number {
+  const ms = Date.now() - EPOCH;
+  // `| 0` makes the difference of two heap numbers a Smi; past 2^30 ms (12 days) it is left as is.
+  return ms < 2 ** 30 ? ms | 0 : ms;
+}
 
 // The timer gets its connection as an argument: no closure per connection.
 function helloTimedOut(connection: Connection): void {
@@ -70,8 +61,8 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
-  /** When it was accepted, as `Date.now()`. */
-  readonly openedAt = Date.now();
+  /** When it was accepted, in ms after EPOCH. */
+  private readonly opened = sinceEpoch();
   private view: ConnectionInfo | undefined;
 
   constructor(
@@ -87,6 +78,11 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
     // A hook set now may read the peer's address at the close, after the socket forgot it.
     if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this, request.remoteAddress);
+  }
+
+  /** When it was accepted, as `Date.now()`. */
+  get openedAt(): number {
+    return EPOCH + this.opened;
   }
 
   /** What hooks see of this connection, made when first needed (none for an unobserved idle one). */
@@ -183,7 +179,7 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     const resumed = session !== undefined;
     if (!session) {
       const env = environmentOf(this.service, settings);
-      session = new Session(this.service, this.codec, identity.ctx, env, this.host, identity.principal);
+      session = new Session(env, this.codec, identity.ctx, identity.principal);
       metrics.sessionsStarted++;
     }
     this.session = session;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newResumeToken, sameToken, TOKEN_LOOKUP_CHARS, tokenLookup } from './resume-token.js';
+import { newResumeToken, sameToken, sessionIdOf, TOKEN_LOOKUP_CHARS, tokenLookup } from './resume-token.js';
 
 describe('resume tokens', () => {
   it('are 27 random bytes as base64url: a 12-character lookup part and a 144-bit secret', () => {
@@ -21,5 +22,20 @@ describe('resume tokens', () => {
     expect(sameToken(token.slice(0, -1), token)).toBe(false);
     expect(sameToken(`${token}x`, token)).toBe(false);
     expect(sameToken('', token)).toBe(false);
+  });
+
+  it('give each session an id in UUID version 4 layout, the same for the same token, holding no part of it', () => {
+    const tokens = Array.from({ length: 1000 }, newResumeToken);
+    const ids = new Set(tokens.map(sessionIdOf));
+    expect(ids.size).toBe(1000);
+    for (const token of tokens.slice(0, 50)) {
+      const id = sessionIdOf(token);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(sessionIdOf(token)).toBe(id);
+      expect(id).not.toContain(tokenLookup(token).toLowerCase());
+      // Nothing of the verifier a handover stores (the token's plain SHA-256).
+      const verifier = createHash('sha256').update(token).digest('hex');
+      expect(verifier).not.toContain(id.replaceAll('-', '').slice(0, 12));
+    }
   });
 });

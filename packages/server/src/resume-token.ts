@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 // A resume token is a lookup part (how the server finds the session) followed by a secret part
 // (144 random bits, compared in constant time): knowing or guessing the lookup part is not enough.
@@ -33,4 +33,20 @@ export function sameToken(offered: string, expected: string): boolean {
   const a = Buffer.from(offered, 'latin1');
   const b = Buffer.from(expected, 'latin1');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// Hashed before the token, so that an id shares nothing with the token's plain SHA-256, the
+// verifier a handover stores (session-state.ts).
+const SESSION_ID_DOMAIN = 'switchboard.sessionId\n';
+
+/**
+ * The id of the session `token` resumes: a UUID (version 4 layout) cut from a SHA-256 of the
+ * token, so that a session holds no id string beside its token. It says nothing of the token
+ * (neither its lookup part nor its secret) or of its handover verifier, and it is as unique as
+ * tokens are.
+ */
+export function sessionIdOf(token: string): string {
+  const hex = createHash('sha256').update(SESSION_ID_DOMAIN).update(token).digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 3) | 8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

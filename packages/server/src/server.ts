@@ -106,6 +106,7 @@ export class SwitchboardServer implements ConnectionHost {
       reportError: onError,
       metrics: this.metrics,
       hooks: this.hooks,
+      registry: this,
     };
     this.helloTimeoutMs = options.helloTimeoutMs ?? defaults.helloTimeoutMs;
     const maxHelloBytes = options.maxHelloBytes ?? defaults.maxHelloBytes;
@@ -127,7 +128,7 @@ export class SwitchboardServer implements ConnectionHost {
     this.heartbeat = new Heartbeat(this.connections, limits.heartbeatMs, limits.heartbeatTimeoutMs);
     for (const service of services) this.detach.push(service.attachBroker(this.broker));
     const timeoutMs = options.handoverTimeoutMs ?? defaults.handoverTimeoutMs;
-    this.mover = options.handover && new SessionMover(options.handover, this.settings, this, timeoutMs);
+    this.mover = options.handover && new SessionMover(options.handover, this.settings, timeoutMs);
     if (this.mover) this.detach.push(this.mover.serve((lookup) => this.sessions.get(lookup)));
   }
 

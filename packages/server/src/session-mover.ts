@@ -3,7 +3,7 @@ import { environmentOf, type SessionSettings } from './call/environment.js';
 import type { SessionHandover } from './handover.js';
 import { sameToken, tokenLookup } from './resume-token.js';
 import type { Service } from './service.js';
-import { Session, type SessionRegistry } from './session.js';
+import { Session } from './session.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -31,7 +31,6 @@ export class SessionMover {
   constructor(
     private readonly handover: SessionHandover,
     private readonly settings: SessionSettings,
-    private readonly registry: SessionRegistry,
     private readonly requestTimeoutMs: number,
   ) {}
 
@@ -91,7 +90,7 @@ export class SessionMover {
       if (!(await this.handover.claim(lookup, found.bytes))) return undefined;
       const { record } = found;
       const env = environmentOf(service, this.settings);
-      const session = new Session(service, codec, ctx, env, this.registry, record.principal, record.id, token);
+      const session = new Session(env, codec, ctx, record.principal, record.id, token);
       session.outbox.restore(record.base, record.entries);
       session.inbox.restore(record.received, record.lastStreamId);
       this.settings.metrics.sessionsClaimed++;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type CallMetadata,
   type Codec,
@@ -8,35 +7,17 @@ import {
   type Message,
   msg,
   Outbox,
-  RpcError,
+  type RpcError,
 } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
 import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
-import { newResumeToken, sameToken, tokenLookup } from './resume-token.js';
+import { newResumeToken, sameToken, sessionIdOf, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
+import { endError, expire } from './session-end.js';
+import type { SessionLink, SessionRare } from './session-link.js';
 import type { Delivery, TopicSink } from './topics.js';
-
-/** What a session needs from the connection it is attached to. */
-export interface SessionLink {
-  writable(): Promise<void> | undefined;
-  closeSlowConsumer(): void;
-  /** A call of the session finished (a draining server closes once none is left). */
-  callFinished(): void;
-  /** Another connection resumed the session: this one closes (4440). */
-  takenOver(): void;
-}
-
-/** Where a server keeps its sessions between connections, by resume token. */
-export interface SessionRegistry {
-  /** The session is attached to a connection (new or resumed). */
-  keepSession(session: Session): void;
-  /** The session lost its connection and waits for a resume. */
-  sessionDetached(session: Session): void;
-  /** The session ended. */
-  forgetSession(session: Session): void;
-}
 
 /**
  * Stands for the context of a session whose service has no `context` option, until a call reads
@@ -50,21 +31,16 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
  * connection at a time, kept for `resumeWindowMs` after that connection drops so a client can
  * resume it without loss or duplicates, taken over by a newer connection of the same principal,
  * then ended, or moved to another server with the `id` and `resumeToken` it was given (session-state.ts).
+ * It is its own inbox (it extends `Inbox` instead of holding one): an idle session is one object less.
  */
-export class Session implements CallHost {
+export class Session extends Inbox implements CallHost {
   readonly outbox: Outbox;
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
-  readonly inbox: Inbox;
   link: SessionLink | undefined; // closed by a handover (session-state.ts)
-  private expiry: ReturnType<typeof setTimeout> | undefined;
-  private ended = false;
-  /** Producers (stream generators) waiting for the session to be attached to a connection again. */
-  private detachedWaiters: Array<() => void> | undefined;
   // Allocated on first use: an idle session holds no call, subscription or handler options.
   openCalls: Map<number, ServerCall> | undefined;
-  private subscriptions: Set<string> | undefined;
-  private info: SessionInfo | undefined;
+  private rare: SessionRare | undefined;
   private context: unknown;
   /** Its server-to-client calls (client-calls.ts), once its HELLO declared client procedures. */
   clientCalls: ClientCalls | undefined = undefined;
@@ -75,25 +51,32 @@ export class Session implements CallHost {
    *   the same principal may resume it. Undefined: nobody can resume it.
    */
   constructor(
-    readonly service: Service,
-    readonly codec: Codec,
-    ctx: unknown,
     readonly env: CallEnvironment,
-    private readonly registry: SessionRegistry,
+    codec: Codec,
+    ctx: unknown,
     readonly principal: string | undefined,
-    readonly id: string = randomUUID(),
+    id?: string,
     readonly resumeToken: string = newResumeToken(),
   ) {
+    super({ ackEvery: env.limits.ackEvery });
+    if (id !== undefined && id !== sessionIdOf(resumeToken)) this.rare = { id }; // moved from an older server
     this.context = ctx;
-    const { limits } = env;
-    this.outbox = new Outbox({
-      codec,
-      maxFrameBytes: limits.maxFrameBytes,
-      maxBatch: limits.maxBatch,
-      bufferMessages: limits.resumeBufferMessages,
-      bufferBytes: limits.resumeBufferBytes,
-    });
-    this.inbox = new Inbox({ ackEvery: limits.ackEvery });
+    this.outbox = new Outbox({ codec, limits: env.outboxLimits });
+  }
+
+  /** The service it serves (its environment's: a session holds no reference of its own). */
+  get service(): Service {
+    return this.env.service;
+  }
+
+  /** Its codec (its outbox's). */
+  get codec(): Codec {
+    return this.outbox.codec;
+  }
+
+  /** The count of what the session received: the session itself. */
+  get inbox(): Inbox {
+    return this;
   }
 
   /**
@@ -107,7 +90,12 @@ export class Session implements CallHost {
 
   /** Whether the session ended for good (it can no longer be resumed). */
   get destroyed(): boolean {
-    return this.ended;
+    return this.rare?.ended === true;
+  }
+
+  /** Its id: its resume token's ({@link sessionIdOf}), or the one a session moved here from an older server had. */
+  get id(): string {
+    return this.rare?.id ?? sessionIdOf(this.resumeToken);
   }
 
   /** The part of the resume token the server looks the session up by. */
@@ -130,7 +118,7 @@ export class Session implements CallHost {
    * client received `received` messages, can resume it without a gap.
    */
   canResume(service: Service, codec: Codec, received: number): boolean {
-    return !this.ended && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
+    return !this.destroyed && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
   }
 
   /**
@@ -144,16 +132,17 @@ export class Session implements CallHost {
       this.link = undefined;
       previous.takenOver();
     }
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = undefined;
+    const rare = this.rare;
+    if (rare?.expiry) clearTimeout(rare.expiry);
+    if (rare) rare.expiry = undefined;
     this.link = link;
     const outbox = this.outbox;
     outbox.attach(sink);
-    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.inbox.received, this.env.limits));
+    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.received, this.env.limits));
     outbox.flush();
     if (resumed) outbox.retransmitFrom(clientReceived);
-    this.inbox.acknowledged();
-    this.registry.keepSession(this);
+    this.acknowledged();
+    this.env.registry.keepSession(this);
     this.wakeProducers();
   }
 
@@ -175,24 +164,34 @@ export class Session implements CallHost {
       this.destroy();
       return;
     }
-    this.expiry = setTimeout(expire, windowMs, this);
-    this.expiry.unref?.();
-    this.registry.sessionDetached(this);
+    const expiry = setTimeout(expire, windowMs, this);
+    expiry.unref?.();
+    (this.rare ??= {}).expiry = expiry;
+    this.env.registry.sessionDetached(this);
     this.env.hooks.sessionDetached?.(this.sessionInfo);
   }
 
-  /** Ends the session for good: every call is aborted, nothing more is sent, no resume. */
-  destroy(reason: RpcError = new RpcError('UNAVAILABLE', 'session ended')): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = undefined;
-    if (this.openCalls) for (const call of [...this.openCalls.values()]) call.cancel(reason);
+  /**
+   * Ends the session for good: every call is aborted with `reason`, nothing more is sent, no
+   * resume. A string stands for an UNAVAILABLE error with that message, built (with its stack
+   * trace) only when an open call or a `sessionLost` hook will see it.
+   */
+  destroy(reason: RpcError | string = 'session ended'): void {
+    const rare = (this.rare ??= {});
+    if (rare.ended) return;
+    rare.ended = true;
+    if (rare.expiry) clearTimeout(rare.expiry);
+    rare.expiry = undefined;
+    let error = reason;
+    if (this.openCalls?.size) {
+      error = endError(reason);
+      for (const call of [...this.openCalls.values()]) call.cancel(error);
+    }
     this.clientCalls?.lost();
     this.outbox.detach();
     this.wakeProducers();
-    this.registry.forgetSession(this);
-    this.env.hooks.sessionLost?.(this.sessionInfo, reason);
+    this.env.registry.forgetSession(this);
+    this.env.hooks.sessionLost?.(this.sessionInfo, endError(error));
   }
 
   /** The open call with stream id `id`. */
@@ -212,7 +211,7 @@ export class Session implements CallHost {
   }
 
   get sessionInfo(): SessionInfo {
-    return (this.info ??= { id: this.id, codec: this.codec.name });
+    return ((this.rare ??= {}).info ??= { id: this.id, codec: this.codec.name });
   }
 
   /**
@@ -283,14 +282,16 @@ export class Session implements CallHost {
    */
   producerRoom(): Promise<void> | undefined {
     if (this.link) return this.link.writable();
-    if (this.ended) return undefined;
-    return new Promise((resolve) => (this.detachedWaiters ??= []).push(resolve));
+    if (this.destroyed) return undefined;
+    const rare = (this.rare ??= {});
+    return new Promise((resolve) => (rare.waiters ??= []).push(resolve));
   }
 
   private wakeProducers(): void {
-    const waiters = this.detachedWaiters;
-    if (!waiters) return;
-    this.detachedWaiters = undefined;
+    const rare = this.rare;
+    const waiters = rare?.waiters;
+    if (!rare || !waiters) return;
+    rare.waiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -299,7 +300,7 @@ export class Session implements CallHost {
   }
 
   subscribeTopic(channel: string, sink: TopicSink): (() => void) | undefined {
-    const subscriptions = (this.subscriptions ??= new Set());
+    const subscriptions = ((this.rare ??= {}).subscriptions ??= new Set());
     if (subscriptions.has(channel)) return undefined;
     subscriptions.add(channel);
     const unsubscribe = this.env.hub.subscribe(channel, sink);
@@ -313,9 +314,4 @@ export class Session implements CallHost {
   replaceContext(ctx: unknown): void {
     if (ctx !== EMPTY_CONTEXT) this.context = ctx;
   }
-}
-
-// The timer gets its session as an argument: no closure per session.
-function expire(session: Session): void {
-  session.destroy(new RpcError('UNAVAILABLE', 'the session expired'));
 }
