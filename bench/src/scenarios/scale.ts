@@ -17,7 +17,7 @@ const BOUND = new Set([
 /**
  * (i) The connection ramp at scale, opt-in (`--scenarios=scale`, count `--scale-connections`):
  * `connections` idle connections to one server process, opened by several client processes, each
- * from its own 127.0.0.x. Reports handshakes/s over the whole ramp and each handshake's p50 and
+ * from its own 127.0.r.x, r new in each ramp. Reports handshakes/s over the whole ramp and each handshake's p50 and
  * p99 (TCP connect to ready: Switchboard's WELCOME, raw `ws`'s open), then the server's RSS and
  * heap per idle connection after forced GC against its state before (after a warm-up tenth was
  * opened and closed). From those, the RSS of `machineTarget` connections on one machine, over as
