@@ -1,5 +1,5 @@
 import type { Codec } from './codec.js';
-import { DEFAULT_OUTBOX } from './defaults.js';
+import { DEFAULT_OUTBOX, type OutboxDefaults } from './defaults.js';
 import type { BaseOutbox, Outbox } from './outbox.js';
 
 /** Where an {@link Outbox} writes frames; `undefined` while detached (between connections). */
@@ -50,13 +50,8 @@ export interface OutboxOptions {
  * {@link outboxLimits}, so that many outboxes with the same options (a server's sessions) share
  * one object instead of each holding a copy: an idle session is that much smaller.
  */
-export interface OutboxLimits {
-  readonly maxFrameBytes: number;
-  readonly maxBatch: number;
-  readonly bufferMessages: number;
-  readonly bufferBytes: number;
-  readonly flushBytes: number;
-  /** Already capped by `maxFrameBytes`. */
+export interface OutboxLimits extends OutboxDefaults {
+  /** {@link OutboxDefaults.frameBytes}, already capped by `maxFrameBytes`. */
   readonly frameBytes: number;
   readonly schedule: ((flush: () => void) => void) | undefined;
 }
