@@ -60,11 +60,6 @@ async function open(auth = 'ann', token: string | null = null, received = 0): Pr
   return socket;
 }
 
-function welcome(socket: FakeSocket) {
-  const message = socket.ofType(T.WELCOME).at(-1) as unknown[];
-  return { sessionId: message[1] as string, token: message[2] as string, resumed: message[3], received: message[4] };
-}
-
 beforeEach(() => {
   start();
 });
@@ -93,7 +88,7 @@ function startOnFakeClock(options: Partial<ServerOptions>): void {
 describe('Connection: handshake', () => {
   it('answers HELLO with WELCOME, and a call with END in the frame of its answer', async () => {
     const socket = await open();
-    expect(welcome(socket)).toMatchObject({ resumed: false, received: 0 });
+    expect(socket.welcome()).toMatchObject({ resumed: false, received: 0 });
     expect(socket.ofType(T.WELCOME)[0]?.[5]).toEqual(DEFAULT_LIMITS);
     const frames = socket.frames.length;
     socket.receive([T.CALL, 1, 'add', { a: 2, b: 3 }]);
@@ -197,31 +192,31 @@ describe('Connection: flow control', () => {
 describe('Connection and Session: resume, takeover, expiry', () => {
   it('resumes a dropped session on a new connection and retransmits what the client missed', async () => {
     const first = await open();
-    const { sessionId, token } = welcome(first);
+    const { sessionId, token } = first.welcome();
     first.receive([T.CALL, 1, 'later', null]);
     first.connection?.closed(CloseCode.ABNORMAL);
     release('done while away');
     await settle();
     const second = await open('ann', token, 0);
-    expect(welcome(second)).toMatchObject({ sessionId, resumed: true, received: 1 });
+    expect(second.welcome()).toMatchObject({ sessionId, resumed: true, received: 1 });
     expect(second.ofType(T.END)).toEqual([[T.END, 1, 'done while away']]);
     expect(server.metrics.sessionsResumed).toBe(1);
   });
 
   it('starts a fresh session when the client claims more than the server sent (a gap)', async () => {
     const first = await open();
-    const { sessionId, token } = welcome(first);
+    const { sessionId, token } = first.welcome();
     first.connection?.closed(CloseCode.ABNORMAL);
     const second = await open('ann', token, 7);
-    expect(welcome(second).resumed).toBe(false);
-    expect(welcome(second).sessionId).not.toBe(sessionId);
+    expect(second.welcome().resumed).toBe(false);
+    expect(second.welcome().sessionId).not.toBe(sessionId);
     expect(server.metrics.resumesFailed).toBe(1);
   });
 
   it('closes the older connection with 4440 when a newer one resumes its session', async () => {
     const first = await open();
-    const second = await open('ann', welcome(first).token, 0);
-    expect(welcome(second).resumed).toBe(true);
+    const second = await open('ann', first.welcome().token, 0);
+    expect(second.welcome().resumed).toBe(true);
     expect(first.closedWith?.[0]).toBe(CloseCode.SESSION_TAKEN_OVER);
     // The session stays with the new connection.
     second.receive([T.CALL, 1, 'add', { a: 20, b: 22 }]);
@@ -231,11 +226,11 @@ describe('Connection and Session: resume, takeover, expiry', () => {
   it('refuses a resume by another principal and leaves the session to its owner', async () => {
     const first = await open('ann');
     first.connection?.closed(CloseCode.ABNORMAL);
-    const other = await open('bob', welcome(first).token, 0);
-    expect(welcome(other).resumed).toBe(false);
+    const other = await open('bob', first.welcome().token, 0);
+    expect(other.welcome().resumed).toBe(false);
     expect(server.metrics.resumesRefused).toBe(1);
-    const back = await open('ann', welcome(first).token, 0);
-    expect(welcome(back)).toMatchObject({ resumed: true, sessionId: welcome(first).sessionId });
+    const back = await open('ann', first.welcome().token, 0);
+    expect(back.welcome()).toMatchObject({ resumed: true, sessionId: first.welcome().sessionId });
   });
 
   it('ends a dropped session after resumeWindowMs: its calls are cancelled, resume fails', async () => {
@@ -246,8 +241,8 @@ describe('Connection and Session: resume, takeover, expiry', () => {
     expect(server.sessionCount).toBe(1);
     await vi.advanceTimersByTimeAsync(1000);
     expect(server.sessionCount).toBe(0);
-    const second = await open('ann', welcome(first).token, 0);
-    expect(welcome(second).resumed).toBe(false);
+    const second = await open('ann', first.welcome().token, 0);
+    expect(second.welcome().resumed).toBe(false);
   });
 
   it('ends the sessions that dropped first when all dropped ones hold more than maxResumeBytes', async () => {
@@ -263,8 +258,8 @@ describe('Connection and Session: resume, takeover, expiry', () => {
     expect(server.metrics.sessionsEvicted).toBe(0);
     second.connection?.closed(CloseCode.ABNORMAL);
     expect(server.metrics.sessionsEvicted).toBe(1);
-    expect(welcome(await open('ann', welcome(first).token, 0)).resumed).toBe(false);
-    expect(welcome(await open('bob', welcome(second).token, 0)).resumed).toBe(true);
+    expect((await open('ann', first.welcome().token, 0)).welcome().resumed).toBe(false);
+    expect((await open('bob', second.welcome().token, 0)).welcome().resumed).toBe(true);
   });
 
   it.each([CloseCode.NORMAL, CloseCode.GOING_AWAY, 4400, 4500, 4999])(

@@ -6,7 +6,7 @@ import { MemorySessionHandover, type SessionHandover } from './handover.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import { implement } from './service.js';
 import { decodeRecord, encodeRecord, type SessionRecord } from './session-state.js';
-import { connectFake, type FakeSocket } from './testing/fake-socket.js';
+import { connectFake } from './testing/fake-socket.js';
 
 const api = defineContract({
   procedures: {
@@ -49,11 +49,6 @@ async function open(server: SwitchboardServer, auth = 'ann', token: string | nul
   return socket;
 }
 
-function welcome(socket: FakeSocket) {
-  const message = socket.ofType(T.WELCOME).at(-1) as unknown[];
-  return { sessionId: message[1] as string, token: message[2] as string, resumed: message[3], received: message[4] };
-}
-
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close({ deadlineMs: 0 });
 });
@@ -64,7 +59,7 @@ describe('SessionHandover between two servers of one process', () => {
     const a = node(handover);
     const b = node(handover);
     const first = await open(a);
-    const { sessionId, token } = welcome(first);
+    const { sessionId, token } = first.welcome();
     first.receive([T.CALL, 1, 'add', { a: 1, b: 2 }]);
     await settle();
     // The client saw no END (it was cut before): it presents received 0.
@@ -72,7 +67,7 @@ describe('SessionHandover between two servers of one process', () => {
     // A CALL the client sent as A drained never reached A's record; the client retransmits it.
     expect(first.closedWith?.[0]).toBe(CloseCode.SERVICE_RESTART);
     const second = await open(b, 'ann', token, 0);
-    expect(welcome(second)).toMatchObject({ sessionId, resumed: true, received: 1 });
+    expect(second.welcome()).toMatchObject({ sessionId, resumed: true, received: 1 });
     second.receive([T.CALL, 2, 'add', { a: 2, b: 3 }]);
     await settle();
     expect(second.ofType(T.END)).toEqual([
@@ -94,8 +89,8 @@ describe('SessionHandover between two servers of one process', () => {
     await settle();
     await a.close({ deadlineMs: 0 });
     const received = first.sent.filter((m) => m[0] === T.DATA || m[0] === T.ERROR).length;
-    const second = await open(b, 'ann', welcome(first).token, received);
-    expect(welcome(second).resumed).toBe(true);
+    const second = await open(b, 'ann', first.welcome().token, received);
+    expect(second.welcome().resumed).toBe(true);
     const errors = [...first.ofType(T.ERROR), ...second.ofType(T.ERROR)];
     expect(errors).toHaveLength(1);
     expect(errors[0]?.slice(0, 3)).toEqual([T.ERROR, 1, 'SESSION_MOVED']);
@@ -111,12 +106,12 @@ describe('SessionHandover between two servers of one process', () => {
     const a = node(handover);
     const b = node(handover);
     const first = await open(a);
-    const { sessionId, token } = welcome(first);
+    const { sessionId, token } = first.welcome();
     first.receive([T.CALL, 1, 'add', { a: 4, b: 4 }]);
     first.connection?.closed(CloseCode.ABNORMAL);
     await settle();
     const second = await open(b, 'ann', token, 0);
-    expect(welcome(second)).toMatchObject({ sessionId, resumed: true, received: 1 });
+    expect(second.welcome()).toMatchObject({ sessionId, resumed: true, received: 1 });
     expect(second.ofType(T.END)).toEqual([[T.END, 1, 8]]);
     expect(a.sessionCount).toBe(0);
   });
@@ -126,8 +121,8 @@ describe('SessionHandover between two servers of one process', () => {
     const a = node(handover);
     const b = node(handover);
     const first = await open(a);
-    const second = await open(b, 'ann', welcome(first).token, 0);
-    expect(welcome(second).resumed).toBe(true);
+    const second = await open(b, 'ann', first.welcome().token, 0);
+    expect(second.welcome().resumed).toBe(true);
     expect(first.closedWith?.[0]).toBe(CloseCode.SESSION_TAKEN_OVER);
   });
 
@@ -136,19 +131,19 @@ describe('SessionHandover between two servers of one process', () => {
     const a = node(handover);
     const b = node(handover);
     const first = await open(a);
-    const { sessionId, token } = welcome(first);
+    const { sessionId, token } = first.welcome();
     const forged = token.slice(0, 12) + (token[12] === 'A' ? 'B' : 'A') + token.slice(13);
     const guessed = await open(b, 'ann', forged, 0);
-    expect(welcome(guessed).resumed).toBe(false);
+    expect(guessed.welcome().resumed).toBe(false);
     const other = await open(b, 'bob', token, 0);
-    expect(welcome(other).resumed).toBe(false);
+    expect(other.welcome().resumed).toBe(false);
     expect(first.closedWith).toBeUndefined();
     first.receive([T.CALL, 1, 'add', { a: 1, b: 1 }]);
     expect(first.ofType(T.END)).toEqual([[T.END, 1, 2]]);
     expect(a.metrics.sessionsHandedOver).toBe(0);
     // Its owner still resumes it on the other server.
     const owner = await open(b, 'ann', token, 1);
-    expect(welcome(owner)).toMatchObject({ sessionId, resumed: true });
+    expect(owner.welcome()).toMatchObject({ sessionId, resumed: true });
   });
 
   it('without a handover a drained session is not resumed elsewhere (a new session, as before)', async () => {
@@ -156,8 +151,8 @@ describe('SessionHandover between two servers of one process', () => {
     const b = node(undefined);
     const first = await open(a);
     await a.close({ deadlineMs: 0 });
-    const second = await open(b, 'ann', welcome(first).token, 0);
-    expect(welcome(second).resumed).toBe(false);
+    const second = await open(b, 'ann', first.welcome().token, 0);
+    expect(second.welcome().resumed).toBe(false);
     expect(b.metrics.resumesFailed).toBe(1);
   });
 

@@ -3,7 +3,7 @@
  * JSON frames, so the connection's state machine runs without a network. For tests only (no entry
  * point exports it).
  */
-import { buildSubprotocol, codecFor, type Message } from '@switchboard/protocol';
+import { buildSubprotocol, codecFor, type Message, MessageType } from '@switchboard/protocol';
 import type { Connection } from '../connection.js';
 import type { SwitchboardServer } from '../server.js';
 import type { SocketLike, UpgradeRequest } from '../socket.js';
@@ -57,6 +57,12 @@ export class FakeSocket implements SocketLike {
   /** Messages of type `type` the server sent. */
   ofType(type: number): Message[] {
     return this.sent.filter((message) => message[0] === type);
+  }
+
+  /** The fields of the last WELCOME the server sent (undefined fields when none came). */
+  welcome(): { sessionId: string; token: string; resumed: unknown; received: unknown } {
+    const message = (this.ofType(MessageType.WELCOME).at(-1) ?? []) as unknown[];
+    return { sessionId: message[1] as string, token: message[2] as string, resumed: message[3], received: message[4] };
   }
 }
 
