@@ -68,7 +68,9 @@ function join(records: Uint8Array[], bytes: number): Uint8Array {
 /**
  * The client's side of the HTTP fallback (protocol.md section 9): a `fetch` stream reads the
  * server's records, and frames go out in POSTs, one at a time, each holding what was sent while
- * the previous one was in flight (what one turn produced, when the network keeps up).
+ * the previous one was in flight (what one turn produced, when the network keeps up). A stream
+ * that does not open within `openTimeoutMs`, or a POST not answered within `sendTimeoutMs`,
+ * closes the socket with 1006, so the client reconnects.
  */
 export class HttpClientSocket implements AbandonableSocket {
   readonly transport = 'http' as const;
@@ -86,16 +88,23 @@ export class HttpClientSocket implements AbandonableSocket {
   private readonly maxSendBytes: number;
   /** Ends a stream whose OPEN does not come (an answer that never arrives). */
   private openTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends the socket when the send in flight is not answered (a proxy that holds a POST). */
+  private sendTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly sendTimeoutMs: number;
+  /** Made once: one send is in flight at a time, so the timer needs no closure per send. */
+  private readonly sendTimedOut = (): void =>
+    this.finish(TransportCloseCode.ABNORMAL, `a send was not answered within ${this.sendTimeoutMs} ms`);
 
   constructor(
     private readonly fetchImpl: typeof fetch,
     private readonly url: string,
     protocols: readonly string[],
     private readonly events: ClientSocketEvents,
-    /** How it sends and how long it waits for OPEN (DEFAULT_HTTP_SOCKET, passed in by the entry). */
+    /** How it sends and how long it waits for OPEN and for a send's answer (DEFAULT_HTTP_SOCKET, passed in by the entry). */
     settings: HttpSocketSettings,
   ) {
     this.maxSendBytes = settings.maxSendBytes;
+    this.sendTimeoutMs = settings.sendTimeoutMs;
     this.openTimer = setTimeout(
       () =>
         this.finish(TransportCloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
@@ -132,6 +141,7 @@ export class HttpClientSocket implements AbandonableSocket {
     if (this.readyState === 3) return;
     this.readyState = 3;
     clearTimeout(this.openTimer);
+    clearTimeout(this.sendTimer);
     this.controller.abort();
   }
 
@@ -172,6 +182,9 @@ export class HttpClientSocket implements AbandonableSocket {
     const postSignal = new AbortController();
     const abortPost = (): void => postSignal.abort();
     this.controller.signal.addEventListener('abort', abortPost, { once: true });
+    // The timeout closes the socket, which aborts this POST (the last one, which has no signal so
+    // that it outlives the stream, is left to finish on its own).
+    this.sendTimer = setTimeout(this.sendTimedOut, this.sendTimeoutMs);
     try {
       const response = await this.fetchImpl(sendUrl, {
         method: 'POST',
@@ -186,6 +199,7 @@ export class HttpClientSocket implements AbandonableSocket {
     } catch (error) {
       failure = `a send failed: ${failureOf(error)}`;
     } finally {
+      clearTimeout(this.sendTimer);
       this.controller.signal.removeEventListener('abort', abortPost);
     }
     this.posting = false;
@@ -256,6 +270,7 @@ export class HttpClientSocket implements AbandonableSocket {
     if (this.readyState === 3) return;
     this.readyState = 3;
     clearTimeout(this.openTimer);
+    clearTimeout(this.sendTimer);
     this.controller.abort();
     this.events.close(code, reason);
   }
@@ -263,7 +278,7 @@ export class HttpClientSocket implements AbandonableSocket {
 
 /**
  * The {@link OpenHttpSocket} over a `fetch` implementation (the runtime's by default), with the
- * send size and open timeout of `settings`.
+ * send size, open timeout and send timeout of `settings`.
  */
 export function httpOpener(
   settings: HttpSocketSettings,

@@ -1,4 +1,4 @@
-import { SEND_BATCH_BYTES, type TransportName } from '@switchboard/protocol';
+import { DEFAULT_LIMITS, SEND_BATCH_BYTES, type TransportName } from '@switchboard/protocol';
 
 /** Which transports a client may use: `auto` tries WebSocket and falls back to HTTP (protocol.md 9.5). */
 export type TransportChoice = 'auto' | TransportName;
@@ -38,10 +38,20 @@ export const DEFAULT_HTTP_SOCKET = {
    * and drops the connection leaves Node's fetch waiting for good) must not hold the client.
    */
   openTimeoutMs: 10_000,
+  /**
+   * How long one send (a POST) may wait for its answer, in ms, before the socket closes with 1006
+   * and the client tries again: a proxy that accepts a POST and never answers would otherwise
+   * hold every later frame (one send at a time) until the server's heartbeat gave up on the
+   * connection, heartbeatMs + heartbeatTimeoutMs later. The server answers a send once it handed
+   * the frames on, so this is the budget the protocol gives a peer to answer a PING, the default
+   * `heartbeatTimeoutMs` (10 s).
+   */
+  sendTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
 } as const;
 
-/** How a fallback socket sends and how long it waits to open: {@link DEFAULT_HTTP_SOCKET}. */
+/** How a fallback socket sends and how long it waits to open and for a send's answer: {@link DEFAULT_HTTP_SOCKET}. */
 export interface HttpSocketSettings {
   readonly maxSendBytes: number;
   readonly openTimeoutMs: number;
+  readonly sendTimeoutMs: number;
 }
