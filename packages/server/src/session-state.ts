@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Codec, errorMessage, type RetainedEntry, RpcError } from '@switchboard/protocol';
+import { ownedBy, type ResumeTerms, sameTerms } from './resume-terms.js';
 import { sameToken } from './resume-token.js';
 import type { Service } from './service.js';
 import type { Session } from './session.js';
@@ -8,14 +9,13 @@ import type { Session } from './session.js';
  * What moves of a session between servers: who may resume it and what makes the resume exact.
  * The resume token itself never leaves the server that made it, only its verifier.
  */
-export interface SessionRecord {
+export interface SessionRecord extends ResumeTerms<string, string> {
   readonly id: string;
   /** `tokenVerifier` of the resume token: a server checks a presented token against it. */
   readonly verifier: string;
-  /** The principal only a HELLO of which may resume it (undefined: nobody may). */
-  readonly principal: string | undefined;
   /** The API id of its service (`name.version`, '' for a contract without one). */
   readonly service: string;
+  /** Its codec's name. */
   readonly codec: string;
   /** Sequenced messages received from the client (the count WELCOME tells it). */
   readonly received: number;
@@ -48,7 +48,8 @@ export function serviceId(service: Service): string {
 
 /**
  * Whether a HELLO of `principal` on a connection of `service` and `codec`, whose client received
- * `received` messages, can resume `record` without a gap (as `Session.canResume` and `belongsTo`).
+ * `received` messages, can resume `record` without a gap: the terms a live session is held to
+ * (resume-terms.ts), with the service and codec matched by name.
  */
 export function resumable(
   record: SessionRecord,
@@ -58,10 +59,8 @@ export function resumable(
   received: number,
 ): boolean {
   return (
-    record.principal !== undefined &&
-    record.principal === principal &&
-    record.service === serviceId(service) &&
-    record.codec === codec.name &&
+    ownedBy(record.principal, principal) &&
+    sameTerms(record, serviceId(service), codec.name) &&
     betweenEntries(record, received)
   );
 }

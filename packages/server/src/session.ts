@@ -13,6 +13,7 @@ import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
 import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
+import { ownedBy, type ResumeTerms, sameTerms } from './resume-terms.js';
 import { newResumeToken, sameToken, sessionIdOf, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
 import { endError, expire } from './session-end.js';
@@ -33,7 +34,7 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
  * then ended, or moved to another server with the `id` and `resumeToken` it was given (session-state.ts).
  * It is its own inbox (it extends `Inbox` instead of holding one): an idle session is one object less.
  */
-export class Session extends Inbox implements CallHost {
+export class Session extends Inbox implements CallHost, ResumeTerms<Service, Codec> {
   readonly outbox: Outbox;
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
@@ -110,7 +111,7 @@ export class Session extends Inbox implements CallHost {
 
   /** Whether a HELLO whose context gave `principal` may resume this session. */
   belongsTo(principal: string | undefined): boolean {
-    return this.principal !== undefined && principal === this.principal;
+    return ownedBy(this.principal, principal);
   }
 
   /**
@@ -118,7 +119,7 @@ export class Session extends Inbox implements CallHost {
    * client received `received` messages, can resume it without a gap.
    */
   canResume(service: Service, codec: Codec, received: number): boolean {
-    return !this.destroyed && service === this.service && codec === this.codec && this.outbox.canResumeFrom(received);
+    return !this.destroyed && sameTerms(this, service, codec) && this.outbox.canResumeFrom(received);
   }
 
   /**
