@@ -16,7 +16,7 @@ import { baseline, contenders, findContender } from './contenders/index.ts';
 import type { ScenarioId } from './contract.ts';
 import { GATE_OVERLOAD, GATE_RERUN_REPS, runGate } from './gate/gate.ts';
 import { fitConnections, openFileLimit } from './limits.ts';
-import { type BenchResults, currentLoad, describeEnvironment, writeResults } from './report/results.ts';
+import { type BenchResults, currentLoad, RunRecord, writeResults } from './report/results.ts';
 import { renderTable } from './report/table.ts';
 import { runSuite } from './run-suite.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
@@ -72,28 +72,18 @@ for (const fit of [storm, fanoutFit]) {
 }
 config.connections.count = storm.count;
 config.fanout.connections = fanoutFit.count;
-const loadAtStart = currentLoad();
-if (loadAtStart > availableParallelism() / 2) {
-  warnings.push(
-    `load average was ${loadAtStart} on ${availableParallelism()} cores at start: other processes were competing for CPU.`,
-  );
-}
+const run = new RunRecord(fdLimit, warnings);
 for (const warning of warnings) console.error(`warning: ${warning}`);
 
-const startedAt = new Date();
 const log = (line: string): void =>
-  console.error(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s ${line}`);
+  console.error(`${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s ${line}`);
 log(
   `switchboard bench: ${config.mode} mode, ${config.reps} rep(s), ${selected.length} contenders, ${scenarios.length} scenarios`,
 );
 const outcomes = await runSuite(scenarios, selected, config, log);
 
 const results: BenchResults = {
-  schema: 1,
-  mode: config.mode,
-  startedAt: startedAt.toISOString(),
-  durationMs: Date.now() - startedAt.getTime(),
-  environment: describeEnvironment(fdLimit, loadAtStart, warnings),
+  ...run.header(config.mode),
   config,
   baseline: baseline.id,
   contenders: selected.map(({ id, label, limit }) => (limit === true ? { id, label, limit } : { id, label })),
@@ -124,7 +114,7 @@ if (floorsPath !== 'none') {
       return { scenarios: which, baseline: baseline.id, outcomes: await runSuite(which, again, rerunConfig, log) };
     },
     log,
-    { cores: availableParallelism(), now: currentLoad, atStart: loadAtStart },
+    { cores: availableParallelism(), now: currentLoad, atStart: run.loadAtStart },
   );
   gatePassed = report.verdict !== 'failed';
   const fell = report.checks

@@ -9,15 +9,14 @@
  * main bench). Writes results/redis-fanout.json (or `--out`), prints a markdown table; exits 1 if
  * a setup failed. Flags: see `parseFanoutArgs` in config.ts.
  */
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { openFileLimit } from '../limits.ts';
-import { currentLoad, describeEnvironment } from '../report/results.ts';
+import { RunRecord, writeResults } from '../report/results.ts';
 import { profileNodes } from './cluster.ts';
 import { FANOUT_SCENARIOS, type FanoutScenarioId, fitSubscribers, parseFanoutArgs } from './config.ts';
-import { type FanoutOutcome, type FanoutResults, renderFanoutTable, writeFanoutResults } from './report.ts';
+import { type FanoutOutcome, type FanoutResults, renderFanoutTable } from './report.ts';
 import { splitItems, type Timing } from './round.ts';
 import { BracketedSamples, bracketedOrder, type Figures } from './schedule.ts';
 import { BASELINE_SETUP, type RunningSetup, SETUPS, startSetup } from './setups.ts';
@@ -25,7 +24,6 @@ import { BASELINE_SETUP, type RunningSetup, SETUPS, startSetup } from './setups.
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-const startedAt = new Date();
 const fdLimit = openFileLimit();
 const { config, setups: requested, scenarios, out, profile } = parseFanoutArgs(process.argv.slice(2));
 if (profile !== undefined) profileNodes(resolve(profile));
@@ -38,12 +36,7 @@ const specs = SETUPS.filter(
 const warnings: string[] = [];
 const fitted = fitSubscribers(config, fdLimit, specs.length);
 if (fitted !== undefined) warnings.push(fitted);
-const loadAtStart = currentLoad();
-if (loadAtStart > availableParallelism() / 2) {
-  warnings.push(
-    `load average was ${loadAtStart} on ${availableParallelism()} cores at start: other processes were competing for CPU.`,
-  );
-}
+const run = new RunRecord(fdLimit, warnings);
 
 /**
  * One round of `scenario` on `setup` (a warm-up one has a quarter of the items), with the CPU the
@@ -137,11 +130,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
 redis.disconnect();
 const results: FanoutResults = {
-  schema: 1,
-  mode: config.mode,
-  startedAt: startedAt.toISOString(),
-  durationMs: Date.now() - startedAt.getTime(),
-  environment: describeEnvironment(fdLimit, loadAtStart, warnings),
+  ...run.header(config.mode),
   redisVersion,
   config,
   baseline: BASELINE_SETUP,
@@ -152,7 +141,7 @@ const results: FanoutResults = {
 // The quick run's file matches the ignored results/quick*.json; the full run's is committed.
 const file = config.mode === 'quick' ? 'quick-redis-fanout.json' : 'redis-fanout.json';
 const path = out === undefined ? fileURLToPath(new URL(`../../results/${file}`, import.meta.url)) : resolve(out);
-await writeFanoutResults(results, path);
+await writeResults(results, path);
 log(`wrote ${path}`);
 console.log(renderFanoutTable(results));
 const anyError = Object.values(outcomes).some((row) =>

@@ -1,6 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Environment } from '../report/results.ts';
+import type { ResultsHeader } from '../report/results.ts';
 import { pairedRatio } from '../report/table.ts';
 import type { FanoutConfig, FanoutScenarioId } from './config.ts';
 import { FIGURE_KEYS, type Figures, type MetricSamples } from './schedule.ts';
@@ -12,12 +10,7 @@ export type FanoutOutcome =
   | { status: 'error'; reason: string };
 
 /** The shape of results/redis-fanout.json. */
-export interface FanoutResults {
-  schema: 1;
-  mode: FanoutConfig['mode'];
-  startedAt: string;
-  durationMs: number;
-  environment: Environment;
+export interface FanoutResults extends ResultsHeader<FanoutConfig['mode']> {
   /** The Redis server's version, from INFO. */
   redisVersion: string;
   config: FanoutConfig;
@@ -89,11 +82,4 @@ export function renderFanoutTable(results: FanoutResults): string {
   const { start, end } = results.environment.loadAverage;
   lines.push('', `Load average ${start} at start, ${end} at end.`, ...notes);
   return lines.join('\n');
-}
-
-/** Writes `results` as pretty JSON through a temporary file, so readers never see half of it. */
-export async function writeFanoutResults(results: FanoutResults, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { BenchConfig } from '../config.ts';
 import type { MetricSpec } from '../scenarios/scenario.ts';
@@ -41,13 +41,17 @@ export interface Environment {
   warnings: string[];
 }
 
-/** The shape of results/latest.json. */
-export interface BenchResults {
+/** What every results file starts with (results/latest.json, results/redis-fanout.json): {@link RunRecord.header}. */
+export interface ResultsHeader<TMode extends string> {
   schema: 1;
-  mode: BenchConfig['mode'];
+  mode: TMode;
   startedAt: string;
   durationMs: number;
   environment: Environment;
+}
+
+/** The shape of results/latest.json. */
+export interface BenchResults extends ResultsHeader<BenchConfig['mode']> {
   config: BenchConfig;
   /** Contender id every ratio divides by. */
   baseline: string;
@@ -85,8 +89,49 @@ export function describeEnvironment(
   };
 }
 
+/** The warning a run records when other work competed for the CPU as it started (load above half the cores). */
+export function busyWarning(load: number, cores: number): string | undefined {
+  return load > cores / 2
+    ? `load average was ${load} on ${cores} cores at start: other processes were competing for CPU.`
+    : undefined;
+}
+
+/**
+ * One bench run from its start to its results file: when it started, the load then, and the
+ * warnings its results carry, a busy machine's added at the start. Both entries (`pnpm bench`,
+ * `pnpm bench:redis`) assemble their files' headers with it.
+ */
+export class RunRecord {
+  readonly startedAt = new Date();
+  readonly loadAtStart = currentLoad();
+
+  /**
+   * @param openFileLimit `ulimit -n` as limits.ts read it.
+   * @param warnings What the run already has to say (a connection count cut to the file limit);
+   *   the results hold this array, so a warning pushed later is in them too.
+   */
+  constructor(
+    private readonly openFileLimit: number | undefined,
+    readonly warnings: string[] = [],
+  ) {
+    const busy = busyWarning(this.loadAtStart, availableParallelism());
+    if (busy !== undefined) warnings.push(busy);
+  }
+
+  /** The results file's header as of now: the run's duration so far and the load at its end. */
+  header<TMode extends string>(mode: TMode): ResultsHeader<TMode> {
+    return {
+      schema: 1,
+      mode,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Date.now() - this.startedAt.getTime(),
+      environment: describeEnvironment(this.openFileLimit, this.loadAtStart, this.warnings),
+    };
+  }
+}
+
 /** Writes `results` as pretty JSON to `path` through a temporary file, so readers never see half. */
-export async function writeResults(results: BenchResults, path: string): Promise<void> {
+export async function writeResults(results: ResultsHeader<string>, path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.tmp`;
   await writeFile(temporary, `${JSON.stringify(results, null, 2)}\n`);
