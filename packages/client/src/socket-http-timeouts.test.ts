@@ -2,127 +2,103 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode, openRecord } from '@switchboard/protocol/http';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpClientSocket } from './socket-http.js';
 import { fakeServer, listener } from './testing/fake-fetch.js';
 import { DEFAULT_HTTP_SOCKET } from './transport-options.js';
 
-describe('HttpClientSocket timeouts', () => {
+/** A socket on a fake server, opened, whose sends time out after `sendTimeoutMs`. */
+async function openWithSendTimeout(sendTimeoutMs: number) {
+  const server = fakeServer();
+  const { heard, events, until } = listener();
+  const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, {
+    ...DEFAULT_HTTP_SOCKET,
+    sendTimeoutMs,
+  });
+  server.open();
+  await until(1);
+  return { server, socket, heard };
+}
+
+describe('HttpClientSocket timeouts, on fake timers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('closes with 1006 when the stream is never answered, aborting the request', async () => {
     // A balancer that accepts the connection and drops it without a byte leaves Node's fetch
     // pending for good: the open timeout is what lets the client try again.
-    vi.useFakeTimers();
-    try {
-      let signal: AbortSignal | null | undefined;
-      const fetchImpl = ((_input: string, init?: RequestInit) => {
-        signal = init?.signal;
-        return new Promise<Response>(() => undefined);
-      }) as typeof fetch;
-      const { heard, events } = listener();
-      const socket = new HttpClientSocket(fetchImpl, 'ws://host/', [], events, {
-        ...DEFAULT_HTTP_SOCKET,
-        openTimeoutMs: 500,
-      });
-      await vi.advanceTimersByTimeAsync(499);
-      expect(heard).toEqual([]);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(heard).toEqual(['close 1006 the HTTP stream did not open within 500 ms']);
-      expect([socket.readyState, signal?.aborted]).toEqual([3, true]);
-    } finally {
-      vi.useRealTimers();
-    }
+    let signal: AbortSignal | null | undefined;
+    const fetchImpl = ((_input: string, init?: RequestInit) => {
+      signal = init?.signal;
+      return new Promise<Response>(() => undefined);
+    }) as typeof fetch;
+    const { heard, events } = listener();
+    const socket = new HttpClientSocket(fetchImpl, 'ws://host/', [], events, {
+      ...DEFAULT_HTTP_SOCKET,
+      openTimeoutMs: 500,
+    });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(heard).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(heard).toEqual(['close 1006 the HTTP stream did not open within 500 ms']);
+    expect([socket.readyState, signal?.aborted]).toEqual([3, true]);
   });
 
   it('does not time out a stream once it opened', async () => {
-    vi.useFakeTimers();
-    try {
-      const server = fakeServer();
-      const { heard, events } = listener();
-      new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, { ...DEFAULT_HTTP_SOCKET, openTimeoutMs: 500 });
-      server.open();
-      await vi.advanceTimersByTimeAsync(5_000);
-      expect(heard).toEqual(['open']);
-    } finally {
-      vi.useRealTimers();
-    }
+    const server = fakeServer();
+    const { heard, events } = listener();
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, { ...DEFAULT_HTTP_SOCKET, openTimeoutMs: 500 });
+    server.open();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(heard).toEqual(['open']);
   });
 
   it('closes with 1006 when a send is not answered within sendTimeoutMs, aborting the POST', async () => {
     // A proxy that accepts a POST and never answers would hold every later frame (one send at a
     // time) until the server's heartbeat gave up on the connection.
-    vi.useFakeTimers();
-    try {
-      const server = fakeServer();
-      const { heard, events, until } = listener();
-      const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, {
-        ...DEFAULT_HTTP_SOCKET,
-        sendTimeoutMs: 500,
-      });
-      server.open();
-      await until(1);
-      socket.send('[[1]]');
-      const stalled = await server.nextSend();
-      await vi.advanceTimersByTimeAsync(499);
-      expect(heard).toEqual(['open']);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(heard).toEqual(['open', 'close 1006 a send was not answered within 500 ms']);
-      expect([socket.readyState, stalled.signal?.aborted]).toEqual([3, true]);
-      stalled.fail('aborted');
-    } finally {
-      vi.useRealTimers();
-    }
+    const { server, socket, heard } = await openWithSendTimeout(500);
+    socket.send('[[1]]');
+    const stalled = await server.nextSend();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(heard).toEqual(['open']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(heard).toEqual(['open', 'close 1006 a send was not answered within 500 ms']);
+    expect([socket.readyState, stalled.signal?.aborted]).toEqual([3, true]);
+    stalled.fail('aborted');
   });
 
   it('does not time out sends answered in time, however long the socket lives', async () => {
-    vi.useFakeTimers();
-    try {
-      const server = fakeServer();
-      const { heard, events, until } = listener();
-      const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, {
-        ...DEFAULT_HTTP_SOCKET,
-        sendTimeoutMs: 500,
-      });
-      server.open();
-      await until(1);
-      socket.send('[[1]]');
-      await vi.advanceTimersByTimeAsync(400);
-      (await server.nextSend(1)).answer(204);
-      await vi.advanceTimersByTimeAsync(400);
-      socket.send('[[2]]');
-      await vi.advanceTimersByTimeAsync(400);
-      (await server.nextSend(2)).answer(204);
-      await vi.advanceTimersByTimeAsync(5_000);
-      expect(heard).toEqual(['open']);
-      expect(socket.readyState).toBe(1);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { server, socket, heard } = await openWithSendTimeout(500);
+    socket.send('[[1]]');
+    await vi.advanceTimersByTimeAsync(400);
+    (await server.nextSend(1)).answer(204);
+    await vi.advanceTimersByTimeAsync(400);
+    socket.send('[[2]]');
+    await vi.advanceTimersByTimeAsync(400);
+    (await server.nextSend(2)).answer(204);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(heard).toEqual(['open']);
+    expect(socket.readyState).toBe(1);
   });
 
   it('closes with 1006 when the last send, holding CLOSE, is not answered in time', async () => {
-    vi.useFakeTimers();
-    try {
-      const server = fakeServer();
-      const { heard, events, until } = listener();
-      const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, {
-        ...DEFAULT_HTTP_SOCKET,
-        sendTimeoutMs: 500,
-      });
-      server.open();
-      await until(1);
-      socket.close(CloseCode.NORMAL, 'bye');
-      const last = await server.nextSend();
-      await vi.advanceTimersByTimeAsync(500);
-      expect(heard).toEqual(['open', 'close 1006 a send was not answered within 500 ms']);
-      // An answer after the timeout changes nothing: the socket closed once.
-      last.answer(204);
-      await vi.advanceTimersByTimeAsync(0);
-      expect(heard).toHaveLength(2);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { server, socket, heard } = await openWithSendTimeout(500);
+    socket.close(CloseCode.NORMAL, 'bye');
+    const last = await server.nextSend();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(heard).toEqual(['open', 'close 1006 a send was not answered within 500 ms']);
+    // An answer after the timeout changes nothing: the socket closed once.
+    last.answer(204);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(heard).toHaveLength(2);
   });
+});
 
+describe('HttpClientSocket timeouts, on loopback', () => {
   it('aborts a POST a stalled loopback server never answers, and closes with 1006', async () => {
     // The real fetch against a server that accepts a send and never answers it, as such a proxy does
     // (1 s: long enough that the POST reaches the server first on a loaded machine).
