@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@switchboard/example-browser-kit';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildPage } from './page.js';
 import { type PageServer, servePage } from './page-server.js';
 import { RoomStore } from './rooms.js';
 import { type ChatServer, startChatServer } from './server.js';
-
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let webRoot: string;
 let pages: PageServer | undefined;
@@ -29,17 +26,6 @@ afterAll(async () => {
   await pages?.close();
   await rm(webRoot, { recursive: true, force: true });
 });
-
-function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-quic'],
-  });
-}
 
 /** Waits until `page`'s connection state is `state`. */
 async function connection(page: Page, state: string): Promise<void> {

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from '@switchboard/example-browser-kit';
 import { createUpgradeRefusingProxy, type UpgradeRefusingProxy } from '@switchboard/fault-proxy';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cursorAt, launchChromium, presence, welcomed } from './browser.js';
+import { cursorAt, presence, welcomed } from './browser.js';
 import { buildPage } from './page.js';
 import { type CursorsServer, startCursorsServer } from './server.js';
 

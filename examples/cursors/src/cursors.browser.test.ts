@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '@switchboard/example-browser-kit';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cursorAt, launchChromium, presence, welcomed } from './browser.js';
+import { cursorAt, presence, welcomed } from './browser.js';
 import { buildPage } from './page.js';
 import { type CursorsServer, startCursorsServer } from './server.js';
 
