@@ -85,6 +85,25 @@ describe('HttpClientSocket timeouts, on fake timers', () => {
     expect(socket.readyState).toBe(1);
   });
 
+  it('gives a single frame larger than maxSendBytes a timeout for each maxSendBytes it carries', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    const socket = new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, {
+      ...DEFAULT_HTTP_SOCKET,
+      maxSendBytes: 16,
+      sendTimeoutMs: 500,
+    });
+    server.open();
+    await until(1);
+    // 40 bytes of frame and 5 of record header: three sends' worth, 1500 ms.
+    socket.send('x'.repeat(40));
+    await server.nextSend();
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(heard).toEqual(['open']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(heard).toEqual(['open', 'close 1006 a send was not answered within 1500 ms']);
+  });
+
   it('closes with 1006 when the last send, holding CLOSE, is not answered in time', async () => {
     const { server, socket, heard } = await openWithSendTimeout(500);
     socket.close(CloseCode.NORMAL, 'bye');

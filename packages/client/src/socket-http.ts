@@ -91,9 +91,11 @@ export class HttpClientSocket implements AbandonableSocket {
   /** Ends the socket when the send in flight is not answered (a proxy that holds a POST). */
   private sendTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly sendTimeoutMs: number;
+  /** How long the send in flight may wait: sendTimeoutMs per maxSendBytes it carries. */
+  private sendWaitMs = 0;
   /** Made once: one send is in flight at a time, so the timer needs no closure per send. */
   private readonly sendTimedOut = (): void =>
-    this.finish(TransportCloseCode.ABNORMAL, `a send was not answered within ${this.sendTimeoutMs} ms`);
+    this.finish(TransportCloseCode.ABNORMAL, `a send was not answered within ${this.sendWaitMs} ms`);
 
   constructor(
     private readonly fetchImpl: typeof fetch,
@@ -183,8 +185,10 @@ export class HttpClientSocket implements AbandonableSocket {
     const abortPost = (): void => postSignal.abort();
     this.controller.signal.addEventListener('abort', abortPost, { once: true });
     // The timeout closes the socket, which aborts this POST (the last one, which has no signal so
-    // that it outlives the stream, is left to finish on its own).
-    this.sendTimer = setTimeout(this.sendTimedOut, this.sendTimeoutMs);
+    // that it outlives the stream, is left to finish on its own). A single frame larger than
+    // maxSendBytes gets as many timeouts as it is sends long, so a slow uplink still carries it.
+    this.sendWaitMs = this.sendTimeoutMs * Math.ceil(bytes / this.maxSendBytes);
+    this.sendTimer = setTimeout(this.sendTimedOut, this.sendWaitMs);
     try {
       const response = await this.fetchImpl(sendUrl, {
         method: 'POST',

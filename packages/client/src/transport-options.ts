@@ -44,7 +44,8 @@ export const DEFAULT_HTTP_SOCKET = {
    * hold every later frame (one send at a time) until the server's heartbeat gave up on the
    * connection, heartbeatMs + heartbeatTimeoutMs later. The server answers a send once it handed
    * the frames on, so this is the budget the protocol gives a peer to answer a PING, the default
-   * `heartbeatTimeoutMs` (10 s).
+   * `heartbeatTimeoutMs` (10 s), for every `maxSendBytes` the send carries: a single larger frame
+   * gets a multiple of it (64 KiB per 10 s is 6.4 KB/s, which the slowest uplinks still carry).
    */
   sendTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
 } as const;
