@@ -126,8 +126,11 @@ function startExample(name) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
 
+/** The examples that run (those with a `src/main.ts`; browser-kit is a library the others share). */
 function examples() {
-  return readdirSync(join(root, 'examples')).filter((name) => existsSync(join(root, 'examples', name, 'package.json')));
+  return readdirSync(join(root, 'examples')).filter((name) =>
+    existsSync(join(root, 'examples', name, 'src', 'main.ts')),
+  );
 }
 
 const pm = pnpm();
