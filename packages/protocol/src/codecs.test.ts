@@ -295,6 +295,21 @@ describe.each(CASES)('$codec.name codec', (c) => {
     );
   });
 
+  it('counts a frame as many bytes as its UTF-8 encoding, right after its part was counted', () => {
+    fc.assert(
+      fc.property(arbitraries.DATA, fc.string({ unit: 'binary' }), (message, text) => {
+        // A part measured, then framed alone (how a call's answer is queued and written), then
+        // the same frame measured again, as the socket writer and the WebSocket framing do.
+        const part = codec.encode([message[0], message[1], text] as Message);
+        codec.size(part);
+        const frame = codec.frame([part]);
+        const bytes = typeof frame === 'string' ? Buffer.byteLength(frame, 'utf8') : frame.length;
+        expect(codec.size(frame)).toBe(bytes);
+        expect(codec.size(frame)).toBe(bytes);
+      }),
+    );
+  });
+
   describe('undefined is not a wire value (docs/protocol.md, section 1.4)', () => {
     it('omits an object property whose value is undefined', () => {
       const [, , item] = through(codec, [

@@ -86,7 +86,7 @@ export function settleForMove(session: Session): SessionRecord {
     retryable: true,
   });
   if (session.openCalls) {
-    for (const call of [...session.openCalls.values()]) {
+    for (const call of session.openCalls.list()) {
       session.push(errorMessage(call.id, moved));
       call.cancel(moved);
     }

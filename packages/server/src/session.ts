@@ -13,6 +13,7 @@ import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
 import type { ClientCalls } from './client-calls.js';
 import type { SessionInfo } from './handlers.js';
+import { OpenCalls } from './open-calls.js';
 import { ownedBy, type ResumeTerms, sameTerms } from './resume-terms.js';
 import { newResumeToken, sameToken, sessionIdOf, tokenLookup } from './resume-token.js';
 import type { BoundProcedure, Service } from './service.js';
@@ -40,7 +41,7 @@ export class Session extends Inbox implements CallHost, ResumeTerms<Service, Cod
   frames = 0;
   link: SessionLink | undefined; // closed by a handover (session-state.ts)
   // Allocated on first use: an idle session holds no call, subscription or handler options.
-  openCalls: Map<number, ServerCall> | undefined;
+  openCalls: OpenCalls | undefined;
   private rare: SessionRare | undefined;
   private context: unknown;
   /** Its server-to-client calls (client-calls.ts), once its HELLO declared client procedures. */
@@ -186,7 +187,7 @@ export class Session extends Inbox implements CallHost, ResumeTerms<Service, Cod
     let error = reason;
     if (this.openCalls?.size) {
       error = endError(reason);
-      for (const call of [...this.openCalls.values()]) call.cancel(error);
+      for (const call of this.openCalls.list()) call.cancel(error);
     }
     this.clientCalls?.lost();
     this.outbox.detach();
@@ -207,8 +208,7 @@ export class Session extends Inbox implements CallHost, ResumeTerms<Service, Cod
 
   /** Whether calls are still running (topic subscriptions do not count: they never finish). */
   get busy(): boolean {
-    if (this.openCalls) for (const call of this.openCalls.values()) if (call.bound.proc.kind !== 'topic') return true;
-    return false;
+    return this.openCalls?.list().some((call) => call.bound.proc.kind !== 'topic') ?? false;
   }
 
   get sessionInfo(): SessionInfo {
@@ -230,20 +230,20 @@ export class Session extends Inbox implements CallHost, ResumeTerms<Service, Cod
       this.push(msg.error(id, 'NOT_FOUND', `no procedure ${path}`));
       return undefined;
     }
-    const calls = (this.openCalls ??= new Map());
+    const calls = (this.openCalls ??= new OpenCalls());
     const { maxStreams } = this.env.limits;
     if (calls.size >= maxStreams) {
       this.push(msg.error(id, 'RESOURCE_EXHAUSTED', `more than ${maxStreams} open streams`));
       return undefined;
     }
     const call = new ServerCall(this, this.env, id, bound, credit, metadata);
-    calls.set(id, call);
+    calls.add(call);
     this.env.metrics.callsStarted++;
     return call;
   }
 
   release(call: ServerCall): void {
-    this.openCalls?.delete(call.id);
+    this.openCalls?.delete(call);
     this.link?.callFinished();
   }
 
