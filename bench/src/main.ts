@@ -5,7 +5,8 @@
  * Flags: --quick, --contenders=id,id (the baseline is always added), --scenarios=id,id,
  * --reps=N, --out=path, --profile=dir (server children write CPU profiles there),
  * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts),
- * --scale-connections=N (the opt-in scale scenario's connection count).
+ * --scale-connections=N (the opt-in scale scenario's connection count), --compiled-servers (server
+ * children run their host bundled ahead of time by plain node, not under tsx: server/compiled-host.ts).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -20,7 +21,7 @@ import { type BenchResults, currentLoad, RunRecord, writeResults } from './repor
 import { renderTable } from './report/table.ts';
 import { runSuite } from './run-suite.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
-import { profileServers } from './server/spawn.ts';
+import { compileServers, profileServers } from './server/spawn.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const FLOORS_FILE = fileURLToPath(new URL('../floors.json', import.meta.url));
@@ -37,10 +38,12 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     floors: { type: 'string' },
     'scale-connections': { type: 'string' },
+    'compiled-servers': { type: 'boolean', default: false },
   },
 });
 
 if (flags.profile !== undefined) profileServers(resolve(flags.profile));
+if (flags['compiled-servers']) compileServers();
 const config = structuredClone(flags.quick ? QUICK : FULL);
 if (flags.reps !== undefined) {
   config.reps = Math.max(1, Number.parseInt(flags.reps, 10));
@@ -71,6 +74,9 @@ for (const fit of [storm, fanoutFit]) {
   if (fit.warning !== undefined) warnings.push(fit.warning);
 }
 config.connections.count = storm.count;
+// Said beside the figures: memory figures of such a run are not comparable with the tsx runs'.
+if (flags['compiled-servers'])
+  warnings.push('server children ran their host compiled ahead of time by plain node, not under tsx.');
 config.fanout.connections = fanoutFit.count;
 const run = new RunRecord(fdLimit, warnings);
 for (const warning of warnings) console.error(`warning: ${warning}`);

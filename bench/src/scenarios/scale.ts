@@ -22,7 +22,7 @@ const BOUND = new Set([
  * heap per idle connection after forced GC against its state before (after a warm-up tenth was
  * opened and closed). From those, the RSS of `machineTarget` connections on one machine, over as
  * many server processes of at most `perProcess` connections as it takes: each process's own RSS
- * with no connection plus the connections' share. That last figure is computed, not run. Beside
+ * with no connection (reported as well) plus the connections' share. That last figure is computed, not run. Beside
  * the ramp's rate, the CPU time the server child and the client processes spent in it per
  * handshake: the rate is bounded by every process sharing two cores with whatever else runs (its
  * repetitions moved fivefold), the CPU per handshake far less. The scenario is bracketed
@@ -39,6 +39,7 @@ export const scale: Scenario = {
     { key: 'clientCpuUs', label: 'client CPU µs/handshake (all processes)', better: 'lower' },
     { key: 'rssPerConnKiB', label: 'idle RSS KiB/conn', better: 'lower' },
     { key: 'heapPerConnKiB', label: 'idle heap KiB/conn', better: 'lower' },
+    { key: 'baseRssMiB', label: 'RSS MiB with no connection (after the warm-up)', better: 'lower' },
     { key: 'machineRssMiB', label: 'computed RSS MiB for the machine target', better: 'lower' },
   ],
   freshServerPerRep: true,
@@ -74,6 +75,7 @@ export const scale: Scenario = {
         clientCpuUs: ramp.clientCpuUs / connections,
         rssPerConnKiB: rssPerConn / 1024,
         heapPerConnKiB: (idle.heapUsed - empty.heapUsed) / connections / 1024,
+        baseRssMiB: empty.rss / 2 ** 20,
         machineRssMiB: (processes * empty.rss + machineTarget * rssPerConn) / 2 ** 20,
       };
     } finally {

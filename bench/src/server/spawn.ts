@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { withTimeout } from '../async.ts';
+import { compiledHost } from './compiled-host.ts';
 import type { HostOp, HostOps, HostReady, HostReply, HostRequest } from './ipc.ts';
 
 const HOST_PATH = fileURLToPath(new URL('./host.ts', import.meta.url));
@@ -79,10 +80,19 @@ export interface ServerOptions {
 }
 
 let profileDir: string | undefined;
+let compiled = false;
 
 /** From now on, server children run with `--cpu-prof` and write their profiles into `dir` on stop. */
 export function profileServers(dir: string): void {
   profileDir = dir;
+}
+
+/**
+ * From now on, server children run the host compiled ahead of time by plain `node`, as a published
+ * install would, instead of its TypeScript under tsx (compiled-host.ts).
+ */
+export function compileServers(): void {
+  compiled = true;
 }
 
 /** Spawns the host for `contenderId` with --expose-gc; rejects if it does not report a port. */
@@ -94,9 +104,7 @@ export async function startServerProcess(contenderId: string, options: ServerOpt
       '--expose-gc',
       ...(options.nodeYoungGeneration === true ? [] : YOUNG_GENERATION),
       ...profile,
-      '--import',
-      import.meta.resolve('tsx'),
-      HOST_PATH,
+      ...(compiled ? [await compiledHost()] : ['--import', import.meta.resolve('tsx'), HOST_PATH]),
       contenderId,
     ],
     {

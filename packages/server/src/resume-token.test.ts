@@ -38,4 +38,14 @@ describe('resume tokens', () => {
       expect(verifier).not.toContain(id.replaceAll('-', '').slice(0, 12));
     }
   });
+
+  it('derive the id from SHA-256 of a domain prefix and the token, so that servers of every version agree', () => {
+    for (const token of Array.from({ length: 20 }, newResumeToken)) {
+      const hex = createHash('sha256').update('switchboard.sessionId\n').update(token).digest('hex');
+      const id = sessionIdOf(token).replaceAll('-', '');
+      expect(id.slice(0, 12)).toBe(hex.slice(0, 12));
+      expect(id.slice(13, 16)).toBe(hex.slice(13, 16));
+      expect(id.slice(17)).toBe(hex.slice(17, 32));
+    }
+  });
 });

@@ -151,3 +151,36 @@ describe('SwitchboardServer.decideUpgrade', () => {
     expect(accepted(server.decideUpgrade(request('/'), '/'))).toMatchObject({ reason: 'draining' });
   });
 });
+
+describe('Negotiator.negotiateHeader', () => {
+  it('answers a repeated header with the same acceptance, and the same as negotiating its offers', () => {
+    const negotiator = new Negotiator([plain, shop], ['msgpackr', 'json']);
+    const header = `switchboard.v9.json, ${JSON_TOKEN}, ${FALLBACK_TOKEN}`;
+    const first = negotiator.negotiateHeader(header);
+    expect(first).toEqual(negotiator.negotiate(['switchboard.v9.json', JSON_TOKEN, FALLBACK_TOKEN]));
+    expect(first).toMatchObject({ ok: true, token: JSON_TOKEN, codec: 'json' });
+    expect(negotiator.negotiateHeader(header)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // A header given as lines (another adapter's request), and none at all, are negotiated as before.
+    expect(negotiator.negotiateHeader(['switchboard.v9.json', JSON_TOKEN])).toMatchObject({
+      ok: true,
+      token: JSON_TOKEN,
+    });
+    expect(negotiator.negotiateHeader(undefined)).toMatchObject({ ok: false, token: undefined });
+  });
+
+  it('keeps refusals out of its cache and stops caching after 32 distinct accepted headers', () => {
+    const negotiator = new Negotiator([plain], ['json']);
+    const refusedOnce = negotiator.negotiateHeader('switchboard.v9.json');
+    expect(refusedOnce.ok).toBe(false);
+    expect(negotiator.negotiateHeader('switchboard.v9.json')).not.toBe(refusedOnce);
+    const headers = Array.from({ length: 40 }, (_, i) => `${JSON_TOKEN}, junk-${i}`);
+    const results = headers.map((header) => negotiator.negotiateHeader(header));
+    for (const [i, header] of headers.entries()) {
+      const again = negotiator.negotiateHeader(header);
+      expect(again).toMatchObject({ ok: true, token: JSON_TOKEN });
+      if (i < 32) expect(again).toBe(results[i]);
+      else expect(again).not.toBe(results[i]);
+    }
+  });
+});

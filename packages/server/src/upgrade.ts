@@ -109,7 +109,7 @@ export function decideUpgrade(request: UpgradeRequest, state: UpgradeState): Upg
   const pathname = query === -1 ? request.url : request.url.slice(0, query);
   if (pathname !== state.path) return refusal(404, 'path', `no WebSocket endpoint at ${pathname}`);
   if (!originAllowed(request.headers.origin, state.allowedOrigins)) return refusal(403, 'origin', 'origin not allowed');
-  const negotiated = state.negotiator.negotiate(offersOf(request.headers['sec-websocket-protocol']));
+  const negotiated = state.negotiator.negotiateHeader(request.headers['sec-websocket-protocol']);
   if (!negotiated.ok && negotiated.token === undefined) return refusal(400, 'subprotocol', negotiated.message);
   if (negotiated.ok && !state.draining && state.pressure !== undefined && request.headers.origin === undefined) {
     return overloaded(state.pressure, state.retryAfterSeconds ?? DEFAULT_SHEDDING.retryAfterSeconds);
@@ -168,6 +168,13 @@ export type Negotiated =
       readonly supported: string[];
     };
 
+/**
+ * Distinct Sec-WebSocket-Protocol headers whose acceptance a {@link Negotiator} keeps. Clients of
+ * one application send one or a few headers; the bound keeps headers made up by peers from
+ * growing the cache.
+ */
+const ACCEPTED_HEADERS = 32;
+
 /** Chooses a service and codec among a client's offered subprotocols (protocol.md 1.2). */
 export class Negotiator {
   private readonly apis: Array<ApiId | undefined>;
@@ -179,6 +186,8 @@ export class Negotiator {
   private readonly tokens: Map<string, string>;
 
   private readonly services: ReadonlyArray<Service>;
+  /** Acceptances by the header they answered, so that a repeated header is not parsed again. */
+  private readonly accepted = new Map<string, Negotiated>();
 
   constructor(
     services: ReadonlyArray<AnyService>,
@@ -188,6 +197,20 @@ export class Negotiator {
     this.apis = services.map((service) => service.contract.api);
     this.supported = supportedSubprotocols({ apis: this.apis, codecs });
     this.tokens = new Map(this.supported.map((token) => [token, token]));
+  }
+
+  /**
+   * Negotiates the offers of a Sec-WebSocket-Protocol header. An accepted header's outcome is
+   * kept (it depends on nothing but the header) and the same frozen object is returned for it,
+   * sparing every later upgrade with that header its split and its token parses.
+   */
+  negotiateHeader(header: string | string[] | undefined): Negotiated {
+    if (typeof header !== 'string') return this.negotiate(offersOf(header));
+    const known = this.accepted.get(header);
+    if (known !== undefined) return known;
+    const negotiated = this.negotiate(offersOf(header));
+    if (negotiated.ok && this.accepted.size < ACCEPTED_HEADERS) this.accepted.set(header, Object.freeze(negotiated));
+    return negotiated;
   }
 
   negotiate(offered: string[]): Negotiated {
