@@ -1,6 +1,5 @@
 import type { Codec, EncodedMessage } from './codec.js';
 import { CloseCode } from './codes.js';
-import { checkJsonLimits, type DecodeLimits } from './decode-limits.js';
 import { EncodeError, ProtocolViolation } from './errors.js';
 import type { Message } from './messages.js';
 
@@ -37,23 +36,33 @@ function frame(parts: readonly EncodedMessage[]): string {
   return framed;
 }
 
-function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown {
+/**
+ * The text of a JSON frame. Throws {@link ProtocolViolation} 4415 for a binary frame and 4400 for
+ * bytes that are not UTF-8.
+ */
+export function jsonText(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): string {
   if (isBinary) {
     throw new ProtocolViolation(CloseCode.WRONG_FRAME_TYPE, 'binary frame on a json connection');
   }
-  let text: string;
   try {
-    text = typeof data === 'string' ? data : textDecoder.decode(data);
+    return typeof data === 'string' ? data : textDecoder.decode(data);
   } catch (cause) {
     throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'text frame is not valid UTF-8', { cause });
   }
-  // JSON.parse takes no limits: deep or huge input is refused before it is parsed.
-  if (limits) checkJsonLimits(text, limits);
+}
+
+/** The value of JSON text. Throws {@link ProtocolViolation} 4400 when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
     throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'frame is not valid JSON', { cause });
   }
+}
+
+// A client's decode: no DecodeLimits (json-codec-checked.ts adds them for the server).
+function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {
+  return parseJson(jsonText(data, isBinary));
 }
 
 /**
@@ -94,7 +103,11 @@ function size(part: EncodedMessage): number {
 
 /**
  * The JSON codec: text frames of UTF-8 JSON. Values travel as `JSON.stringify` writes them:
- * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError).
+ * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError). Its `decode` checks no
+ * `DecodeLimits`, which keeps their scanner out of a browser client's bundle: a client trusts
+ * the server it chose not to nest its values absurdly (protocol.md section 6.1). A server decodes
+ * a client's frames with `checkedJsonCodec` (what `codecFor('json')` returns), and
+ * `decodeClientFrame` uses it when given this codec.
  */
 export const jsonCodec: Codec = {
   name: 'json',
@@ -105,3 +118,6 @@ export const jsonCodec: Codec = {
   size,
   decode,
 };
+
+/** The parts of {@link jsonCodec} other than `decode`, for `checkedJsonCodec`. */
+export const jsonEncoding = { encode, encodeRun, frame, size } as const;
