@@ -83,27 +83,22 @@ function fullJitter(attempt: number, base: number, cap: number, options: Reconne
   return Math.floor(draw(options) * ceiling(attempt, base, cap, options));
 }
 
-/** A refusal for load, as a close code and reason tell it; `retryAfterMs` when the server sent one. */
+/** A refusal for load, as a close code tells it; `retryAfterMs` when the reason carries the server's Retry-After. */
 export interface Overloaded {
   readonly retryAfterMs: number | undefined;
 }
 
-// How a failed upgrade reaches the close's reason: `ws` says "Unexpected server response: 503",
-// and the Node socket adds the server's Retry-After (socket.ts). Browsers say neither: they report
-// 1006 with no reason, which gets the ordinary backoff.
-const REFUSED_UPGRADE = /Unexpected server response: (?:503|429)\b/;
+// A socket that sees an upgrade or stream refused with HTTP 503 or 429 reports it as 1013, with the
+// server's Retry-After in the reason (socket-ws.ts, socket-http.ts); a browser's WebSocket sees
+// neither and reports 1006 with no reason, which gets the ordinary backoff.
 const RETRY_AFTER = /Retry-After: (\d+)/i;
 
 /**
- * Whether a close means the server refused for load: 4001 (over its connection limit), 1013
- * (shedding load) or an upgrade refused with HTTP 503 or 429. Undefined for any other close.
+ * Whether a close means the server refused for load: 4001 (over its connection limit) or 1013
+ * (shedding load, or an upgrade refused with HTTP 503 or 429). Undefined for any other close.
  */
 export function overloaded(code: number, reason: string): Overloaded | undefined {
-  const refused =
-    code === CloseCode.OVERLOADED ||
-    code === CloseCode.TRY_AGAIN_LATER ||
-    (code === CloseCode.ABNORMAL && REFUSED_UPGRADE.test(reason));
-  if (!refused) return undefined;
+  if (code !== CloseCode.OVERLOADED && code !== CloseCode.TRY_AGAIN_LATER) return undefined;
   const retryAfter = RETRY_AFTER.exec(reason);
   return { retryAfterMs: retryAfter ? Number(retryAfter[1]) * 1000 : undefined };
 }

@@ -40,11 +40,19 @@ export function fallbackUrl(url: string, params: Record<string, string>): string
   return target.href;
 }
 
-/** What a refused stream tells the reconnect policy, in the words the `ws` socket uses (reconnect.ts reads them). */
-function refusalReason(response: Response): string {
+/**
+ * How a refused stream closes, as the `ws` socket reports a refused upgrade (socket-ws.ts): 1013
+ * for a refusal for load (HTTP 503 or 429), which the reconnect policy backs off from, else 1006;
+ * the reason in the words `ws` uses, with the server's Retry-After (reconnect.ts reads it).
+ */
+function refusal(response: Response): [code: number, reason: string] {
   const retryAfter = response.headers.get('retry-after')?.trim();
   const seconds = retryAfter && /^\d+$/.test(retryAfter) ? `; Retry-After: ${retryAfter}` : '';
-  return `Unexpected server response: ${response.status}${seconds}`;
+  const forLoad = response.status === 503 || response.status === 429;
+  return [
+    forLoad ? TransportCloseCode.TRY_AGAIN_LATER : TransportCloseCode.ABNORMAL,
+    `Unexpected server response: ${response.status}${seconds}`,
+  ];
 }
 
 /** What went wrong in a failed fetch: Node's says "fetch failed" and puts the reason in `cause`. */
@@ -216,7 +224,7 @@ export class HttpClientSocket implements AbandonableSocket {
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
-      this.#finish(TransportCloseCode.ABNORMAL, refusalReason(response));
+      this.#finish(...refusal(response));
       return;
     }
     const records = new RecordReader(MAX_RECORD_BYTES);

@@ -1,5 +1,4 @@
 import { CloseCode, type TransportName } from '@switchboard/protocol';
-import { overloaded } from './reconnect.js';
 import type { ClientSocket, ClientSocketEvents, OpenSocket } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
 import { loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
@@ -13,9 +12,10 @@ export interface TransportSocket extends ClientSocket {
 }
 
 /** Whether a WebSocket that closed with `code` before it opened should fall back to HTTP. */
-function refusedUpgrade(code: number, reason: string): boolean {
-  // A refusal for load (503, 429) would refuse the fallback too: it gets the longer backoff instead.
-  return code === CloseCode.ABNORMAL && overloaded(code, reason) === undefined;
+function refusedUpgrade(code: number): boolean {
+  // A refusal for load (503, 429) comes as 1013 (reconnect.ts): it would refuse the fallback too,
+  // and gets the longer backoff instead.
+  return code === CloseCode.ABNORMAL;
 }
 
 /** A probe's WebSocket that opened, and where its events go once an attempt holds it. */
@@ -99,12 +99,7 @@ class Attempt implements TransportSocket {
 
   #closed(code: number, reason: string): void {
     clearTimeout(this.#timer);
-    if (
-      !this.opened &&
-      this.transport === 'websocket' &&
-      this.#chooser.choice === 'auto' &&
-      refusedUpgrade(code, reason)
-    ) {
+    if (!this.opened && this.transport === 'websocket' && this.#chooser.choice === 'auto' && refusedUpgrade(code)) {
       this.#refusal = reason;
       this.#fallBack();
       return;

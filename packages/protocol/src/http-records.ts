@@ -31,8 +31,8 @@ export const HttpFallbackQuery = {
 export type TransportName = 'websocket' | 'http';
 
 /**
- * The close codes of RFC 6455 (section 7.4.1) the fallback's transport layer closes with itself:
- * the numbers `CloseCode` gives the same names (codes.ts; a test holds each equal). Named here
+ * The close codes of RFC 6455 (section 7.4.1, and 1013 of its IANA registry, for a stream refused
+ * with HTTP 503 or 429) the fallback's transport layer closes with itself: the numbers `CloseCode` gives the same names (codes.ts; a test holds each equal). Named here
  * rather than imported, so that the records share no module with the package's index: a client
  * that loads its fallback lazily would otherwise have the close-code module moved into a chunk
  * of its own, shared by its entry and its fallback, which costs 256 bytes of gzip at start
@@ -44,6 +44,7 @@ export const TransportCloseCode = {
   ABNORMAL: 1006,
   INVALID_PAYLOAD: 1007,
   MESSAGE_TOO_BIG: 1009,
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 /** A record the reader could not accept: the transport closes with `closeCode` (1002, 1009). */
