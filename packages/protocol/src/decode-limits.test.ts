@@ -133,10 +133,12 @@ describe("jsonCodec, a client's", () => {
     expect(closeCodeOf(() => decodeClientFrame(jsonCodec, deeper, false, UNBOUNDED))).toBe(CloseCode.FRAME_TOO_LARGE);
   });
 
-  it('frames and measures as checkedJsonCodec does', () => {
+  it('frames and measures as checkedJsonCodec does, shared frame or not', () => {
     const message = [10, 1, 'p', { text: 'é' }] as never;
     expect(checkedJsonCodec.encode(message)).toBe(jsonCodec.encode(message));
     expect(checkedJsonCodec.frame(['[1]', '[2]'])).toBe(jsonCodec.frame(['[1]', '[2]']));
+    expect(checkedJsonCodec.frame(['[1]'])).toBe(jsonCodec.frame(['[1]']));
+    expect(checkedJsonCodec.frame(['[1]'])).toBe('[[1]]');
     expect(checkedJsonCodec.size('"é"')).toBe(jsonCodec.size('"é"'));
     expect(checkedJsonCodec.name).toBe(jsonCodec.name);
   });

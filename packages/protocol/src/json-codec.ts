@@ -18,22 +18,10 @@ function encodeRun(messages: readonly Message[]): string {
   return encode(messages as unknown as Message).slice(1, -1);
 }
 
-// The last small single-message frame: a broadcast reaches every subscriber's outbox as the same
-// encoded part and their flushes run back to back, so it is framed (and flattened) once.
-const SHARED_FRAME_LENGTH = 64 * 1024;
-let lastPart: string | undefined;
-let lastFrame = '';
-
+// A client's frame and size; the server's codec (json-codec-checked.ts) keeps the last ones for a
+// broadcast, which reaches every subscriber's outbox as the same part.
 function frame(parts: readonly EncodedMessage[]): string {
-  if (parts.length !== 1) return `[${(parts as string[]).join(',')}]`;
-  const part = parts[0] as string;
-  if (part === lastPart) return lastFrame;
-  const framed = `[${part}]`;
-  if (part.length <= SHARED_FRAME_LENGTH) {
-    lastPart = part;
-    lastFrame = framed;
-  }
-  return framed;
+  return `[${(parts as string[]).join(',')}]`;
 }
 
 /**
@@ -81,33 +69,20 @@ export function utf8Length(text: string): number {
 
 // Node's native count where it exists (servers, Node clients); the loop above in browsers.
 const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
-const countBytes: (text: string) => number = nodeBuffer
-  ? (text) => nodeBuffer.byteLength(text, 'utf8')
-  : (text) => utf8Length(text);
 
-// The last small string measured and its size: the server counts the bytes of every frame it
-// writes, and a broadcast writes one shared frame to each subscriber, so it is measured once.
-let lastMeasured: string | undefined;
-let lastBytes = 0;
-
-function size(part: EncodedMessage): number {
-  const text = part as string;
-  if (text === lastMeasured) return lastBytes;
-  const bytes = countBytes(text);
-  if (text.length <= SHARED_FRAME_LENGTH) {
-    lastMeasured = text;
-    lastBytes = bytes;
-  }
-  return bytes;
-}
+/** Bytes of a JSON part in UTF-8: Node's native count where there is one, else {@link utf8Length}. */
+export const countBytes: (part: EncodedMessage) => number = nodeBuffer
+  ? (part) => nodeBuffer.byteLength(part as string, 'utf8')
+  : (part) => utf8Length(part as string);
 
 /**
  * The JSON codec: text frames of UTF-8 JSON. Values travel as `JSON.stringify` writes them:
- * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError). Its `decode` checks no
- * `DecodeLimits`, which keeps their scanner out of a browser client's bundle: a client trusts
- * the server it chose not to nest its values absurdly (protocol.md section 6.1). A server decodes
- * a client's frames with `checkedJsonCodec` (what `codecFor('json')` returns), and
- * `decodeClientFrame` uses it when given this codec.
+ * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError). This is a client's:
+ * its `decode` checks no `DecodeLimits`, which keeps their scanner out of a browser client's
+ * bundle (a client trusts the server it chose not to nest its values absurdly, protocol.md section
+ * 6.1), and it keeps no last frame for broadcasts. A server uses `checkedJsonCodec` (what
+ * `codecFor('json')` returns), which writes the same frames; `decodeClientFrame` given this codec
+ * decodes with that one.
  */
 export const jsonCodec: Codec = {
   name: 'json',
@@ -115,9 +90,9 @@ export const jsonCodec: Codec = {
   encode,
   encodeRun,
   frame,
-  size,
+  size: countBytes,
   decode,
 };
 
-/** The parts of {@link jsonCodec} other than `decode`, for `checkedJsonCodec`. */
-export const jsonEncoding = { encode, encodeRun, frame, size } as const;
+/** How {@link jsonCodec} encodes, for `checkedJsonCodec`. */
+export const jsonEncoding = { encode, encodeRun } as const;
