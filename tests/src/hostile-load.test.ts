@@ -318,7 +318,10 @@ describe('hostile load: WebSocket-level violations, rate limits, shedding, slow 
       }),
     );
     const refusedAt = performance.now();
-    expect(change.reason).toBe('Unexpected server response: 503; Retry-After: 1');
+    expect(change).toMatchObject({
+      code: CloseCode.TRY_AGAIN_LATER,
+      reason: 'Unexpected server response: 503; Retry-After: 1',
+    });
     expect(server.server.metrics.refused.get('event-loop-delay')).toBe(1);
     await client.$ready();
     console.log(

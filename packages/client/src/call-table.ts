@@ -16,41 +16,41 @@ const sessionLost = (): RpcError => new RpcError('SESSION_LOST', 'the session co
  * Stream ids restart at 1 with every new session.
  */
 export class CallTable {
-  private readonly open = new Map<number, ClientCall>();
+  readonly #open = new Map<number, ClientCall>();
   /**
    * The call started while no other was open, kept apart from `open` with its stream id: one call
    * at a time (the usual case) then never fills and empties the Map, which V8 shrinks, and so
    * reallocates, every time it empties. It is older than every call in `open`.
    */
-  private first: ClientCall | undefined;
-  private firstId = 0;
-  private readonly channels = new Map<string, ClientCall>();
-  private waiting: ClientCall[] = [];
-  private nextId = 1;
+  #first: ClientCall | undefined;
+  #firstId = 0;
+  readonly #channels = new Map<string, ClientCall>();
+  #waiting: ClientCall[] = [];
+  #nextId = 1;
 
   /** The open call of stream `id`. */
   get(id: number): ClientCall | undefined {
-    return this.first !== undefined && this.firstId === id ? this.first : this.open.get(id);
+    return this.#first !== undefined && this.#firstId === id ? this.#first : this.#open.get(id);
   }
 
   /** Forgets the open call of stream `id`. */
-  private remove(id: number): void {
-    if (this.first !== undefined && this.firstId === id) this.first = undefined;
-    else this.open.delete(id);
+  #remove(id: number): void {
+    if (this.#first !== undefined && this.#firstId === id) this.#first = undefined;
+    else this.#open.delete(id);
   }
 
   /** The open calls, oldest first, forgotten. */
-  private takeOpen(): ClientCall[] {
-    const calls = [...this.open.values()];
-    if (this.first !== undefined) calls.unshift(this.first);
-    this.first = undefined;
-    this.open.clear();
+  #takeOpen(): ClientCall[] {
+    const calls = [...this.#open.values()];
+    if (this.#first !== undefined) calls.unshift(this.#first);
+    this.#first = undefined;
+    this.#open.clear();
     return calls;
   }
 
   /** The open call that receives `channel`'s PUBs. */
   ofChannel(channel: string): ClientCall | undefined {
-    return this.channels.get(channel);
+    return this.#channels.get(channel);
   }
 
   /**
@@ -79,7 +79,7 @@ export class CallTable {
         return;
       }
       case MessageType.PUB: {
-        const call = this.channels.get(message[1]);
+        const call = this.#channels.get(message[1]);
         if (call === undefined) return;
         if (message[3] !== undefined && message[3] !== null) {
           // A positioned PUB before the subscription's SUBSCRIBED crossed the CANCEL of an earlier
@@ -111,15 +111,15 @@ export class CallTable {
         if (!call) return;
         const error = errorFromMessage(message);
         if (draining && error.code === 'UNAVAILABLE') {
-          this.remove(message[1]);
+          this.#remove(message[1]);
           call.reset();
-          this.waiting.push(call);
+          this.#waiting.push(call);
         } else if (error.code === 'SESSION_MOVED' && call.key !== undefined && !call.done) {
           // An acknowledged event still running when its session moved to another server goes
           // again under its key, as after a lost session: the idempotency store runs it once.
-          this.open.delete(message[1]);
+          this.#open.delete(message[1]);
           call.reset();
-          if (draining) this.waiting.push(call);
+          if (draining) this.#waiting.push(call);
           else this.start(call);
         } else call.fail(error);
         return;
@@ -130,34 +130,34 @@ export class CallTable {
   /** Opens `call` under the next stream id: its CALL or EVENT goes out. */
   start(call: ClientCall): void {
     if (call.done) return;
-    const id = this.nextId++;
-    if (this.first === undefined && this.open.size === 0) {
-      this.first = call;
-      this.firstId = id;
-    } else this.open.set(id, call);
-    if (call.channel !== undefined && !this.channels.has(call.channel)) this.channels.set(call.channel, call);
+    const id = this.#nextId++;
+    if (this.#first === undefined && this.#open.size === 0) {
+      this.#first = call;
+      this.#firstId = id;
+    } else this.#open.set(id, call);
+    if (call.channel !== undefined && !this.#channels.has(call.channel)) this.#channels.set(call.channel, call);
     call.open(id);
   }
 
   /** Keeps `call` until {@link CallTable.startWaiting}. */
   wait(call: ClientCall): void {
-    this.waiting.push(call);
+    this.#waiting.push(call);
   }
 
   /** Opens every waiting call, in the order they came. */
   startWaiting(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
+    const waiting = this.#waiting;
+    this.#waiting = [];
     for (const call of waiting) this.start(call);
   }
 
   /** `call` settled: forget it. */
   forget(call: ClientCall): void {
-    if (this.get(call.id) === call) this.remove(call.id);
-    if (call.channel !== undefined && this.channels.get(call.channel) === call) this.channels.delete(call.channel);
+    if (this.get(call.id) === call) this.#remove(call.id);
+    if (call.channel !== undefined && this.#channels.get(call.channel) === call) this.#channels.delete(call.channel);
     if (!call.opened) {
-      const index = this.waiting.indexOf(call);
-      if (index >= 0) this.waiting.splice(index, 1);
+      const index = this.#waiting.indexOf(call);
+      if (index >= 0) this.#waiting.splice(index, 1);
     }
   }
 
@@ -166,9 +166,9 @@ export class CallTable {
    * wait (first, in their order) to be sent again under their idempotency key.
    */
   loseSession(): void {
-    this.nextId = 1;
-    const calls = this.takeOpen();
-    this.channels.clear();
+    this.#nextId = 1;
+    const calls = this.#takeOpen();
+    this.#channels.clear();
     const retry: ClientCall[] = [];
     for (const call of calls) {
       if (call.key !== undefined && !call.done) {
@@ -178,13 +178,13 @@ export class CallTable {
         call.fail(sessionLost());
       }
     }
-    this.waiting = [...retry, ...this.waiting];
+    this.#waiting = [...retry, ...this.#waiting];
   }
 
   /** Settles every call, open or waiting, with `error`. */
   failAll(error: RpcError): void {
-    const calls = [...this.takeOpen(), ...this.waiting];
-    this.waiting = [];
+    const calls = [...this.#takeOpen(), ...this.#waiting];
+    this.#waiting = [];
     for (const call of calls) call.fail(error);
   }
 }

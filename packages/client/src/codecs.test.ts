@@ -11,7 +11,7 @@ describe('resolveCodecs', () => {
 
   it('knows every codec by name in Node and offers all three by default', () => {
     expect(resolveCodecs(['msgpackr', 'msgpack', 'json'])).toEqual(NODE_DEFAULT);
-    expect(NODE_DEFAULT.map((codec) => codec.name)).toEqual(['msgpackr', 'msgpack', 'json']);
+    expect(NODE_DEFAULT).toEqual([msgpackrCodec, msgpackCodec, jsonCodec]);
   });
 
   it('knows only JSON by name in the browser build, and offers it alone by default', () => {

@@ -114,7 +114,7 @@ describe('Reconnect', () => {
     for (const [code, reason] of [
       [CloseCode.OVERLOADED, 'too many connections'],
       [CloseCode.TRY_AGAIN_LATER, 'the server is overloaded'],
-      [CloseCode.ABNORMAL, 'Unexpected server response: 503'],
+      [CloseCode.TRY_AGAIN_LATER, 'Unexpected server response: 503'],
     ] as const) {
       retry.mockClear();
       policy.succeeded();
@@ -134,7 +134,7 @@ describe('Reconnect', () => {
   });
 
   it("honours the server's Retry-After, spread by up to half of it, and caps it", async () => {
-    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5')).toEqual({
+    expect(overloaded(CloseCode.TRY_AGAIN_LATER, 'Unexpected server response: 503; Retry-After: 5')).toEqual({
       retryAfterMs: 5000,
     });
     expect(overloadedDelay(0, 5000, { random: () => 0 })).toBe(5000);
@@ -142,18 +142,23 @@ describe('Reconnect', () => {
     expect(overloadedDelay(0, 3_600_000, { random: () => 0 })).toBe(DEFAULT_RECONNECT.overloadedMaxDelayMs);
     const retry = vi.fn();
     const policy = new Reconnect({ random: () => 0 }, retry);
-    policy.schedule(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5');
+    policy.schedule(CloseCode.TRY_AGAIN_LATER, 'Unexpected server response: 503; Retry-After: 5');
     await vi.advanceTimersByTimeAsync(4999);
     expect(retry).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
     expect(retry).toHaveBeenCalledTimes(1);
   });
 
-  it('takes no other close for a refusal for load', () => {
+  it('takes no other close for a refusal for load, whatever its reason says', () => {
     expect(overloaded(CloseCode.ABNORMAL, '')).toBeUndefined();
     expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 502')).toBeUndefined();
+    // The socket that saw a 503 or 429 reports 1013 (socket-ws.ts, socket-http.ts): 1006 is not one.
+    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5')).toBeUndefined();
     expect(overloaded(CloseCode.SERVICE_RESTART, 'Unexpected server response: 503')).toBeUndefined();
-    expect(overloaded(CloseCode.ABNORMAL, 'Unexpected server response: 429')).toEqual({ retryAfterMs: undefined });
+    expect(overloaded(CloseCode.TRY_AGAIN_LATER, 'Unexpected server response: 429')).toEqual({
+      retryAfterMs: undefined,
+    });
+    expect(overloaded(CloseCode.OVERLOADED, 'too many connections')).toEqual({ retryAfterMs: undefined });
   });
 
   it('does not hurry a retry after a refusal for load when the network comes back', async () => {

@@ -83,27 +83,22 @@ function fullJitter(attempt: number, base: number, cap: number, options: Reconne
   return Math.floor(draw(options) * ceiling(attempt, base, cap, options));
 }
 
-/** A refusal for load, as a close code and reason tell it; `retryAfterMs` when the server sent one. */
+/** A refusal for load, as a close code tells it; `retryAfterMs` when the reason carries the server's Retry-After. */
 export interface Overloaded {
   readonly retryAfterMs: number | undefined;
 }
 
-// How a failed upgrade reaches the close's reason: `ws` says "Unexpected server response: 503",
-// and the Node socket adds the server's Retry-After (socket.ts). Browsers say neither: they report
-// 1006 with no reason, which gets the ordinary backoff.
-const REFUSED_UPGRADE = /Unexpected server response: (?:503|429)\b/;
+// A socket that sees an upgrade or stream refused with HTTP 503 or 429 reports it as 1013, with the
+// server's Retry-After in the reason (socket-ws.ts, socket-http.ts); a browser's WebSocket sees
+// neither and reports 1006 with no reason, which gets the ordinary backoff.
 const RETRY_AFTER = /Retry-After: (\d+)/i;
 
 /**
- * Whether a close means the server refused for load: 4001 (over its connection limit), 1013
- * (shedding load) or an upgrade refused with HTTP 503 or 429. Undefined for any other close.
+ * Whether a close means the server refused for load: 4001 (over its connection limit) or 1013
+ * (shedding load, or an upgrade refused with HTTP 503 or 429). Undefined for any other close.
  */
 export function overloaded(code: number, reason: string): Overloaded | undefined {
-  const refused =
-    code === CloseCode.OVERLOADED ||
-    code === CloseCode.TRY_AGAIN_LATER ||
-    (code === CloseCode.ABNORMAL && REFUSED_UPGRADE.test(reason));
-  if (!refused) return undefined;
+  if (code !== CloseCode.OVERLOADED && code !== CloseCode.TRY_AGAIN_LATER) return undefined;
   const retryAfter = RETRY_AFTER.exec(reason);
   return { retryAfterMs: retryAfter ? Number(retryAfter[1]) * 1000 : undefined };
 }
@@ -153,33 +148,38 @@ const unauthenticated = (code: number, reason: string): RpcError =>
  * waiting retry runs at once, unless the server refused for load.
  */
 export class Reconnect {
-  private attempt = 0;
-  private refreshes = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #attempt = 0;
+  #refreshes = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** Whether the waiting retry follows a refusal for load (`online` does not hurry it). */
-  private patient = false;
+  #patient = false;
   /** When the last 1012 or 1001 close came (Date.now()), until a session is established. */
-  private restartedAt: number | undefined;
-  private readonly onOnline = (): void => {
-    if (!this.patient) this.retryNow();
+  #restartedAt: number | undefined;
+  readonly #onOnline = (): void => {
+    if (!this.#patient) this.retryNow();
   };
 
+  readonly #options: ReconnectOptions | false | undefined;
+  readonly #retry: () => void;
+
   constructor(
-    private readonly options: ReconnectOptions | false | undefined,
+    options: ReconnectOptions | false | undefined,
     /** Runs the retry; called from the timer or when the network comes back. */
-    private readonly retry: () => void,
+    retry: () => void,
   ) {
+    this.#options = options;
+    this.#retry = retry;
     (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
       'online',
-      this.onOnline,
+      this.#onOnline,
     );
   }
 
   /** A session was established: the next close starts the backoff from the beginning. */
   succeeded(): void {
-    this.attempt = 0;
-    this.refreshes = 0;
-    this.restartedAt = undefined;
+    this.#attempt = 0;
+    this.#refreshes = 0;
+    this.#restartedAt = undefined;
   }
 
   /**
@@ -188,14 +188,14 @@ export class Reconnect {
    */
   stopFor(code: number, reason: string, serverError: RpcError | undefined): RpcError | undefined {
     const action = closeAction(code);
-    if (action === 'stop' || this.options === false) {
+    if (action === 'stop' || this.#options === false) {
       if (serverError?.code === 'UNSUPPORTED_PROTOCOL' || serverError?.code === 'PROTOCOL_ERROR') return serverError;
       if (action === 'refresh') return unauthenticated(code, reason);
       return new RpcError('CONNECTION_CLOSED', `the connection closed with ${code}${reason ? `: ${reason}` : ''}`, {
         data: { code, reason },
       });
     }
-    if (action === 'refresh' && ++this.refreshes > MAX_REFRESHES) return unauthenticated(code, reason);
+    if (action === 'refresh' && ++this.#refreshes > MAX_REFRESHES) return unauthenticated(code, reason);
     return undefined;
   }
 
@@ -204,49 +204,49 @@ export class Reconnect {
    * attempts are spent, schedules nothing and returns the error to stop with.
    */
   schedule(code: number, reason: string): RpcError | undefined {
-    const options = this.options || {};
+    const options = this.#options || {};
     const maxAttempts = options.maxAttempts ?? DEFAULT_RECONNECT.maxAttempts;
-    if (this.attempt >= maxAttempts) {
-      return new RpcError('CONNECTION_CLOSED', `gave up after ${this.attempt} reconnect attempts`, {
+    if (this.#attempt >= maxAttempts) {
+      return new RpcError('CONNECTION_CLOSED', `gave up after ${this.#attempt} reconnect attempts`, {
         data: { code, reason },
       });
     }
     const refusal = overloaded(code, reason);
-    if (restarting(code)) this.restartedAt = Date.now();
+    if (restarting(code)) this.#restartedAt = Date.now();
     const restartWindow = options.restartWindowMs ?? DEFAULT_RECONNECT.restartWindowMs;
-    const restart = this.restartedAt !== undefined && Date.now() - this.restartedAt < restartWindow;
+    const restart = this.#restartedAt !== undefined && Date.now() - this.#restartedAt < restartWindow;
     const delay = refusal
-      ? overloadedDelay(this.attempt, refusal.retryAfterMs, options)
-      : closeAction(code) === 'refresh' && this.attempt === 0
+      ? overloadedDelay(this.#attempt, refusal.retryAfterMs, options)
+      : closeAction(code) === 'refresh' && this.#attempt === 0
         ? 0
         : restart
-          ? restartDelay(this.attempt, options)
-          : backoffDelay(this.attempt, options);
-    this.attempt++;
+          ? restartDelay(this.#attempt, options)
+          : backoffDelay(this.#attempt, options);
+    this.#attempt++;
     // The network coming back does not make an overloaded server ready.
-    this.patient = refusal !== undefined;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.retry();
+    this.#patient = refusal !== undefined;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#retry();
     }, delay);
     return undefined;
   }
 
   /** Runs a scheduled attempt now instead of at its time. */
   retryNow(): void {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.retry();
+    if (!this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#retry();
   }
 
   /** The client closed for good: no more attempts, and no `online` listener left behind. */
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.(
       'online',
-      this.onOnline,
+      this.#onOnline,
     );
   }
 }

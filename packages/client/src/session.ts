@@ -39,17 +39,16 @@ export class ClientSession {
   /** Resumes in a row that ended before making progress (see the class comment). */
   stalledResumes = 0;
   /** The highest count of our messages the server reported receiving in this session. */
-  private serverReceived = 0;
+  #serverReceived = 0;
   /** {@link ClientSession.progress} when this connection's resume began; undefined once it got through. */
-  private resumeMark: number | undefined;
+  #resumeMark: number | undefined;
   /** `inbox.received` when the resume's PING left. */
-  private receivedAtPing = 0;
+  #receivedAtPing = 0;
 
-  constructor(
-    private readonly options: ConnectionOptions,
-    codec: Codec,
-    limits: Limits,
-  ) {
+  readonly #options: ConnectionOptions;
+
+  constructor(options: ConnectionOptions, codec: Codec, limits: Limits) {
+    this.#options = options;
     this.outbox = sessionOutbox(codec, limits, options);
   }
 
@@ -78,15 +77,15 @@ export class ClientSession {
     }
     switch (message[0]) {
       case MessageType.PING:
-        this.acknowledge(message[1]);
+        this.#acknowledge(message[1]);
         this.outbox.push(this.inbox.pong());
         return true;
       case MessageType.PONG:
-        this.acknowledge(message[1]);
-        if (this.resumeMark !== undefined) this.resumeGotThrough();
+        this.#acknowledge(message[1]);
+        if (this.#resumeMark !== undefined) this.#resumeGotThrough();
         return true;
       case MessageType.POS:
-        this.acknowledge(message[1]);
+        this.#acknowledge(message[1]);
         return true;
       default:
         return false;
@@ -99,10 +98,10 @@ export class ClientSession {
    * received more of ours than it had acknowledged means the last connection made progress.
    */
   resumed(serverReceived: number): PingMessage {
-    if (serverReceived > this.serverReceived) this.stalledResumes = 0;
-    this.acknowledge(serverReceived);
-    this.resumeMark = this.progress();
-    this.receivedAtPing = this.inbox.received;
+    if (serverReceived > this.#serverReceived) this.stalledResumes = 0;
+    this.#acknowledge(serverReceived);
+    this.#resumeMark = this.#progress();
+    this.#receivedAtPing = this.inbox.received;
     this.inbox.acknowledged();
     return pingMessage(this.inbox.received);
   }
@@ -125,7 +124,7 @@ export class ClientSession {
 
   /** A new session began on a connection that writes through `send`: no resume is under way and none has stalled. */
   startOn(send: (frame: string | Uint8Array) => void): void {
-    this.resumeMark = undefined;
+    this.#resumeMark = undefined;
     this.stalledResumes = 0;
     this.outbox.attach(send);
   }
@@ -135,10 +134,10 @@ export class ClientSession {
    * while it lasted, and resets the count when something did. Returns the stalled resumes in a row.
    */
   connectionEnded(): number {
-    const mark = this.resumeMark;
+    const mark = this.#resumeMark;
     if (mark !== undefined) {
-      this.resumeMark = undefined;
-      this.stalledResumes = this.progress() > mark ? 0 : this.stalledResumes + 1;
+      this.#resumeMark = undefined;
+      this.stalledResumes = this.#progress() > mark ? 0 : this.stalledResumes + 1;
     }
     return this.stalledResumes;
   }
@@ -147,28 +146,28 @@ export class ClientSession {
    * The resume's PONG arrived, so everything the server retransmitted did: acknowledge it now with
    * POS (one per resume) instead of after `ackEvery` more, so the server can drop it.
    */
-  private resumeGotThrough(): void {
-    this.resumeMark = undefined;
+  #resumeGotThrough(): void {
+    this.#resumeMark = undefined;
     this.stalledResumes = 0;
-    if (this.inbox.received > this.receivedAtPing) {
+    if (this.inbox.received > this.#receivedAtPing) {
       this.inbox.acknowledged();
       this.outbox.push(posMessage(this.inbox.received));
     }
   }
 
   /** Messages received plus messages of ours the server acknowledged: what moves when a session progresses. */
-  private progress(): number {
-    return this.inbox.received + this.serverReceived;
+  #progress(): number {
+    return this.inbox.received + this.#serverReceived;
   }
 
-  private acknowledge(received: number): void {
+  #acknowledge(received: number): void {
     this.outbox.ack(received);
-    if (received > this.serverReceived) this.serverReceived = received;
+    if (received > this.#serverReceived) this.#serverReceived = received;
   }
 
   /** A new, empty outbox for a session that starts with a server speaking `codec` under `limits`. */
   renew(codec: Codec, limits: Limits): void {
-    this.outbox = sessionOutbox(codec, limits, this.options);
+    this.outbox = sessionOutbox(codec, limits, this.#options);
   }
 
   /**
@@ -177,7 +176,7 @@ export class ClientSession {
    */
   reset(codec: Codec, limits: Limits): void {
     this.inbox.reset();
-    this.serverReceived = 0;
+    this.#serverReceived = 0;
     this.renew(codec, limits);
   }
 }

@@ -45,58 +45,56 @@ export function loadedHttpChunk(): HttpChunk | undefined {
  */
 export class DeferredHttpSocket implements AbandonableSocket {
   readonly transport = 'http' as const;
-  private inner: AbandonableSocket | undefined;
+  #inner: AbandonableSocket | undefined;
   /** Closed or abandoned before the opener arrived. */
-  private ended = false;
+  #ended = false;
 
-  constructor(
-    opener: Promise<OpenHttpSocket>,
-    url: string,
-    protocols: readonly string[],
-    private readonly events: ClientSocketEvents,
-  ) {
+  readonly #events: ClientSocketEvents;
+
+  constructor(opener: Promise<OpenHttpSocket>, url: string, protocols: readonly string[], events: ClientSocketEvents) {
+    this.#events = events;
     opener.then(
       (open) => {
-        if (this.ended) return;
+        if (this.#ended) return;
         try {
-          this.inner = open(url, protocols, events);
+          this.#inner = open(url, protocols, events);
         } catch (error) {
-          this.fail(`the HTTP fallback could not open: ${(error as Error)?.message}`);
+          this.#fail(`the HTTP fallback could not open: ${(error as Error)?.message}`);
         }
       },
-      (error: unknown) => this.fail(`the HTTP fallback could not be loaded: ${(error as Error)?.message}`),
+      (error: unknown) => this.#fail(`the HTTP fallback could not be loaded: ${(error as Error)?.message}`),
     );
   }
 
-  private fail(reason: string): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.events.close(CloseCode.ABNORMAL, reason);
+  #fail(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#events.close(CloseCode.ABNORMAL, reason);
   }
 
   get protocol(): string {
-    return this.inner?.protocol ?? '';
+    return this.#inner?.protocol ?? '';
   }
   get readyState(): number {
-    return this.inner?.readyState ?? (this.ended ? 3 : 0);
+    return this.#inner?.readyState ?? (this.#ended ? 3 : 0);
   }
   get bufferedAmount(): number {
-    return this.inner?.bufferedAmount ?? 0;
+    return this.#inner?.bufferedAmount ?? 0;
   }
   /** Before the socket opened nothing is sent, as on the real one (the connection sends after `open`). */
   send(frame: string | Uint8Array): void {
-    this.inner?.send(frame);
+    this.#inner?.send(frame);
   }
   close(code: number = CloseCode.NORMAL, reason = ''): void {
-    if (this.inner) this.inner.close(code, reason);
-    else if (!this.ended) {
-      this.ended = true;
-      this.events.close(code, reason);
+    if (this.#inner) this.#inner.close(code, reason);
+    else if (!this.#ended) {
+      this.#ended = true;
+      this.#events.close(code, reason);
     }
   }
   abandon(): void {
-    if (this.inner) this.inner.abandon();
-    else this.ended = true;
+    if (this.#inner) this.#inner.abandon();
+    else this.#ended = true;
   }
 }
 

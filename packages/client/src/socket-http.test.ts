@@ -78,13 +78,22 @@ describe('HttpClientSocket', () => {
     expect(b.heard).toEqual(['open', 'close 1012 restarting']);
   });
 
-  it('says a refused stream in the words the reconnect policy reads, Retry-After included', async () => {
+  it('closes a stream refused for load with 1013, in the words the reconnect policy reads, Retry-After included', async () => {
     const server = fakeServer();
     const { heard, events, until } = listener();
     new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
     server.refuse(503, { 'retry-after': '7' });
     await until(1);
-    expect(heard).toEqual(['close 1006 Unexpected server response: 503; Retry-After: 7']);
+    expect(heard).toEqual(['close 1013 Unexpected server response: 503; Retry-After: 7']);
+  });
+
+  it('closes a stream refused otherwise with 1006 and its status', async () => {
+    const server = fakeServer();
+    const { heard, events, until } = listener();
+    new HttpClientSocket(server.fetchImpl, 'ws://host/', [], events, DEFAULT_HTTP_SOCKET);
+    server.refuse(403, {});
+    await until(1);
+    expect(heard).toEqual(['close 1006 Unexpected server response: 403']);
   });
 
   it('reports a stream that ends without CLOSE as 1006', async () => {

@@ -40,11 +40,19 @@ export function fallbackUrl(url: string, params: Record<string, string>): string
   return target.href;
 }
 
-/** What a refused stream tells the reconnect policy, in the words the `ws` socket uses (reconnect.ts reads them). */
-function refusalReason(response: Response): string {
+/**
+ * How a refused stream closes, as the `ws` socket reports a refused upgrade (socket-ws.ts): 1013
+ * for a refusal for load (HTTP 503 or 429), which the reconnect policy backs off from, else 1006;
+ * the reason in the words `ws` uses, with the server's Retry-After (reconnect.ts reads it).
+ */
+function refusal(response: Response): [code: number, reason: string] {
   const retryAfter = response.headers.get('retry-after')?.trim();
   const seconds = retryAfter && /^\d+$/.test(retryAfter) ? `; Retry-After: ${retryAfter}` : '';
-  return `Unexpected server response: ${response.status}${seconds}`;
+  const forLoad = response.status === 503 || response.status === 429;
+  return [
+    forLoad ? TransportCloseCode.TRY_AGAIN_LATER : TransportCloseCode.ABNORMAL,
+    `Unexpected server response: ${response.status}${seconds}`,
+  ];
 }
 
 /** What went wrong in a failed fetch: Node's says "fetch failed" and puts the reason in `cause`. */
@@ -76,106 +84,113 @@ export class HttpClientSocket implements AbandonableSocket {
   readonly transport = 'http' as const;
   protocol = '';
   readyState = 0;
-  private connectionId = '';
-  private readonly controller = new AbortController();
-  private queue: Uint8Array[] = [];
-  private queuedBytes = 0;
-  private inFlightBytes = 0;
-  private posting = false;
-  private scheduled = false;
+  #connectionId = '';
+  readonly #controller = new AbortController();
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #inFlightBytes = 0;
+  #posting = false;
+  #scheduled = false;
   /** close() was called: the last send carries CLOSE, then the stream ends. */
-  private closing = false;
-  private readonly maxSendBytes: number;
+  #closing = false;
+  readonly #maxSendBytes: number;
   /** Ends a stream whose OPEN does not come (an answer that never arrives). */
-  private openTimer: ReturnType<typeof setTimeout> | undefined;
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
   /** Ends the socket when the send in flight is not answered (a proxy that holds a POST). */
-  private sendTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly sendTimeoutMs: number;
+  #sendTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #sendTimeoutMs: number;
   /** How long the send in flight may wait: sendTimeoutMs per maxSendBytes it carries. */
-  private sendWaitMs = 0;
+  #sendWaitMs = 0;
   /** Made once: one send is in flight at a time, so the timer needs no closure per send. */
-  private readonly sendTimedOut = (): void =>
-    this.finish(TransportCloseCode.ABNORMAL, `a send was not answered within ${this.sendWaitMs} ms`);
+  readonly #sendTimedOut = (): void =>
+    this.#finish(TransportCloseCode.ABNORMAL, `a send was not answered within ${this.#sendWaitMs} ms`);
+
+  readonly #fetchImpl: typeof fetch;
+  readonly #url: string;
+  readonly #events: ClientSocketEvents;
 
   constructor(
-    private readonly fetchImpl: typeof fetch,
-    private readonly url: string,
+    fetchImpl: typeof fetch,
+    url: string,
     protocols: readonly string[],
-    private readonly events: ClientSocketEvents,
+    events: ClientSocketEvents,
     /** How it sends and how long it waits for OPEN and for a send's answer (DEFAULT_HTTP_SOCKET, passed in by the entry). */
     settings: HttpSocketSettings,
   ) {
-    this.maxSendBytes = settings.maxSendBytes;
-    this.sendTimeoutMs = settings.sendTimeoutMs;
-    this.openTimer = setTimeout(
+    this.#fetchImpl = fetchImpl;
+    this.#url = url;
+    this.#events = events;
+    this.#maxSendBytes = settings.maxSendBytes;
+    this.#sendTimeoutMs = settings.sendTimeoutMs;
+    this.#openTimer = setTimeout(
       () =>
-        this.finish(TransportCloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
+        this.#finish(TransportCloseCode.ABNORMAL, `the HTTP stream did not open within ${settings.openTimeoutMs} ms`),
       settings.openTimeoutMs,
     );
     const streamUrl = fallbackUrl(url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.stream,
       [HttpFallbackQuery.protocols]: protocols.join(','),
     });
-    void this.read(streamUrl);
+    void this.#read(streamUrl);
   }
 
   get bufferedAmount(): number {
-    return this.queuedBytes + this.inFlightBytes;
+    return this.#queuedBytes + this.#inFlightBytes;
   }
 
   send(frame: string | Uint8Array): void {
     if (this.readyState !== 1) return;
-    this.enqueue(frameRecord(frame));
+    this.#enqueue(frameRecord(frame));
   }
 
   close(code: number = TransportCloseCode.NORMAL, reason = ''): void {
     if (this.readyState >= 2) return;
     if (this.readyState === 0) {
-      this.finish(code, reason);
+      this.#finish(code, reason);
       return;
     }
     this.readyState = 2;
-    this.closing = true;
-    this.enqueue(closeRecord(code, reason));
+    this.#closing = true;
+    this.#enqueue(closeRecord(code, reason));
   }
 
   abandon(): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    clearTimeout(this.openTimer);
-    clearTimeout(this.sendTimer);
-    this.controller.abort();
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#sendTimer);
+    this.#controller.abort();
   }
 
-  private enqueue(record: Uint8Array): void {
-    this.queue.push(record);
-    this.queuedBytes += record.byteLength;
-    if (this.posting || this.scheduled) return;
-    this.scheduled = true;
+  #enqueue(record: Uint8Array): void {
+    this.#queue.push(record);
+    this.#queuedBytes += record.byteLength;
+    if (this.#posting || this.#scheduled) return;
+    this.#scheduled = true;
     queueMicrotask(() => {
-      this.scheduled = false;
-      void this.post();
+      this.#scheduled = false;
+      void this.#post();
     });
   }
 
   /** Sends what is queued (up to maxSendBytes, or one larger frame), then whatever queued meanwhile. */
-  private async post(): Promise<void> {
-    if (this.posting || this.queue.length === 0 || this.readyState === 3) return;
+  async #post(): Promise<void> {
+    if (this.#posting || this.#queue.length === 0 || this.readyState === 3) return;
     let count = 0;
     let bytes = 0;
-    for (const record of this.queue) {
-      if (count > 0 && bytes + record.byteLength > this.maxSendBytes) break;
+    for (const record of this.#queue) {
+      if (count > 0 && bytes + record.byteLength > this.#maxSendBytes) break;
       bytes += record.byteLength;
       count++;
     }
-    const body = join(this.queue.splice(0, count), bytes);
-    this.queuedBytes -= bytes;
-    this.inFlightBytes = bytes;
-    this.posting = true;
-    const last = this.closing && this.queue.length === 0;
-    const sendUrl = fallbackUrl(this.url, {
+    const body = join(this.#queue.splice(0, count), bytes);
+    this.#queuedBytes -= bytes;
+    this.#inFlightBytes = bytes;
+    this.#posting = true;
+    const last = this.#closing && this.#queue.length === 0;
+    const sendUrl = fallbackUrl(this.#url, {
       [HttpFallbackQuery.kind]: HttpFallbackQuery.send,
-      [HttpFallbackQuery.connection]: this.connectionId,
+      [HttpFallbackQuery.connection]: this.#connectionId,
     });
     let failure: string | undefined;
     // A signal of its own per POST, aborted with the connection's: fetch leaves its abort listener
@@ -183,14 +198,14 @@ export class HttpClientSocket implements AbandonableSocket {
     // signal they piled up with every send (Node's MaxListenersExceededWarning in the bench).
     const postSignal = new AbortController();
     const abortPost = (): void => postSignal.abort();
-    this.controller.signal.addEventListener('abort', abortPost, { once: true });
+    this.#controller.signal.addEventListener('abort', abortPost, { once: true });
     // The timeout closes the socket, which aborts this POST (the last one, which has no signal so
     // that it outlives the stream, is left to finish on its own). A single frame larger than
     // maxSendBytes gets as many timeouts as it is sends long, so a slow uplink still carries it.
-    this.sendWaitMs = this.sendTimeoutMs * Math.ceil(bytes / this.maxSendBytes);
-    this.sendTimer = setTimeout(this.sendTimedOut, this.sendWaitMs);
+    this.#sendWaitMs = this.#sendTimeoutMs * Math.ceil(bytes / this.#maxSendBytes);
+    this.#sendTimer = setTimeout(this.#sendTimedOut, this.#sendWaitMs);
     try {
-      const response = await this.fetchImpl(sendUrl, {
+      const response = await this.#fetchImpl(sendUrl, {
         method: 'POST',
         body: body as BodyInit,
         credentials: 'include',
@@ -203,80 +218,80 @@ export class HttpClientSocket implements AbandonableSocket {
     } catch (error) {
       failure = `a send failed: ${failureOf(error)}`;
     } finally {
-      clearTimeout(this.sendTimer);
-      this.controller.signal.removeEventListener('abort', abortPost);
+      clearTimeout(this.#sendTimer);
+      this.#controller.signal.removeEventListener('abort', abortPost);
     }
-    this.posting = false;
-    this.inFlightBytes = 0;
-    if (last) this.finish(TransportCloseCode.NORMAL, 'client closed');
-    else if (failure !== undefined) this.finish(TransportCloseCode.ABNORMAL, failure);
-    else if (this.queue.length > 0) void this.post();
+    this.#posting = false;
+    this.#inFlightBytes = 0;
+    if (last) this.#finish(TransportCloseCode.NORMAL, 'client closed');
+    else if (failure !== undefined) this.#finish(TransportCloseCode.ABNORMAL, failure);
+    else if (this.#queue.length > 0) void this.#post();
   }
 
-  private async read(streamUrl: string): Promise<void> {
+  async #read(streamUrl: string): Promise<void> {
     let response: Response;
     try {
-      response = await this.fetchImpl(streamUrl, {
+      response = await this.#fetchImpl(streamUrl, {
         credentials: 'include',
         cache: 'no-store',
-        signal: this.controller.signal,
+        signal: this.#controller.signal,
       });
     } catch (error) {
-      this.finish(TransportCloseCode.ABNORMAL, failureOf(error));
+      this.#finish(TransportCloseCode.ABNORMAL, failureOf(error));
       return;
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
-      this.finish(TransportCloseCode.ABNORMAL, refusalReason(response));
+      this.#finish(...refusal(response));
       return;
     }
     const records = new RecordReader(MAX_RECORD_BYTES);
     const reader = response.body.getReader();
-    const onRecord = (kind: RecordKind, payload: Uint8Array): void => this.record(kind, payload);
+    const onRecord = (kind: RecordKind, payload: Uint8Array): void => this.#record(kind, payload);
     try {
       while (this.readyState !== 3) {
         const { done, value } = await reader.read();
         if (done) break;
         records.read(value, onRecord);
       }
-      this.finish(TransportCloseCode.ABNORMAL, 'the stream ended without a close');
+      this.#finish(TransportCloseCode.ABNORMAL, 'the stream ended without a close');
     } catch (error) {
-      if (error instanceof RecordError) this.finish(error.closeCode, error.message);
-      else this.finish(TransportCloseCode.ABNORMAL, (error as Error).message);
+      if (error instanceof RecordError) this.#finish(error.closeCode, error.message);
+      else this.#finish(TransportCloseCode.ABNORMAL, (error as Error).message);
     }
   }
 
-  private record(kind: RecordKind, payload: Uint8Array): void {
+  #record(kind: RecordKind, payload: Uint8Array): void {
     if (this.readyState === 3) return;
     if (kind === RecordKind.OPEN && this.readyState === 0) {
       const open = parseOpen(payload);
       if (!open) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'an OPEN record without a connection id');
       // The bare fallback token, as a WebSocket reports it: the connection then waits for the ERROR.
       this.protocol = open.token;
-      this.connectionId = open.connectionId;
-      clearTimeout(this.openTimer);
+      this.#connectionId = open.connectionId;
+      clearTimeout(this.#openTimer);
       this.readyState = 1;
-      this.events.open();
+      this.#events.open();
     } else if (kind === RecordKind.CLOSE) {
       const { code, reason } = parseClose(payload);
-      this.finish(code, reason);
+      this.#finish(code, reason);
     } else if (kind === RecordKind.TEXT || kind === RecordKind.BINARY) {
       if (this.readyState === 0) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'a frame before OPEN');
       const data: SocketData | undefined = kind === RecordKind.TEXT ? decodeText(payload) : payload;
       if (data === undefined)
         throw new RecordError(TransportCloseCode.INVALID_PAYLOAD, 'a TEXT record that is not UTF-8');
-      this.events.message(data, kind === RecordKind.BINARY);
+      this.#events.message(data, kind === RecordKind.BINARY);
     } else throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, 'a second OPEN record');
   }
 
   /** Ends the socket once: the stream and any send stop, and the connection hears the close. */
-  private finish(code: number, reason: string): void {
+  #finish(code: number, reason: string): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    clearTimeout(this.openTimer);
-    clearTimeout(this.sendTimer);
-    this.controller.abort();
-    this.events.close(code, reason);
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#sendTimer);
+    this.#controller.abort();
+    this.#events.close(code, reason);
   }
 }
 

@@ -1,3 +1,4 @@
+import { CloseCode } from '@switchboard/protocol';
 import type { AdaptSocket, ClientSocket, ClientSocketEvents } from './socket.js';
 
 /** The part of a Node WebSocket (`ws`) used beside the browser API: its EventEmitter events. */
@@ -16,13 +17,19 @@ interface RefusedUpgrade {
 }
 
 /**
- * What a refused upgrade tells the reconnect policy, in the words `ws` uses without a listener
- * ("Unexpected server response: 503"), with the server's Retry-After (reconnect.ts reads both).
+ * How a refused upgrade closes: 1013 for a refusal for load (HTTP 503 or 429), which the reconnect
+ * policy backs off from, else as `ws` reports it (1006); the reason in the words `ws` uses without
+ * a listener ("Unexpected server response: 503"), with the server's Retry-After (reconnect.ts
+ * reads it).
  */
-function refusalReason(response: RefusedUpgrade): string {
+function refusal(response: RefusedUpgrade): [code: number | undefined, reason: string] {
   const retryAfter = response.headers['retry-after'];
   const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter.trim()) ? retryAfter.trim() : undefined;
-  return `Unexpected server response: ${response.statusCode ?? 0}${seconds ? `; Retry-After: ${seconds}` : ''}`;
+  const status = response.statusCode ?? 0;
+  return [
+    status === 503 || status === 429 ? CloseCode.TRY_AGAIN_LATER : undefined,
+    `Unexpected server response: ${status}${seconds ? `; Retry-After: ${seconds}` : ''}`,
+  ];
 }
 
 const TEXT_FRAME = { binary: false } as const;
@@ -30,7 +37,7 @@ const NodeBuffer = (globalThis as { Buffer?: { from(text: string): Uint8Array } 
 
 /**
  * The {@link AdaptSocket} of the Node build, for a `ws` socket: a refused upgrade's response (its
- * status and Retry-After) is read, and messages come through `ws`'s `message` event as Buffers
+ * status and Retry-After) is read, a refusal for load closing with 1013, and messages come through `ws`'s `message` event as Buffers
  * (binaryType `nodebuffer`: no DOM event object and no ArrayBuffer copy per frame). Any other
  * class is left to the browser API.
  */
@@ -40,7 +47,7 @@ export const adaptWsSocket: AdaptSocket = (socket, events, refused) => {
   // and close.
   if (typeof node.on === 'function' && typeof node.terminate === 'function') {
     node.on('unexpected-response', (_request, response) => {
-      refused(refusalReason(response));
+      refused(...refusal(response));
       node.terminate();
     });
   }

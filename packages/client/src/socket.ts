@@ -46,13 +46,14 @@ export const OPEN = 1;
 
 /**
  * Adapts a socket of a runtime-specific class (`ws` in Node) before the browser API is used:
- * `refused` hands over the reason of a refused upgrade. Returns the socket to drive, or undefined
- * to use the browser API. The Node build has one (socket-ws.ts); the browser build has none.
+ * `refused` hands over how a refused upgrade closes, its code (1013 for a refusal for load;
+ * undefined: the socket's own) and its reason. Returns the socket to drive, or undefined to use
+ * the browser API. The Node build has one (socket-ws.ts); the browser build has none.
  */
 export type AdaptSocket = (
   socket: WebSocket,
   events: ClientSocketEvents,
-  refused: (reason: string) => void,
+  refused: (code: number | undefined, reason: string) => void,
 ) => ClientSocket | undefined;
 
 /**
@@ -71,8 +72,10 @@ export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
       if (typeof message === 'string') failure = message;
     };
     let refused = '';
-    socket.onclose = (event: CloseEvent) => events.close(event.code, event.reason || refused || failure);
-    const adapted = adaptSocket?.(socket, events, (reason) => {
+    let refusedCode: number | undefined;
+    socket.onclose = (event: CloseEvent) => events.close(refusedCode ?? event.code, event.reason || refused || failure);
+    const adapted = adaptSocket?.(socket, events, (code, reason) => {
+      refusedCode = code;
       refused = reason;
     });
     if (adapted) return adapted;

@@ -95,9 +95,10 @@ describe('TransportChooser', () => {
     const { chooser, last, sockets } = setup();
     const { heard, events } = listener();
     chooser.open('ws://host/', [], events);
-    last('websocket').drop(CloseCode.ABNORMAL, 'Unexpected server response: 503; Retry-After: 5');
+    // As the Node socket reports a refused upgrade's 503 (socket-ws.ts).
+    last('websocket').drop(CloseCode.TRY_AGAIN_LATER, 'Unexpected server response: 503; Retry-After: 5');
     expect(sockets.map((socket) => socket.transport)).toEqual(['websocket']);
-    expect(heard).toEqual(['close 1006 Unexpected server response: 503; Retry-After: 5']);
+    expect(heard).toEqual(['close 1013 Unexpected server response: 503; Retry-After: 5']);
   });
 
   it('falls back when the upgrade has not opened within upgradeTimeoutMs, closing the WebSocket', () => {

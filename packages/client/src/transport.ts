@@ -1,5 +1,4 @@
 import { CloseCode, type TransportName } from '@switchboard/protocol';
-import { overloaded } from './reconnect.js';
 import type { ClientSocket, ClientSocketEvents, OpenSocket } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
 import { loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
@@ -13,9 +12,10 @@ export interface TransportSocket extends ClientSocket {
 }
 
 /** Whether a WebSocket that closed with `code` before it opened should fall back to HTTP. */
-function refusedUpgrade(code: number, reason: string): boolean {
-  // A refusal for load (503, 429) would refuse the fallback too: it gets the longer backoff instead.
-  return code === CloseCode.ABNORMAL && overloaded(code, reason) === undefined;
+function refusedUpgrade(code: number): boolean {
+  // A refusal for load (503, 429) comes as 1013 (reconnect.ts): it would refuse the fallback too,
+  // and gets the longer backoff instead.
+  return code === CloseCode.ABNORMAL;
 }
 
 /** A probe's WebSocket that opened, and where its events go once an attempt holds it. */
@@ -33,96 +33,94 @@ class Attempt implements TransportSocket {
   /** A message arrived on the open socket. */
   heard = false;
   /** Why the WebSocket was refused, once this attempt fell back. */
-  private refusal: string | undefined;
+  #refusal: string | undefined;
   /** Counts the sockets of this attempt: events of one it gave up on are not heard. */
-  private generation = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #generation = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  readonly #chooser: TransportChooser;
 
   constructor(
-    private readonly chooser: TransportChooser,
+    chooser: TransportChooser,
     readonly url: string,
     readonly protocols: readonly string[],
     readonly events: ClientSocketEvents,
     start: TransportName | ReadyProbe,
   ) {
+    this.#chooser = chooser;
     if (typeof start !== 'string') {
       // A probe that already opened: the connection hears `open` once it holds this socket.
       this.inner = start.socket;
       this.transport = 'websocket';
-      start.target = this.relay();
+      start.target = this.#relay();
       queueMicrotask(() => {
-        if (this.generation === 0) this.open();
+        if (this.#generation === 0) this.#open();
       });
     } else if (start === 'websocket') {
       this.transport = 'websocket';
-      this.inner = chooser.openWebSocket(url, protocols, this.relay());
+      this.inner = chooser.openWebSocket(url, protocols, this.#relay());
       if (chooser.choice === 'auto') {
-        this.timer = setTimeout(() => this.fallBack(), chooser.options.upgradeTimeoutMs);
+        this.#timer = setTimeout(() => this.#fallBack(), chooser.options.upgradeTimeoutMs);
       }
     } else {
       this.transport = 'http';
-      this.inner = chooser.openHttp(url, protocols, this.relay());
+      this.inner = chooser.openHttp(url, protocols, this.#relay());
     }
   }
 
   /** The events of the socket about to be opened. */
-  private relay(): ClientSocketEvents {
-    const generation = this.generation;
+  #relay(): ClientSocketEvents {
+    const generation = this.#generation;
     return {
       open: () => {
-        if (generation === this.generation) this.open();
+        if (generation === this.#generation) this.#open();
       },
       message: (data, isBinary) => {
-        if (generation !== this.generation) return;
+        if (generation !== this.#generation) return;
         if (!this.heard) {
           this.heard = true;
-          this.chooser.heard(this);
+          this.#chooser.heard(this);
         }
         this.events.message(data, isBinary);
       },
       close: (code, reason) => {
-        if (generation === this.generation) this.closed(code, reason);
+        if (generation === this.#generation) this.#closed(code, reason);
       },
     };
   }
 
-  private open(): void {
+  #open(): void {
     if (this.opened) return;
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
     this.opened = true;
-    this.chooser.opened(this);
+    this.#chooser.opened(this);
     this.events.open();
   }
 
-  private closed(code: number, reason: string): void {
-    clearTimeout(this.timer);
-    if (
-      !this.opened &&
-      this.transport === 'websocket' &&
-      this.chooser.choice === 'auto' &&
-      refusedUpgrade(code, reason)
-    ) {
-      this.refusal = reason;
-      this.fallBack();
+  #closed(code: number, reason: string): void {
+    clearTimeout(this.#timer);
+    if (!this.opened && this.transport === 'websocket' && this.#chooser.choice === 'auto' && refusedUpgrade(code)) {
+      this.#refusal = reason;
+      this.#fallBack();
       return;
     }
-    this.generation++;
-    this.chooser.ended(this, code);
+    this.#generation++;
+    this.#chooser.ended(this, code);
     // Both transports failed: the WebSocket's reason first, it tells most (a status, a refused
     // port), and the fallback's when it says something else.
-    const both = this.refusal !== undefined && !this.opened && this.refusal !== reason;
-    this.events.close(code, both ? `${this.refusal || 'WebSocket failed'}; HTTP fallback: ${reason}` : reason);
+    const both = this.#refusal !== undefined && !this.opened && this.#refusal !== reason;
+    this.events.close(code, both ? `${this.#refusal || 'WebSocket failed'}; HTTP fallback: ${reason}` : reason);
   }
 
   /** The WebSocket was refused or is too slow: this attempt goes on over HTTP. */
-  private fallBack(): void {
-    clearTimeout(this.timer);
+  #fallBack(): void {
+    clearTimeout(this.#timer);
     if (this.transport !== 'websocket' || this.opened) return;
-    this.refusal ??= `no upgrade within ${this.chooser.options.upgradeTimeoutMs} ms`;
+    this.#refusal ??= `no upgrade within ${this.#chooser.options.upgradeTimeoutMs} ms`;
     const given = this.inner;
-    this.generation++;
+    this.#generation++;
     this.transport = 'http';
-    this.inner = this.chooser.openHttp(this.url, this.protocols, this.relay());
+    this.inner = this.#chooser.openHttp(this.url, this.protocols, this.#relay());
     given.close();
   }
 
@@ -139,14 +137,14 @@ class Attempt implements TransportSocket {
     this.inner.send(frame);
   }
   close(code?: number, reason?: string): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
     this.inner.close(code, reason);
   }
 
   /** Drops an HTTP connection without CLOSE (the server keeps the session) and tells the connection. */
   leave(reason: string): void {
     if (this.transport !== 'http') return;
-    this.generation++;
+    this.#generation++;
     (this.inner as AbandonableSocket).abandon();
     this.events.close(CloseCode.ABNORMAL, reason);
   }
@@ -186,20 +184,20 @@ export interface ProbeHost {
  */
 export class TransportChooser implements ProbeHost {
   /** The transport the next attempt starts with. */
-  private next: TransportName = 'websocket';
+  #next: TransportName = 'websocket';
   /** The attempt the connection holds (see {@link ProbeHost}). */
   current: Attempt | undefined;
   /** The probe's socket while it runs. */
   probe: ClientSocket | undefined;
   /** A probe that opened, waiting for the next attempt. */
   ready: ReadyProbe | undefined;
-  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  #probeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Wait before the next probe, in ms: doubles after each failed one. */
   probeDelay: number;
   /** The client closed for good. */
   stopped = false;
   /** A WebSocket of this client has carried a message: early deaths are a flaky network from now on. */
-  private webSocketServed = false;
+  #webSocketServed = false;
   readonly options: Required<FallbackOptions>;
 
   constructor(
@@ -214,14 +212,14 @@ export class TransportChooser implements ProbeHost {
       retryWebSocketMaxMs: options.retryWebSocketMaxMs ?? DEFAULT_FALLBACK.retryWebSocketMaxMs,
     };
     this.probeDelay = this.options.retryWebSocketMs;
-    if (choice === 'http') this.next = 'http';
+    if (choice === 'http') this.#next = 'http';
   }
 
   /** The `OpenSocket` the connection uses. */
   readonly open = (url: string, protocols: readonly string[], events: ClientSocketEvents): TransportSocket => {
     const ready = this.ready;
     this.ready = undefined;
-    const start = this.choice === 'auto' ? (ready ?? this.next) : this.choice;
+    const start = this.choice === 'auto' ? (ready ?? this.#next) : this.choice;
     const attempt = new Attempt(this, url, protocols, events, start);
     this.current = attempt;
     return attempt;
@@ -231,18 +229,18 @@ export class TransportChooser implements ProbeHost {
   opened(attempt: Attempt): void {
     if (attempt !== this.current) return;
     if (attempt.transport === 'websocket') {
-      this.next = 'websocket';
+      this.#next = 'websocket';
       this.probeDelay = this.options.retryWebSocketMs;
-      this.cancelProbe();
+      this.#cancelProbe();
     } else if (this.choice === 'auto') {
-      this.next = 'http';
+      this.#next = 'http';
       this.scheduleProbe(attempt);
     }
   }
 
   /** An attempt's open socket carried its first message. */
   heard(attempt: Attempt): void {
-    if (attempt.transport === 'websocket') this.webSocketServed = true;
+    if (attempt.transport === 'websocket') this.#webSocketServed = true;
   }
 
   /** An attempt's socket closed, and the connection is about to hear it. */
@@ -251,14 +249,14 @@ export class TransportChooser implements ProbeHost {
     this.current = undefined;
     if (this.choice !== 'auto') return;
     const early = attempt.opened && !attempt.heard && code === CloseCode.ABNORMAL;
-    if (attempt.transport === 'websocket' && early && !this.webSocketServed) {
+    if (attempt.transport === 'websocket' && early && !this.#webSocketServed) {
       // Opened, then cut before the server said anything, on a network where no WebSocket has
       // carried a session yet: a proxy that does not carry WebSockets. Once one has, such a cut
       // is a flaky network, and the next attempt tries WebSocket again.
-      this.next = 'http';
+      this.#next = 'http';
     } else if (attempt.transport === 'http' && !attempt.opened) {
       // The fallback failed too: the network or the server is down, and the next attempt starts over.
-      this.next = 'websocket';
+      this.#next = 'websocket';
     }
   }
 
@@ -268,9 +266,9 @@ export class TransportChooser implements ProbeHost {
    * still be loading, the probe waits for it; should it fail to load, the next probe is scheduled.
    */
   scheduleProbe(attempt: Attempt): void {
-    this.cancelProbe();
+    this.#cancelProbe();
     const timer = setTimeout(() => {
-      this.probeTimer = undefined;
+      this.#probeTimer = undefined;
       const chunk = loadedHttpChunk();
       if (chunk !== undefined) chunk.runProbe(this, attempt);
       else
@@ -282,18 +280,18 @@ export class TransportChooser implements ProbeHost {
         );
     }, this.probeDelay);
     (timer as { unref?: () => void }).unref?.();
-    this.probeTimer = timer;
+    this.#probeTimer = timer;
   }
 
-  private cancelProbe(): void {
-    clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
+  #cancelProbe(): void {
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 
   /** The client closed for good: no probe runs, and one waiting is closed. */
   stop(): void {
     this.stopped = true;
-    this.cancelProbe();
+    this.#cancelProbe();
     this.probe?.close();
     this.ready?.socket.close();
     this.probe = undefined;

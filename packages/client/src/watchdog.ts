@@ -11,17 +11,21 @@ export interface HeartbeatLimits {
  * a `Date.now()` per frame and no timer churn.
  */
 export class Watchdog {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastSeen = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastSeen = 0;
+
+  readonly #onSilent: () => void;
 
   constructor(
     /** Called once when the limit passes in silence; the watchdog is stopped by then. */
-    private readonly onSilent: () => void,
-  ) {}
+    onSilent: () => void,
+  ) {
+    this.#onSilent = onSilent;
+  }
 
   /** Something arrived from the server. */
   touch(): void {
-    this.lastSeen = Date.now();
+    this.#lastSeen = Date.now();
   }
 
   /** Starts watching with `limits`; a heartbeat of 0 turns the watch off. */
@@ -31,20 +35,20 @@ export class Watchdog {
     if (heartbeatMs <= 0) return;
     const limit = heartbeatMs + heartbeatTimeoutMs;
     const check = (): void => {
-      const silent = Date.now() - this.lastSeen;
+      const silent = Date.now() - this.#lastSeen;
       if (silent >= limit) {
-        this.timer = undefined;
-        this.onSilent();
+        this.#timer = undefined;
+        this.#onSilent();
         return;
       }
-      this.timer = setTimeout(check, limit - silent);
+      this.#timer = setTimeout(check, limit - silent);
     };
-    this.timer = setTimeout(check, limit);
+    this.#timer = setTimeout(check, limit);
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 
@@ -61,38 +65,42 @@ export const DRAIN_POLL_MS = 5;
  * timer; the timer runs only then.
  */
 export class DrainGate {
-  private waiters: Array<() => void> = [];
-  private polling = false;
+  #waiters: Array<() => void> = [];
+  #polling = false;
+
+  readonly #socketBuffered: () => number | undefined;
 
   constructor(
     /** Bytes the open socket holds, or undefined when there is no open socket. */
-    private readonly socketBuffered: () => number | undefined,
-  ) {}
+    socketBuffered: () => number | undefined,
+  ) {
+    this.#socketBuffered = socketBuffered;
+  }
 
   /** Resolves when there is room again; undefined when there is room now (`queued` more to come). */
   wait(queued: number): Promise<void> | undefined {
-    const buffered = this.socketBuffered();
+    const buffered = this.#socketBuffered();
     if (buffered === undefined || buffered + queued <= DRAIN_HIGH_WATER) return undefined;
-    const promise = new Promise<void>((resolve) => this.waiters.push(resolve));
-    if (!this.polling) this.poll();
+    const promise = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (!this.#polling) this.#poll();
     return promise;
   }
 
-  private poll(): void {
-    this.polling = true;
+  #poll(): void {
+    this.#polling = true;
     setTimeout(() => {
-      this.polling = false;
-      if (this.waiters.length === 0) return;
-      const buffered = this.socketBuffered();
-      if (buffered !== undefined && buffered > DRAIN_LOW_WATER) this.poll();
+      this.#polling = false;
+      if (this.#waiters.length === 0) return;
+      const buffered = this.#socketBuffered();
+      if (buffered !== undefined && buffered > DRAIN_LOW_WATER) this.#poll();
       else this.wake();
     }, DRAIN_POLL_MS);
   }
 
   /** Lets every waiting producer go on (the socket drained, or is gone: their sends queue for resume). */
   wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const wake of waiters) wake();
   }
 }

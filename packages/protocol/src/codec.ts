@@ -41,7 +41,8 @@ export interface Codec {
    * Decodes a frame into an untrusted value (validate it with `parseBatch`). Throws
    * {@link ProtocolViolation} with 4415 for the wrong frame kind, 4400 for undecodable bytes and,
    * when `limits` are given (a server decoding a client's frame), 4413 for a value nested deeper
-   * or holding more elements than they allow.
+   * or holding more elements than they allow. The exception is `jsonCodec`, a client's, which
+   * checks no limits (`checkedJsonCodec`, what `codecFor('json')` returns, does).
    */
   decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown;
 }

@@ -4,6 +4,7 @@ import type { Codec, EncodedMessage } from './codec.js';
 import { EncodeError } from './errors.js';
 import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
+import { checkedJsonCodec } from './json-codec-checked.js';
 import { type Limits, type Message, MessageType, type MessageTypeName } from './messages.js';
 import { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 import { RECORD_RUN } from './msgpack-values.js';
@@ -89,6 +90,8 @@ const msgpackrPayload = fc.oneof(
 
 const CASES: readonly CodecCase[] = [
   { codec: jsonCodec, text: jsonText, payload: jsonPayload },
+  // The server's JSON codec: the same frames, with the limits' check and a broadcast's cache.
+  { codec: checkedJsonCodec, text: jsonText, payload: jsonPayload },
   { codec: msgpackCodec, text: msgpackText, payload: msgpackPayload },
   { codec: msgpackrCodec, text: msgpackText, payload: msgpackrPayload },
 ];

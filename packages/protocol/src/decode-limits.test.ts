@@ -6,6 +6,7 @@ import { DEFAULT_DECODE_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
 import { decodeClientFrame, decodeServerFrame } from './frame.js';
 import { jsonCodec } from './json-codec.js';
+import { checkedJsonCodec } from './json-codec-checked.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
 
@@ -82,7 +83,7 @@ describe('checkJsonLimits', () => {
 });
 
 describe.each([
-  ['json', jsonCodec],
+  ['json', checkedJsonCodec],
   ['msgpack', msgpackCodec],
   ['msgpackr', msgpackrCodec],
 ] as Array<[string, Codec]>)('%s codec with decode limits', (_name, codec) => {
@@ -115,6 +116,31 @@ describe.each([
   it('applies no decode limits to frames from a server', () => {
     const deep = [13, 1, nested(DEFAULT_DECODE_LIMITS.maxDepth * 2)];
     expect(decodeServerFrame(codec, frame(deep), codec.binary, UNBOUNDED)).toEqual([deep]);
+  });
+});
+
+describe("jsonCodec, a client's", () => {
+  const deeper = JSON.stringify([[10, 1, 'p', nested(DEFAULT_DECODE_LIMITS.maxDepth)]]);
+
+  it('decodes past the limits itself: a client trusts its server (protocol.md section 6.1)', () => {
+    expect(jsonCodec.decode(deeper, false, DEFAULT_DECODE_LIMITS)).toEqual(JSON.parse(deeper));
+    expect(closeCodeOf(() => checkedJsonCodec.decode(deeper, false, DEFAULT_DECODE_LIMITS))).toBe(
+      CloseCode.FRAME_TOO_LARGE,
+    );
+  });
+
+  it('is checked all the same when a server decodes a client frame with it', () => {
+    expect(closeCodeOf(() => decodeClientFrame(jsonCodec, deeper, false, UNBOUNDED))).toBe(CloseCode.FRAME_TOO_LARGE);
+  });
+
+  it('frames and measures as checkedJsonCodec does, shared frame or not', () => {
+    const message = [10, 1, 'p', { text: 'é' }] as never;
+    expect(checkedJsonCodec.encode(message)).toBe(jsonCodec.encode(message));
+    expect(checkedJsonCodec.frame(['[1]', '[2]'])).toBe(jsonCodec.frame(['[1]', '[2]']));
+    expect(checkedJsonCodec.frame(['[1]'])).toBe(jsonCodec.frame(['[1]']));
+    expect(checkedJsonCodec.frame(['[1]'])).toBe('[[1]]');
+    expect(checkedJsonCodec.size('"é"')).toBe(jsonCodec.size('"é"'));
+    expect(checkedJsonCodec.name).toBe(jsonCodec.name);
   });
 });
 

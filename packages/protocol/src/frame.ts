@@ -3,7 +3,8 @@ import { CloseCode } from './codes.js';
 import type { DecodeLimits } from './decode-limits.js';
 import { DEFAULT_DECODE_LIMITS } from './defaults.js';
 import { ProtocolViolation } from './errors.js';
-import { utf8Length } from './json-codec.js';
+import { jsonCodec, utf8Length } from './json-codec.js';
+import { checkedJsonCodec } from './json-codec-checked.js';
 import type { ClientMessage, ServerMessage } from './messages.js';
 import { parseClientMessage, parseServerMessage } from './parse.js';
 
@@ -56,7 +57,8 @@ export function checkBatch(decoded: unknown, limits: FrameLimits): unknown[] {
 /**
  * Decodes and validates a frame a client sent: size, codec, nesting and element count (checked
  * against `decodeLimits`), batch shape and every message. Throws only {@link ProtocolViolation},
- * whose `closeCode` the server closes with.
+ * whose `closeCode` the server closes with. Given `jsonCodec`, whose decode checks no limits (a
+ * client's), it decodes with `checkedJsonCodec`, which does.
  */
 export function decodeClientFrame(
   codec: Codec,
@@ -66,7 +68,8 @@ export function decodeClientFrame(
   decodeLimits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): ClientMessage[] {
   checkFrameSize(data, limits);
-  const batch = checkBatch(codec.decode(data, isBinary, decodeLimits), limits);
+  const checked = codec === jsonCodec ? checkedJsonCodec : codec;
+  const batch = checkBatch(checked.decode(data, isBinary, decodeLimits), limits);
   const maxMetadataBytes = limits.maxMetadataBytes ?? 0;
   for (let i = 0; i < batch.length; i++) parseClientMessage(batch[i], maxMetadataBytes);
   return batch as ClientMessage[];

@@ -31,8 +31,8 @@ export const HttpFallbackQuery = {
 export type TransportName = 'websocket' | 'http';
 
 /**
- * The close codes of RFC 6455 (section 7.4.1) the fallback's transport layer closes with itself:
- * the numbers `CloseCode` gives the same names (codes.ts; a test holds each equal). Named here
+ * The close codes of RFC 6455 (section 7.4.1, and 1013 of its IANA registry, for a stream refused
+ * with HTTP 503 or 429) the fallback's transport layer closes with itself: the numbers `CloseCode` gives the same names (codes.ts; a test holds each equal). Named here
  * rather than imported, so that the records share no module with the package's index: a client
  * that loads its fallback lazily would otherwise have the close-code module moved into a chunk
  * of its own, shared by its entry and its fallback, which costs 256 bytes of gzip at start
@@ -44,6 +44,7 @@ export const TransportCloseCode = {
   ABNORMAL: 1006,
   INVALID_PAYLOAD: 1007,
   MESSAGE_TOO_BIG: 1009,
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 /** A record the reader could not accept: the transport closes with `closeCode` (1002, 1009). */
@@ -120,57 +121,61 @@ const KINDS: ReadonlySet<number> = new Set(Object.values(RecordKind));
  * `onRecord` is a view valid only during the call: decode or copy it before returning.
  */
 export class RecordReader {
-  private buffer = new Uint8Array(0);
-  private length = 0;
+  #buffer = new Uint8Array(0);
+  #length = 0;
 
   /**
    * @param maxPayloadBytes a record whose declared payload is longer fails with 1009 as soon as its
    *   header arrived, before any of it is buffered.
    */
-  constructor(private readonly maxPayloadBytes: number) {}
+  readonly #maxPayloadBytes: number;
+
+  constructor(maxPayloadBytes: number) {
+    this.#maxPayloadBytes = maxPayloadBytes;
+  }
 
   /**
    * Reads `chunk`, calling `onRecord` for each record it completes. Throws {@link RecordError}
    * for an unknown kind (1002) or an oversized record (1009); nothing more should be read then.
    */
   read(chunk: Uint8Array, onRecord: (kind: RecordKind, payload: Uint8Array) => void): void {
-    this.append(chunk);
+    this.#append(chunk);
     let offset = 0;
-    const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.length);
-    while (this.length - offset >= RECORD_HEADER_BYTES) {
-      const kind = this.buffer[offset] as number;
+    const view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#length);
+    while (this.#length - offset >= RECORD_HEADER_BYTES) {
+      const kind = this.#buffer[offset] as number;
       if (!KINDS.has(kind)) throw new RecordError(TransportCloseCode.WS_PROTOCOL_ERROR, `unknown record kind ${kind}`);
       const size = view.getUint32(offset + 1);
-      if (size > this.maxPayloadBytes) {
+      if (size > this.#maxPayloadBytes) {
         throw new RecordError(
           TransportCloseCode.MESSAGE_TOO_BIG,
-          `a record of ${size} bytes is over the limit of ${this.maxPayloadBytes}`,
+          `a record of ${size} bytes is over the limit of ${this.#maxPayloadBytes}`,
         );
       }
       const end = offset + RECORD_HEADER_BYTES + size;
-      if (end > this.length) break;
-      onRecord(kind as RecordKind, this.buffer.subarray(offset + RECORD_HEADER_BYTES, end));
+      if (end > this.#length) break;
+      onRecord(kind as RecordKind, this.#buffer.subarray(offset + RECORD_HEADER_BYTES, end));
       offset = end;
     }
     if (offset > 0) {
-      this.buffer.copyWithin(0, offset, this.length);
-      this.length -= offset;
+      this.#buffer.copyWithin(0, offset, this.#length);
+      this.#length -= offset;
     }
   }
 
   /** Bytes of a record not yet complete: non-zero at the end of a body means it was cut short. */
   get pending(): number {
-    return this.length;
+    return this.#length;
   }
 
-  private append(chunk: Uint8Array): void {
-    const needed = this.length + chunk.byteLength;
-    if (needed > this.buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(needed, this.buffer.byteLength * 2, 4096));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
+  #append(chunk: Uint8Array): void {
+    const needed = this.#length + chunk.byteLength;
+    if (needed > this.#buffer.byteLength) {
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2, 4096));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
     }
-    this.buffer.set(chunk, this.length);
-    this.length = needed;
+    this.#buffer.set(chunk, this.#length);
+    this.#length = needed;
   }
 }

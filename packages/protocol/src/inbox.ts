@@ -40,10 +40,10 @@ export class Inbox {
    * it from each WELCOME's limits.
    */
   ackEvery: number;
-  private count = 0;
+  #count = 0;
   /** `count` when a message carrying it last left, less the items of ITEMS beyond one each since. */
-  private acked = 0;
-  private lastId = 0;
+  #acked = 0;
+  #lastId = 0;
 
   constructor(options: InboxOptions = {}) {
     this.ackEvery = options.ackEvery ?? DEFAULT_LIMITS.ackEvery;
@@ -51,12 +51,12 @@ export class Inbox {
 
   /** Sequenced messages received in the session: the `received` this side sends. */
   get received(): number {
-    return this.count;
+    return this.#count;
   }
 
   /** The highest stream id the peer opened (CALL or EVENT) in the session, 0 before the first. */
   get lastStreamId(): number {
-    return this.lastId;
+    return this.#lastId;
   }
 
   /**
@@ -67,8 +67,8 @@ export class Inbox {
    */
   receive(message: Message): boolean {
     if (!isSequenced(message)) return false;
-    this.count++;
-    if (message[0] === MessageType.ITEMS) this.acked -= message[2].length - 1;
+    this.#count++;
+    if (message[0] === MessageType.ITEMS) this.#acked -= message[2].length - 1;
     return true;
   }
 
@@ -79,15 +79,15 @@ export class Inbox {
    * {@link Inbox.acknowledged} noted). Returning a POS notes it as sent.
    */
   pos(): PosMessage | undefined {
-    if (this.count - this.acked < this.ackEvery) return undefined;
-    this.acked = this.count;
-    return posMessage(this.count);
+    if (this.#count - this.#acked < this.ackEvery) return undefined;
+    this.#acked = this.#count;
+    return posMessage(this.#count);
   }
 
   /** The PONG that answers a PING, carrying the count, noted as an acknowledgement sent. */
   pong(): PongMessage {
-    this.acked = this.count;
-    return pongMessage(this.count);
+    this.#acked = this.#count;
+    return pongMessage(this.#count);
   }
 
   /**
@@ -95,7 +95,7 @@ export class Inbox {
    * WELCOME on attach), so the next POS counts from here.
    */
   acknowledged(): void {
-    this.acked = this.count;
+    this.#acked = this.#count;
   }
 
   /**
@@ -104,16 +104,16 @@ export class Inbox {
    * in the session (docs/protocol.md, section 3.5).
    */
   openStream(id: number): void {
-    if (id <= this.lastId) {
-      throw new ProtocolViolation(CloseCode.STREAM_ID_REUSED, `stream id ${id} is not greater than ${this.lastId}`);
+    if (id <= this.#lastId) {
+      throw new ProtocolViolation(CloseCode.STREAM_ID_REUSED, `stream id ${id} is not greater than ${this.#lastId}`);
     }
-    this.lastId = id;
+    this.#lastId = id;
   }
 
   /** Continues a session moved from another server: `received` counted, `lastStreamId` the highest id opened. */
   restore(received: number, lastStreamId: number): void {
-    this.count = this.acked = received;
-    this.lastId = lastStreamId;
+    this.#count = this.#acked = received;
+    this.#lastId = lastStreamId;
   }
 
   /**
@@ -121,8 +121,8 @@ export class Inbox {
    * acknowledgement and the stream ids return to 0. `ackEvery` is kept.
    */
   reset(): void {
-    this.count = 0;
-    this.acked = 0;
-    this.lastId = 0;
+    this.#count = 0;
+    this.#acked = 0;
+    this.#lastId = 0;
   }
 }

@@ -52,6 +52,7 @@ export {
 export { checkBatch, checkFrameSize, decodeClientFrame, decodeServerFrame, type FrameLimits } from './frame.js';
 export { Inbox, type InboxOptions } from './inbox.js';
 export { jsonCodec } from './json-codec.js';
+export { checkedJsonCodec } from './json-codec-checked.js';
 export * from './messages.js';
 export { type CallMetadata, checkMetadata, MAX_METADATA_ENTRIES, metadataSize } from './metadata.js';
 export {
@@ -97,13 +98,13 @@ export {
 } from './subprotocol.js';
 
 import type { Codec, CodecName } from './codec.js';
-import { jsonCodec } from './json-codec.js';
+import { checkedJsonCodec } from './json-codec-checked.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
 
-/** The codec of a name. */
+/** The codec of a name, as a server decodes with it (JSON checks `DecodeLimits`: `checkedJsonCodec`). */
 export function codecFor(name: CodecName): Codec {
-  return name === 'json' ? jsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
+  return name === 'json' ? checkedJsonCodec : name === 'msgpack' ? msgpackCodec : msgpackrCodec;
 }
 // The HTTP fallback's records are in `@switchboard/protocol/http` (http.ts): re-exported here they
 // would be reachable from every chunk that imports this index (see http.ts).

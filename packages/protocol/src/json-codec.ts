@@ -1,6 +1,5 @@
 import type { Codec, EncodedMessage } from './codec.js';
 import { CloseCode } from './codes.js';
-import { checkJsonLimits, type DecodeLimits } from './decode-limits.js';
 import { EncodeError, ProtocolViolation } from './errors.js';
 import type { Message } from './messages.js';
 
@@ -19,53 +18,39 @@ function encodeRun(messages: readonly Message[]): string {
   return encode(messages as unknown as Message).slice(1, -1);
 }
 
-// The last small string measured and its size: the server counts the bytes of every frame it
-// writes, and a broadcast writes one shared frame to each subscriber, so it is measured once. A
-// frame of one part just measured is known from it (frame()): Buffer.byteLength costs 150-250 ns
-// on a fresh string, a unary call's END was measured three times (queued, written, framed).
-let lastMeasured: string | undefined;
-let lastBytes = 0;
-
-// The last small single-message frame: a broadcast reaches every subscriber's outbox as the same
-// encoded part and their flushes run back to back, so it is framed (and flattened) once.
-const SHARED_FRAME_LENGTH = 64 * 1024;
-let lastPart: string | undefined;
-let lastFrame = '';
-
+// A client's frame and size; the server's codec (json-codec-checked.ts) keeps the last ones for a
+// broadcast, which reaches every subscriber's outbox as the same part.
 function frame(parts: readonly EncodedMessage[]): string {
-  if (parts.length !== 1) return `[${(parts as string[]).join(',')}]`;
-  const part = parts[0] as string;
-  if (part === lastPart) return lastFrame;
-  const framed = `[${part}]`;
-  if (part.length <= SHARED_FRAME_LENGTH) {
-    lastPart = part;
-    lastFrame = framed;
-    // The part was just measured as it was queued: the frame is two ASCII brackets more.
-    if (part === lastMeasured) {
-      lastMeasured = framed;
-      lastBytes += 2;
-    }
-  }
-  return framed;
+  return `[${(parts as string[]).join(',')}]`;
 }
 
-function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean, limits?: DecodeLimits): unknown {
+/**
+ * The text of a JSON frame. Throws {@link ProtocolViolation} 4415 for a binary frame and 4400 for
+ * bytes that are not UTF-8.
+ */
+export function jsonText(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): string {
   if (isBinary) {
     throw new ProtocolViolation(CloseCode.WRONG_FRAME_TYPE, 'binary frame on a json connection');
   }
-  let text: string;
   try {
-    text = typeof data === 'string' ? data : textDecoder.decode(data);
+    return typeof data === 'string' ? data : textDecoder.decode(data);
   } catch (cause) {
     throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'text frame is not valid UTF-8', { cause });
   }
-  // JSON.parse takes no limits: deep or huge input is refused before it is parsed.
-  if (limits) checkJsonLimits(text, limits);
+}
+
+/** The value of JSON text. Throws {@link ProtocolViolation} 4400 when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
     throw new ProtocolViolation(CloseCode.INVALID_MESSAGE, 'frame is not valid JSON', { cause });
   }
+}
+
+// A client's decode: no DecodeLimits (json-codec-checked.ts adds them for the server).
+function decode(data: string | Uint8Array | ArrayBuffer, isBinary: boolean): unknown {
+  return parseJson(jsonText(data, isBinary));
 }
 
 /**
@@ -84,24 +69,20 @@ export function utf8Length(text: string): number {
 
 // Node's native count where it exists (servers, Node clients); the loop above in browsers.
 const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
-const countBytes: (text: string) => number = nodeBuffer
-  ? (text) => nodeBuffer.byteLength(text, 'utf8')
-  : (text) => utf8Length(text);
 
-function size(part: EncodedMessage): number {
-  const text = part as string;
-  if (text === lastMeasured) return lastBytes;
-  const bytes = countBytes(text);
-  if (text.length <= SHARED_FRAME_LENGTH) {
-    lastMeasured = text;
-    lastBytes = bytes;
-  }
-  return bytes;
-}
+/** Bytes of a JSON part in UTF-8: Node's native count where there is one, else {@link utf8Length}. */
+export const countBytes: (part: EncodedMessage) => number = nodeBuffer
+  ? (part) => nodeBuffer.byteLength(part as string, 'utf8')
+  : (part) => utf8Length(part as string);
 
 /**
  * The JSON codec: text frames of UTF-8 JSON. Values travel as `JSON.stringify` writes them:
- * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError).
+ * a Date becomes its ISO string; a bigint cannot be encoded (EncodeError). This is a client's:
+ * its `decode` checks no `DecodeLimits`, which keeps their scanner out of a browser client's
+ * bundle (a client trusts the server it chose not to nest its values absurdly, protocol.md section
+ * 6.1), and it keeps no last frame for broadcasts. A server uses `checkedJsonCodec` (what
+ * `codecFor('json')` returns), which writes the same frames; `decodeClientFrame` given this codec
+ * decodes with that one.
  */
 export const jsonCodec: Codec = {
   name: 'json',
@@ -109,6 +90,9 @@ export const jsonCodec: Codec = {
   encode,
   encodeRun,
   frame,
-  size,
+  size: countBytes,
   decode,
 };
+
+/** How {@link jsonCodec} encodes, for `checkedJsonCodec`. */
+export const jsonEncoding = { encode, encodeRun } as const;

@@ -31,14 +31,14 @@ export class BaseOutbox {
   // The arrays are allocated on first use and the pending ones dropped at each flush, so an idle
   // session holds none.
   protected kept: Entry[] | undefined;
-  private keptSizes: number[] | undefined;
+  #keptSizes: number[] | undefined;
   protected keptHead = 0;
   protected keptBytes = 0;
-  private pending: Entry[] | undefined;
-  private pendingSizes: number[] | undefined;
-  private pendingBytes = 0;
+  #pending: Entry[] | undefined;
+  #pendingSizes: number[] | undefined;
+  #pendingBytes = 0;
   /** Messages in `pending`: its length unless it holds runs. */
-  private pendingMessages = 0;
+  #pendingMessages = 0;
   protected scheduled = false;
   /** Set by {@link Outbox.cork}: what is queued waits for `uncork`. */
   protected corked = false;
@@ -46,28 +46,28 @@ export class BaseOutbox {
   /** How its messages are encoded. */
   readonly codec: Codec;
   /** Shared with every outbox built with the same {@link SharedOutboxOptions}: an outbox holds no copy. */
-  private readonly limits: OutboxLimits;
-  private readonly flushBound: (() => void) | undefined;
+  readonly #limits: OutboxLimits;
+  readonly #flushBound: (() => void) | undefined;
 
   constructor(options: OutboxOptions | SharedOutboxOptions) {
     this.codec = options.codec;
-    this.limits = 'limits' in options ? options.limits : outboxLimits(options);
-    if (this.limits.schedule) this.flushBound = () => this.flush();
+    this.#limits = 'limits' in options ? options.limits : outboxLimits(options);
+    if (this.#limits.schedule) this.#flushBound = () => this.flush();
   }
 
   /** Most messages in one frame. */
   protected get maxBatch(): number {
-    return this.limits.maxBatch;
+    return this.#limits.maxBatch;
   }
 
   /** Largest frame built of several messages, capped by `maxFrameBytes`. */
   protected get frameBytes(): number {
-    return this.limits.frameBytes;
+    return this.#limits.frameBytes;
   }
 
   /** Bytes queued but not yet written to the socket. */
   get queuedBytes(): number {
-    return this.pendingBytes;
+    return this.#pendingBytes;
   }
 
   /** Sequenced messages sent and not yet acknowledged, still kept. */
@@ -84,21 +84,21 @@ export class BaseOutbox {
     this.sink = undefined;
     this.releaseHeld();
     this.sink = typeof sink === 'function' ? { write: sink } : sink;
-    this.dropPending();
+    this.#dropPending();
   }
 
   /** Stops writing: sequenced messages (held ones included) are still numbered and kept, the rest is dropped. */
   detach(): void {
     this.sink = undefined;
     this.releaseHeld();
-    this.dropPending();
+    this.#dropPending();
   }
 
-  private dropPending(): void {
-    this.pending = undefined;
-    this.pendingSizes = undefined;
-    this.pendingBytes = 0;
-    this.pendingMessages = 0;
+  #dropPending(): void {
+    this.#pending = undefined;
+    this.#pendingSizes = undefined;
+    this.#pendingBytes = 0;
+    this.#pendingMessages = 0;
   }
 
   /** Queues what producers hold before a write or a change of connection; none here ({@link Outbox.hold}). */
@@ -121,42 +121,42 @@ export class BaseOutbox {
   /** Numbers and keeps `entry` (`count` sequenced messages) for retransmission. */
   protected keep(entry: Entry, count: number, size: number): void {
     this.sent += count;
-    if (this.kept === undefined || this.keptSizes === undefined) {
+    if (this.kept === undefined || this.#keptSizes === undefined) {
       this.kept = [entry];
-      this.keptSizes = [size];
+      this.#keptSizes = [size];
     } else {
       this.kept.push(entry);
-      this.keptSizes.push(size);
+      this.#keptSizes.push(size);
     }
     this.keptBytes += size;
-    this.trim(this.kept);
+    this.#trim(this.kept);
   }
 
   /** Queues `entry` for the next write, and flushes or schedules the flush. */
   protected enqueue(entry: Entry, size: number): void {
     if (this.sink === undefined) return;
-    this.queue(entry, size);
-    if (this.pendingBytes >= this.limits.flushBytes) this.flush();
+    this.#queue(entry, size);
+    if (this.#pendingBytes >= this.#limits.flushBytes) this.flush();
     else if (!this.scheduled && !this.corked) this.scheduleFlush();
   }
 
-  private queue(entry: Entry, size: number): void {
-    if (this.pending === undefined || this.pendingSizes === undefined) {
-      this.pending = [entry];
-      this.pendingSizes = [size];
+  #queue(entry: Entry, size: number): void {
+    if (this.#pending === undefined || this.#pendingSizes === undefined) {
+      this.#pending = [entry];
+      this.#pendingSizes = [size];
     } else {
-      this.pending.push(entry);
-      this.pendingSizes.push(size);
+      this.#pending.push(entry);
+      this.#pendingSizes.push(size);
     }
-    this.pendingBytes += size;
-    this.pendingMessages += messagesIn(entry);
+    this.#pendingBytes += size;
+    this.#pendingMessages += messagesIn(entry);
   }
 
   /** Flushes at the end of the turn, on `schedule` or {@link BaseOutbox.flushLater}. */
   protected scheduleFlush(): void {
     this.scheduled = true;
-    const schedule = this.limits.schedule;
-    if (schedule) schedule(this.flushBound as () => void);
+    const schedule = this.#limits.schedule;
+    if (schedule) schedule(this.#flushBound as () => void);
     else this.flushLater();
   }
 
@@ -176,10 +176,10 @@ export class BaseOutbox {
     while (drop > 0 && this.keptHead < kept.length) {
       const count = messagesIn(kept[this.keptHead] as Entry);
       if (count > drop) break;
-      this.forgetOldest(kept);
+      this.#forgetOldest(kept);
       drop -= count;
     }
-    this.compact(kept);
+    this.#compact(kept);
   }
 
   /**
@@ -204,9 +204,9 @@ export class BaseOutbox {
     if (!this.canResumeFrom(received)) return false;
     this.ack(received);
     const kept = this.kept;
-    const sizes = this.keptSizes;
+    const sizes = this.#keptSizes;
     if (kept === undefined || sizes === undefined || this.keptHead === kept.length) return true;
-    for (let i = this.keptHead; i < kept.length; i++) this.queue(kept[i] as Entry, sizes[i] as number);
+    for (let i = this.keptHead; i < kept.length; i++) this.#queue(kept[i] as Entry, sizes[i] as number);
     if (!this.scheduled && this.sink) this.scheduleFlush();
     return true;
   }
@@ -219,12 +219,12 @@ export class BaseOutbox {
     this.scheduled = false;
     this.releaseHeld();
     const sink = this.sink;
-    const entries = this.pending;
-    const sizes = this.pendingSizes;
+    const entries = this.#pending;
+    const sizes = this.#pendingSizes;
     if (!sink || entries === undefined || sizes === undefined) return;
-    const total = this.pendingBytes;
-    const messages = this.pendingMessages;
-    this.dropPending();
+    const total = this.#pendingBytes;
+    const messages = this.#pendingMessages;
+    this.#dropPending();
     const parts = messages === entries.length ? (entries as EncodedMessage[]) : entries.map(partOf);
     // Each message costs its bytes plus a separator; the batch header at most 5 bytes.
     const limit = this.frameBytes;
@@ -235,32 +235,32 @@ export class BaseOutbox {
     writeFrames(this.codec, sink, entries, parts, sizes, limit, this.maxBatch);
   }
 
-  private trim(kept: Entry[]): void {
+  #trim(kept: Entry[]): void {
     while (
       this.keptHead < kept.length &&
-      (this.sent - this.base > this.limits.bufferMessages || this.keptBytes > this.limits.bufferBytes)
+      (this.sent - this.base > this.#limits.bufferMessages || this.keptBytes > this.#limits.bufferBytes)
     ) {
-      this.forgetOldest(kept);
+      this.#forgetOldest(kept);
     }
-    this.compact(kept);
+    this.#compact(kept);
   }
 
-  private forgetOldest(kept: Entry[]): void {
-    this.keptBytes -= (this.keptSizes as number[])[this.keptHead] as number;
+  #forgetOldest(kept: Entry[]): void {
+    this.keptBytes -= (this.#keptSizes as number[])[this.keptHead] as number;
     this.base += messagesIn(kept[this.keptHead] as Entry);
     kept[this.keptHead] = '';
     this.keptHead++;
   }
 
-  private compact(kept: Entry[]): void {
+  #compact(kept: Entry[]): void {
     if (this.keptHead === kept.length) {
       // Everything is acknowledged: an idle session keeps no buffer.
       this.kept = undefined;
-      this.keptSizes = undefined;
+      this.#keptSizes = undefined;
       this.keptHead = 0;
     } else if (this.keptHead > 1024 && this.keptHead * 2 > kept.length) {
       kept.splice(0, this.keptHead);
-      (this.keptSizes as number[]).splice(0, this.keptHead);
+      (this.#keptSizes as number[]).splice(0, this.keptHead);
       this.keptHead = 0;
     }
   }

@@ -1,15 +1,15 @@
 import type { Duplex } from 'node:stream';
-import { jsonCodec } from '@switchboard/protocol';
+import { checkedJsonCodec } from '@switchboard/protocol';
 import { WebSocket } from 'ws';
 
 /**
  * An unmasked, unfragmented, uncompressed text or binary frame holding `frame` (RFC 6455 5.2).
- * A text frame's UTF-8 length comes from the JSON codec's `size`, which remembers the frame the
+ * A text frame's UTF-8 length comes from the server's JSON codec's `size`, which remembers the frame the
  * socket writer has just counted, instead of being measured again.
  */
 export function wireFrame(frame: string | Uint8Array): Buffer {
   const text = typeof frame === 'string';
-  const length = text ? jsonCodec.size(frame) : frame.length;
+  const length = text ? checkedJsonCodec.size(frame) : frame.length;
   const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
   const wire = Buffer.allocUnsafe(headerBytes + length);
   wire[0] = text ? 0x81 : 0x82;
