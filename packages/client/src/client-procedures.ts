@@ -1,7 +1,6 @@
 import {
   type ClientProcedureTree,
   type Contract,
-  flattenProcedures,
   type InferInput,
   type InferOutput,
   isProcedure,
@@ -21,12 +20,15 @@ import {
   RpcError,
   resultMessage,
 } from '@switchboard/protocol';
+import type { RunnerKit } from './client-procedure-runner.js';
 
 /**
  * The client's side of server-to-client calls (docs/protocol.md, section 10): it declares the
  * client procedures it has handlers for in HELLO, runs a handler per INVOKE with an AbortSignal
  * that ABORT and a lost session abort, and answers RESULT or FAULT through the session's outbox,
- * so an answer made while disconnected goes out after the resume.
+ * so an answer made while disconnected goes out after the resume. Running the handlers
+ * (client-procedure-runner.ts) loads with the first INVOKE, in a chunk of its own in a browser
+ * bundle.
  */
 
 type MaybePromise<T> = T | Promise<T>;
@@ -82,18 +84,10 @@ export interface ClientProcedureOptions<TContract> {
   readonly clientCallCredit?: number;
 }
 
-type AnyHandler = (input: unknown, options: ClientHandlerOptions<Record<string, never>>) => unknown;
+/** A handler as the client calls it, whatever its procedure's types. */
+export type AnyHandler = (input: unknown, options: ClientHandlerOptions<Record<string, never>>) => unknown;
 
-/** Builds any code's error: the codes are the contract's, or the server validates them anyway. */
-const ERROR_BUILDERS = new Proxy(
-  {},
-  {
-    get: (_target, code) =>
-      typeof code === 'string'
-        ? (data: unknown, message?: string) => new RpcError(code, message ?? code, { data })
-        : undefined,
-  },
-) as ClientErrorBuilders<Record<string, never>>;
+type ServerCall = InvokeMessage | AbortMessage;
 
 function flattenHandlers(tree: object, prefix: string, out: Map<string, AnyHandler>): Map<string, AnyHandler> {
   for (const [name, node] of Object.entries(tree)) {
@@ -104,13 +98,50 @@ function flattenHandlers(tree: object, prefix: string, out: Map<string, AnyHandl
   return out;
 }
 
-/** Runs the handlers of the server's calls for one client. */
+/** The procedure at dotted `path` of `tree`, or undefined. */
+function procedureAt(tree: ClientProcedureTree, path: string): Procedure | undefined {
+  let node: unknown = tree;
+  for (const name of path.split('.')) {
+    node =
+      typeof node === 'object' && node !== null && Object.hasOwn(node, name)
+        ? (node as ClientProcedureTree)[name]
+        : undefined;
+  }
+  return typeof node === 'object' && node !== null && isProcedure(node as Procedure) ? (node as Procedure) : undefined;
+}
+
+type Runner = typeof import('./client-procedure-runner.js');
+
+let loading: Promise<Runner> | undefined;
+
+/** The runner's module, imported once; a failed load is tried again by the next INVOKE. */
+function loadRunner(): Promise<Runner> {
+  loading ??= import('./client-procedure-runner.js').catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate };
+
+/**
+ * The server-to-client calls of one client: it declares the procedures it has handlers for (in
+ * HELLO), answers NOT_FOUND for the others, and hands every other INVOKE and ABORT, in order, to
+ * the runner (client-procedure-runner.ts), which it loads with the first INVOKE. Calls that arrive
+ * while it loads wait in order; if it cannot be loaded, each waiting INVOKE is answered with FAULT
+ * UNAVAILABLE, and the next INVOKE tries again.
+ */
 export class ClientProcedures {
   private readonly handlers: Map<string, AnyHandler>;
-  private readonly procedures: ReadonlyMap<string, Procedure>;
-  private readonly running = new Map<number, AbortController>();
+  /** The contract's procedure of each handler, for its input schema. */
+  private readonly procedures = new Map<string, Procedure>();
   private readonly credit: number | undefined;
+  private runner: InstanceType<Runner['ProcedureRunner']> | undefined;
+  /** Server calls that arrived while the runner loads, in order; undefined when none wait. */
+  private waiting: ServerCall[] | undefined;
 
+  /** Throws TypeError for a handler the contract has no client procedure for, or a bad credit. */
   constructor(
     contract: Contract | undefined,
     options: ClientProcedureOptions<Contract>,
@@ -118,10 +149,11 @@ export class ClientProcedures {
     private readonly send: (message: Message) => void,
   ) {
     this.handlers = flattenHandlers(options.handlers ?? {}, '', new Map());
-    const tree = contract?.clientProcedures;
-    this.procedures = tree ? flattenProcedures(tree) : new Map();
     for (const path of this.handlers.keys()) {
-      if (contract && !this.procedures.has(path)) throw new TypeError(`no client procedure ${path} in the contract`);
+      if (contract === undefined) continue;
+      const proc = procedureAt(contract.clientProcedures ?? {}, path);
+      if (proc === undefined) throw new TypeError(`no client procedure ${path} in the contract`);
+      this.procedures.set(path, proc);
     }
     this.credit = options.clientCallCredit;
     if (this.credit !== undefined && (!Number.isInteger(this.credit) || this.credit < 1)) {
@@ -139,59 +171,45 @@ export class ClientProcedures {
   }
 
   /** INVOKE runs a handler; ABORT aborts one. */
-  receive(message: InvokeMessage | AbortMessage): void {
-    if (message[0] === MessageType.ABORT) {
-      this.running.get(message[1])?.abort();
-      this.running.delete(message[1]);
-      return;
+  receive(message: ServerCall): void {
+    if (message[0] === MessageType.INVOKE && !this.handlers.has(message[2])) {
+      this.send(faultMessage(message[1], 'NOT_FOUND', `this client does not implement ${message[2]}`));
+    } else if (this.runner !== undefined) this.run(this.runner, message);
+    else if (this.waiting !== undefined) this.waiting.push(message);
+    else if (message[0] === MessageType.INVOKE) {
+      this.waiting = [message];
+      loadRunner().then(
+        ({ ProcedureRunner }) => {
+          this.runner ??= new ProcedureRunner(KIT, (path) => this.procedures.get(path), this.send);
+          for (const waiting of this.drain()) this.run(this.runner, waiting);
+        },
+        (error: unknown) => {
+          const reason = `the client's handlers could not be loaded: ${(error as Error)?.message}`;
+          for (const [type, id] of this.drain()) {
+            if (type === MessageType.INVOKE) this.send(faultMessage(id, 'UNAVAILABLE', reason));
+          }
+        },
+      );
     }
-    const [, id, path, input] = message;
-    const handler = this.handlers.get(path);
-    if (handler === undefined) {
-      this.answer(id, undefined, new RpcError('NOT_FOUND', `this client does not implement ${path}`));
-      return;
-    }
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    void this.run(id, path, handler, input, controller);
+    // An ABORT before any INVOKE ran aborts nothing.
   }
 
-  private async run(id: number, path: string, handler: AnyHandler, raw: unknown, controller: AbortController) {
-    let result: unknown;
-    let failure: RpcError | undefined;
-    try {
-      const proc = this.procedures.get(path);
-      let input: unknown = raw ?? undefined;
-      if (proc && isProcedure(proc) && proc.input !== undefined) {
-        const checked = await validate(proc.input, input);
-        if (!checked.ok)
-          throw new RpcError('INVALID_ARGUMENT', `invalid input for ${path}`, { data: { issues: checked.issues } });
-        input = checked.value;
-      }
-      result = await handler(input, { signal: controller.signal, path, errors: ERROR_BUILDERS });
-    } catch (error) {
-      failure = isRpcError(error) ? error : new RpcError('INTERNAL', `the client's handler of ${path} failed`);
-    }
-    // Aborted (ABORT, a lost session): the server is no longer waiting, and ids may be reused.
-    if (this.running.get(id) !== controller) return;
-    this.running.delete(id);
-    this.answer(id, result, failure);
+  /** The calls that waited for the runner; none once the session was lost meanwhile. */
+  private drain(): ServerCall[] {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    return waiting;
   }
 
-  private answer(id: number, result: unknown, failure: RpcError | undefined): void {
-    try {
-      this.send(failure ? faultMessage(id, failure.code, failure.message, failure.data) : resultMessage(id, result));
-    } catch (error) {
-      // The result cannot be encoded or is too large: the server hears why instead of waiting.
-      const reason = isRpcError(error) ? error : new RpcError('INTERNAL', 'the answer could not be sent');
-      this.send(faultMessage(id, reason.code, reason.message));
-    }
+  private run(runner: InstanceType<Runner['ProcedureRunner']>, message: ServerCall): void {
+    if (message[0] === MessageType.ABORT) runner.abort(message[1]);
+    else runner.invoke(message[1], message[2], this.handlers.get(message[2]) as AnyHandler, message[3]);
   }
 
   /** The session is lost (or the client closed): running handlers are aborted and their answers dropped. */
   lost(): void {
-    for (const controller of this.running.values()) controller.abort();
-    this.running.clear();
+    this.waiting = undefined;
+    this.runner?.lost();
   }
 }
 
