@@ -9,7 +9,7 @@ import type { ConnectionOptions, ConnectionState, StateChange } from './options.
 import { type OpenSocket, webSocketOpener } from './socket.js';
 import { lazyHttpOpener } from './socket-http-lazy.js';
 import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
-import { TopicGroup } from './topic-group.js';
+import { type SharedSubscription, subscribe } from './topics.js';
 import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
 import type { ClientTree } from './types.js';
 
@@ -148,27 +148,7 @@ interface ClientScope {
   readonly timeoutMs: number | undefined;
   readonly validator: ArrivalValidator | undefined;
   /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts). */
-  readonly topics: Map<string, TopicGroup>;
-}
-
-/** A subscriber of `channel`: it joins the channel's open group, or starts a new one. */
-function subscribe(
-  scope: ClientScope,
-  path: string,
-  channel: string,
-  input: unknown,
-  options: CallOptions,
-): CallHandle {
-  let group = scope.topics.get(channel);
-  if (group === undefined || group.closed) {
-    group = new TopicGroup(scope.connection, path, input, channel, (closed) => {
-      if (scope.topics.get(channel) === closed) scope.topics.delete(channel);
-    });
-    scope.topics.set(channel, group);
-  }
-  const view = group.join(input, options, scope.timeoutMs);
-  const joined = group;
-  return new CallHandle(view, scope.validator, () => joined.positionOf(view));
+  readonly topics: Map<string, SharedSubscription>;
 }
 
 function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
@@ -176,7 +156,10 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
-  if (kind === 'topic') return subscribe(scope, path, channelOf(path, input), input, options);
+  if (kind === 'topic') {
+    const subscriber = subscribe(connection, scope.topics, path, channelOf(path, input), input, options, timeoutMs);
+    return new CallHandle(subscriber.view, scope.validator, subscriber.position);
+  }
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
   // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.
