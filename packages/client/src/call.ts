@@ -2,7 +2,7 @@ import { type CallMetadata, callMessage, eventMessage, isRpcError, RpcError } fr
 import type { CallHost, CallOptions } from './call-host.js';
 import { ItemQueue, NONE } from './item-queue.js';
 import { callMetadata, metadataFor } from './metadata.js';
-import { FINISHED, SendQueue } from './send-queue.js';
+import { FINISHED, Uploads } from './uploads.js';
 
 export type { CallHost, CallOptions } from './call-host.js';
 
@@ -14,7 +14,7 @@ const aborted = (signal: AbortSignal): RpcError =>
 
 /**
  * One call on the client: what it sends (its opening message, its items under the server's
- * credit, in send-queue.ts) and what it receives (a result, items it grants credit for as they
+ * credit, in uploads.ts) and what it receives (a result, items it grants credit for as they
  * are consumed, in item-queue.ts). It is the object behind every handle the typed client returns.
  */
 export class ClientCall {
@@ -32,7 +32,7 @@ export class ClientCall {
   private settleResult: ((outcome: Outcome) => void) | undefined;
   /** Items received and not yet taken; made by the first item or reader (a unary call has neither). */
   private itemQueue: ItemQueue | undefined;
-  private uploads: SendQueue | undefined;
+  private uploads: Uploads | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
   private consumer: ((item: unknown) => void) | undefined;
   /** Set by {@link ClientCall.watch}: offered each item first, told of buffered ones and the end. */
@@ -231,8 +231,8 @@ export class ClientCall {
 
   // ---- outgoing (client streams and channels) -----------------------------------------------
 
-  private sending(): SendQueue {
-    this.uploads ??= new SendQueue(this, this.host);
+  private sending(): Uploads {
+    this.uploads ??= new Uploads(this, this.host);
     return this.uploads;
   }
 
