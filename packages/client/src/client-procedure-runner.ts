@@ -1,11 +1,20 @@
 import type { Procedure, validate } from '@switchboard/contract';
-import type { faultMessage, isRpcError, Message, RpcError, resultMessage } from '@switchboard/protocol';
+import type {
+  AbortMessage,
+  faultMessage,
+  InvokeMessage,
+  isRpcError,
+  Message,
+  MessageType,
+  RpcError,
+  resultMessage,
+} from '@switchboard/protocol';
 import type { AnyHandler, ClientErrorBuilders } from './client-procedures.js';
 
 /**
  * The running half of server-to-client calls (docs/protocol.md, section 10), loaded with a
- * dynamic `import()` when the first INVOKE arrives (client-procedures.ts): a page that never
- * receives one never fetches it. It imports nothing at run time; what it needs of the client,
+ * dynamic `import()` when a client with handlers is made (client-procedures.ts), which the
+ * connection awaits before its HELLO declares them: a page without handlers never fetches it. It imports nothing at run time; what it needs of the client,
  * the protocol and the contract comes in a {@link RunnerKit} from the entry. Were it to import
  * modules the entry imports too, a bundler would move those into a chunk shared by both, loaded
  * at start, and the import lists between chunks would cost more than the split saves
@@ -19,6 +28,7 @@ export interface RunnerKit {
   readonly faultMessage: typeof faultMessage;
   readonly resultMessage: typeof resultMessage;
   readonly validate: typeof validate;
+  readonly MessageType: typeof MessageType;
 }
 
 /** Runs the handlers of the server's calls for one client, and answers each through `send`. */
@@ -29,6 +39,7 @@ export class ProcedureRunner {
 
   constructor(
     private readonly kit: RunnerKit,
+    private readonly handlers: ReadonlyMap<string, AnyHandler>,
     /** The contract's procedure at a path, for its input schema; undefined without a contract. */
     private readonly procedureAt: (path: string) => Procedure | undefined,
     /** Queues a message on the session's outbox; throws RpcError when it cannot be encoded. */
@@ -45,17 +56,25 @@ export class ProcedureRunner {
     ) as ClientErrorBuilders<Record<string, never>>;
   }
 
-  /** INVOKE: runs `handler` with an AbortSignal that ABORT and a lost session abort, then answers. */
-  invoke(id: number, path: string, handler: AnyHandler, input: unknown): void {
+  /**
+   * INVOKE runs its handler with an AbortSignal that ABORT and a lost session abort, then answers
+   * (NOT_FOUND for a procedure without one); ABORT: the server no longer waits for that call.
+   */
+  receive(message: InvokeMessage | AbortMessage): void {
+    if (message[0] === this.kit.MessageType.ABORT) {
+      this.running.get(message[1])?.abort();
+      this.running.delete(message[1]);
+      return;
+    }
+    const [, id, path, input] = message;
+    const handler = this.handlers.get(path);
+    if (handler === undefined) {
+      this.answer(id, undefined, new this.kit.RpcError('NOT_FOUND', `this client does not implement ${path}`));
+      return;
+    }
     const controller = new AbortController();
     this.running.set(id, controller);
     void this.run(id, path, handler, input, controller);
-  }
-
-  /** ABORT: the server no longer waits for call `id`. */
-  abort(id: number): void {
-    this.running.get(id)?.abort();
-    this.running.delete(id);
   }
 
   private async run(id: number, path: string, handler: AnyHandler, raw: unknown, controller: AbortController) {

@@ -20,7 +20,7 @@ import {
   RpcError,
   resultMessage,
 } from '@switchboard/protocol';
-import type { RunnerKit } from './client-procedure-runner.js';
+import type { ProcedureRunner, RunnerKit } from './client-procedure-runner.js';
 
 /**
  * The client's side of server-to-client calls (docs/protocol.md, section 10): it declares the
@@ -87,8 +87,6 @@ export interface ClientProcedureOptions<TContract> {
 /** A handler as the client calls it, whatever its procedure's types. */
 export type AnyHandler = (input: unknown, options: ClientHandlerOptions<Record<string, never>>) => unknown;
 
-type ServerCall = InvokeMessage | AbortMessage;
-
 function flattenHandlers(tree: object, prefix: string, out: Map<string, AnyHandler>): Map<string, AnyHandler> {
   for (const [name, node] of Object.entries(tree)) {
     const path = prefix ? `${prefix}.${name}` : name;
@@ -110,12 +108,12 @@ function procedureAt(tree: ClientProcedureTree, path: string): Procedure | undef
   return typeof node === 'object' && node !== null && isProcedure(node as Procedure) ? (node as Procedure) : undefined;
 }
 
-type Runner = typeof import('./client-procedure-runner.js');
+type RunnerModule = typeof import('./client-procedure-runner.js');
 
-let loading: Promise<Runner> | undefined;
+let loading: Promise<RunnerModule> | undefined;
 
-/** The runner's module, imported once; a failed load is tried again by the next INVOKE. */
-function loadRunner(): Promise<Runner> {
+/** The runner's module, imported once; a failed load is tried again by the next connection. */
+function loadRunner(): Promise<RunnerModule> {
   loading ??= import('./client-procedure-runner.js').catch((error: unknown) => {
     loading = undefined;
     throw error;
@@ -123,23 +121,20 @@ function loadRunner(): Promise<Runner> {
   return loading;
 }
 
-const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate };
+const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate, MessageType };
 
 /**
- * The server-to-client calls of one client: it declares the procedures it has handlers for (in
- * HELLO), answers NOT_FOUND for the others, and hands every other INVOKE and ABORT, in order, to
- * the runner (client-procedure-runner.ts), which it loads with the first INVOKE. Calls that arrive
- * while it loads wait in order; if it cannot be loaded, each waiting INVOKE is answered with FAULT
- * UNAVAILABLE, and the next INVOKE tries again.
+ * The server-to-client calls of one client: it checks the handlers against the contract when the
+ * client is made, declares them in HELLO, and has them run by the runner
+ * (client-procedure-runner.ts), which it starts loading at once: the connection sends HELLO only
+ * once the runner is {@link ClientProcedures.ready}, so no INVOKE arrives before it.
  */
 export class ClientProcedures {
   private readonly handlers: Map<string, AnyHandler>;
   /** The contract's procedure of each handler, for its input schema. */
   private readonly procedures = new Map<string, Procedure>();
   private readonly credit: number | undefined;
-  private runner: InstanceType<Runner['ProcedureRunner']> | undefined;
-  /** Server calls that arrived while the runner loads, in order; undefined when none wait. */
-  private waiting: ServerCall[] | undefined;
+  private runner: ProcedureRunner | undefined;
 
   /** Throws TypeError for a handler the contract has no client procedure for, or a bad credit. */
   constructor(
@@ -159,6 +154,8 @@ export class ClientProcedures {
     if (this.credit !== undefined && (!Number.isInteger(this.credit) || this.credit < 1)) {
       throw new TypeError('clientCallCredit must be an integer of at least 1');
     }
+    // While the socket opens: HELLO waits for it.
+    void this.ready();
   }
 
   /** HELLO's features: the procedures with handlers; undefined when there are none. */
@@ -170,45 +167,32 @@ export class ClientProcedures {
     return features;
   }
 
-  /** INVOKE runs a handler; ABORT aborts one. */
-  receive(message: ServerCall): void {
-    if (message[0] === MessageType.INVOKE && !this.handlers.has(message[2])) {
-      this.send(faultMessage(message[1], 'NOT_FOUND', `this client does not implement ${message[2]}`));
-    } else if (this.runner !== undefined) this.run(this.runner, message);
-    else if (this.waiting !== undefined) this.waiting.push(message);
-    else if (message[0] === MessageType.INVOKE) {
-      this.waiting = [message];
-      loadRunner().then(
-        ({ ProcedureRunner }) => {
-          this.runner ??= new ProcedureRunner(KIT, (path) => this.procedures.get(path), this.send);
-          for (const waiting of this.drain()) this.run(this.runner, waiting);
-        },
-        (error: unknown) => {
-          const reason = `the client's handlers could not be loaded: ${(error as Error)?.message}`;
-          for (const [type, id] of this.drain()) {
-            if (type === MessageType.INVOKE) this.send(faultMessage(id, 'UNAVAILABLE', reason));
-          }
-        },
-      );
+  /**
+   * Resolves once the runner has loaded: to undefined, or to why its module could not be loaded
+   * (the next call tries again).
+   */
+  async ready(): Promise<string | undefined> {
+    if (this.runner !== undefined) return undefined;
+    try {
+      const { ProcedureRunner } = await loadRunner();
+      this.runner ??= new ProcedureRunner(KIT, this.handlers, (path) => this.procedures.get(path), this.send);
+      return undefined;
+    } catch (error) {
+      return `the client's handlers could not be loaded: ${(error as Error)?.message}`;
     }
-    // An ABORT before any INVOKE ran aborts nothing.
   }
 
-  /** The calls that waited for the runner; none once the session was lost meanwhile. */
-  private drain(): ServerCall[] {
-    const waiting = this.waiting ?? [];
-    this.waiting = undefined;
-    return waiting;
-  }
-
-  private run(runner: InstanceType<Runner['ProcedureRunner']>, message: ServerCall): void {
-    if (message[0] === MessageType.ABORT) runner.abort(message[1]);
-    else runner.invoke(message[1], message[2], this.handlers.get(message[2]) as AnyHandler, message[3]);
+  /**
+   * INVOKE runs a handler; ABORT aborts one. Before the runner is ready no HELLO declared a
+   * handler, so only a faulty server calls: it hears NOT_FOUND.
+   */
+  receive(message: InvokeMessage | AbortMessage): void {
+    if (this.runner !== undefined) this.runner.receive(message);
+    else receiveServerCall(undefined, message, { send: this.send });
   }
 
   /** The session is lost (or the client closed): running handlers are aborted and their answers dropped. */
   lost(): void {
-    this.waiting = undefined;
     this.runner?.lost();
   }
 }

@@ -135,7 +135,13 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       // A codec this client did not offer is the server's violation; a failing auth ends the client.
       return error instanceof RpcError ? this.terminate(error) : this.violation(error);
     }
+    // HELLO declares the handlers once their runner has loaded; if it cannot, the next attempt tries again.
+    const unready = await this.clientProcedures?.ready();
     if (this.socket !== socket || socket.readyState !== OPEN) return;
+    if (unready !== undefined) {
+      this.dropped(CloseCode.ABNORMAL, unready);
+      return socket.close(CloseCode.NORMAL, 'handlers not loaded');
+    }
     socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth, this.clientProcedures?.features()))]));
     this.watchdog.touch();
   }
@@ -221,8 +227,6 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     else this.calls.wait(call);
   }
 
-  // ---- CallHost ----------------------------------------------------------------------------
-
   send(message: Message): void {
     queueMessage(this.session.outbox, this.codec, this.limits.maxFrameBytes, message);
   }
@@ -242,8 +246,6 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   writable(): Promise<void> | undefined {
     return this.drain.wait(this.session.outbox.queuedBytes);
   }
-
-  // ---- closing -------------------------------------------------------------------------------
 
   private violation(error: unknown): void {
     const code = error instanceof ProtocolViolation ? error.closeCode : CloseCode.INVALID_MESSAGE;
