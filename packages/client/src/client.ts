@@ -221,6 +221,12 @@ function transportChooser(options: ClientOptions): TransportChooser {
  * it is connecting wait for the session. `handlers` implement the contract's client procedures,
  * which the server calls (protocol.md section 10); the client declares them in its HELLO.
  *
+ * What only some applications use loads on its first use, through a dynamic `import()` (a chunk
+ * of its own in a browser bundle): topic subscriptions shared by channel, the sending half of
+ * client streams and channels, and the runner of `handlers` (loaded when the client is made; its
+ * HELLO waits for it). A chunk that cannot be loaded fails that use with UNAVAILABLE (a
+ * connection attempt, for the handlers), and the next use loads it again.
+ *
  * @example
  * const client = createClient(api, { url: 'ws://localhost:8080' });
  * const user = await client.users.get({ id: '42' });
