@@ -130,28 +130,30 @@ const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, vali
  * once the runner is {@link ClientProcedures.ready}, so no INVOKE arrives before it.
  */
 export class ClientProcedures {
-  private readonly handlers: Map<string, AnyHandler>;
+  readonly #handlers: Map<string, AnyHandler>;
   /** The contract's procedure of each handler, for its input schema. */
-  private readonly procedures = new Map<string, Procedure>();
-  private readonly credit: number | undefined;
-  private runner: ProcedureRunner | undefined;
+  readonly #procedures = new Map<string, Procedure>();
+  readonly #credit: number | undefined;
+  #runner: ProcedureRunner | undefined;
+  readonly #send: (message: Message) => void;
 
   /** Throws TypeError for a handler the contract has no client procedure for, or a bad credit. */
   constructor(
     contract: Contract | undefined,
     options: ClientProcedureOptions<Contract>,
     /** Queues a message on the session's outbox; throws RpcError when it cannot be encoded. */
-    private readonly send: (message: Message) => void,
+    send: (message: Message) => void,
   ) {
-    this.handlers = flattenHandlers(options.handlers ?? {}, '', new Map());
-    for (const path of this.handlers.keys()) {
+    this.#send = send;
+    this.#handlers = flattenHandlers(options.handlers ?? {}, '', new Map());
+    for (const path of this.#handlers.keys()) {
       if (contract === undefined) continue;
       const proc = procedureAt(contract.clientProcedures ?? {}, path);
       if (proc === undefined) throw new TypeError(`no client procedure ${path} in the contract`);
-      this.procedures.set(path, proc);
+      this.#procedures.set(path, proc);
     }
-    this.credit = options.clientCallCredit;
-    if (this.credit !== undefined && (!Number.isInteger(this.credit) || this.credit < 1)) {
+    this.#credit = options.clientCallCredit;
+    if (this.#credit !== undefined && (!Number.isInteger(this.#credit) || this.#credit < 1)) {
       throw new TypeError('clientCallCredit must be an integer of at least 1');
     }
     // While the socket opens: HELLO waits for it.
@@ -160,10 +162,10 @@ export class ClientProcedures {
 
   /** HELLO's features: the procedures with handlers; undefined when there are none. */
   features(): HelloFeatures | undefined {
-    if (this.handlers.size === 0) return undefined;
-    const features: HelloFeatures = { clientProcedures: [...this.handlers.keys()] };
-    if (this.credit !== undefined && this.credit !== DEFAULT_CLIENT_CALL_CREDIT)
-      features.clientCallCredit = this.credit;
+    if (this.#handlers.size === 0) return undefined;
+    const features: HelloFeatures = { clientProcedures: [...this.#handlers.keys()] };
+    if (this.#credit !== undefined && this.#credit !== DEFAULT_CLIENT_CALL_CREDIT)
+      features.clientCallCredit = this.#credit;
     return features;
   }
 
@@ -172,10 +174,10 @@ export class ClientProcedures {
    * (the next call tries again).
    */
   async ready(): Promise<string | undefined> {
-    if (this.runner !== undefined) return undefined;
+    if (this.#runner !== undefined) return undefined;
     try {
       const { ProcedureRunner } = await loadRunner();
-      this.runner ??= new ProcedureRunner(KIT, this.handlers, (path) => this.procedures.get(path), this.send);
+      this.#runner ??= new ProcedureRunner(KIT, this.#handlers, (path) => this.#procedures.get(path), this.#send);
       return undefined;
     } catch (error) {
       return `the client's handlers could not be loaded: ${(error as Error)?.message}`;
@@ -187,13 +189,13 @@ export class ClientProcedures {
    * handler, so only a faulty server calls: it hears NOT_FOUND.
    */
   receive(message: InvokeMessage | AbortMessage): void {
-    if (this.runner !== undefined) this.runner.receive(message);
-    else receiveServerCall(undefined, message, { send: this.send });
+    if (this.#runner !== undefined) this.#runner.receive(message);
+    else receiveServerCall(undefined, message, { send: this.#send });
   }
 
   /** The session is lost (or the client closed): running handlers are aborted and their answers dropped. */
   lost(): void {
-    this.runner?.lost();
+    this.#runner?.lost();
   }
 }
 
