@@ -29,13 +29,14 @@ export const JSON_CLIENT_LIMIT = 10 * 1024;
 
 /**
  * The most gzip bytes the JSON-only client may load at start before this check fails. The 10 KB
- * target is not met yet: until it is, this is the figure reached (15,244 bytes on 2026-12-06,
+ * target is not met yet: until it is, this is the figure reached (15,152 bytes on 2026-12-06,
  * after topic groups, the send queue and the client-procedure runner moved to chunks loaded on
- * first use, see docs/performance.md "Browser bundle") plus about 1%, so that the client cannot
+ * first use and the largest classes took #private members, see docs/performance.md "Browser
+ * bundle") plus about 1%, so that the client cannot
  * grow back while the rest is cut. Lower it with every cut; once the client is within the
  * target, this becomes JSON_CLIENT_LIMIT.
  */
-export const JSON_CLIENT_CEILING = 15_400;
+export const JSON_CLIENT_CEILING = 15_300;
 
 const CLIENT = `
 import type { Contract } from '@switchboard/contract';
