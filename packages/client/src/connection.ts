@@ -137,8 +137,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
       // A codec this client did not offer is the server's violation; a failing auth ends the client.
       return error instanceof RpcError ? this.#terminate(error) : this.#violation(error);
     }
-    // HELLO declares the handlers once their runner has loaded; if it cannot, the next attempt tries again.
-    const unready = await this.clientProcedures?.ready();
+    const unready = await this.clientProcedures?.ready(); // HELLO declares handlers once their runner loaded
     if (this.#socket !== socket || socket.readyState !== OPEN) return;
     if (unready !== undefined) {
       this.#dropped(CloseCode.ABNORMAL, unready);
