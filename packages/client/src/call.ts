@@ -2,7 +2,7 @@ import { type CallMetadata, callMessage, eventMessage, isRpcError, RpcError } fr
 import type { CallHost, CallOptions } from './call-host.js';
 import { ItemQueue, NONE } from './item-queue.js';
 import { callMetadata, metadataFor } from './metadata.js';
-import { FINISHED, SendQueue } from './send-queue.js';
+import { FINISHED, Uploads } from './uploads.js';
 
 export type { CallHost, CallOptions } from './call-host.js';
 
@@ -14,7 +14,7 @@ const aborted = (signal: AbortSignal): RpcError =>
 
 /**
  * One call on the client: what it sends (its opening message, its items under the server's
- * credit, in send-queue.ts) and what it receives (a result, items it grants credit for as they
+ * credit, in uploads.ts) and what it receives (a result, items it grants credit for as they
  * are consumed, in item-queue.ts). It is the object behind every handle the typed client returns.
  */
 export class ClientCall {
@@ -27,44 +27,48 @@ export class ClientCall {
    * one SUBSCRIBED named before any; undefined when the server's broker keeps none.
    */
   position: string | undefined;
-  private outcome: Outcome | undefined;
-  private promise: Promise<unknown> | undefined;
-  private settleResult: ((outcome: Outcome) => void) | undefined;
+  readonly #host: CallHost;
+  readonly #options: CallOptions;
+  #outcome: Outcome | undefined;
+  #promise: Promise<unknown> | undefined;
+  #settleResult: ((outcome: Outcome) => void) | undefined;
   /** Items received and not yet taken; made by the first item or reader (a unary call has neither). */
-  private itemQueue: ItemQueue | undefined;
-  private uploads: SendQueue | undefined;
+  #itemQueue: ItemQueue | undefined;
+  #uploads: Uploads | undefined;
   /** Set by {@link ClientCall.forEach}: takes every item as it arrives, instead of readers. */
-  private consumer: ((item: unknown) => void) | undefined;
+  #consumer: ((item: unknown) => void) | undefined;
   /** Set by {@link ClientCall.watch}: offered each item first, told of buffered ones and the end. */
-  private watcher: (() => void) | undefined;
-  private offer: ((item: unknown) => boolean) | undefined;
-  private received = 0;
-  private consumed = 0;
-  private granted: number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #watcher: (() => void) | undefined;
+  #offer: ((item: unknown) => boolean) | undefined;
+  #received = 0;
+  #consumed = 0;
+  #granted: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** The client-wide default deadline covers only the wait for a first answer. */
-  private readonly untilFirstAnswer: boolean;
-  private readonly onAbort: (() => void) | undefined;
+  readonly #untilFirstAnswer: boolean;
+  readonly #onAbort: (() => void) | undefined;
   /** Captured when the call is made (the caller's trace context), sent with every CALL or EVENT of it. */
-  private readonly metadata: CallMetadata | undefined;
+  readonly #metadata: CallMetadata | undefined;
 
   constructor(
-    private readonly host: CallHost,
+    host: CallHost,
     readonly path: string,
     readonly input: unknown,
     /** `key` is set for an acknowledged event (EVENT message), else the call opens with CALL. */
     readonly key: string | undefined,
     readonly channel: string | undefined,
-    private readonly options: CallOptions,
+    options: CallOptions,
     timeoutMs: number | undefined,
   ) {
-    this.granted = host.creditWindow;
-    this.untilFirstAnswer = options.timeoutMs === undefined;
+    this.#host = host;
+    this.#options = options;
+    this.#granted = host.creditWindow;
+    this.#untilFirstAnswer = options.timeoutMs === undefined;
     if (host.metadata !== undefined || options.metadata !== undefined) {
       try {
-        this.metadata = callMetadata(host.metadata, options.metadata);
+        this.#metadata = callMetadata(host.metadata, options.metadata);
       } catch (error) {
-        this.outcome = { ok: false, error: new RpcError('INTERNAL', 'the metadata option threw', { cause: error }) };
+        this.#outcome = { ok: false, error: new RpcError('INTERNAL', 'the metadata option threw', { cause: error }) };
         this.done = true;
         return;
       }
@@ -72,16 +76,16 @@ export class ClientCall {
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
-        this.outcome = { ok: false, error: aborted(signal) };
+        this.#outcome = { ok: false, error: aborted(signal) };
         this.done = true;
         return;
       }
-      this.onAbort = () => this.cancel(aborted(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      this.#onAbort = () => this.cancel(aborted(signal));
+      signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     const timeout = options.timeoutMs ?? timeoutMs;
     if (timeout !== undefined && timeout > 0 && Number.isFinite(timeout)) {
-      this.timer = setTimeout(
+      this.#timer = setTimeout(
         () => this.cancel(new RpcError('DEADLINE_EXCEEDED', `no answer within ${timeout} ms`)),
         timeout,
       );
@@ -89,12 +93,12 @@ export class ClientCall {
   }
 
   /** The queue of received items, made on first use with the callbacks it needs. */
-  private get queue(): ItemQueue {
-    this.itemQueue ??= new ItemQueue(
-      () => this.taken(),
-      () => this.outcome,
+  get #queue(): ItemQueue {
+    this.#itemQueue ??= new ItemQueue(
+      () => this.#taken(),
+      () => this.#outcome,
     );
-    return this.itemQueue;
+    return this.#itemQueue;
   }
 
   /** Sends the opening message under stream id `id` of the current session. */
@@ -102,18 +106,18 @@ export class ClientCall {
     if (this.done) return;
     this.id = id;
     this.opened = true;
-    this.received = 0;
-    this.uploads?.restart();
-    this.consumed = 0;
-    this.granted = this.host.creditWindow;
+    this.#received = 0;
+    this.#uploads?.restart();
+    this.#consumed = 0;
+    this.#granted = this.#host.creditWindow;
     try {
       const input = this.input ?? null;
-      const metadata = metadataFor(this.metadata, this.host.maxMetadataBytes ?? 0);
-      if (this.key !== undefined) this.host.send(eventMessage(id, this.path, input, this.key, metadata));
-      else this.host.send(callMessage(id, this.path, input, this.granted, metadata));
+      const metadata = metadataFor(this.#metadata, this.#host.maxMetadataBytes ?? 0);
+      if (this.key !== undefined) this.#host.send(eventMessage(id, this.path, input, this.key, metadata));
+      else this.#host.send(callMessage(id, this.path, input, this.#granted, metadata));
     } catch (error) {
       this.opened = false;
-      this.settle({
+      this.#settle({
         ok: false,
         error: isRpcError(error) ? error : new RpcError('INTERNAL', 'the call could not be sent', { cause: error }),
       });
@@ -125,17 +129,17 @@ export class ClientCall {
   /** DATA or PUB for this call. Returns false when it exceeds the credit granted (a violation). */
   item(value: unknown): boolean {
     if (this.done) return true;
-    if (this.timer && this.untilFirstAnswer) this.answered();
-    if (++this.received > this.granted) return false;
-    if (this.consumer !== undefined) {
-      this.taken();
-      this.deliver(this.consumer, value);
-    } else if (this.offer !== undefined && (this.itemQueue?.size ?? 0) === 0 && this.offer(value)) {
+    if (this.#timer && this.#untilFirstAnswer) this.#answered();
+    if (++this.#received > this.#granted) return false;
+    if (this.#consumer !== undefined) {
+      this.#taken();
+      this.#deliver(this.#consumer, value);
+    } else if (this.#offer !== undefined && (this.#itemQueue?.size ?? 0) === 0 && this.#offer(value)) {
       // Taken at once when nothing waits before it and the watcher has room: no buffering.
-      this.taken();
+      this.#taken();
     } else {
-      this.queue.push(value);
-      this.watcher?.();
+      this.#queue.push(value);
+      this.#watcher?.();
     }
     return true;
   }
@@ -148,23 +152,23 @@ export class ClientCall {
    * subscribers from one subscription.
    */
   watch(offer: (item: unknown) => boolean, onChange: () => void): void {
-    this.offer = offer;
-    this.watcher = onChange;
+    this.#offer = offer;
+    this.#watcher = onChange;
   }
 
   /** The oldest buffered item, counted as consumed (credit flows back), or {@link NONE}. */
   takeNow(): unknown {
-    return this.itemQueue === undefined ? NONE : this.itemQueue.take();
+    return this.#itemQueue === undefined ? NONE : this.#itemQueue.take();
   }
 
   /** Items received and not yet taken. */
   get buffered(): number {
-    return this.itemQueue?.size ?? 0;
+    return this.#itemQueue?.size ?? 0;
   }
 
   /** How the call ended, once it has; buffered items may remain to be taken. */
   get settled(): Outcome | undefined {
-    return this.outcome;
+    return this.#outcome;
   }
 
   /**
@@ -173,14 +177,14 @@ export class ClientCall {
    * its error; an exception thrown by `onItem` cancels the call and rejects with that exception.
    */
   forEach(onItem: (item: unknown) => void): Promise<void> {
-    if (this.consumer !== undefined || this.itemQueue?.reading === true) {
+    if (this.#consumer !== undefined || this.#itemQueue?.reading === true) {
       return Promise.reject(new TypeError('the stream is already being read'));
     }
-    this.consumer = onItem;
+    this.#consumer = onItem;
     // Buffered items first, even when the stream already ended; a throwing onItem empties the buffer.
-    const buffered = this.itemQueue;
+    const buffered = this.#itemQueue;
     if (buffered !== undefined) {
-      for (let next = buffered.take(); next !== NONE; next = buffered.take()) this.deliver(onItem, next);
+      for (let next = buffered.take(); next !== NONE; next = buffered.take()) this.#deliver(onItem, next);
       buffered.clear();
     }
     return this.result().then(() => undefined);
@@ -191,11 +195,11 @@ export class ClientCall {
    * while a reader waits goes straight to it: one promise per item, no extra turn.
    */
   nextItem(): Promise<IteratorResult<unknown>> {
-    if (this.consumer !== undefined) return Promise.reject(new TypeError('the stream is already being read'));
-    return this.queue.next();
+    if (this.#consumer !== undefined) return Promise.reject(new TypeError('the stream is already being read'));
+    return this.#queue.next();
   }
 
-  private deliver(onItem: (item: unknown) => void, value: unknown): void {
+  #deliver(onItem: (item: unknown) => void, value: unknown): void {
     try {
       onItem(value);
     } catch (error) {
@@ -205,47 +209,47 @@ export class ClientCall {
 
   /** END or ACK from the server. */
   end(result: unknown): void {
-    this.settle({ ok: true, value: result });
+    this.#settle({ ok: true, value: result });
   }
 
   /** ERROR from the server, or a local failure (session lost, connection closed). */
   fail(error: RpcError): void {
-    this.settle({ ok: false, error });
+    this.#settle({ ok: false, error });
   }
 
   /** CREDIT from the server: items this call may send. */
   credit(limit: number): void {
-    if (this.timer && this.untilFirstAnswer) this.answered();
-    this.sending().credit(limit);
+    if (this.#timer && this.#untilFirstAnswer) this.#answered();
+    this.#sending().credit(limit);
   }
 
   /** Counts an item as consumed, granting the server credit back once half the window is used. */
-  private taken(): void {
-    this.consumed++;
-    const window = this.host.creditWindow;
-    if (!this.done && this.consumed + window - this.granted >= window / 2) {
-      this.granted = this.consumed + window;
-      this.host.grant(this.id, this.granted);
+  #taken(): void {
+    this.#consumed++;
+    const window = this.#host.creditWindow;
+    if (!this.done && this.#consumed + window - this.#granted >= window / 2) {
+      this.#granted = this.#consumed + window;
+      this.#host.grant(this.id, this.#granted);
     }
   }
 
   // ---- outgoing (client streams and channels) -----------------------------------------------
 
-  private sending(): SendQueue {
-    this.uploads ??= new SendQueue(this, this.host);
-    return this.uploads;
+  #sending(): Uploads {
+    this.#uploads ??= new Uploads(this, this.#host);
+    return this.#uploads;
   }
 
   /** Sends an item; resolves once it is queued within the server's credit. */
   send(item: unknown): Promise<void> {
-    if (this.done || this.uploads?.ending)
-      return Promise.reject(this.outcome?.ok === false ? this.outcome.error : FINISHED);
-    return this.sending().push(item);
+    if (this.done || this.#uploads?.ending)
+      return Promise.reject(this.#outcome?.ok === false ? this.#outcome.error : FINISHED);
+    return this.#sending().push(item);
   }
 
   /** Half-closes: no more items (sent after the items still waiting for credit). */
   close(): void {
-    if (!this.done) this.sending().end();
+    if (!this.done) this.#sending().end();
   }
 
   /** Session lost and the call is an event with a key: it will be sent again under a new id. */
@@ -255,9 +259,9 @@ export class ClientCall {
 
   // ---- settling ---------------------------------------------------------------------------
 
-  private answered(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  #answered(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**
@@ -266,42 +270,42 @@ export class ClientCall {
    */
   cancel(reason: RpcError = new RpcError('CANCELLED', 'the call was cancelled')): void {
     if (this.done) return;
-    this.itemQueue?.clear();
+    this.#itemQueue?.clear();
     if (this.opened) {
       try {
-        this.host.cancel(this.id);
+        this.#host.cancel(this.id);
       } catch {
         // CANCEL always encodes; a failure here means the session is gone and nothing runs anyway.
       }
     }
-    this.settle({ ok: false, error: reason });
+    this.#settle({ ok: false, error: reason });
   }
 
-  private settle(outcome: Outcome): void {
+  #settle(outcome: Outcome): void {
     if (this.done) return;
     this.done = true;
-    this.outcome = outcome;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.uploads?.rejectAll(outcome.ok ? FINISHED : outcome.error);
-    this.settleResult?.(outcome);
-    this.itemQueue?.wake();
-    this.watcher?.();
-    this.host.finished(this);
+    this.#outcome = outcome;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#uploads?.rejectAll(outcome.ok ? FINISHED : outcome.error);
+    this.#settleResult?.(outcome);
+    this.#itemQueue?.wake();
+    this.#watcher?.();
+    this.#host.finished(this);
   }
 
   /** The call's result (END's value, or the rejection). Created on first use. */
   result(): Promise<unknown> {
-    if (!this.promise) {
-      const known = this.outcome;
-      this.promise = known
+    if (!this.#promise) {
+      const known = this.#outcome;
+      this.#promise = known
         ? known.ok
           ? Promise.resolve(known.value)
           : Promise.reject(known.error)
         : new Promise((resolve, reject) => {
-            this.settleResult = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
+            this.#settleResult = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
           });
     }
-    return this.promise;
+    return this.#promise;
   }
 }

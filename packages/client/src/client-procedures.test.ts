@@ -47,6 +47,7 @@ describe('ClientProcedures', () => {
         return { ok: true };
       },
     });
+    expect(await procedures.ready()).toBeUndefined();
     procedures.receive(msg.invoke(1, 'confirm', { q: 'yes' }));
     procedures.receive(msg.invoke(2, 'confirm', { q: 'no' }));
     procedures.receive(msg.invoke(3, 'confirm', { q: 7 }));
@@ -69,6 +70,7 @@ describe('ClientProcedures', () => {
           signal.addEventListener('abort', () => resolve({ ok: false }));
         }),
     });
+    await procedures.ready();
     procedures.receive(msg.invoke(1, 'confirm', { q: 'a' }));
     procedures.receive(msg.invoke(2, 'confirm', { q: 'b' }));
     while (signals.length < 2) await new Promise((resolve) => setImmediate(resolve));
@@ -77,5 +79,14 @@ describe('ClientProcedures', () => {
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual([]);
+  });
+
+  it('answers NOT_FOUND to a call that comes before its runner is ready, when no HELLO declared a handler', async () => {
+    const { sent, procedures } = setUp({ confirm: () => ({ ok: true }) });
+    procedures.receive(msg.invoke(1, 'confirm', { q: 'early' }));
+    expect(sent.map((message) => message.slice(0, 3))).toEqual([[21, 1, 'NOT_FOUND']]);
+    await procedures.ready();
+    procedures.receive(msg.invoke(2, 'confirm', { q: 'yes' }));
+    expect(await answered(sent, 2)).toContainEqual(msg.result(2, { ok: true }));
   });
 });

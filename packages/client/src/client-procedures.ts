@@ -1,7 +1,6 @@
 import {
   type ClientProcedureTree,
   type Contract,
-  flattenProcedures,
   type InferInput,
   type InferOutput,
   isProcedure,
@@ -21,12 +20,15 @@ import {
   RpcError,
   resultMessage,
 } from '@switchboard/protocol';
+import type { ProcedureRunner, RunnerKit } from './client-procedure-runner.js';
 
 /**
  * The client's side of server-to-client calls (docs/protocol.md, section 10): it declares the
  * client procedures it has handlers for in HELLO, runs a handler per INVOKE with an AbortSignal
  * that ABORT and a lost session abort, and answers RESULT or FAULT through the session's outbox,
- * so an answer made while disconnected goes out after the resume.
+ * so an answer made while disconnected goes out after the resume. Running the handlers
+ * (client-procedure-runner.ts) loads with the first INVOKE, in a chunk of its own in a browser
+ * bundle.
  */
 
 type MaybePromise<T> = T | Promise<T>;
@@ -82,18 +84,8 @@ export interface ClientProcedureOptions<TContract> {
   readonly clientCallCredit?: number;
 }
 
-type AnyHandler = (input: unknown, options: ClientHandlerOptions<Record<string, never>>) => unknown;
-
-/** Builds any code's error: the codes are the contract's, or the server validates them anyway. */
-const ERROR_BUILDERS = new Proxy(
-  {},
-  {
-    get: (_target, code) =>
-      typeof code === 'string'
-        ? (data: unknown, message?: string) => new RpcError(code, message ?? code, { data })
-        : undefined,
-  },
-) as ClientErrorBuilders<Record<string, never>>;
+/** A handler as the client calls it, whatever its procedure's types. */
+export type AnyHandler = (input: unknown, options: ClientHandlerOptions<Record<string, never>>) => unknown;
 
 function flattenHandlers(tree: object, prefix: string, out: Map<string, AnyHandler>): Map<string, AnyHandler> {
   for (const [name, node] of Object.entries(tree)) {
@@ -104,94 +96,106 @@ function flattenHandlers(tree: object, prefix: string, out: Map<string, AnyHandl
   return out;
 }
 
-/** Runs the handlers of the server's calls for one client. */
-export class ClientProcedures {
-  private readonly handlers: Map<string, AnyHandler>;
-  private readonly procedures: ReadonlyMap<string, Procedure>;
-  private readonly running = new Map<number, AbortController>();
-  private readonly credit: number | undefined;
+/** The procedure at dotted `path` of `tree`, or undefined. */
+function procedureAt(tree: ClientProcedureTree, path: string): Procedure | undefined {
+  let node: unknown = tree;
+  for (const name of path.split('.')) {
+    node =
+      typeof node === 'object' && node !== null && Object.hasOwn(node, name)
+        ? (node as ClientProcedureTree)[name]
+        : undefined;
+  }
+  return typeof node === 'object' && node !== null && isProcedure(node as Procedure) ? (node as Procedure) : undefined;
+}
 
+type RunnerModule = typeof import('./client-procedure-runner.js');
+
+let loading: Promise<RunnerModule> | undefined;
+
+/** The runner's module, imported once; a failed load is tried again by the next connection. */
+function loadRunner(): Promise<RunnerModule> {
+  loading ??= import('./client-procedure-runner.js').catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate, MessageType };
+
+/**
+ * The server-to-client calls of one client: it checks the handlers against the contract when the
+ * client is made, declares them in HELLO, and has them run by the runner
+ * (client-procedure-runner.ts), which it starts loading at once: the connection sends HELLO only
+ * once the runner is {@link ClientProcedures.ready}, so no INVOKE arrives before it.
+ */
+export class ClientProcedures {
+  readonly #handlers: Map<string, AnyHandler>;
+  /** The contract's procedure of each handler, for its input schema. */
+  readonly #procedures = new Map<string, Procedure>();
+  readonly #credit: number | undefined;
+  #runner: ProcedureRunner | undefined;
+  readonly #send: (message: Message) => void;
+
+  /** Throws TypeError for a handler the contract has no client procedure for, or a bad credit. */
   constructor(
     contract: Contract | undefined,
     options: ClientProcedureOptions<Contract>,
     /** Queues a message on the session's outbox; throws RpcError when it cannot be encoded. */
-    private readonly send: (message: Message) => void,
+    send: (message: Message) => void,
   ) {
-    this.handlers = flattenHandlers(options.handlers ?? {}, '', new Map());
-    const tree = contract?.clientProcedures;
-    this.procedures = tree ? flattenProcedures(tree) : new Map();
-    for (const path of this.handlers.keys()) {
-      if (contract && !this.procedures.has(path)) throw new TypeError(`no client procedure ${path} in the contract`);
+    this.#send = send;
+    this.#handlers = flattenHandlers(options.handlers ?? {}, '', new Map());
+    for (const path of this.#handlers.keys()) {
+      if (contract === undefined) continue;
+      const proc = procedureAt(contract.clientProcedures ?? {}, path);
+      if (proc === undefined) throw new TypeError(`no client procedure ${path} in the contract`);
+      this.#procedures.set(path, proc);
     }
-    this.credit = options.clientCallCredit;
-    if (this.credit !== undefined && (!Number.isInteger(this.credit) || this.credit < 1)) {
+    this.#credit = options.clientCallCredit;
+    if (this.#credit !== undefined && (!Number.isInteger(this.#credit) || this.#credit < 1)) {
       throw new TypeError('clientCallCredit must be an integer of at least 1');
     }
+    // While the socket opens: HELLO waits for it.
+    void this.ready();
   }
 
   /** HELLO's features: the procedures with handlers; undefined when there are none. */
   features(): HelloFeatures | undefined {
-    if (this.handlers.size === 0) return undefined;
-    const features: HelloFeatures = { clientProcedures: [...this.handlers.keys()] };
-    if (this.credit !== undefined && this.credit !== DEFAULT_CLIENT_CALL_CREDIT)
-      features.clientCallCredit = this.credit;
+    if (this.#handlers.size === 0) return undefined;
+    const features: HelloFeatures = { clientProcedures: [...this.#handlers.keys()] };
+    if (this.#credit !== undefined && this.#credit !== DEFAULT_CLIENT_CALL_CREDIT)
+      features.clientCallCredit = this.#credit;
     return features;
   }
 
-  /** INVOKE runs a handler; ABORT aborts one. */
+  /**
+   * Resolves once the runner has loaded: to undefined, or to why its module could not be loaded
+   * (the next call tries again).
+   */
+  async ready(): Promise<string | undefined> {
+    if (this.#runner !== undefined) return undefined;
+    try {
+      const { ProcedureRunner } = await loadRunner();
+      this.#runner ??= new ProcedureRunner(KIT, this.#handlers, (path) => this.#procedures.get(path), this.#send);
+      return undefined;
+    } catch (error) {
+      return `the client's handlers could not be loaded: ${(error as Error)?.message}`;
+    }
+  }
+
+  /**
+   * INVOKE runs a handler; ABORT aborts one. Before the runner is ready no HELLO declared a
+   * handler, so only a faulty server calls: it hears NOT_FOUND.
+   */
   receive(message: InvokeMessage | AbortMessage): void {
-    if (message[0] === MessageType.ABORT) {
-      this.running.get(message[1])?.abort();
-      this.running.delete(message[1]);
-      return;
-    }
-    const [, id, path, input] = message;
-    const handler = this.handlers.get(path);
-    if (handler === undefined) {
-      this.answer(id, undefined, new RpcError('NOT_FOUND', `this client does not implement ${path}`));
-      return;
-    }
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    void this.run(id, path, handler, input, controller);
-  }
-
-  private async run(id: number, path: string, handler: AnyHandler, raw: unknown, controller: AbortController) {
-    let result: unknown;
-    let failure: RpcError | undefined;
-    try {
-      const proc = this.procedures.get(path);
-      let input: unknown = raw ?? undefined;
-      if (proc && isProcedure(proc) && proc.input !== undefined) {
-        const checked = await validate(proc.input, input);
-        if (!checked.ok)
-          throw new RpcError('INVALID_ARGUMENT', `invalid input for ${path}`, { data: { issues: checked.issues } });
-        input = checked.value;
-      }
-      result = await handler(input, { signal: controller.signal, path, errors: ERROR_BUILDERS });
-    } catch (error) {
-      failure = isRpcError(error) ? error : new RpcError('INTERNAL', `the client's handler of ${path} failed`);
-    }
-    // Aborted (ABORT, a lost session): the server is no longer waiting, and ids may be reused.
-    if (this.running.get(id) !== controller) return;
-    this.running.delete(id);
-    this.answer(id, result, failure);
-  }
-
-  private answer(id: number, result: unknown, failure: RpcError | undefined): void {
-    try {
-      this.send(failure ? faultMessage(id, failure.code, failure.message, failure.data) : resultMessage(id, result));
-    } catch (error) {
-      // The result cannot be encoded or is too large: the server hears why instead of waiting.
-      const reason = isRpcError(error) ? error : new RpcError('INTERNAL', 'the answer could not be sent');
-      this.send(faultMessage(id, reason.code, reason.message));
-    }
+    if (this.#runner !== undefined) this.#runner.receive(message);
+    else receiveServerCall(undefined, message, { send: this.#send });
   }
 
   /** The session is lost (or the client closed): running handlers are aborted and their answers dropped. */
   lost(): void {
-    for (const controller of this.running.values()) controller.abort();
-    this.running.clear();
+    this.#runner?.lost();
   }
 }
 

@@ -9,7 +9,7 @@ import type { ConnectionOptions, ConnectionState, StateChange } from './options.
 import { type OpenSocket, webSocketOpener } from './socket.js';
 import { lazyHttpOpener } from './socket-http-lazy.js';
 import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
-import { TopicGroup } from './topic-group.js';
+import { type SharedSubscription, subscribe } from './topics.js';
 import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
 import type { ClientTree } from './types.js';
 
@@ -46,46 +46,50 @@ export type Client<TContract extends ContractLike> = ClientTree<ProceduresOf<TCo
 
 /** The object behind every call a client returns; the types show each kind only its part. */
 class CallHandle {
-  constructor(
-    private readonly call: ClientCall,
-    private readonly validator?: ArrivalValidator,
-    /** A topic subscriber's position, which its group keeps (topic-group.ts). */
-    private readonly where?: () => string | undefined,
-  ) {}
+  readonly #call: ClientCall;
+  readonly #validator: ArrivalValidator | undefined;
+  /** A topic subscriber's position, which its group keeps (topic-group.ts). */
+  readonly #where: (() => string | undefined) | undefined;
+
+  constructor(call: ClientCall, validator?: ArrivalValidator, where?: () => string | undefined) {
+    this.#call = call;
+    this.#validator = validator;
+    this.#where = where;
+  }
   get position(): string | undefined {
-    return this.where === undefined ? this.call.position : this.where();
+    return this.#where === undefined ? this.#call.position : this.#where();
   }
   /** The call's result, checked when the client validates arrivals. */
-  private result(): Promise<unknown> {
-    const validator = this.validator;
-    const result = this.call.result();
-    return validator ? result.then((value) => checkArrival(validator, this.call.path, 'output', value)) : result;
+  #result(): Promise<unknown> {
+    const validator = this.#validator;
+    const result = this.#call.result();
+    return validator ? result.then((value) => checkArrival(validator, this.#call.path, 'output', value)) : result;
   }
   // biome-ignore lint/suspicious/noThenProperty: a call's handle is awaitable by design (Pending<T>).
   then<A, B>(
     onFulfilled?: (value: unknown) => A | PromiseLike<A>,
     onRejected?: (reason: unknown) => B | PromiseLike<B>,
   ): Promise<A | B> {
-    return this.result().then(onFulfilled, onRejected);
+    return this.#result().then(onFulfilled, onRejected);
   }
   catch<B>(onRejected?: (reason: unknown) => B | PromiseLike<B>): Promise<unknown> {
-    return this.result().catch(onRejected);
+    return this.#result().catch(onRejected);
   }
   finally(onFinally?: () => void): Promise<unknown> {
-    return this.result().finally(onFinally);
+    return this.#result().finally(onFinally);
   }
   cancel(): void {
-    this.call.cancel();
+    this.#call.cancel();
   }
   send(item: unknown): Promise<void> {
-    return this.call.send(item);
+    return this.#call.send(item);
   }
   end(): this {
-    this.call.close();
+    this.#call.close();
     return this;
   }
   pipe(source: AsyncIterable<unknown> | Iterable<unknown>): this {
-    const call = this.call;
+    const call = this.#call;
     void (async () => {
       try {
         for await (const item of source) {
@@ -100,15 +104,16 @@ class CallHandle {
     return this;
   }
   forEach(onItem: (item: unknown) => void): Promise<void> {
-    const validator = this.validator;
-    if (!validator) return this.call.forEach(onItem);
+    const validator = this.#validator;
+    if (!validator) return this.#call.forEach(onItem);
     // What onItem throws cancels the stream and rejects forEach: so does an item that fails.
-    return this.call.forEach((item) => {
-      onItem(checkArrival(validator, this.call.path, 'item', item));
+    return this.#call.forEach((item) => {
+      onItem(checkArrival(validator, this.#call.path, 'item', item));
     });
   }
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    const { call, validator } = this;
+    const call = this.#call;
+    const validator = this.#validator;
     const checked = (next: IteratorResult<unknown>): IteratorResult<unknown> => {
       if (next.done || !validator) return next;
       try {
@@ -148,27 +153,7 @@ interface ClientScope {
   readonly timeoutMs: number | undefined;
   readonly validator: ArrivalValidator | undefined;
   /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts). */
-  readonly topics: Map<string, TopicGroup>;
-}
-
-/** A subscriber of `channel`: it joins the channel's open group, or starts a new one. */
-function subscribe(
-  scope: ClientScope,
-  path: string,
-  channel: string,
-  input: unknown,
-  options: CallOptions,
-): CallHandle {
-  let group = scope.topics.get(channel);
-  if (group === undefined || group.closed) {
-    group = new TopicGroup(scope.connection, path, input, channel, (closed) => {
-      if (scope.topics.get(channel) === closed) scope.topics.delete(channel);
-    });
-    scope.topics.set(channel, group);
-  }
-  const view = group.join(input, options, scope.timeoutMs);
-  const joined = group;
-  return new CallHandle(view, scope.validator, () => joined.positionOf(view));
+  readonly topics: Map<string, SharedSubscription>;
 }
 
 function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
@@ -176,7 +161,10 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const kind = kinds?.get(path);
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
-  if (kind === 'topic') return subscribe(scope, path, channelOf(path, input), input, options);
+  if (kind === 'topic') {
+    const subscriber = subscribe(connection, scope.topics, path, channelOf(path, input), input, options, timeoutMs);
+    return new CallHandle(subscriber.view, scope.validator, subscriber.position);
+  }
   const key = kind === 'event' ? randomKey() : undefined;
   // Without the contract at run time the kind is unknown: a PUB may answer any call, so route by
   // channel. Such a client cannot tell a topic from a call, so its subscriptions are not shared.
@@ -237,6 +225,12 @@ function transportChooser(options: ClientOptions): TransportChooser {
  * The client connects at once and reconnects by itself (protocol.md section 6); calls made while
  * it is connecting wait for the session. `handlers` implement the contract's client procedures,
  * which the server calls (protocol.md section 10); the client declares them in its HELLO.
+ *
+ * What only some applications use loads on its first use, through a dynamic `import()` (a chunk
+ * of its own in a browser bundle): topic subscriptions shared by channel, the sending half of
+ * client streams and channels, and the runner of `handlers` (loaded when the client is made; its
+ * HELLO waits for it). A chunk that cannot be loaded fails that use with UNAVAILABLE (a
+ * connection attempt, for the handlers), and the next use loads it again.
  *
  * @example
  * const client = createClient(api, { url: 'ws://localhost:8080' });

@@ -53,26 +53,26 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   readonly creditWindow: number;
   limits: Limits = DEFAULT_LIMITS;
   readonly metadata: (() => CallMetadata | undefined) | undefined;
-  private socket: ClientSocket | undefined;
-  private codec: Codec;
+  #socket: ClientSocket | undefined;
+  #codec: Codec;
   /** The codecs offered, in order of preference. */
-  private readonly codecs: readonly Codec[];
-  private readonly session: ClientSession;
-  private readonly calls = new CallTable();
-  private lastError: RpcError | undefined;
+  readonly #codecs: readonly Codec[];
+  readonly #session: ClientSession;
+  readonly #calls = new CallTable();
+  #lastError: RpcError | undefined;
   /** GOAWAY arrived: new calls wait for the next server, refused ones are sent again there. */
-  private draining = false;
-  private closedByUser = false;
-  private readonly offers: string[];
-  private readonly reconnect: Reconnect;
-  private readonly watchdog = new Watchdog(() => {
+  #draining = false;
+  #closedByUser = false;
+  readonly #offers: string[];
+  readonly #reconnect: Reconnect;
+  readonly #watchdog = new Watchdog(() => {
     if (this.state !== 'open') return;
-    const socket = this.socket;
-    this.dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
+    const socket = this.#socket;
+    this.#dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
     socket?.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
   });
-  private readonly drain = new DrainGate(() =>
-    this.socket && this.state === 'open' ? this.socket.bufferedAmount : undefined,
+  readonly #drain = new DrainGate(() =>
+    this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined,
   );
 
   constructor(
@@ -84,130 +84,137 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     super();
     this.creditWindow = options.creditWindow ?? DEFAULT_CONNECTION.creditWindow;
     this.metadata = options.metadata;
-    this.codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
-    const names = this.codecs.map((codec) => codec.name);
-    this.offers = clientOffers(names, options.api);
-    this.codec = this.codecs[0] ?? jsonCodec;
-    this.session = new ClientSession(options, this.codec, this.limits);
-    this.reconnect = new Reconnect(options.reconnect, () => {
-      if (this.state === 'reconnecting') this.connect();
+    this.#codecs = options.codecs ? resolveCodecs(options.codecs) : DEFAULT_CODECS;
+    const names = this.#codecs.map((codec) => codec.name);
+    this.#offers = clientOffers(names, options.api);
+    this.#codec = this.#codecs[0] ?? jsonCodec;
+    this.#session = new ClientSession(options, this.#codec, this.limits);
+    this.#reconnect = new Reconnect(options.reconnect, () => {
+      if (this.state === 'reconnecting') this.#connect();
     });
-    this.connect();
+    this.#connect();
   }
 
-  private setState(change: StateChange): void {
+  #setState(change: StateChange): void {
     this.state = change.state;
     this.emit('state', change);
   }
 
-  private connect(): void {
-    if (this.state === 'reconnecting') this.setState({ state: 'connecting' });
+  #connect(): void {
+    if (this.state === 'reconnecting') this.#setState({ state: 'connecting' });
     let socket: ClientSocket | undefined;
     try {
       // Events of a socket the connection has dropped are ignored.
-      socket = this.openSocket(this.options.url, this.offers, {
+      socket = this.openSocket(this.options.url, this.#offers, {
         open: () => {
-          if (this.socket === socket && socket) void this.opened(socket);
+          if (this.#socket === socket && socket) void this.#opened(socket);
         },
         message: (data, isBinary) => {
-          if (this.socket === socket) this.receive(data, isBinary);
+          if (this.#socket === socket) this.#receive(data, isBinary);
         },
         close: (code, reason) => {
-          if (this.socket === socket) this.dropped(code, reason);
+          if (this.#socket === socket) this.#dropped(code, reason);
         },
       });
     } catch (error) {
-      this.terminate(new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`));
+      this.#terminate(
+        new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`),
+      );
       return;
     }
-    this.socket = socket;
+    this.#socket = socket;
   }
 
   /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
-  private async opened(socket: ClientSocket): Promise<void> {
+  async #opened(socket: ClientSocket): Promise<void> {
     let auth: unknown;
     try {
-      const codec = selectedCodec(this.codecs, socket.protocol);
-      this.codec = codec ?? jsonCodec;
+      const codec = selectedCodec(this.#codecs, socket.protocol);
+      this.#codec = codec ?? jsonCodec;
       if (!codec) return; // the fallback token alone: the server's ERROR explains, then 4406
       auth = await helloAuth(this.options.auth);
     } catch (error) {
       // A codec this client did not offer is the server's violation; a failing auth ends the client.
-      return error instanceof RpcError ? this.terminate(error) : this.violation(error);
+      return error instanceof RpcError ? this.#terminate(error) : this.#violation(error);
     }
-    if (this.socket !== socket || socket.readyState !== OPEN) return;
-    socket.send(this.codec.frame([this.codec.encode(this.session.hello(auth, this.clientProcedures?.features()))]));
-    this.watchdog.touch();
+    const unready = await this.clientProcedures?.ready(); // HELLO declares handlers once their runner loaded
+    if (this.#socket !== socket || socket.readyState !== OPEN) return;
+    if (unready !== undefined) {
+      this.#dropped(CloseCode.ABNORMAL, unready);
+      return socket.close(CloseCode.NORMAL, 'handlers not loaded');
+    }
+    socket.send(this.#codec.frame([this.#codec.encode(this.#session.hello(auth, this.clientProcedures?.features()))]));
+    this.#watchdog.touch();
   }
 
-  private receive(data: SocketData, isBinary: boolean): void {
-    this.watchdog.touch();
+  #receive(data: SocketData, isBinary: boolean): void {
+    this.#watchdog.touch();
     try {
       // A frame that does not decode, or a message the protocol forbids, ends the connection.
-      for (const message of decodeServerFrame(this.codec, data, isBinary, this.limits)) this.handle(message);
+      for (const message of decodeServerFrame(this.#codec, data, isBinary, this.limits)) this.#handle(message);
     } catch (error) {
-      this.violation(error);
+      this.#violation(error);
     }
   }
 
-  private handle(message: ServerMessage): void {
-    if (this.session.receive(message)) return;
+  #handle(message: ServerMessage): void {
+    if (this.#session.receive(message)) return;
     switch (message[0]) {
       case MessageType.WELCOME:
-        this.welcome(message[1], message[2], message[3], message[4], message[5]);
+        this.#welcome(message[1], message[2], message[3], message[4], message[5]);
         return;
       case MessageType.GOAWAY:
-        this.draining = true;
+        this.#draining = true;
         return;
       case MessageType.ERROR:
-        if (message[1] === 0) this.lastError = errorFromMessage(message);
-        else this.calls.route(message, this.draining);
+        if (message[1] === 0) this.#lastError = errorFromMessage(message);
+        else this.#calls.route(message, this.#draining);
         return;
       case MessageType.INVOKE:
       case MessageType.ABORT:
         receiveServerCall(this.clientProcedures, message, this);
         return;
       default:
-        this.calls.route(message, this.draining);
+        this.#calls.route(message, this.#draining);
     }
   }
 
   /** WELCOME: the session is new, or resumed with `serverReceived` of ours seen by the server. */
-  private welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
+  #welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
     this.limits = limits;
-    const session = this.session;
+    const session = this.#session;
     session.inbox.ackEvery = limits.ackEvery;
     const previous = session.current;
     session.current = { token, id: sessionId };
-    this.reconnect.succeeded();
-    this.lastError = undefined;
-    const socket = this.socket as ClientSocket;
+    this.#reconnect.succeeded();
+    this.#lastError = undefined;
+    const socket = this.#socket as ClientSocket;
     const send = (frame: string | Uint8Array): void => socket.send(frame);
     if (resumed && previous) {
       if (!session.resumeOn(send, serverReceived)) {
         // This side cannot fill the server's gap: end the session on both sides, start afresh.
-        this.loseSession();
+        this.#loseSession();
         socket.close(CloseCode.RESUME_REJECTED, 'cannot retransmit what the server missed');
-        this.dropped(CloseCode.ABNORMAL, 'resume rejected');
+        this.#dropped(CloseCode.ABNORMAL, 'resume rejected');
         return;
       }
     } else {
       // A fresh outbox either way: the codec and limits are this server's.
-      if (previous) this.loseSession();
-      else session.renew(this.codec, this.limits);
+      if (previous) this.#loseSession();
+      else session.renew(this.#codec, this.limits);
       session.startOn(send);
     }
     this.transport = socket.transport;
-    this.setState(openChange(previous ? resumed : undefined, this.transport));
-    this.calls.startWaiting();
-    this.watchdog.arm(this.limits);
+    this.#setState(openChange(previous ? resumed : undefined, this.transport));
+    this.#calls.startWaiting();
+    this.#watchdog.arm(this.limits);
   }
 
   /** The session is gone: its calls settle (events wait to be retried under their key), counts restart. */
-  private loseSession(): void {
-    this.calls.loseSession();
+  #loseSession(): void {
+    this.#calls.loseSession();
     this.clientProcedures?.lost();
-    this.session.reset(this.codec, this.limits);
+    this.#session.reset(this.#codec, this.limits);
   }
 
   /**
@@ -217,14 +224,12 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   start(call: ClientCall): void {
     if (call.done) return;
     if (this.state === 'closed') call.fail(this.closedError);
-    else if (this.state === 'open' && !this.draining && this.socket !== undefined) this.calls.start(call);
-    else this.calls.wait(call);
+    else if (this.state === 'open' && !this.#draining && this.#socket !== undefined) this.#calls.start(call);
+    else this.#calls.wait(call);
   }
 
-  // ---- CallHost ----------------------------------------------------------------------------
-
   send(message: Message): void {
-    queueMessage(this.session.outbox, this.codec, this.limits.maxFrameBytes, message);
+    queueMessage(this.#session.outbox, this.#codec, this.limits.maxFrameBytes, message);
   }
 
   grant(id: number, limit: number): void {
@@ -236,55 +241,53 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   finished(call: ClientCall): void {
-    this.calls.forget(call);
+    this.#calls.forget(call);
   }
 
   writable(): Promise<void> | undefined {
-    return this.drain.wait(this.session.outbox.queuedBytes);
+    return this.#drain.wait(this.#session.outbox.queuedBytes);
   }
 
-  // ---- closing -------------------------------------------------------------------------------
-
-  private violation(error: unknown): void {
+  #violation(error: unknown): void {
     const code = error instanceof ProtocolViolation ? error.closeCode : CloseCode.INVALID_MESSAGE;
     const message = error instanceof Error ? error.message : String(error);
-    this.lastError = new RpcError('PROTOCOL_ERROR', `the server violated the protocol: ${message}`);
-    const socket = this.socket;
-    this.dropped(code, message);
+    this.#lastError = new RpcError('PROTOCOL_ERROR', `the server violated the protocol: ${message}`);
+    const socket = this.#socket;
+    this.#dropped(code, message);
     socket?.close(code, truncateCloseReason(message));
   }
 
   /** The socket closed or was declared dead: reconnect, refresh or stop, by close code. */
-  private dropped(code: number, reason: string): void {
-    this.socket = undefined;
-    this.watchdog.stop();
-    this.session.outbox.detach();
-    this.drain.wake();
-    if (this.closedByUser || this.state === 'closed') return;
-    const stalled = this.session.connectionEnded();
+  #dropped(code: number, reason: string): void {
+    this.#socket = undefined;
+    this.#watchdog.stop();
+    this.#session.outbox.detach();
+    this.#drain.wake();
+    if (this.#closedByUser || this.state === 'closed') return;
+    const stalled = this.#session.connectionEnded();
     const maxStalled = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
     const stop =
-      this.reconnect.stopFor(code, reason, this.lastError) ?? stalledError(stalled, maxStalled, code, reason);
+      this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalledError(stalled, maxStalled, code, reason);
     if (stop) {
-      this.terminate(stop, code, reason);
+      this.#terminate(stop, code, reason);
       return;
     }
     // Drained by GOAWAY: the next connection presents the session anyway. A server with a handover
     // resumes it (protocol.md 3.4); one without answers with a new session, and what was open is lost.
-    this.draining = false;
-    const gaveUp = this.reconnect.schedule(code, reason);
-    if (gaveUp) this.terminate(gaveUp, code, reason);
-    else this.setState({ state: 'reconnecting', code, reason });
+    this.#draining = false;
+    const gaveUp = this.#reconnect.schedule(code, reason);
+    if (gaveUp) this.#terminate(gaveUp, code, reason);
+    else this.#setState({ state: 'reconnecting', code, reason });
   }
 
   /** Ends the client for good: every call, stream and event settles with `error`. */
-  private terminate(error: RpcError, code?: number, reason?: string): void {
+  #terminate(error: RpcError, code?: number, reason?: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.reconnect.stop();
-    this.watchdog.stop();
-    this.lastError = error;
-    this.calls.failAll(error);
+    this.#reconnect.stop();
+    this.#watchdog.stop();
+    this.#lastError = error;
+    this.#calls.failAll(error);
     this.clientProcedures?.lost();
     this.emit('state', closedChange(error, code, reason));
   }
@@ -292,12 +295,12 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   /** Closes the client: open calls settle with CONNECTION_CLOSED; nothing reconnects. */
   close(): void {
     if (this.state === 'closed') return;
-    this.closedByUser = true;
-    const socket = this.socket;
-    this.socket = undefined;
-    this.session.outbox.flush();
+    this.#closedByUser = true;
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#session.outbox.flush();
     socket?.close(CloseCode.NORMAL, 'client closed');
-    this.terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
+    this.#terminate(new RpcError('CONNECTION_CLOSED', 'the client was closed'), CloseCode.NORMAL, 'client closed');
   }
 
   /** The server's `maxMetadataBytes` (0 from a server that predates call metadata). */
@@ -307,11 +310,11 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   /** The error the client settled everything with when it closed for good. */
   get closedError(): RpcError {
-    return this.lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed');
+    return this.#lastError ?? new RpcError('CONNECTION_CLOSED', 'the client is closed');
   }
 
   /** The current session id, once WELCOME arrived. */
   get sessionId(): string | undefined {
-    return this.session.current?.id;
+    return this.#session.current?.id;
   }
 }

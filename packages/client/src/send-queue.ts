@@ -1,10 +1,20 @@
-import { dataMessage, endMessage, type Message, RpcError } from '@switchboard/protocol';
+import type { dataMessage, endMessage, Message, RpcError } from '@switchboard/protocol';
+
+// Loaded with a call's first send or half-close (call.ts), in a chunk of its own in a browser
+// bundle: a page that never streams to the server never fetches it. It imports nothing at run
+// time; what it needs of the entry's modules comes in a SendKit. Were it to import modules the
+// entry imports too, a bundler would move those into a chunk shared by both, loaded at start
+// (docs/performance.md, "Browser bundle").
 
 /** Sends that may wait for the server's credit at once; awaiting each send() never reaches it. */
 export const MAX_WAITING_SENDS = 1024;
 
-/** The rejection of a send on a call that already ended well. */
-export const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
+/** What the queue uses of the entry's modules, handed over when it is loaded. */
+export interface SendKit {
+  readonly RpcError: typeof RpcError;
+  readonly dataMessage: typeof dataMessage;
+  readonly endMessage: typeof endMessage;
+}
 
 interface PendingSend {
   readonly item: unknown;
@@ -42,6 +52,7 @@ export class SendQueue {
   private pumping = false;
 
   constructor(
+    private readonly kit: SendKit,
     private readonly call: SendingCall,
     private readonly host: SendHost,
   ) {}
@@ -62,7 +73,10 @@ export class SendQueue {
     if (this.sends && this.sends.length >= MAX_WAITING_SENDS) {
       // A producer that does not await its sends would otherwise queue without bound.
       return Promise.reject(
-        new RpcError('RESOURCE_EXHAUSTED', `more than ${MAX_WAITING_SENDS} sends are waiting for credit: await send()`),
+        new this.kit.RpcError(
+          'RESOURCE_EXHAUSTED',
+          `more than ${MAX_WAITING_SENDS} sends are waiting for credit: await send()`,
+        ),
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -110,7 +124,7 @@ export class SendQueue {
         }
         const next = sends.shift() as PendingSend;
         try {
-          host.send(dataMessage(call.id, next.item));
+          host.send(this.kit.dataMessage(call.id, next.item));
           this.sent++;
           next.resolve();
         } catch (error) {
@@ -119,7 +133,7 @@ export class SendQueue {
       }
       if (this.endRequested && !this.endSent && (!sends || sends.length === 0)) {
         this.endSent = true;
-        host.send(endMessage(call.id));
+        host.send(this.kit.endMessage(call.id));
       }
     } finally {
       this.pumping = false;

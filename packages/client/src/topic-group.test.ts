@@ -1,7 +1,9 @@
 import { type Message, msg, RpcError } from '@switchboard/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import type { ClientCall } from './call.js';
+import { type CallOptions, ClientCall } from './call.js';
+import { NONE } from './item-queue.js';
 import { type GroupConnection, TopicGroup } from './topic-group.js';
+import { type SharedSubscription, startSubscription, subscribe, subscriberHost } from './topics.js';
 
 /** A connection that records what the group's one subscription sends, and hands it over. */
 function fakeConnection(creditWindow: number) {
@@ -37,26 +39,43 @@ function fakeConnection(creditWindow: number) {
 function group(creditWindow = 4) {
   const fake = fakeConnection(creditWindow);
   let closed = 0;
-  const topic = new TopicGroup(fake.connection, 'news', { key: 'k' }, 'news#k', () => closed++);
-  return { ...fake, topic, closed: () => closed };
+  // As topics.ts makes one: the first subscriber starts the subscription, then the group takes it over.
+  const started = startSubscription(fake.connection, 'news', { key: 'k' }, 'news#k');
+  const topic = new TopicGroup(
+    { ClientCall, NONE },
+    fake.connection,
+    'news',
+    { key: 'k' },
+    'news#k',
+    started,
+    () => closed++,
+  );
+  /** A subscriber's call, joined to the group as topics.ts joins one. */
+  const join = (input: unknown, options: CallOptions = {}): ClientCall => {
+    const host = subscriberHost(creditWindow);
+    const view = new ClientCall(host, 'news', input, undefined, undefined, options, undefined);
+    topic.join(view, host);
+    return view;
+  };
+  return { ...fake, topic, join, closed: () => closed };
 }
 
 describe('TopicGroup', () => {
-  it('opens one subscription for all its subscribers, with the first', () => {
-    const { topic, sent } = group();
-    expect(sent).toEqual([]);
-    topic.join({ key: 'k' }, {}, undefined);
-    topic.join({ key: 'k' }, {}, undefined);
+  it('shares the one subscription its first subscriber started among all its subscribers', () => {
+    const { join, sent } = group();
+    expect(sent).toEqual([[10, 1, 'news', { key: 'k' }, 4]]);
+    join({ key: 'k' });
+    join({ key: 'k' });
     expect(sent).toEqual([[10, 1, 'news', { key: 'k' }, 4]]);
   });
 
   it('takes items only while every subscriber has room, so credit follows the slowest', async () => {
-    const { topic, sent, pub } = group(4);
+    const { join, sent, pub } = group(4);
     const fast: unknown[] = [];
-    void topic.join({ key: 'k' }, {}, undefined).forEach((item) => {
+    void join({ key: 'k' }).forEach((item) => {
       fast.push(item);
     });
-    const slow = topic.join({ key: 'k' }, {}, undefined);
+    const slow = join({ key: 'k' });
     for (let i = 0; i < 8; i++) expect(pub(i)).toBe(true);
     // The slow one holds 4 unread and the next 4 wait in the subscription: the server got credit
     // for 8 (the items handed on plus one window), and a ninth would exceed it.
@@ -69,9 +88,9 @@ describe('TopicGroup', () => {
   });
 
   it('cancels the subscription with its last subscriber, and closes for newcomers', () => {
-    const { topic, sent, closed } = group();
-    const a = topic.join({ key: 'k' }, {}, undefined);
-    const b = topic.join({ key: 'k' }, {}, undefined);
+    const { topic, join, sent, closed } = group();
+    const a = join({ key: 'k' });
+    const b = join({ key: 'k' });
     a.cancel();
     expect(sent.at(-1)).toEqual([10, 1, 'news', { key: 'k' }, 4]);
     expect(topic.closed).toBe(false);
@@ -82,9 +101,9 @@ describe('TopicGroup', () => {
   });
 
   it('ends or fails every subscriber as the subscription does, after the items they were owed', async () => {
-    const { topic, pub, source } = group();
-    const a = topic.join({ key: 'k' }, {}, undefined);
-    const b = topic.join({ key: 'k' }, {}, undefined);
+    const { topic, join, pub, source } = group();
+    const a = join({ key: 'k' });
+    const b = join({ key: 'k' });
     pub('last');
     source().end(undefined);
     expect(await a.nextItem()).toEqual({ done: false, value: 'last' });
@@ -95,9 +114,9 @@ describe('TopicGroup', () => {
   });
 
   it("keeps its subscribers' credit, cancels and half-closes to itself: the server sees one stream", async () => {
-    const { topic, sent, pub } = group(2);
-    const a = topic.join({ key: 'k' }, {}, undefined);
-    const b = topic.join({ key: 'k' }, {}, undefined);
+    const { topic, join, sent, pub } = group(2);
+    const a = join({ key: 'k' });
+    const b = join({ key: 'k' });
     for (let i = 0; i < 2; i++) pub(i);
     for (let i = 0; i < 2; i++) expect(await a.nextItem()).toEqual({ done: false, value: i });
     a.close();
@@ -109,13 +128,16 @@ describe('TopicGroup', () => {
     expect(sent.at(-1)).toEqual([14, 1]);
   });
 
-  it('never joins a subscriber whose signal was already aborted', () => {
-    const { topic, sent, closed } = group();
+  it('never joins a subscriber already done, and cancels the subscription when no other joined or waits', () => {
+    const { join, sent, closed } = group();
     const controller = new AbortController();
     controller.abort();
-    const view = topic.join({ key: 'k' }, { signal: controller.signal }, undefined);
+    const view = join({ key: 'k' }, { signal: controller.signal });
     expect(view.done).toBe(true);
-    expect(sent).toEqual([]);
+    expect(sent).toEqual([
+      [10, 1, 'news', { key: 'k' }, 4],
+      [14, 1],
+    ]);
     expect(closed()).toBe(1);
   });
 
@@ -131,7 +153,7 @@ describe('TopicGroup', () => {
       async (code) => {
         const fake = group(8);
         const got: unknown[] = [];
-        const view = fake.topic.join({ key: 'k' }, {}, undefined);
+        const view = fake.join({ key: 'k' });
         void view.forEach((item) => {
           got.push(item);
         });
@@ -155,8 +177,8 @@ describe('TopicGroup', () => {
 
     it('gives each subscriber the position of the item it was handed, kept items included', () => {
       const fake = group(2);
-      const fast = fake.topic.join({ key: 'k' }, {}, undefined);
-      const slow = fake.topic.join({ key: 'k' }, {}, undefined);
+      const fast = fake.join({ key: 'k' });
+      const slow = fake.join({ key: 'k' });
       fake.source().position = 'e:0';
       positioned(fake, 'a', 'e:1');
       positioned(fake, 'b', 'e:2');
@@ -175,7 +197,7 @@ describe('TopicGroup', () => {
       vi.useFakeTimers();
       try {
         const fake = group(8);
-        const view = fake.topic.join({ key: 'k' }, {}, undefined);
+        const view = fake.join({ key: 'k' });
         fake.source().position = 'e:4';
         const calls = () => fake.sent.filter((message) => message[0] === 10).length;
         fake.source().fail(new RpcError('UNAVAILABLE', 'the live feed was down'));
@@ -197,7 +219,7 @@ describe('TopicGroup', () => {
 
     it('fails the subscribers with SESSION_LOST when the server told no position', async () => {
       const fake = group();
-      const view = fake.topic.join({ key: 'k' }, {}, undefined);
+      const view = fake.join({ key: 'k' });
       fake.pub('a');
       fake.source().fail(new RpcError('SESSION_LOST', 'the session could not be resumed'));
       await expect(view.nextItem()).resolves.toEqual({ done: false, value: 'a' });
@@ -207,11 +229,50 @@ describe('TopicGroup', () => {
 
     it('hands HISTORY_LOST, with where the history resumes, to every subscriber', async () => {
       const fake = group();
-      const views = [fake.topic.join({ key: 'k' }, {}, undefined), fake.topic.join({ key: 'k' }, {}, undefined)];
+      const views = [fake.join({ key: 'k' }), fake.join({ key: 'k' })];
       fake.source().fail(new RpcError('HISTORY_LOST', 'trimmed', { data: { position: 'e:40' } }));
       for (const view of views) {
         await expect(view.nextItem()).rejects.toMatchObject({ code: 'HISTORY_LOST', data: { position: 'e:40' } });
       }
     });
+  });
+});
+
+describe('subscribe (topics.ts, the groups loaded on first use)', () => {
+  const subscriber = (
+    fake: ReturnType<typeof fakeConnection>,
+    groups: Map<string, SharedSubscription>,
+    signal?: AbortSignal,
+  ) => subscribe(fake.connection, groups, 'news', 'news#k', { key: 'k' }, signal ? { signal } : {}, undefined);
+
+  it('sends the subscription at once, before the calls made after it, and starts nothing for an aborted subscriber', async () => {
+    const fake = fakeConnection(4);
+    const groups = new Map<string, SharedSubscription>();
+    const controller = new AbortController();
+    controller.abort();
+    expect(subscriber(fake, groups, controller.signal).view.done).toBe(true);
+    expect(fake.sent).toEqual([]);
+    const first = subscriber(fake, groups);
+    const second = subscriber(fake, groups);
+    expect(fake.sent).toEqual([[10, 1, 'news', { key: 'k' }, 4]]);
+    // Kept before the group took over, then handed to both subscribers with its position.
+    fake.source().position = 'e:1';
+    fake.pub('a');
+    expect(await first.view.nextItem()).toEqual({ done: false, value: 'a' });
+    expect(await second.view.nextItem()).toEqual({ done: false, value: 'a' });
+    expect(first.position()).toBe('e:1');
+    expect(groups.get('news#k')?.group?.closed).toBe(false);
+  });
+
+  it('fails the subscribers that waited for the group as the subscription failed meanwhile', async () => {
+    const fake = fakeConnection(4);
+    const groups = new Map<string, SharedSubscription>();
+    const first = subscriber(fake, groups);
+    fake.source().fail(new RpcError('NOT_FOUND', 'no such topic'));
+    const second = subscriber(fake, groups);
+    await expect(first.view.result()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(second.view.result()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(fake.sent).toEqual([[10, 1, 'news', { key: 'k' }, 4]]);
+    expect(groups.has('news#k')).toBe(false);
   });
 });

@@ -1,6 +1,40 @@
 import type { RpcError } from '@switchboard/protocol';
-import { type CallHost, type CallOptions, ClientCall } from './call.js';
-import { NONE } from './item-queue.js';
+import type { CallHost, ClientCall, Outcome } from './call.js';
+import type { NONE } from './item-queue.js';
+
+// Loaded with the first topic subscription (topics.ts), in a chunk of its own in a browser bundle.
+// It imports nothing at run time: what it needs of the entry's modules comes in a GroupKit. Were
+// it to import modules the entry imports too, a bundler would move those into a chunk shared by
+// both, loaded at start (docs/performance.md, "Browser bundle").
+
+/** What a group uses of the entry's modules, handed over when it is loaded. */
+export interface GroupKit {
+  readonly ClientCall: typeof ClientCall;
+  readonly NONE: typeof NONE;
+}
+
+/** What the group does for one subscriber that joined it: its credit, its leaving. */
+export interface MemberEvents {
+  grant(limit: number): void;
+  leave(): void;
+}
+
+/** A subscriber's call host (topics.ts), which forwards to its group once it joined. */
+export interface SubscriberHost extends CallHost {
+  member: MemberEvents | undefined;
+}
+
+/**
+ * A channel's subscription, started with its first subscriber before its group has loaded
+ * (topics.ts), so that its CALL goes out before the calls made after it; the group takes it over.
+ */
+export interface StartedSubscription {
+  readonly source: ClientCall;
+  /** The positions of the items it kept before the group took over, in order. */
+  readonly kept: Array<string | undefined>;
+  /** Subscribers still waiting for the group's code: until they joined, the group hands nothing on. */
+  waiting: number;
+}
 
 /** What a group needs from the connection: a host for its one subscription, and a way to start it. */
 export interface GroupConnection extends CallHost {
@@ -15,8 +49,6 @@ interface Member {
   /** The position of the last item handed to it. */
   position: string | undefined;
 }
-
-const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /** First wait before a subscription continues after UNAVAILABLE, in ms; it doubles up to the cap. */
 const UNAVAILABLE_DELAY_MS = 50;
@@ -51,17 +83,26 @@ export class TopicGroup {
   closed = false;
 
   constructor(
+    private readonly kit: GroupKit,
     private readonly connection: GroupConnection,
     readonly path: string,
     private readonly input: unknown,
     private readonly channel: string,
+    /** The subscription the first subscriber started, which the group takes over. */
+    private readonly started: StartedSubscription,
     private readonly onClosed: (group: TopicGroup) => void,
   ) {
-    this.source = this.subscription(input);
+    this.source = this.watched(started.source);
+    this.kept = started.kept;
   }
 
   private subscription(input: unknown): ClientCall {
-    const source = new ClientCall(this.connection, this.path, input, undefined, this.channel, NO_OPTIONS, undefined);
+    return this.watched(
+      new this.kit.ClientCall(this.connection, this.path, input, undefined, this.channel, {}, undefined),
+    );
+  }
+
+  private watched(source: ClientCall): ClientCall {
     source.watch(
       (item) => this.offer(item, source),
       () => {
@@ -101,38 +142,37 @@ export class TopicGroup {
     return true;
   }
 
-  /** A new local subscriber, with its own options; the subscription starts with the first. */
-  join(input: unknown, options: CallOptions, timeoutMs: number | undefined): ClientCall {
-    let member: Member | undefined;
-    // A subscriber's call talks only to the group: its CALL (and an END, were it to half-close)
-    // stays here, its credit paces the group, its cancel makes it leave.
-    const host: CallHost = {
-      creditWindow: this.connection.creditWindow,
-      send: () => undefined,
-      grant: (_id, limit) => {
-        if (member === undefined) return;
+  /**
+   * Joins `view`, a subscriber's call made on `host` (topics.ts), with its own options; the
+   * subscription starts with the first. A subscriber's call talks only to the group: its CALL
+   * (and an END, were it to half-close) stays here, its credit paces the group, its cancel makes
+   * it leave. A view already done never joins; if no other subscriber has joined or waits to,
+   * the subscription is cancelled.
+   */
+  join(view: ClientCall, host: SubscriberHost): void {
+    if (this.closed) {
+      // The subscription ended while this subscriber waited for the group: it ends alike.
+      const outcome = this.source.settled as Outcome;
+      if (outcome.ok) view.end(outcome.value);
+      else view.fail(outcome.error);
+      return;
+    }
+    if (view.done) {
+      if (this.members.length === 0 && this.started.waiting === 0) this.leave(view, true);
+      return;
+    }
+    // Opening grants the subscriber one credit window, as its CALL would carry.
+    const member: Member = { view, delivered: 0, granted: this.connection.creditWindow, position: this.last };
+    host.member = {
+      grant: (limit) => {
         member.granted = limit;
         this.pump();
       },
-      cancel: () => {
-        if (member !== undefined) this.leave(member.view);
-      },
-      finished: (call) => this.leave(call),
-      writable: () => undefined,
+      leave: () => this.leave(view),
     };
-    const view = new ClientCall(host, this.path, input, undefined, undefined, options, timeoutMs);
-    if (view.done) {
-      // Its signal was already aborted: it never joins, and a group it would have started ends.
-      if (this.members.length === 0) this.close();
-      return view;
-    }
-    // Opening grants the subscriber one credit window, as its CALL would carry.
-    member = { view, delivered: 0, granted: this.connection.creditWindow, position: this.last };
     this.members = [...this.members, member];
     view.open(0);
-    if (this.members.length === 1 && !this.source.opened && !this.source.done) this.connection.start(this.source);
     this.pump();
-    return view;
   }
 
   /**
@@ -176,7 +216,8 @@ export class TopicGroup {
    * nothing kept and returns.
    */
   private offer(item: unknown, source: ClientCall): boolean {
-    if (source !== this.source) return false;
+    // While a subscriber waits to join, items wait too: it is owed them as the others are.
+    if (source !== this.source || this.started.waiting > 0) return false;
     const members = this.members;
     if (members.length === 1) {
       // The common case, one subscriber: no loops.
@@ -193,15 +234,15 @@ export class TopicGroup {
     return true;
   }
 
-  /** Hands kept items on while every subscriber has room, then the subscription's end. */
+  /** Hands kept items on while every subscriber has room, then the subscription's end; nothing while one waits to join. */
   private pump(): void {
-    if (this.pumping || this.closed) return;
+    if (this.pumping || this.closed || this.started.waiting > 0) return;
     this.pumping = true;
     try {
       while (this.source.buffered > 0) {
         if (!this.hasRoom()) return;
         const item = this.source.takeNow();
-        if (item === NONE) break;
+        if (item === this.kit.NONE) break;
         this.deliver(item, this.kept.shift());
       }
       const outcome = this.source.settled;
@@ -217,11 +258,11 @@ export class TopicGroup {
     }
   }
 
-  private leave(view: ClientCall): void {
+  private leave(view: ClientCall, last = false): void {
     const members = this.members.filter((member) => member.view !== view);
-    if (members.length === this.members.length) return;
+    if (members.length === this.members.length && !last) return;
     this.members = members;
-    if (members.length === 0) {
+    if (members.length === 0 && this.started.waiting === 0) {
       this.close();
       this.source.cancel();
     } else this.pump();

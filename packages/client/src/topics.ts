@@ -1,0 +1,127 @@
+import { RpcError } from '@switchboard/protocol';
+import { type CallHost, type CallOptions, ClientCall } from './call.js';
+import { NONE } from './item-queue.js';
+import type { GroupConnection, GroupKit, StartedSubscription, SubscriberHost, TopicGroup } from './topic-group.js';
+
+/**
+ * Topic subscribers of one client, shared by channel (topic-group.ts). The groups' code loads
+ * with the first subscription, through a dynamic `import()`, in a chunk of its own in a browser
+ * bundle, so a page that subscribes to no topic never fetches it. What must happen in order
+ * happens at once: the subscriber's call is made (its signal, deadline and handle), and the
+ * channel's first subscriber starts the subscription, so its CALL goes out before the calls made
+ * after it. Each subscriber joins its channel's group once the code has loaded, in the order they
+ * were made; if it cannot be loaded, they fail with UNAVAILABLE, the subscription is cancelled,
+ * and the next subscription tries again.
+ */
+
+type GroupModule = typeof import('./topic-group.js');
+
+let loading: Promise<GroupModule> | undefined;
+
+function loadGroups(): Promise<GroupModule> {
+  loading ??= import('./topic-group.js').catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+/** What the group's module uses of the entry's: it imports nothing at run time (see topic-group.ts). */
+const KIT: GroupKit = { ClientCall, NONE };
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/** A channel's subscription and, once its code has loaded, the group sharing it. */
+export interface SharedSubscription extends StartedSubscription {
+  group: TopicGroup | undefined;
+}
+
+/**
+ * A subscriber's host: it sends nothing itself (its CALL stays with the group, whose one
+ * subscription goes to the server), and once it joined, its credit and its leaving go to the
+ * group (`member`).
+ */
+export function subscriberHost(creditWindow: number): SubscriberHost {
+  const host: SubscriberHost = {
+    creditWindow,
+    member: undefined,
+    send: () => undefined,
+    grant: (_id, limit) => host.member?.grant(limit),
+    cancel: () => host.member?.leave(),
+    finished: () => host.member?.leave(),
+    writable: () => undefined,
+  };
+  return host;
+}
+
+/**
+ * Starts the subscription of `channel`: it keeps what arrives (under its credit) until its group
+ * takes over, remembering each kept item's position.
+ */
+export function startSubscription(
+  connection: GroupConnection,
+  path: string,
+  input: unknown,
+  channel: string,
+): SharedSubscription {
+  const source = new ClientCall(connection, path, input, undefined, channel, NO_OPTIONS, undefined);
+  const shared: SharedSubscription = { source, kept: [], waiting: 0, group: undefined };
+  source.watch(
+    () => false,
+    () => {
+      if (source.settled === undefined) shared.kept.push(source.position);
+    },
+  );
+  connection.start(source);
+  return shared;
+}
+
+/** A subscriber's call, and where it stands in its channel (see {@link TopicGroup.positionOf}). */
+export interface Subscriber {
+  readonly view: ClientCall;
+  position(): string | undefined;
+}
+
+/** A new subscriber of `channel`: it joins the channel's open group in `groups`, or starts a new one. */
+export function subscribe(
+  connection: GroupConnection,
+  groups: Map<string, SharedSubscription>,
+  path: string,
+  channel: string,
+  input: unknown,
+  options: CallOptions,
+  timeoutMs: number | undefined,
+): Subscriber {
+  const host = subscriberHost(connection.creditWindow);
+  const view = new ClientCall(host as CallHost, path, input, undefined, undefined, options, timeoutMs);
+  // Its signal already aborted: it never joins, and starts nothing.
+  if (view.done) return { view, position: () => undefined };
+  let shared = groups.get(channel);
+  if (shared === undefined || shared.group?.closed) {
+    shared = startSubscription(connection, path, input, channel);
+    groups.set(channel, shared);
+  }
+  const joining = shared;
+  joining.waiting++;
+  loadGroups().then(
+    ({ TopicGroup }) => {
+      joining.waiting--;
+      joining.group ??= new TopicGroup(KIT, connection, path, input, channel, joining, () => {
+        if (groups.get(channel) === joining) groups.delete(channel);
+      });
+      joining.group.join(view, host);
+    },
+    (error: unknown) => {
+      joining.waiting--;
+      view.fail(new RpcError('UNAVAILABLE', `topic subscriptions could not be loaded: ${(error as Error)?.message}`));
+      if (joining.waiting > 0) return;
+      joining.source.cancel();
+      if (groups.get(channel) === joining) groups.delete(channel);
+    },
+  );
+  return {
+    view,
+    position: () =>
+      joining.group ? joining.group.positionOf(view) : joining.kept.length === 0 ? joining.source.position : undefined,
+  };
+}
