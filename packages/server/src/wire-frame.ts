@@ -1,32 +1,31 @@
 import type { Duplex } from 'node:stream';
-import { checkedJsonCodec } from '@switchboard/protocol';
+import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
 
+/** How `ws` frames a message: its `Sender.frame`, public in `ws` (8.x) but absent from @types/ws. */
+interface WsFramer {
+  frame(
+    data: Uint8Array,
+    options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+  ): Uint8Array[];
+}
+const { Sender } = wsModule as unknown as { Sender: WsFramer };
+
+// A final, unmasked, uncompressed frame of text (opcode 1) or binary (opcode 2), as a server sends.
+const TEXT_FRAME = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false } as const;
+const BINARY_FRAME = { fin: true, opcode: 2, mask: false, readOnly: true, rsv1: false } as const;
+
 /**
- * An unmasked, unfragmented, uncompressed text or binary frame holding `frame` (RFC 6455 5.2).
- * A text frame's UTF-8 length comes from the server's JSON codec's `size`, which remembers the frame the
- * socket writer has just counted, instead of being measured again.
+ * The whole WebSocket frame holding `frame` (RFC 6455 5.2) as one buffer: `ws` frames it (its
+ * `Sender.frame`, the framer `ws.send` uses), and header and payload are joined so that the
+ * socket gets one write. A string is sent as UTF-8 text, bytes as binary.
  */
 export function wireFrame(frame: string | Uint8Array): Buffer {
   const text = typeof frame === 'string';
-  const length = text ? checkedJsonCodec.size(frame) : frame.length;
-  const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
-  const wire = Buffer.allocUnsafe(headerBytes + length);
-  wire[0] = text ? 0x81 : 0x82;
-  if (length < 126) {
-    wire[1] = length;
-  } else if (length < 0x10000) {
-    wire[1] = 126;
-    wire.writeUInt16BE(length, 2);
-  } else {
-    wire[1] = 127;
-    wire.writeUInt32BE(0, 2);
-    wire.writeUInt32BE(length, 6);
-  }
-  // A string is encoded straight into the frame, with no intermediate buffer.
-  if (text) wire.write(frame, headerBytes, length, 'utf8');
-  else wire.set(frame, headerBytes);
-  return wire;
+  const payload = text ? Buffer.from(frame, 'utf8') : frame;
+  const parts = Sender.frame(payload, text ? TEXT_FRAME : BINARY_FRAME);
+  const [header, data] = parts as [Uint8Array, Uint8Array | undefined];
+  return data === undefined ? Buffer.from(header) : Buffer.concat([header, data], header.length + data.length);
 }
 
 /** Frames up to this length may be written directly; longer ones go through `ws`, whose two-part write saves copying a large payload. */
@@ -43,9 +42,10 @@ let lastWire: Buffer | undefined;
 /**
  * Sends `frame` on `ws`, the WebSocket `ws` runs on `socket` (the socket its server's
  * `handleUpgrade` was given). A frame up to {@link DIRECT_FRAME_LENGTH} is written to `socket` as
- * one buffer holding the whole WebSocket frame, like a prepared message (gorilla/websocket's
- * PreparedMessage): one socket write, where `ws` frames the payload again on every send and writes
- * header and payload as two buffers. Only while `ws` has nothing queued (`bufferedAmount` 0: its
+ * one buffer holding the whole WebSocket frame as `ws` frames it ({@link wireFrame}), like a
+ * prepared message (gorilla/websocket's PreparedMessage): framed once for a broadcast's every
+ * socket and written in one socket write, where `ws.send` frames the payload again on every send
+ * and writes header and payload as two buffers. Only while `ws` has nothing queued (`bufferedAmount` 0: its
  * sender's queue and the socket's buffer are empty) and is open, so frames keep their order (a message
  * `ws` is still compressing counts in `bufferedAmount`). The frame is never compressed: without
  * permessage-deflate it is what `ws` would have written, and with it an uncompressed message
