@@ -13,6 +13,7 @@ const api = defineContract({
     broken: serverStream({ item: z.unknown() }),
     slow: serverStream({ item: z.number() }),
     big: serverStream({ input: z.object({ to: z.number(), bytes: z.number() }), item: z.unknown() }),
+    chunked: serverStream({ input: z.object({ to: z.number(), chunk: z.number() }), item: z.number() }),
   },
 });
 
@@ -33,6 +34,13 @@ const service = implement(
     },
     big: async function* ({ to, bytes }) {
       for (let n = 1; n <= to; n++) yield { n, pad: 'x'.repeat(bytes) };
+    },
+    // Waits for the next turn after every `chunk` items, as a handler that shares the thread does.
+    chunked: async function* ({ to, chunk }) {
+      for (let n = 1; n <= to; n++) {
+        yield n;
+        if (n % chunk === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     // One item, then waits for the test: a generator that awaits between items.
     slow: async function* () {
@@ -146,6 +154,18 @@ describe('HeldItems: a client that offered ITEMS (protocol.md section 3.13)', ()
     socket.receive([T.CREDIT, 1, 2000]);
     await settle();
     expect(itemsOf(socket)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+  });
+
+  it('fills whole runs across the turns a generator waits for, cutting only where it waits', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'chunked', { to: 1000, chunk: 300 }, 2000]);
+    for (let turn = 0; turn < 50 && socket.sent.at(-1)?.[0] !== T.END; turn++) await settle();
+    expect(itemsOf(socket)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    // Each chunk of 300 goes as one full run and the 44 before the generator waits: the stream
+    // lets other work run between runs, not inside one, so no run is cut short by the turn bound.
+    const runs = socket.ofType(T.ITEMS).map((message) => (message[2] as unknown[]).length);
+    expect(runs).toEqual([RUN_ITEMS, 44, RUN_ITEMS, 44, RUN_ITEMS, 44, 100]);
   });
 
   it('sends a single item of a turn as DATA', async () => {
