@@ -54,12 +54,13 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
         while (call.sent >= call.limit && !call.done) await call.waitCredit();
       }
       if (call.done) return;
-      const room = call.host.producerRoom();
+      // Room is looked at between runs: the items of a run are not queued (nor counted against
+      // the socket's watermarks) before the run is, so within one the answer would not change.
+      const room = held.length === 0 ? call.host.producerRoom() : undefined;
       if (room) {
-        held.queue();
         await room;
+        if (call.done) return;
       }
-      if (call.done) return;
       // Share the thread: a generator that always has an item resolves in microtasks only.
       // Only between runs: one cut here would leave as a short frame of its own.
       if (call.sentThisTurn >= ITEMS_PER_TURN && held.length === 0) {
