@@ -74,18 +74,17 @@ describe('ClientCall', () => {
     expect(seen).toEqual([]);
   });
 
-  it('buffers items for the iterator in order and grants credit back at half the window', async () => {
-    const host = fakeHost(4);
+  it('buffers items for the iterator in order and grants credit back at a quarter of the window', async () => {
+    const host = fakeHost(8);
     const call = opened(host);
-    for (const item of [1, 2, 3, 4]) expect(call.item(item)).toBe(true);
-    expect(call.item(5)).toBe(false); // beyond the credit of 4
+    for (const item of [1, 2, 3, 4, 5, 6, 7, 8]) expect(call.item(item)).toBe(true);
+    expect(call.item(9)).toBe(false); // beyond the credit of 8
     expect(await call.nextItem()).toEqual({ done: false, value: 1 });
     expect(host.sent.filter((message) => message[0] === T.CREDIT)).toEqual([]);
     expect(await call.nextItem()).toEqual({ done: false, value: 2 });
-    expect(host.sent.at(-1)).toEqual([T.CREDIT, 7, 6]);
+    expect(host.sent.at(-1)).toEqual([T.CREDIT, 7, 10]);
     call.end(undefined);
-    expect(await call.nextItem()).toEqual({ done: false, value: 3 });
-    expect(await call.nextItem()).toEqual({ done: false, value: 4 });
+    for (const item of [3, 4, 5, 6, 7, 8]) expect(await call.nextItem()).toEqual({ done: false, value: item });
     expect(await call.nextItem()).toEqual({ done: true, value: undefined });
   });
 

@@ -400,18 +400,18 @@ describe('ClientConnection session moved', () => {
 });
 
 describe('ClientConnection credit', () => {
-  it('grants credit back once half the window is consumed', async () => {
-    const { transport, connection } = setup({ creditWindow: 4 });
+  it('grants credit back once a quarter of the window is consumed', async () => {
+    const { transport, connection } = setup({ creditWindow: 8 });
     const call = startCall(connection, 'numbers');
     const socket = transport.last();
     await welcome(socket);
-    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 4]);
-    socket.receive([T.DATA, 1, 1], [T.DATA, 1, 2], [T.DATA, 1, 3], [T.DATA, 1, 4]);
+    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 8]);
+    socket.receive(...[1, 2, 3, 4, 5, 6, 7, 8].map((n): Message => [T.DATA, 1, n]));
     await call.nextItem();
     await settle();
     expect(socket.ofType(T.CREDIT)).toEqual([]);
     await call.nextItem();
-    expect(await socket.next(T.CREDIT)).toEqual([T.CREDIT, 1, 6]);
+    expect(await socket.next(T.CREDIT)).toEqual([T.CREDIT, 1, 10]);
   });
 
   it('closes with 4430 and fails the call with PROTOCOL_ERROR on items beyond the credit', async () => {
@@ -430,7 +430,7 @@ describe('ClientConnection credit', () => {
   });
 
   it('delivers the items of ITEMS in order, each taking one credit, and counts the message once', async () => {
-    const { transport, connection } = setup({ creditWindow: 4 });
+    const { transport, connection } = setup({ creditWindow: 8 });
     const call = startCall(connection, 'numbers');
     const first = transport.last();
     await welcome(first);
@@ -438,7 +438,7 @@ describe('ClientConnection credit', () => {
     first.receive([T.ITEMS, 1, [1, 2, 3]], [T.DATA, 1, 4]);
     expect(await call.nextItem()).toEqual({ done: false, value: 1 });
     expect(await call.nextItem()).toEqual({ done: false, value: 2 });
-    expect(await first.next(T.CREDIT)).toEqual([T.CREDIT, 1, 6]);
+    expect(await first.next(T.CREDIT)).toEqual([T.CREDIT, 1, 10]);
     first.drop(CloseCode.ABNORMAL);
     await settle();
     // ITEMS and DATA: two sequenced messages, whatever ITEMS held.

@@ -68,8 +68,9 @@ export interface ConnectionOptions {
   readonly timeoutMs?: number;
   /**
    * Credit window for items the server streams to this client: how many it may send ahead of what
-   * was consumed, per stream. Large enough that a fast stream does not wait for CREDIT round
-   * trips; lower it for streams of large items. @default 1024 ({@link DEFAULT_CONNECTION})
+   * was consumed, per stream; credit goes back each time a quarter of it was consumed. Large
+   * enough that a fast stream does not wait for CREDIT round trips; lower it for streams of large
+   * items. @default 1024 ({@link DEFAULT_CONNECTION})
    */
   readonly creditWindow?: number;
   /**

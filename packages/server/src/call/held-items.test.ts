@@ -6,6 +6,7 @@ import { createServer } from '../server.js';
 import { implement } from '../service.js';
 import { connectFake, type FakeSocket } from '../testing/fake-socket.js';
 import { RUN_ITEMS } from './held-items.js';
+import { ITEMS_PER_TURN } from './stream.js';
 
 const api = defineContract({
   procedures: {
@@ -13,10 +14,14 @@ const api = defineContract({
     broken: serverStream({ item: z.unknown() }),
     slow: serverStream({ item: z.number() }),
     big: serverStream({ input: z.object({ to: z.number(), bytes: z.number() }), item: z.unknown() }),
+    chunked: serverStream({ input: z.object({ to: z.number(), chunk: z.number() }), item: z.number() }),
+    endless: serverStream({ item: z.number() }),
   },
 });
 
 let next: (() => void) | undefined;
+/** Items the `endless` generator produced so far. */
+let produced = 0;
 
 const service = implement(
   api,
@@ -33,6 +38,17 @@ const service = implement(
     },
     big: async function* ({ to, bytes }) {
       for (let n = 1; n <= to; n++) yield { n, pad: 'x'.repeat(bytes) };
+    },
+    // Never waits: only the stream's turn bound lets other work run.
+    endless: async function* () {
+      for (;;) yield ++produced;
+    },
+    // Waits for the next turn after every `chunk` items, as a handler that shares the thread does.
+    chunked: async function* ({ to, chunk }) {
+      for (let n = 1; n <= to; n++) {
+        yield n;
+        if (n % chunk === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     // One item, then waits for the test: a generator that awaits between items.
     slow: async function* () {
@@ -146,6 +162,33 @@ describe('HeldItems: a client that offered ITEMS (protocol.md section 3.13)', ()
     socket.receive([T.CREDIT, 1, 2000]);
     await settle();
     expect(itemsOf(socket)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+  });
+
+  it('fills whole runs across the turns a generator waits for, cutting only where it waits', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    socket.receive([T.CALL, 1, 'chunked', { to: 1000, chunk: 300 }, 2000]);
+    for (let turn = 0; turn < 50 && socket.sent.at(-1)?.[0] !== T.END; turn++) await settle();
+    expect(itemsOf(socket)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    // Each chunk of 300 goes as one full run and the 44 before the generator waits: the stream
+    // lets other work run between runs, not inside one, so no run is cut short by the turn bound.
+    const runs = socket.ofType(T.ITEMS).map((message) => (message[2] as unknown[]).length);
+    expect(runs).toEqual([RUN_ITEMS, 44, RUN_ITEMS, 44, RUN_ITEMS, 44, 100]);
+  });
+
+  it('lets other work run after fewer than ITEMS_PER_TURN + RUN_ITEMS items of a generator that never waits', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open({ items: true });
+    produced = 0;
+    socket.receive([T.CALL, 1, 'endless', null, 100_000]);
+    const inFirstTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(produced)));
+    expect(inFirstTurn).toBeGreaterThanOrEqual(ITEMS_PER_TURN);
+    expect(inFirstTurn).toBeLessThan(ITEMS_PER_TURN + RUN_ITEMS);
+    await settle();
+    // Whole runs, each in one ITEMS, while it goes on.
+    for (const message of socket.ofType(T.ITEMS)) expect((message[2] as unknown[]).length).toBe(RUN_ITEMS);
+    socket.receive([T.CANCEL, 1]);
+    await settle();
   });
 
   it('sends a single item of a turn as DATA', async () => {

@@ -37,6 +37,11 @@ export class HeldItems implements HeldMessages {
     this.frameBytes = Math.min(DEFAULT_OUTBOX.frameBytes, limits.maxFrameBytes);
   }
 
+  /** Items held now. */
+  get length(): number {
+    return this.items.length;
+  }
+
   /** Holds an item the client's credit covers (already counted by `itemSent`). */
   add(item: unknown): void {
     const call = this.call;

@@ -11,7 +11,10 @@ import { checkWith, isThenable } from './validation.js';
  * Items a stream sends before it lets the event loop run other work (other connections' frames,
  * timers). A socket with room never makes a stream wait, and an async generator with an item
  * ready resolves in a microtask: without this bound one stream with a large credit would keep the
- * thread to itself.
+ * thread to itself. The stream yields between two runs (held-items.ts), never inside one, so a
+ * turn sends fewer than `ITEMS_PER_TURN` + `RUN_ITEMS` items: a run cut at the bound would leave
+ * as a short frame of its own, and the count, not reset when the handler itself waits for a turn,
+ * would cut the next runs short too.
  */
 export const ITEMS_PER_TURN = 256;
 
@@ -51,16 +54,16 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
         while (call.sent >= call.limit && !call.done) await call.waitCredit();
       }
       if (call.done) return;
-      const room = call.host.producerRoom();
+      // Room is looked at between runs: the items of a run are not queued (nor counted against
+      // the socket's watermarks) before the run is, so within one the answer would not change.
+      const room = held.length === 0 ? call.host.producerRoom() : undefined;
       if (room) {
-        held.queue();
         await room;
-      }
-      if (call.done) return;
-      // Share the thread: a generator that always has an item resolves in microtasks only.
-      if (++call.sentThisTurn > ITEMS_PER_TURN) {
-        held.queue();
         if (call.done) return;
+      }
+      // Share the thread: a generator that always has an item resolves in microtasks only.
+      // Only between runs: one cut here would leave as a short frame of its own.
+      if (call.sentThisTurn >= ITEMS_PER_TURN && held.length === 0) {
         await nextTurn();
         call.sentThisTurn = 0;
         if (call.done) return;
@@ -84,6 +87,7 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
         if (call.done) return;
       }
       call.itemSent();
+      call.sentThisTurn++;
       held.add(item);
     }
   } finally {
