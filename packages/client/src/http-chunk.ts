@@ -4,4 +4,4 @@
  * WebSocket probes that run only while a connection is on HTTP (transport-probe.ts).
  */
 export { httpOpener } from './socket-http.js';
-export { runProbe } from './transport-probe.js';
+export { scheduleProbe } from './transport-probe.js';
