@@ -4,7 +4,7 @@ import type { ClientSocketEvents } from './socket.js';
 import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
 
 // An attempt on HTTP while the fallback's chunk (http-chunk.ts) loads: the chunk is mocked so that
-// the test settles its import when it chooses, and transport.ts is imported afresh for each test.
+// the test settles its import (with the real chunk, or an error) when it chooses, and transport.ts is imported afresh for each test.
 
 /** A socket of either transport, driven by the test. */
 class Fake implements AbandonableSocket {
@@ -39,7 +39,7 @@ beforeEach(() => {
   vi.doMock('./http-chunk.js', async () => {
     const failure = await gate;
     if (failure) throw failure;
-    return { httpOpener: () => undefined, scheduleProbe: () => undefined };
+    return vi.importActual<typeof import('./http-chunk.js')>('./http-chunk.js');
   });
 });
 afterEach(() => {
@@ -62,11 +62,13 @@ async function setup(choice: 'auto' | 'http', openHttp?: OpenHttpSocket) {
     message: (data) => heard.push(`message ${String(data)}`),
     close: (code, reason) => heard.push(`close ${code} ${reason}`),
   };
-  // Settles the chunk's import and lets the handlers waiting for it run.
+  // Settles the chunk's import (which the attempt started) and lets the handlers waiting for it run.
+  const { loadHttpChunk } = await import('./socket-http-lazy.js');
   const settle = async (outcome?: Error): Promise<void> => {
+    const loading = loadHttpChunk();
     settleChunk(outcome);
-    await vi.dynamicImportSettled();
-    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    await loading.catch(() => undefined);
+    await Promise.resolve();
   };
   return { chooser, sockets, heard, events, settle };
 }

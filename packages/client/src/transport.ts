@@ -63,14 +63,9 @@ class Attempt implements TransportSocket {
   ) {
     this.#chooser = chooser;
     this.transport = 'websocket';
-    if (typeof start !== 'string') {
-      // A probe that already opened: the connection hears `open` once it holds this socket.
-      this.inner = start.socket;
-      start.target = this.#relay();
-      queueMicrotask(() => {
-        if (this.generation === 0) this.#open();
-      });
-    } else if (start === 'websocket') {
+    // A probe that already opened (the fallback's chunk ran it, so it has loaded): the attempt takes its socket.
+    if (typeof start !== 'string') (loadedHttpChunk() as HttpChunk).adopt(this, start, this.#relay());
+    else if (start === 'websocket') {
       this.inner = chooser.openWebSocket(url, protocols, this.#relay());
       if (chooser.choice === 'auto') {
         this.#timer = setTimeout(() => this.#fallBack(), chooser.options.upgradeTimeoutMs);
@@ -146,18 +141,13 @@ class Attempt implements TransportSocket {
     this.inner = undefined;
     const generation = this.generation;
     const events = this.#relay();
-    const open = (opener: OpenHttpSocket): void => {
-      if (generation !== this.generation) return;
-      try {
-        this.inner = opener(this.url, this.protocols, events);
-      } catch (error) {
-        events.close(CloseCode.ABNORMAL, `the HTTP fallback could not open: ${(error as Error)?.message}`);
-      }
+    const open = (chunk: HttpChunk): void => {
+      if (generation === this.generation) chunk.openHttp(this.#chooser, this, events, DEFAULT_HTTP_SOCKET);
     };
-    const opener = this.#chooser.httpOpener();
-    if (typeof opener === 'function') open(opener);
+    const chunk = loadedHttpChunk();
+    if (chunk) open(chunk);
     else
-      opener.then(open, (error: unknown) =>
+      loadHttpChunk().then(open, (error: unknown) =>
         events.close(CloseCode.ABNORMAL, `the HTTP fallback could not be loaded: ${(error as Error)?.message}`),
       );
   }
@@ -185,7 +175,7 @@ class Attempt implements TransportSocket {
 /** The attempt a probe runs beside. */
 export type { Attempt as ProbedAttempt };
 
-/** What the fallback's chunk (transport-probe.ts) reads and changes in its chooser. */
+/** What the fallback's chunk (transport-fallback.ts, transport-probe.ts) reads and changes in its chooser. */
 export interface ProbeHost {
   /** The client closed for good: no probe runs. */
   readonly stopped: boolean;
@@ -203,6 +193,10 @@ export interface ProbeHost {
   readonly options: Required<FallbackOptions>;
   /** Opens the probe's WebSocket. */
   readonly openWebSocket: OpenSocket;
+  /** Replaces the fallback's socket (tests). */
+  readonly openHttp?: OpenHttpSocket | undefined;
+  /** The `fetch` of the fallback's socket, when not the runtime's. */
+  readonly fetchImpl?: typeof fetch | undefined;
 }
 
 /**
@@ -258,14 +252,6 @@ export class TransportChooser implements ProbeHost {
     this.current = attempt;
     return attempt;
   };
-
-  /** The fallback's socket opener: at once when its chunk has loaded, else once it has. */
-  httpOpener(): OpenHttpSocket | Promise<OpenHttpSocket> {
-    const opener = (chunk: HttpChunk): OpenHttpSocket =>
-      this.openHttp ?? chunk.httpOpener(DEFAULT_HTTP_SOCKET, this.fetchImpl);
-    const chunk = loadedHttpChunk();
-    return chunk ? opener(chunk) : loadHttpChunk().then(opener);
-  }
 
   /** An attempt's socket opened. */
   opened(attempt: Attempt): void {
