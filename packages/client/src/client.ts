@@ -7,7 +7,6 @@ import { type ClientProcedureOptions, ClientProcedures } from './client-procedur
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
 import { type OpenSocket, webSocketOpener } from './socket.js';
-import { lazyHttpOpener } from './socket-http-lazy.js';
 import { type ContractLike, isStubs, kindsOf, type ProceduresOf } from './stubs.js';
 import { type SharedSubscription, subscribe } from './topics.js';
 import { DEFAULT_FALLBACK, TransportChooser } from './transport.js';
@@ -211,7 +210,7 @@ function transportChooser(options: ClientOptions): TransportChooser {
     throw new TypeError('no WebSocket implementation');
   };
   const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
-  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, lazyHttpOpener(options.fetch));
+  return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, options.fetch);
 }
 
 /**

@@ -1,9 +1,33 @@
+import { TransportCloseCode } from '@switchboard/protocol/http';
 import type { ClientSocket } from './socket.js';
+import type { AbandonableSocket } from './socket-http.js';
 import type { ProbedAttempt, ProbeHost, ReadyProbe } from './transport.js';
 
 // The WebSocket probes that run while a connection is on HTTP. They are part of the HTTP
 // fallback's chunk (http-chunk.ts): a page whose WebSocket works never loads them, and one on
-// HTTP has loaded that chunk already.
+// HTTP has loaded that chunk already. They get their chooser and attempt as arguments and import
+// nothing the entry imports (docs/performance.md, "Browser bundle": the kit pattern).
+
+/**
+ * Runs a probe beside `attempt` after `host.probeDelay` (the attempt is on HTTP and has opened).
+ */
+export function scheduleProbe(host: ProbeHost, attempt: ProbedAttempt): void {
+  clearTimeout(host.probeTimer);
+  const timer = setTimeout(() => {
+    host.probeTimer = undefined;
+    runProbe(host, attempt);
+  }, host.probeDelay);
+  (timer as { unref?: () => void }).unref?.();
+  host.probeTimer = timer;
+}
+
+/** Drops an HTTP connection without CLOSE (the server keeps the session) and tells the connection. */
+function leave(attempt: ProbedAttempt, reason: string): void {
+  if (attempt.transport !== 'http') return;
+  attempt.generation++;
+  (attempt.inner as AbandonableSocket | undefined)?.abandon();
+  attempt.events.close(TransportCloseCode.ABNORMAL, reason);
+}
 
 /**
  * Opens one WebSocket beside `attempt`'s HTTP connection. When it opens in time, the attempt
@@ -19,7 +43,7 @@ export function runProbe(host: ProbeHost, attempt: ProbedAttempt): void {
     host.probe = undefined;
     clearTimeout(timeout);
     host.probeDelay = Math.min(host.options.retryWebSocketMaxMs, host.probeDelay * 2);
-    if (host.current === attempt) host.scheduleProbe(attempt);
+    if (host.current === attempt) scheduleProbe(host, attempt);
   };
   const timeout = setTimeout(() => {
     probe.socket?.close();
@@ -39,7 +63,7 @@ export function runProbe(host: ProbeHost, attempt: ProbedAttempt): void {
       host.ready = probe.ready;
       host.probeDelay = host.options.retryWebSocketMs;
       host.current = undefined;
-      attempt.leave('switching to WebSocket');
+      leave(attempt, 'switching to WebSocket');
     },
     message: (data, isBinary) => probe.ready?.target?.message(data, isBinary),
     close: (code, reason) => {

@@ -55,7 +55,7 @@ function setup(choice: TransportChoice = 'auto', options: FallbackOptions = {}) 
       sockets.push(socket);
       return socket;
     };
-  const chooser = new TransportChooser(choice, options, open('websocket'), open('http'));
+  const chooser = new TransportChooser(choice, options, open('websocket'), undefined, open('http'));
   const last = (transport: TransportName): Fake => {
     const found = sockets.filter((socket) => socket.transport === transport).at(-1);
     if (!found) throw new Error(`no ${transport} socket opened`);

@@ -1,8 +1,13 @@
 import { CloseCode, type TransportName } from '@switchboard/protocol';
 import type { ClientSocket, ClientSocketEvents, OpenSocket } from './socket.js';
-import type { AbandonableSocket, OpenHttpSocket } from './socket-http.js';
-import { loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
-import { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport-options.js';
+import type { OpenHttpSocket } from './socket-http.js';
+import { type HttpChunk, loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
+import {
+  DEFAULT_FALLBACK,
+  DEFAULT_HTTP_SOCKET,
+  type FallbackOptions,
+  type TransportChoice,
+} from './transport-options.js';
 
 export { DEFAULT_FALLBACK, type FallbackOptions, type TransportChoice } from './transport-options.js';
 
@@ -24,18 +29,27 @@ export interface ReadyProbe {
   target: ClientSocketEvents | undefined;
 }
 
-/** One connection attempt: a WebSocket that may give way to HTTP before it opens. */
+/**
+ * One connection attempt: a WebSocket that may give way to HTTP before it opens. While the HTTP
+ * fallback's chunk loads (socket-http-lazy.ts), it has no socket: it reads as connecting, sends
+ * nothing, and closed, it closes at once (the close event, then nothing); a chunk that cannot be
+ * loaded, or an opener that throws, closes it with 1006 and the reason, so the connection
+ * reconnects as after any failed attempt.
+ */
 class Attempt implements TransportSocket {
-  inner: ClientSocket;
+  /** The socket; undefined while the fallback's chunk loads. */
+  inner: ClientSocket | undefined;
   transport: TransportName;
   /** The socket opened (the connection heard `open`). */
   opened = false;
   /** A message arrived on the open socket. */
   heard = false;
+  /** Counts the sockets of this attempt: events of one it gave up on (or left) are not heard. */
+  generation = 0;
   /** Why the WebSocket was refused, once this attempt fell back. */
   #refusal: string | undefined;
-  /** Counts the sockets of this attempt: events of one it gave up on are not heard. */
-  #generation = 0;
+  /** The connection heard `close`. */
+  #ended = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #chooser: TransportChooser;
@@ -48,35 +62,26 @@ class Attempt implements TransportSocket {
     start: TransportName | ReadyProbe,
   ) {
     this.#chooser = chooser;
-    if (typeof start !== 'string') {
-      // A probe that already opened: the connection hears `open` once it holds this socket.
-      this.inner = start.socket;
-      this.transport = 'websocket';
-      start.target = this.#relay();
-      queueMicrotask(() => {
-        if (this.#generation === 0) this.#open();
-      });
-    } else if (start === 'websocket') {
-      this.transport = 'websocket';
+    this.transport = 'websocket';
+    // A probe that already opened (the fallback's chunk ran it, so it has loaded): the attempt takes its socket.
+    if (typeof start !== 'string') (loadedHttpChunk() as HttpChunk).adopt(this, start, this.#relay());
+    else if (start === 'websocket') {
       this.inner = chooser.openWebSocket(url, protocols, this.#relay());
       if (chooser.choice === 'auto') {
         this.#timer = setTimeout(() => this.#fallBack(), chooser.options.upgradeTimeoutMs);
       }
-    } else {
-      this.transport = 'http';
-      this.inner = chooser.openHttp(url, protocols, this.#relay());
-    }
+    } else this.#openHttp();
   }
 
   /** The events of the socket about to be opened. */
   #relay(): ClientSocketEvents {
-    const generation = this.#generation;
+    const generation = this.generation;
     return {
       open: () => {
-        if (generation === this.#generation) this.#open();
+        if (generation === this.generation) this.#open();
       },
       message: (data, isBinary) => {
-        if (generation !== this.#generation) return;
+        if (generation !== this.generation) return;
         if (!this.heard) {
           this.heard = true;
           this.#chooser.heard(this);
@@ -84,7 +89,7 @@ class Attempt implements TransportSocket {
         this.events.message(data, isBinary);
       },
       close: (code, reason) => {
-        if (generation === this.#generation) this.#closed(code, reason);
+        if (generation === this.generation) this.#closed(code, reason);
       },
     };
   }
@@ -104,7 +109,8 @@ class Attempt implements TransportSocket {
       this.#fallBack();
       return;
     }
-    this.#generation++;
+    this.generation++;
+    this.#ended = true;
     this.#chooser.ended(this, code);
     // Both transports failed: the WebSocket's reason first, it tells most (a status, a refused
     // port), and the fallback's when it says something else.
@@ -118,42 +124,58 @@ class Attempt implements TransportSocket {
     if (this.transport !== 'websocket' || this.opened) return;
     this.#refusal ??= `no upgrade within ${this.#chooser.options.upgradeTimeoutMs} ms`;
     const given = this.inner;
-    this.#generation++;
+    this.generation++;
     this.transport = 'http';
-    this.inner = this.#chooser.openHttp(this.url, this.protocols, this.#relay());
-    given.close();
+    this.#openHttp();
+    given?.close();
+  }
+
+  /**
+   * Opens the HTTP fallback's socket, at once when its chunk has loaded, else once it has. Throws
+   * at once for a URL that does not parse, as opening the real socket does (the connection then
+   * fails for good instead of retrying).
+   */
+  #openHttp(): void {
+    new URL(this.url, (globalThis as { location?: { href: string } }).location?.href);
+    this.transport = 'http';
+    this.inner = undefined;
+    const generation = this.generation;
+    const events = this.#relay();
+    const open = (chunk: HttpChunk): void => {
+      if (generation === this.generation) chunk.openHttp(this.#chooser, this, events, DEFAULT_HTTP_SOCKET);
+    };
+    const chunk = loadedHttpChunk();
+    if (chunk) open(chunk);
+    else
+      loadHttpChunk().then(open, (error: unknown) =>
+        events.close(CloseCode.ABNORMAL, `the HTTP fallback could not be loaded: ${(error as Error)?.message}`),
+      );
   }
 
   get protocol(): string {
-    return this.inner.protocol;
+    return this.inner?.protocol ?? '';
   }
   get readyState(): number {
-    return this.inner.readyState;
+    return this.inner?.readyState ?? (this.#ended ? 3 : 0);
   }
   get bufferedAmount(): number {
-    return this.inner.bufferedAmount;
+    return this.inner?.bufferedAmount ?? 0;
   }
+  /** Before the socket opened nothing is sent (the connection sends after `open`). */
   send(frame: string | Uint8Array): void {
-    this.inner.send(frame);
+    this.inner?.send(frame);
   }
-  close(code?: number, reason?: string): void {
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
     clearTimeout(this.#timer);
-    this.inner.close(code, reason);
-  }
-
-  /** Drops an HTTP connection without CLOSE (the server keeps the session) and tells the connection. */
-  leave(reason: string): void {
-    if (this.transport !== 'http') return;
-    this.#generation++;
-    (this.inner as AbandonableSocket).abandon();
-    this.events.close(CloseCode.ABNORMAL, reason);
+    if (this.inner) this.inner.close(code, reason);
+    else if (!this.#ended) this.#closed(code, reason);
   }
 }
 
 /** The attempt a probe runs beside. */
 export type { Attempt as ProbedAttempt };
 
-/** What a probe (transport-probe.ts, in the fallback's chunk) reads and changes in its chooser. */
+/** What the fallback's chunk (transport-fallback.ts, transport-probe.ts) reads and changes in its chooser. */
 export interface ProbeHost {
   /** The client closed for good: no probe runs. */
   readonly stopped: boolean;
@@ -163,14 +185,18 @@ export interface ProbeHost {
   probe: ClientSocket | undefined;
   /** A probe that opened, waiting for the next attempt. */
   ready: ReadyProbe | undefined;
+  /** The timer of the next probe. */
+  probeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Wait before the next probe, in ms. */
   probeDelay: number;
   /** The fallback's options with their defaults. */
   readonly options: Required<FallbackOptions>;
   /** Opens the probe's WebSocket. */
   readonly openWebSocket: OpenSocket;
-  /** Runs the next probe beside `attempt` after `probeDelay`. */
-  scheduleProbe(attempt: Attempt): void;
+  /** Replaces the fallback's socket (tests). */
+  readonly openHttp?: OpenHttpSocket | undefined;
+  /** The `fetch` of the fallback's socket, when not the runtime's. */
+  readonly fetchImpl?: typeof fetch | undefined;
 }
 
 /**
@@ -181,6 +207,8 @@ export interface ProbeHost {
  * HTTP. While on HTTP it probes the
  * WebSocket after `retryWebSocketMs`, doubling after each failed probe, and once a probe opens,
  * leaves HTTP without a goodbye so the next attempt resumes the session over the probe's socket.
+ * The HTTP socket and the probes are in the fallback's chunk, loaded when an attempt first needs
+ * HTTP; `openHttp` replaces the fallback's socket (tests), `fetchImpl` the runtime's `fetch`.
  */
 export class TransportChooser implements ProbeHost {
   /** The transport the next attempt starts with. */
@@ -191,7 +219,7 @@ export class TransportChooser implements ProbeHost {
   probe: ClientSocket | undefined;
   /** A probe that opened, waiting for the next attempt. */
   ready: ReadyProbe | undefined;
-  #probeTimer: ReturnType<typeof setTimeout> | undefined;
+  probeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Wait before the next probe, in ms: doubles after each failed one. */
   probeDelay: number;
   /** The client closed for good. */
@@ -204,7 +232,8 @@ export class TransportChooser implements ProbeHost {
     readonly choice: TransportChoice,
     options: FallbackOptions,
     readonly openWebSocket: OpenSocket,
-    readonly openHttp: OpenHttpSocket,
+    readonly fetchImpl?: typeof fetch,
+    readonly openHttp?: OpenHttpSocket,
   ) {
     this.options = {
       upgradeTimeoutMs: options.upgradeTimeoutMs ?? DEFAULT_FALLBACK.upgradeTimeoutMs,
@@ -212,7 +241,6 @@ export class TransportChooser implements ProbeHost {
       retryWebSocketMaxMs: options.retryWebSocketMaxMs ?? DEFAULT_FALLBACK.retryWebSocketMaxMs,
     };
     this.probeDelay = this.options.retryWebSocketMs;
-    if (choice === 'http') this.#next = 'http';
   }
 
   /** The `OpenSocket` the connection uses. */
@@ -231,10 +259,11 @@ export class TransportChooser implements ProbeHost {
     if (attempt.transport === 'websocket') {
       this.#next = 'websocket';
       this.probeDelay = this.options.retryWebSocketMs;
-      this.#cancelProbe();
+      clearTimeout(this.probeTimer);
     } else if (this.choice === 'auto') {
       this.#next = 'http';
-      this.scheduleProbe(attempt);
+      // On HTTP, the fallback's chunk has loaded.
+      loadedHttpChunk()?.scheduleProbe(this, attempt);
     }
   }
 
@@ -260,38 +289,10 @@ export class TransportChooser implements ProbeHost {
     }
   }
 
-  /**
-   * Runs a probe beside `attempt` after `probeDelay`, with the fallback's chunk, which holds the
-   * probes (transport-probe.ts) and is loaded by then: the attempt is on HTTP. Should the chunk
-   * still be loading, the probe waits for it; should it fail to load, the next probe is scheduled.
-   */
-  scheduleProbe(attempt: Attempt): void {
-    this.#cancelProbe();
-    const timer = setTimeout(() => {
-      this.#probeTimer = undefined;
-      const chunk = loadedHttpChunk();
-      if (chunk !== undefined) chunk.runProbe(this, attempt);
-      else
-        loadHttpChunk().then(
-          (loaded) => loaded.runProbe(this, attempt),
-          () => {
-            if (!this.stopped && this.current === attempt) this.scheduleProbe(attempt);
-          },
-        );
-    }, this.probeDelay);
-    (timer as { unref?: () => void }).unref?.();
-    this.#probeTimer = timer;
-  }
-
-  #cancelProbe(): void {
-    clearTimeout(this.#probeTimer);
-    this.#probeTimer = undefined;
-  }
-
   /** The client closed for good: no probe runs, and one waiting is closed. */
   stop(): void {
     this.stopped = true;
-    this.#cancelProbe();
+    clearTimeout(this.probeTimer);
     this.probe?.close();
     this.ready?.socket.close();
     this.probe = undefined;

@@ -24,6 +24,7 @@ const LAZY = {
   'client/src/socket-http.ts': 'the HTTP fallback',
   'protocol/src/http-records.ts': "the HTTP fallback's records",
   'client/src/transport-probe.ts': 'the WebSocket probes while on HTTP',
+  'client/src/transport-fallback.ts': "opening an attempt's HTTP socket, taking over a probe's WebSocket",
 };
 
 const holding = (part: Part, module: string) => [...part.modules.keys()].some((input) => input.endsWith(module));
