@@ -14,7 +14,7 @@ const FRAME_OVERHEAD = 16;
 
 /**
  * Flushes run as reactions of this settled promise: a plain microtask. Node's `queueMicrotask`
- * wraps every callback in an `AsyncResource` (async_hooks), 50-70 ns more per flush, and a call
+ * wraps every callback in an `AsyncResource` (async_hooks), 40-85 ns more per flush, and a call
  * made one at a time flushes once (docs/performance.md, "What a call costs").
  */
 const settled = Promise.resolve();
