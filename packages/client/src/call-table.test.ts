@@ -92,4 +92,21 @@ describe('CallTable', () => {
     table.route(msg.ack(1), false);
     await expect(event.result()).resolves.toBeUndefined();
   });
+
+  it('sends an event alone again under a new id when its session moved, and forgets the old id', async () => {
+    const { table, call, sent } = setup();
+    const event = call('event', 'key-1');
+    table.start(event);
+    table.route(msg.error(1, 'SESSION_MOVED', 'moved'), false);
+    expect(sent.at(-1)).toEqual([T.EVENT, 2, 'event', null, 'key-1']);
+    expect(table.get(1)).toBeUndefined();
+    expect(table.get(2)).toBe(event);
+    table.route(msg.ack(2), false);
+    await expect(event.result()).resolves.toBeUndefined();
+    expect(table.get(2)).toBeUndefined();
+    // The next call takes the first place again (one call at a time keeps out of the Map).
+    const next = call('next');
+    table.start(next);
+    expect(table.get(3)).toBe(next);
+  });
 });

@@ -117,7 +117,7 @@ export class CallTable {
         } else if (error.code === 'SESSION_MOVED' && call.key !== undefined && !call.done) {
           // An acknowledged event still running when its session moved to another server goes
           // again under its key, as after a lost session: the idempotency store runs it once.
-          this.#open.delete(message[1]);
+          this.#remove(message[1]);
           call.reset();
           if (draining) this.#waiting.push(call);
           else this.start(call);

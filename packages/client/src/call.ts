@@ -31,7 +31,9 @@ export class ClientCall {
   readonly #options: CallOptions;
   #outcome: Outcome | undefined;
   #promise: Promise<unknown> | undefined;
-  #settleResult: ((outcome: Outcome) => void) | undefined;
+  /** The result's resolving functions, kept as they are: no closure of our own per call. */
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((error: RpcError) => void) | undefined;
   /** Items received and not yet taken; made by the first item or reader (a unary call has neither). */
   #itemQueue: ItemQueue | undefined;
   #uploads: Uploads | undefined;
@@ -294,7 +296,8 @@ export class ClientCall {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
     this.#uploads?.rejectAll(outcome.ok ? FINISHED : outcome.error);
-    this.#settleResult?.(outcome);
+    if (outcome.ok) this.#resolve?.(outcome.value);
+    else this.#reject?.(outcome.error);
     this.#itemQueue?.wake();
     this.#watcher?.();
     this.#host.finished(this);
@@ -309,7 +312,8 @@ export class ClientCall {
           ? Promise.resolve(known.value)
           : Promise.reject(known.error)
         : new Promise((resolve, reject) => {
-            this.#settleResult = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
+            this.#resolve = resolve;
+            this.#reject = reject;
           });
     }
     return this.#promise;
