@@ -3,7 +3,7 @@ import { RedisBroker } from '@switchboard/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './fixture.js';
-import { CODECS, connect, startServer } from './helpers.js';
+import { CODECS, connect, startServer, until } from './helpers.js';
 import { fixtureService } from './service.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,13 +27,13 @@ describe.each(CODECS)('topics across servers through Redis, over %s', (codec) =>
   let onB: Client;
 
   /**
-   * Resolves once both servers subscribed in Redis for what their clients asked: a round trip
-   * after subscribing means the server handled the CALL (it handles a connection's messages in
-   * order), and `ready()` that Redis confirmed the SUBSCRIBE it sent for it.
+   * Resolves once the servers answered each subscription with SUBSCRIBED: a server sends it once
+   * Redis confirmed its SUBSCRIBE and it read the channel's head, so every item published from
+   * then on reaches the subscriber (protocol.md section 12.1). A later call's round trip and
+   * `ready()` are not enough: the head is read a Redis round trip after the SUBSCRIBE's answer.
    */
-  async function settled(): Promise<void> {
-    await Promise.all([onA.noInput(), onB.noInput()]);
-    await Promise.all([brokerA.ready(), brokerB.ready()]);
+  async function settled(...streams: ReadonlyArray<{ readonly position: string | undefined }>): Promise<void> {
+    await until(() => streams.every((stream) => stream.position !== undefined));
   }
 
   beforeAll(async () => {
@@ -52,9 +52,11 @@ describe.each(CODECS)('topics across servers through Redis, over %s', (codec) =>
   });
 
   it('delivers an item published on one server to the subscribers of both, in publish order', async () => {
-    const a = onA.news()[Symbol.asyncIterator]();
-    const b = onB.news()[Symbol.asyncIterator]();
-    await settled();
+    const onANews = onA.news();
+    const onBNews = onB.news();
+    const a = onANews[Symbol.asyncIterator]();
+    const b = onBNews[Symbol.asyncIterator]();
+    await settled(onANews, onBNews);
     for (let i = 0; i < 50; i++) await serviceA.publish('news', { headline: `h${i}` });
     for (let i = 0; i < 50; i++) {
       expect(await a.next()).toEqual({ done: false, value: { headline: `h${i}` } });
@@ -65,8 +67,9 @@ describe.each(CODECS)('topics across servers through Redis, over %s', (codec) =>
   });
 
   it('keeps keys apart across servers', async () => {
-    const sport = onB.news({ key: 'sport' })[Symbol.asyncIterator]();
-    await settled();
+    const sportNews = onB.news({ key: 'sport' });
+    const sport = sportNews[Symbol.asyncIterator]();
+    await settled(sportNews);
     await serviceA.publish('news', { headline: 'rain' }, { key: 'weather' });
     await serviceA.publish('news', { headline: 'for everyone' });
     await serviceA.publish('news', { headline: 'goal' }, { key: 'sport' });
@@ -79,9 +82,11 @@ describe.each(CODECS)('topics across servers through Redis, over %s', (codec) =>
     const channel = `${prefix}news#room`;
     const numsub = async () => Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]);
     const other = connect(api, serverB.url, codec);
-    const first = onB.news({ key: 'room' })[Symbol.asyncIterator]();
-    const second = other.news({ key: 'room' })[Symbol.asyncIterator]();
-    await Promise.all([settled(), other.noInput()]);
+    const firstNews = onB.news({ key: 'room' });
+    const secondNews = other.news({ key: 'room' });
+    const first = firstNews[Symbol.asyncIterator]();
+    const second = secondNews[Symbol.asyncIterator]();
+    await settled(firstNews, secondNews);
     await brokerB.ready();
     expect(await numsub()).toBe(1);
     await serviceA.publish('news', { headline: 'both' }, { key: 'room' });
@@ -96,8 +101,9 @@ describe.each(CODECS)('topics across servers through Redis, over %s', (codec) =>
   });
 
   it('still validates at the publisher: an invalid item reaches no server', async () => {
-    const b = onB.news({ key: 'checked' })[Symbol.asyncIterator]();
-    await settled();
+    const checkedNews = onB.news({ key: 'checked' });
+    const b = checkedNews[Symbol.asyncIterator]();
+    await settled(checkedNews);
     const error = await serviceA
       .publish('news', { headline: 3 } as unknown as { headline: string }, { key: 'checked' })
       .catch((e: unknown) => e);

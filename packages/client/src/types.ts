@@ -73,7 +73,9 @@ export interface TopicStream<TItem> extends ItemStream<TItem> {
    * The position of the last item handed to this subscriber (before it, the one its
    * subscription started at), to pass as `since` later, e.g. after a restart; undefined when the
    * server's broker keeps no positions. Read inside `forEach`'s callback, it is the current
-   * item's; an iterator may hold items handed to it and not yet read.
+   * item's; an iterator may hold items handed to it and not yet read. It is undefined until the
+   * server's SUBSCRIBED arrives: once it is set, every item published from then on reaches this
+   * subscriber (one published before may not, docs/protocol.md section 12.1).
    */
   readonly position: string | undefined;
 }

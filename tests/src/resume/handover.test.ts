@@ -104,8 +104,9 @@ describe.each(['json', 'msgpackr'] as const)('sessions handed over between nodes
   it('(b) cut, reconnect to a live node: a running stream ends with SESSION_MOVED, works when retried, and the topic goes on once', async () => {
     const { a, b, proxy, client, states } = await pair(codec);
     const headlines: string[] = [];
+    const subscription = client.news();
     const news = (async () => {
-      for await (const item of client.news()) {
+      for await (const item of subscription) {
         headlines.push(item.headline);
         if (headlines.length === 10) return;
       }
@@ -116,8 +117,10 @@ describe.each(['json', 'msgpackr'] as const)('sessions handed over between nodes
       return last;
     })();
     await until(() => a.probe.started.includes('forever'));
-    // Subscribed on A once a round trip after it came back (a connection's messages are handled in order).
-    await client.noInput();
+    // The subscription is answered by SUBSCRIBED (its position), not by the round trip of a later call:
+    // A sends it once Redis confirmed its SUBSCRIBE and A read the channel's head, and items published
+    // before that head are not the subscription's (protocol.md section 12.1).
+    await until(() => subscription.position !== undefined);
     for (let i = 0; i < 5; i++) await a.service.publish('news', { headline: `h${i}` });
     // The forever stream keeps the connection busy: on a loaded machine the five take a while.
     await until(() => headlines.length === 5, 20_000);
