@@ -21,6 +21,7 @@ import {
   resultMessage,
 } from '@switchboard/protocol';
 import type { ProcedureRunner, RunnerKit } from './client-procedure-runner.js';
+import { lazyModule } from './lazy-module.js';
 
 /**
  * The client's side of server-to-client calls (docs/protocol.md, section 10): it declares the
@@ -110,16 +111,8 @@ function procedureAt(tree: ClientProcedureTree, path: string): Procedure | undef
 
 type RunnerModule = typeof import('./client-procedure-runner.js');
 
-let loading: Promise<RunnerModule> | undefined;
-
 /** The runner's module, imported once; a failed load is tried again by the next connection. */
-function loadRunner(): Promise<RunnerModule> {
-  loading ??= import('./client-procedure-runner.js').catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
-}
+const { load: loadRunner } = lazyModule<RunnerModule>(() => import('./client-procedure-runner.js'));
 
 const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate, MessageType };
 

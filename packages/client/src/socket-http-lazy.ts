@@ -1,3 +1,5 @@
+import { lazyModule } from './lazy-module.js';
+
 /**
  * The HTTP fallback is loaded when it is first needed: socket-http.ts (and the record format it
  * reads, and the WebSocket probes, see http-chunk.ts) is reached only through the dynamic
@@ -9,25 +11,8 @@
 /** The fallback's chunk: its socket and the WebSocket probes that run while on HTTP. */
 export type HttpChunk = typeof import('./http-chunk.js');
 
-let loading: Promise<HttpChunk> | undefined;
-let loaded: HttpChunk | undefined;
-
-/** The fallback's chunk (http-chunk.ts), imported once; a failed load is tried again by the next attempt. */
-export function loadHttpChunk(): Promise<HttpChunk> {
-  loading ??= import('./http-chunk.js').then(
-    (chunk) => {
-      loaded = chunk;
-      return chunk;
-    },
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
-}
-
-/** The fallback's chunk once it has loaded, else undefined. */
-export function loadedHttpChunk(): HttpChunk | undefined {
-  return loaded;
-}
+/**
+ * The fallback's chunk (http-chunk.ts), imported once (`loadHttpChunk`; a failed load is tried
+ * again by the next attempt), and the chunk once it has loaded, else undefined (`loadedHttpChunk`).
+ */
+export const { load: loadHttpChunk, loaded: loadedHttpChunk } = lazyModule<HttpChunk>(() => import('./http-chunk.js'));

@@ -1,6 +1,7 @@
 import { RpcError } from '@switchboard/protocol';
 import { type CallHost, type CallOptions, ClientCall } from './call.js';
 import { NONE } from './item-queue.js';
+import { lazyModule } from './lazy-module.js';
 import type { GroupConnection, GroupKit, StartedSubscription, SubscriberHost, TopicGroup } from './topic-group.js';
 
 /**
@@ -16,15 +17,8 @@ import type { GroupConnection, GroupKit, StartedSubscription, SubscriberHost, To
 
 type GroupModule = typeof import('./topic-group.js');
 
-let loading: Promise<GroupModule> | undefined;
-
-function loadGroups(): Promise<GroupModule> {
-  loading ??= import('./topic-group.js').catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
-}
+/** The groups' module, imported once; a failed load is tried again by the next subscription. */
+const { load: loadGroups } = lazyModule<GroupModule>(() => import('./topic-group.js'));
 
 /** What the group's module uses of the entry's: it imports nothing at run time (see topic-group.ts). */
 const KIT: GroupKit = { ClientCall, NONE };

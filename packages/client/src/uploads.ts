@@ -1,5 +1,6 @@
 import { dataMessage, endMessage, RpcError } from '@switchboard/protocol';
 import type { Outcome } from './call.js';
+import { lazyModule } from './lazy-module.js';
 import type { SendHost, SendingCall, SendKit, SendQueue } from './send-queue.js';
 
 /** The rejection of a send on a call that already ended well. */
@@ -7,16 +8,8 @@ export const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
 
 type SendQueueModule = typeof import('./send-queue.js');
 
-let loading: Promise<SendQueueModule> | undefined;
-
 /** The send queue's module, imported once; a failed load is tried again by the next call that sends. */
-function loadSendQueue(): Promise<SendQueueModule> {
-  loading ??= import('./send-queue.js').catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
-}
+const { load: loadSendQueue } = lazyModule<SendQueueModule>(() => import('./send-queue.js'));
 
 /** What the queue's module uses of the entry's: it imports nothing at run time (see send-queue.ts). */
 const KIT: SendKit = { RpcError, dataMessage, endMessage };
