@@ -38,7 +38,7 @@ export const JSON_CLIENT_LIMIT = 10 * 1024;
  * grow back while the rest is cut. Lower it with every cut; once the client is within the
  * target, this becomes JSON_CLIENT_LIMIT.
  */
-export const JSON_CLIENT_CEILING = 14_220;
+export const JSON_CLIENT_CEILING = 14_200;
 
 const CLIENT = `
 import type { Contract } from '@switchboard/contract';
