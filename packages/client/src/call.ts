@@ -227,9 +227,8 @@ export class ClientCall {
 
   /**
    * Counts an item as consumed, granting the server credit back once a quarter of the window is
-   * used: the server then has three quarters of a window left to send while the CREDIT travels,
-   * so a fast stream does not stall when this side is slow to read for a moment (at half the
-   * window it did, on a loaded machine). With the default window a CREDIT goes every 256 items,
+   * used, so a fast stream keeps three quarters of a window to send while the CREDIT travels (at
+   * half, it stalled on a loaded machine). With the default window a CREDIT goes every 256 items,
    * in the frame of the POS that `ackEvery` makes due at the same time.
    */
   #taken(): void {
