@@ -69,13 +69,16 @@ const ONLY_STREAM = 'the push API variant is measured on the stream only';
 /** Items the push variant's queue holds (its slow-consumer policy's size). */
 const PUSH_QUEUE = 4 * STREAM_CHUNK;
 
-/** Pushes `count` stream items into `out`, a chunk per turn, waiting while its queue is nearly full. */
-async function pushItems(out: PushStream<StreamItem>, count: number, signal: AbortSignal): Promise<void> {
-  for (let seq = 0; seq < count && !signal.aborted; ) {
+/**
+ * Pushes `count` stream items into `out`, a chunk per turn, waiting (`room`) while its queue has
+ * no room for another chunk; it stops when the stream is finished (`push` returns false).
+ */
+async function pushItems(out: PushStream<StreamItem>, count: number): Promise<void> {
+  for (let seq = 0; seq < count; ) {
     const end = Math.min(count, seq + STREAM_CHUNK);
-    for (; seq < end; seq++) out.push(streamItem(seq));
+    for (; seq < end; seq++) if (!out.push(streamItem(seq))) return;
     await yieldTurn();
-    while (out.length > PUSH_QUEUE - STREAM_CHUNK && !signal.aborted) await yieldTurn();
+    await out.room(PUSH_QUEUE - STREAM_CHUNK);
   }
   out.end();
 }
@@ -120,9 +123,9 @@ function switchboard(
             if ((seq + 1) % STREAM_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
           }
         },
-        pushed: ({ count }, { push: open, signal }) => {
+        pushed: ({ count }, { push: open }) => {
           const out = open();
-          void pushItems(out, count, signal);
+          void pushItems(out, count);
           return out;
         },
       });

@@ -48,7 +48,7 @@ export abstract class AsyncSource<T> implements AsyncIterable<T> {
     return {
       next: () => this.next(),
       return: async () => {
-        this.ended = true;
+        this.end();
         return { done: true, value: undefined };
       },
     };

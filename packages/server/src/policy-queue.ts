@@ -14,7 +14,8 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private head = 0;
   private keyed: Map<unknown, T> | undefined;
-  private readonly size: number;
+  /** The most entries a `queue` or `drop-oldest` policy holds (1 for `latest`, per key when keyed). */
+  readonly size: number;
 
   constructor(
     private readonly policy: SlowConsumerPolicy = DEFAULT_POLICY,

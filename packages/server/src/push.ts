@@ -6,14 +6,22 @@ import { BoundedQueue, type Overflow } from './policy-queue.js';
 /** What {@link PushStream.poll} returns when no item is queued. */
 export const NOTHING: unique symbol = Symbol('switchboard.nothing');
 
+/** What {@link PushStream.room} returns when there is room already: no promise per call. */
+const ROOM: Promise<void> = Promise.resolve();
+
 /**
  * A stream fed by pushes instead of a generator, for event sources (timers, emitters, brokers)
  * that cannot wait for the consumer. Items wait in a queue bounded by the stream's slow-consumer
  * policy; the server takes them as the client grants credit. Return it from a server-stream or
- * channel handler: `const out = push(); source.on('x', (v) => out.push(v)); return out;`.
+ * channel handler: `const out = push(); source.on('x', (v) => out.push(v)); return out;`. A
+ * producer that can wait awaits {@link PushStream.room} instead of filling the queue.
  */
 export class PushStream<T> extends AsyncSource<T> {
   private readonly queue: BoundedQueue<T>;
+  /** The one pending promise of `room()`, its resolve, and the length it waits for. */
+  private roomPromise: Promise<void> | undefined;
+  private roomWaiter: (() => void) | undefined;
+  private roomLimit = 0;
 
   constructor(
     policy: SlowConsumerPolicy | undefined,
@@ -51,13 +59,86 @@ export class PushStream<T> extends AsyncSource<T> {
   }
 
   /**
+   * The default `limit` of {@link PushStream.room}: half the slow-consumer policy's size,
+   * rounded down (512 under the default policy's 1024; 0 for `latest`).
+   */
+  get lowWater(): number {
+    return Math.floor(this.queue.size / 2);
+  }
+
+  /**
+   * Resolves when the producer may push again: at once when at most `limit` items are queued,
+   * else when the client's takes bring the queue there, the way a Node stream's `'drain'` does. A
+   * producer that waits for it before the queue is full never overflows a `queue` policy and never
+   * loses items to a `drop-oldest` one.
+   *
+   * It never rejects for the stream's sake, and never hangs: it also resolves when the stream is
+   * finished (ended by the producer, failed, or closed by the server because the client cancelled,
+   * the call failed or the session ended; a session whose connection dropped keeps its streams
+   * until it resumes or its resume window closes). After that {@link PushStream.push} returns
+   * false, which is how the producer learns that it should stop. Callers waiting at once share one
+   * promise, which resolves when the queue is at the lowest `limit` any of them asked for. Rejects
+   * with a RangeError when `limit` is negative or not a number.
+   *
+   * @param limit - Queued items at or below which there is room; by default
+   *   {@link PushStream.lowWater}, half the policy's size.
+   * @example
+   * ```ts
+   * pushed: (input, { push }) => {
+   *   const out = push();
+   *   void (async () => {
+   *     for await (const event of source) {
+   *       if (!out.push(event)) return; // the stream is finished
+   *       if (out.length >= 900) await out.room(); // resumes at 512 queued (of 1024)
+   *     }
+   *     out.end();
+   *   })();
+   *   return out;
+   * },
+   * ```
+   */
+  room(limit: number = this.lowWater): Promise<void> {
+    if (!(limit >= 0)) return Promise.reject(new RangeError(`room(limit): limit must be 0 or more, got ${limit}`));
+    if (this.ended || this.queue.length <= limit) return ROOM;
+    if (this.roomPromise === undefined) {
+      this.roomLimit = limit;
+      this.roomPromise = new Promise((resolve) => {
+        this.roomWaiter = resolve;
+      });
+    } else if (limit < this.roomLimit) this.roomLimit = limit;
+    return this.roomPromise;
+  }
+
+  /** Ends the stream after the queued items; a producer waiting in `room()` resumes. */
+  override end(): void {
+    super.end();
+    this.releaseRoom();
+  }
+
+  /** Fails the stream ahead of the queued items; a producer waiting in `room()` resumes. */
+  override fail(error: unknown): void {
+    super.fail(error);
+    this.releaseRoom();
+  }
+
+  private releaseRoom(): void {
+    const waiter = this.roomWaiter;
+    if (waiter === undefined) return;
+    this.roomWaiter = undefined;
+    this.roomPromise = undefined;
+    waiter();
+  }
+
+  /**
    * The next queued item at once, or {@link NOTHING} when none is queued or the stream failed:
    * the server's pump takes items this way while some wait, with no promise per item, and waits
    * through the iterator otherwise.
    */
   poll(): T | typeof NOTHING {
     if (this.failure !== undefined || this.queue.length === 0) return NOTHING;
-    return this.queue.shift() as T;
+    const item = this.queue.shift() as T;
+    if (this.roomWaiter !== undefined && this.queue.length <= this.roomLimit) this.releaseRoom();
+    return item;
   }
 
   protected ready(): boolean {
@@ -65,6 +146,8 @@ export class PushStream<T> extends AsyncSource<T> {
   }
 
   protected take(): T {
-    return this.queue.shift() as T;
+    const item = this.queue.shift() as T;
+    if (this.roomWaiter !== undefined && this.queue.length <= this.roomLimit) this.releaseRoom();
+    return item;
   }
 }
