@@ -9,7 +9,10 @@ interface WsFramer {
     options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
   ): Uint8Array[];
 }
-const { Sender } = wsModule as unknown as { Sender: WsFramer };
+// `ws`'s own framer where the runtime's `ws` has one: Bun's `ws` is a shim of its own without
+// `Sender.frame`, and there every frame goes through `ws.send`.
+const framer = (wsModule as unknown as { Sender?: Partial<WsFramer> }).Sender;
+const Sender: WsFramer | undefined = typeof framer?.frame === 'function' ? (framer as WsFramer) : undefined;
 
 // A final, unmasked, uncompressed frame of text (opcode 1) or binary (opcode 2), as a server sends.
 const TEXT_FRAME = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false } as const;
@@ -21,6 +24,7 @@ const BINARY_FRAME = { fin: true, opcode: 2, mask: false, readOnly: true, rsv1: 
  * socket gets one write. A string is sent as UTF-8 text, bytes as binary.
  */
 export function wireFrame(frame: string | Uint8Array): Buffer {
+  if (Sender === undefined) throw new Error("this runtime's ws has no Sender.frame");
   const text = typeof frame === 'string';
   const payload = text ? Buffer.from(frame, 'utf8') : frame;
   const parts = Sender.frame(payload, text ? TEXT_FRAME : BINARY_FRAME);
@@ -50,11 +54,12 @@ let lastWire: Buffer | undefined;
  * `ws` is still compressing counts in `bufferedAmount`). The frame is never compressed: without
  * permessage-deflate it is what `ws` would have written, and with it an uncompressed message
  * (RSV1 clear) is valid too; the adapter sends what it wants compressed through `ws`. Otherwise,
- * and for longer frames, `ws.send`. wire-frame.test.ts fails if `ws` stops counting what it
+ * for longer frames, and where the runtime's `ws` has no `Sender.frame` (Bun), `ws.send`. wire-frame.test.ts fails if `ws` stops counting what it
  * queues in `bufferedAmount`; `ws` is pinned to a minor version (`~`) for the same reason.
  */
 export function sendFrame(ws: WebSocket, socket: Duplex, frame: string | Uint8Array, onSent?: () => void): void {
   if (
+    Sender !== undefined &&
     frame.length <= DIRECT_FRAME_LENGTH &&
     ws.readyState === WebSocket.OPEN &&
     ws.bufferedAmount === 0 &&
