@@ -130,6 +130,20 @@ describe('Connection: handshake', () => {
     expect(second.closedWith?.[0]).toBe(CloseCode.STREAM_ID_REUSED);
   });
 
+  it('closes with 1011 and reports the error when the handshake fails unexpectedly (its WELCOME cannot be written)', async () => {
+    const errors: unknown[] = [];
+    start({ onError: (error) => errors.push(error) });
+    const socket = connectFake(server);
+    const broken = new Error('write failed');
+    socket.send = () => {
+      throw broken;
+    };
+    socket.receive([T.HELLO, 'ann', null, 0]);
+    await settle();
+    expect(socket.closedWith?.[0]).toBe(CloseCode.INTERNAL_ERROR);
+    expect(errors).toContain(broken);
+  });
+
   it('answers PING with PONG carrying its count, and sends POS every ackEvery messages', async () => {
     start({ limits: { ackEvery: 3 } });
     const socket = await open();

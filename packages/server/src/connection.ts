@@ -128,7 +128,8 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
         throw new ProtocolViolation(CloseCode.NOT_READY, 'only HELLO is allowed before WELCOME');
       if (this.state !== State.Hello) throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
       this.state = State.Handshaking;
-      void this.hello(message[1], message[2], message[3], message[4]);
+      // An error the handshake did not expect (a failed write, a throwing hook) closes with 1011.
+      this.hello(message[1], message[2], message[3], message[4]).catch((error: unknown) => this.violation(error));
       return;
     }
     dispatch(this.session as Session, message, this.service, this.host);
