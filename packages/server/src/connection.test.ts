@@ -6,6 +6,7 @@ import { createServer, type SwitchboardServer } from './server.js';
 import type { ServerOptions } from './server-options.js';
 import { implement } from './service.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
+import { settle } from './testing/settle.js';
 
 const api = defineContract({
   procedures: {
@@ -42,15 +43,6 @@ let server: SwitchboardServer;
 
 function start(options: Partial<ServerOptions> = {}): void {
   server = createServer({ services: service, onError: () => undefined, ...options });
-}
-
-/**
- * Lets promises, the outbox's end-of-turn flush and due timers run: a few turns of the event
- * loop on the real clock, or of the fake one in the tests that install it.
- */
-async function settle(): Promise<void> {
-  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0);
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 async function open(auth = 'ann', token: string | null = null, received = 0): Promise<FakeSocket> {

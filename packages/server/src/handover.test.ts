@@ -7,6 +7,7 @@ import { createServer, type SwitchboardServer } from './server.js';
 import { implement } from './service.js';
 import { decodeRecord, encodeRecord, type SessionRecord } from './session-state.js';
 import { connectFake } from './testing/fake-socket.js';
+import { settle } from './testing/settle.js';
 
 const api = defineContract({
   procedures: {
@@ -35,11 +36,6 @@ function node(handover: SessionHandover | undefined): SwitchboardServer {
   const server = createServer({ services: service, onError: () => undefined, ...(handover ? { handover } : {}) });
   servers.push(server);
   return server;
-}
-
-/** Lets promises and the outbox's end-of-turn flush run. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 async function open(server: SwitchboardServer, auth = 'ann', token: string | null = null, received = 0) {

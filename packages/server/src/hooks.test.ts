@@ -6,6 +6,7 @@ import type { CallOutcome, CallView, ServerHooks } from './hooks.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import { implement } from './service.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
+import { settle } from './testing/settle.js';
 
 const api = defineContract({
   procedures: {
@@ -33,11 +34,6 @@ const service = implement(api, {
 });
 
 let server: SwitchboardServer;
-
-async function settle(): Promise<void> {
-  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0);
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
-}
 
 async function open(): Promise<FakeSocket> {
   const socket = connectFake(server);

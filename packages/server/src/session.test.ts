@@ -10,6 +10,7 @@ import type { ServerOptions } from './server-options.js';
 import { implement, type Service } from './service.js';
 import { Session } from './session.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
+import { settle } from './testing/settle.js';
 
 const api = defineContract({
   procedures: {
@@ -31,11 +32,6 @@ let server: SwitchboardServer;
 
 function start(options: Partial<ServerOptions> = {}): void {
   server = createServer({ services: service, onError: () => undefined, ...options });
-}
-
-async function settle(): Promise<void> {
-  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0);
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 async function open(token: string | null = null, received = 0): Promise<FakeSocket> {

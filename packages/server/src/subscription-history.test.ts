@@ -7,6 +7,7 @@ import { historyLost } from './position.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import { implement } from './service.js';
 import { connectFake, type FakeSocket } from './testing/fake-socket.js';
+import { settle } from './testing/settle.js';
 
 const api = defineContract({ procedures: { news: topic({ item: z.string() }) } });
 
@@ -38,10 +39,6 @@ class ScriptedBroker implements Broker {
 
 let server: SwitchboardServer;
 let broker: ScriptedBroker;
-
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
-}
 
 async function subscribed(since?: string): Promise<FakeSocket> {
   broker = new ScriptedBroker();
