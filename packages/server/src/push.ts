@@ -136,15 +136,14 @@ export class PushStream<T> extends AsyncSource<T> {
    */
   poll(): T | typeof NOTHING {
     if (this.failure !== undefined || this.queue.length === 0) return NOTHING;
-    const item = this.queue.shift() as T;
-    if (this.roomWaiter !== undefined && this.queue.length <= this.roomLimit) this.releaseRoom();
-    return item;
+    return this.take();
   }
 
   protected ready(): boolean {
     return this.queue.length > 0;
   }
 
+  /** Takes the next queued item; a producer waiting in `room()` resumes once the queue is at its limit. */
   protected take(): T {
     const item = this.queue.shift() as T;
     if (this.roomWaiter !== undefined && this.queue.length <= this.roomLimit) this.releaseRoom();
