@@ -1,13 +1,12 @@
-import {
-  type ClientProcedureTree,
-  type Contract,
-  type InferInput,
-  type InferOutput,
-  isProcedure,
-  type Procedure,
-  type UnaryProcedure,
-  validate,
+import type {
+  ClientProcedureTree,
+  Contract,
+  InferInput,
+  InferOutput,
+  Procedure,
+  UnaryProcedure,
 } from '@switchboard/contract';
+import { isProcedure } from '@switchboard/contract/define';
 import {
   type AbortMessage,
   DEFAULT_CLIENT_CALL_CREDIT,
@@ -114,7 +113,7 @@ type RunnerModule = typeof import('./client-procedure-runner.js');
 /** The runner's module, imported once; a failed load is tried again by the next connection. */
 const { load: loadRunner } = lazyModule<RunnerModule>(() => import('./client-procedure-runner.js'));
 
-const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate, MessageType };
+const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, MessageType };
 
 /**
  * The server-to-client calls of one client: it checks the handlers against the contract when the
