@@ -27,8 +27,9 @@ import { lazyModule } from './lazy-module.js';
  * client procedures it has handlers for in HELLO, runs a handler per INVOKE with an AbortSignal
  * that ABORT and a lost session abort, and answers RESULT or FAULT through the session's outbox,
  * so an answer made while disconnected goes out after the resume. Running the handlers
- * (client-procedure-runner.ts) loads with the first INVOKE, in a chunk of its own in a browser
- * bundle.
+ * (client-procedure-runner.ts, with the contract's `validate`) loads when a client with handlers
+ * is made, in a chunk of its own in a browser bundle; the contract's helpers used here come from
+ * `@switchboard/contract/define`, not its index, which would bring `validate` to the start.
  */
 
 type MaybePromise<T> = T | Promise<T>;
