@@ -1,4 +1,5 @@
-import type { Procedure, validate } from '@switchboard/contract';
+import type { Procedure } from '@switchboard/contract';
+import { validate } from '@switchboard/contract/schema';
 import type {
   AbortMessage,
   faultMessage,
@@ -14,11 +15,13 @@ import type { AnyHandler, ClientErrorBuilders } from './client-procedures.js';
 /**
  * The running half of server-to-client calls (docs/protocol.md, section 10), loaded with a
  * dynamic `import()` when a client with handlers is made (client-procedures.ts), which the
- * connection awaits before its HELLO declares them: a page without handlers never fetches it. It imports nothing at run time; what it needs of the client,
- * the protocol and the contract comes in a {@link RunnerKit} from the entry. Were it to import
- * modules the entry imports too, a bundler would move those into a chunk shared by both, loaded
- * at start, and the import lists between chunks would cost more than the split saves
- * (docs/performance.md, "Browser bundle").
+ * connection awaits before its HELLO declares them: a page without handlers never fetches it. At
+ * run time it imports only `validate`, from `@switchboard/contract/schema`, a module the entry
+ * never reaches (the entry imports the contract's `@switchboard/contract/define`, not its index,
+ * which re-exports `validate`); what it needs of the client and the protocol comes in a
+ * {@link RunnerKit} from the entry. Were it to import modules the entry imports too, a bundler
+ * would move those into a chunk shared by both, loaded at start, and the import lists between
+ * chunks would cost more than the split saves (docs/performance.md, "Browser bundle").
  */
 
 /** What the runner uses of the entry's modules, handed over when it is loaded. */
@@ -27,7 +30,6 @@ export interface RunnerKit {
   readonly isRpcError: typeof isRpcError;
   readonly faultMessage: typeof faultMessage;
   readonly resultMessage: typeof resultMessage;
-  readonly validate: typeof validate;
   readonly MessageType: typeof MessageType;
 }
 
@@ -85,7 +87,7 @@ export class ProcedureRunner {
       const proc = this.procedureAt(path);
       let input: unknown = raw ?? undefined;
       if (proc?.input !== undefined) {
-        const checked = await this.kit.validate(proc.input, input);
+        const checked = await validate(proc.input, input);
         if (!checked.ok)
           throw new RpcError('INVALID_ARGUMENT', `invalid input for ${path}`, { data: { issues: checked.issues } });
         input = checked.value;

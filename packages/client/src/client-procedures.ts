@@ -1,13 +1,12 @@
-import {
-  type ClientProcedureTree,
-  type Contract,
-  type InferInput,
-  type InferOutput,
-  isProcedure,
-  type Procedure,
-  type UnaryProcedure,
-  validate,
+import type {
+  ClientProcedureTree,
+  Contract,
+  InferInput,
+  InferOutput,
+  Procedure,
+  UnaryProcedure,
 } from '@switchboard/contract';
+import { isProcedure } from '@switchboard/contract/define';
 import {
   type AbortMessage,
   DEFAULT_CLIENT_CALL_CREDIT,
@@ -28,8 +27,9 @@ import { lazyModule } from './lazy-module.js';
  * client procedures it has handlers for in HELLO, runs a handler per INVOKE with an AbortSignal
  * that ABORT and a lost session abort, and answers RESULT or FAULT through the session's outbox,
  * so an answer made while disconnected goes out after the resume. Running the handlers
- * (client-procedure-runner.ts) loads with the first INVOKE, in a chunk of its own in a browser
- * bundle.
+ * (client-procedure-runner.ts, with the contract's `validate`) loads when a client with handlers
+ * is made, in a chunk of its own in a browser bundle; the contract's helpers used here come from
+ * `@switchboard/contract/define`, not its index, which would bring `validate` to the start.
  */
 
 type MaybePromise<T> = T | Promise<T>;
@@ -114,7 +114,7 @@ type RunnerModule = typeof import('./client-procedure-runner.js');
 /** The runner's module, imported once; a failed load is tried again by the next connection. */
 const { load: loadRunner } = lazyModule<RunnerModule>(() => import('./client-procedure-runner.js'));
 
-const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, validate, MessageType };
+const KIT: RunnerKit = { RpcError, isRpcError, faultMessage, resultMessage, MessageType };
 
 /**
  * The server-to-client calls of one client: it checks the handlers against the contract when the

@@ -1,4 +1,5 @@
-import { type Contract, type ProcedureKind, topicChannel } from '@switchboard/contract';
+import type { Contract, ProcedureKind } from '@switchboard/contract';
+import { topicChannel } from '@switchboard/contract/define';
 import type { RpcError, TransportName } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
 import { type ArrivalValidator, checkArrival } from './arrivals.js';

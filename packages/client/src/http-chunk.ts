@@ -5,4 +5,4 @@
  * WebSocket probes that run only while a connection is on HTTP (transport-probe.ts).
  */
 export { adopt, openHttp } from './transport-fallback.js';
-export { scheduleProbe } from './transport-probe.js';
+export { resetProbes, scheduleProbe, stopProbes } from './transport-probe.js';

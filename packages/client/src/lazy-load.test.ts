@@ -1,4 +1,4 @@
-import { type Message, msg, MessageType as T } from '@switchboard/protocol';
+import { type Message, msg, RpcError, MessageType as T } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallHost } from './call.js';
 import type { GroupConnection } from './topic-group.js';
@@ -66,6 +66,33 @@ describe('a chunk that cannot be loaded', () => {
     call.close();
     for (const send of sends) await expect(send).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await expect(call.result()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(connection.sent.map((message) => message[0])).toEqual([T.CALL, T.CANCEL]);
+  });
+
+  it('hands the send queue, once loaded, the credit the server gave before it, and the sends in order', async () => {
+    const { ClientCall } = await import('./call.js');
+    const connection = fakeConnection();
+    const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
+    call.open(1);
+    call.credit(2);
+    const sends = [call.send('a'), call.send('b'), call.send('c')];
+    call.close();
+    await Promise.all(sends.slice(0, 2));
+    expect(connection.sent.slice(1)).toEqual([msg.data(1, 'a'), msg.data(1, 'b')]);
+    call.credit(3);
+    await sends[2];
+    expect(connection.sent.slice(3)).toEqual([msg.data(1, 'c'), msg.end(1)]);
+  });
+
+  it('rejects a send made while the send queue loads with the reason of a cancel meanwhile, and sends nothing', async () => {
+    const { ClientCall } = await import('./call.js');
+    const connection = fakeConnection();
+    const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
+    call.open(1);
+    call.credit(8);
+    const send = call.send('a');
+    call.cancel(new RpcError('CANCELLED', 'changed my mind'));
+    await expect(send).rejects.toMatchObject({ code: 'CANCELLED', message: 'changed my mind' });
     expect(connection.sent.map((message) => message[0])).toEqual([T.CALL, T.CANCEL]);
   });
 

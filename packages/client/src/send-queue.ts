@@ -14,6 +14,8 @@ export interface SendKit {
   readonly RpcError: typeof RpcError;
   readonly dataMessage: typeof dataMessage;
   readonly endMessage: typeof endMessage;
+  /** The rejection of a send on a call that already ended well. */
+  readonly FINISHED: RpcError;
 }
 
 interface PendingSend {
@@ -29,6 +31,8 @@ export interface SendingCall {
   /** Whether the call's opening message went out under the current session. */
   readonly opened: boolean;
   readonly done: boolean;
+  /** How the call ended, once it has. */
+  readonly settled: { readonly ok: true } | { readonly ok: false; readonly error: RpcError } | undefined;
 }
 
 /** What the queue needs of the connection below (a part of CallHost). */
@@ -45,7 +49,7 @@ export interface SendHost {
  */
 export class SendQueue {
   private sends: PendingSend[] | undefined;
-  private limit = 0;
+  private limit: number;
   private sent = 0;
   private endRequested = false;
   private endSent = false;
@@ -55,7 +59,11 @@ export class SendQueue {
     private readonly kit: SendKit,
     private readonly call: SendingCall,
     private readonly host: SendHost,
-  ) {}
+    /** The server's CREDIT the call had before the queue loaded. */
+    limit = 0,
+  ) {
+    this.limit = limit;
+  }
 
   /** Whether the application half-closed (no more sends). */
   get ending(): boolean {
@@ -70,6 +78,9 @@ export class SendQueue {
 
   /** Queues an item; resolves once it went out within the server's credit. */
   push(item: unknown): Promise<void> {
+    // Settled while the queue loaded (it heard no rejectAll): reject as a settled call's sends do.
+    const outcome = this.call.settled;
+    if (outcome !== undefined) return Promise.reject(outcome.ok ? this.kit.FINISHED : outcome.error);
     if (this.sends && this.sends.length >= MAX_WAITING_SENDS) {
       // A producer that does not await its sends would otherwise queue without bound.
       return Promise.reject(

@@ -1,10 +1,5 @@
-import {
-  type Contract,
-  flattenProcedures,
-  type ProcedureKind,
-  type ProcedureTree,
-  type Schema,
-} from '@switchboard/contract';
+import type { Contract, ProcedureKind, ProcedureTree, Schema } from '@switchboard/contract';
+import { flattenProcedures } from '@switchboard/contract/define';
 import type { ApiId } from '@switchboard/protocol';
 
 /**

@@ -1,6 +1,7 @@
 import type { RpcError } from '@switchboard/protocol';
 import type { CallHost, ClientCall, Outcome } from './call.js';
 import type { NONE } from './item-queue.js';
+import type { SharedSubscription } from './topics.js';
 
 // Loaded with the first topic subscription (topics.ts), in a chunk of its own in a browser bundle.
 // It imports nothing at run time: what it needs of the entry's modules comes in a GroupKit. Were
@@ -13,15 +14,15 @@ export interface GroupKit {
   readonly NONE: typeof NONE;
 }
 
-/** What the group does for one subscriber that joined it: its credit, its leaving. */
-export interface MemberEvents {
-  grant(limit: number): void;
-  leave(): void;
-}
-
-/** A subscriber's call host (topics.ts), which forwards to its group once it joined. */
+/**
+ * A subscriber's call host (topics.ts): it sends nothing itself (its CALL stays with the group,
+ * whose one subscription goes to the server) and ignores everything until the subscriber joins
+ * its group, which then takes its credit and its leaving (see {@link TopicGroup.join}).
+ */
 export interface SubscriberHost extends CallHost {
-  member: MemberEvents | undefined;
+  grant(id: number, limit: number): void;
+  cancel(id: number): void;
+  finished(call: ClientCall): void;
 }
 
 /**
@@ -39,6 +40,29 @@ export interface StartedSubscription {
 /** What a group needs from the connection: a host for its one subscription, and a way to start it. */
 export interface GroupConnection extends CallHost {
   start(call: ClientCall): void;
+}
+
+/**
+ * Joins `view` (with its `host`) to the group of `started`, its channel's subscription, which the
+ * first subscriber to join makes: what topics.ts does once this module has loaded. `groups` holds
+ * the client's subscriptions by channel; the group leaves it when it closes.
+ */
+export function joinGroup(
+  kit: GroupKit,
+  connection: GroupConnection,
+  groups: Map<string, SharedSubscription>,
+  path: string,
+  input: unknown,
+  channel: string,
+  started: SharedSubscription,
+  view: ClientCall,
+  host: SubscriberHost,
+): void {
+  started.waiting--;
+  started.group ??= new TopicGroup(kit, connection, path, input, channel, started, () => {
+    if (groups.get(channel) === started) groups.delete(channel);
+  });
+  started.group.join(view, host);
 }
 
 /** One local subscriber: how many items the group handed it, and how many it may hold. */
@@ -163,13 +187,11 @@ export class TopicGroup {
     }
     // Opening grants the subscriber one credit window, as its CALL would carry.
     const member: Member = { view, delivered: 0, granted: this.connection.creditWindow, position: this.last };
-    host.member = {
-      grant: (limit) => {
-        member.granted = limit;
-        this.pump();
-      },
-      leave: () => this.leave(view),
+    host.grant = (_id, limit) => {
+      member.granted = limit;
+      this.pump();
     };
+    host.cancel = host.finished = () => this.leave(view);
     this.members = [...this.members, member];
     view.open(0);
     this.pump();

@@ -30,22 +30,14 @@ export interface SharedSubscription extends StartedSubscription {
   group: TopicGroup | undefined;
 }
 
+const ignore = (): undefined => undefined;
+
 /**
- * A subscriber's host: it sends nothing itself (its CALL stays with the group, whose one
- * subscription goes to the server), and once it joined, its credit and its leaving go to the
- * group (`member`).
+ * A subscriber's host: it sends nothing and ignores the subscriber's credit and leaving until
+ * the subscriber joins its group, which then takes them over ({@link SubscriberHost}).
  */
 export function subscriberHost(creditWindow: number): SubscriberHost {
-  const host: SubscriberHost = {
-    creditWindow,
-    member: undefined,
-    send: () => undefined,
-    grant: (_id, limit) => host.member?.grant(limit),
-    cancel: () => host.member?.leave(),
-    finished: () => host.member?.leave(),
-    writable: () => undefined,
-  };
-  return host;
+  return { creditWindow, send: ignore, grant: ignore, cancel: ignore, finished: ignore, writable: ignore };
 }
 
 /**
@@ -98,13 +90,7 @@ export function subscribe(
   const joining = shared;
   joining.waiting++;
   loadGroups().then(
-    ({ TopicGroup }) => {
-      joining.waiting--;
-      joining.group ??= new TopicGroup(KIT, connection, path, input, channel, joining, () => {
-        if (groups.get(channel) === joining) groups.delete(channel);
-      });
-      joining.group.join(view, host);
-    },
+    ({ joinGroup }) => joinGroup(KIT, connection, groups, path, input, channel, joining, view, host),
     (error: unknown) => {
       joining.waiting--;
       view.fail(new RpcError('UNAVAILABLE', `topic subscriptions could not be loaded: ${(error as Error)?.message}`));

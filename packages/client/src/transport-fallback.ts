@@ -11,15 +11,19 @@ import type { HttpSocketSettings } from './transport-options.js';
 
 /**
  * Opens `attempt`'s HTTP socket with `events` (the attempt's own): the chooser's replacement, else
- * the fallback's socket over the chooser's `fetch` with `settings`. An opener that throws closes
- * the attempt with 1006 and the reason, so the connection reconnects as after any failed attempt.
+ * the fallback's socket over the chooser's `fetch` with `settings`; nothing when the attempt has
+ * moved past `generation` meanwhile (it closed, or gave up this socket). An opener that throws
+ * closes the attempt with 1006 and the reason, so the connection reconnects as after any failed
+ * attempt.
  */
 export function openHttp(
   host: ProbeHost,
   attempt: ProbedAttempt,
   events: ClientSocketEvents,
   settings: HttpSocketSettings,
+  generation: number,
 ): void {
+  if (generation !== attempt.generation) return;
   try {
     attempt.inner = (host.openHttp ?? httpOpener(settings, host.fetchImpl))(attempt.url, attempt.protocols, events);
   } catch (error) {

@@ -13,12 +13,30 @@ import type { ProbedAttempt, ProbeHost, ReadyProbe } from './transport.js';
  */
 export function scheduleProbe(host: ProbeHost, attempt: ProbedAttempt): void {
   clearTimeout(host.probeTimer);
-  const timer = setTimeout(() => {
-    host.probeTimer = undefined;
-    runProbe(host, attempt);
-  }, host.probeDelay);
+  const timer = setTimeout(
+    () => {
+      host.probeTimer = undefined;
+      runProbe(host, attempt);
+    },
+    (host.probeDelay ??= host.options.retryWebSocketMs),
+  );
   (timer as { unref?: () => void }).unref?.();
   host.probeTimer = timer;
+}
+
+/** A WebSocket attempt opened: the next probe waits `retryWebSocketMs` again, and none is due. */
+export function resetProbes(host: ProbeHost): void {
+  host.probeDelay = host.options.retryWebSocketMs;
+  clearTimeout(host.probeTimer);
+}
+
+/** The client closed for good: a probe running or waiting is closed, and none is due. */
+export function stopProbes(host: ProbeHost): void {
+  clearTimeout(host.probeTimer);
+  host.probe?.close();
+  host.ready?.socket.close();
+  host.probe = undefined;
+  host.ready = undefined;
 }
 
 /** Drops an HTTP connection without CLOSE (the server keeps the session) and tells the connection. */
@@ -42,7 +60,10 @@ export function runProbe(host: ProbeHost, attempt: ProbedAttempt): void {
     if (host.probe !== probe.socket) return;
     host.probe = undefined;
     clearTimeout(timeout);
-    host.probeDelay = Math.min(host.options.retryWebSocketMaxMs, host.probeDelay * 2);
+    host.probeDelay = Math.min(
+      host.options.retryWebSocketMaxMs,
+      (host.probeDelay ?? host.options.retryWebSocketMs) * 2,
+    );
     if (host.current === attempt) scheduleProbe(host, attempt);
   };
   const timeout = setTimeout(() => {

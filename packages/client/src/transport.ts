@@ -141,9 +141,8 @@ class Attempt implements TransportSocket {
     this.inner = undefined;
     const generation = this.generation;
     const events = this.#relay();
-    const open = (chunk: HttpChunk): void => {
-      if (generation === this.generation) chunk.openHttp(this.#chooser, this, events, DEFAULT_HTTP_SOCKET);
-    };
+    const open = (chunk: HttpChunk): void =>
+      chunk.openHttp(this.#chooser, this, events, DEFAULT_HTTP_SOCKET, generation);
     const chunk = loadedHttpChunk();
     if (chunk) open(chunk);
     else
@@ -187,8 +186,8 @@ export interface ProbeHost {
   ready: ReadyProbe | undefined;
   /** The timer of the next probe. */
   probeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Wait before the next probe, in ms. */
-  probeDelay: number;
+  /** Wait before the next probe, in ms; undefined before the first. */
+  probeDelay: number | undefined;
   /** The fallback's options with their defaults. */
   readonly options: Required<FallbackOptions>;
   /** Opens the probe's WebSocket. */
@@ -220,8 +219,8 @@ export class TransportChooser implements ProbeHost {
   /** A probe that opened, waiting for the next attempt. */
   ready: ReadyProbe | undefined;
   probeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Wait before the next probe, in ms: doubles after each failed one. */
-  probeDelay: number;
+  /** Wait before the next probe, in ms: doubles after each failed one; set by the first probe. */
+  probeDelay: number | undefined;
   /** The client closed for good. */
   stopped = false;
   /** A WebSocket of this client has carried a message: early deaths are a flaky network from now on. */
@@ -240,7 +239,6 @@ export class TransportChooser implements ProbeHost {
       retryWebSocketMs: options.retryWebSocketMs ?? DEFAULT_FALLBACK.retryWebSocketMs,
       retryWebSocketMaxMs: options.retryWebSocketMaxMs ?? DEFAULT_FALLBACK.retryWebSocketMaxMs,
     };
-    this.probeDelay = this.options.retryWebSocketMs;
   }
 
   /** The `OpenSocket` the connection uses. */
@@ -256,13 +254,12 @@ export class TransportChooser implements ProbeHost {
   /** An attempt's socket opened. */
   opened(attempt: Attempt): void {
     if (attempt !== this.current) return;
+    // Probes exist only once the fallback's chunk has loaded (on HTTP, it has).
     if (attempt.transport === 'websocket') {
       this.#next = 'websocket';
-      this.probeDelay = this.options.retryWebSocketMs;
-      clearTimeout(this.probeTimer);
+      loadedHttpChunk()?.resetProbes(this);
     } else if (this.choice === 'auto') {
       this.#next = 'http';
-      // On HTTP, the fallback's chunk has loaded.
       loadedHttpChunk()?.scheduleProbe(this, attempt);
     }
   }
@@ -292,10 +289,7 @@ export class TransportChooser implements ProbeHost {
   /** The client closed for good: no probe runs, and one waiting is closed. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.probeTimer);
-    this.probe?.close();
-    this.ready?.socket.close();
-    this.probe = undefined;
-    this.ready = undefined;
+    // Without the fallback's chunk, no probe ever ran.
+    loadedHttpChunk()?.stopProbes(this);
   }
 }

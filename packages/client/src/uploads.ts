@@ -12,7 +12,7 @@ type SendQueueModule = typeof import('./send-queue.js');
 const { load: loadSendQueue } = lazyModule<SendQueueModule>(() => import('./send-queue.js'));
 
 /** What the queue's module uses of the entry's: it imports nothing at run time (see send-queue.ts). */
-const KIT: SendKit = { RpcError, dataMessage, endMessage };
+const KIT: SendKit = { RpcError, dataMessage, endMessage, FINISHED };
 
 /** What the sending half reads of its call, and how it gives up on it. */
 export interface UploadingCall extends SendingCall {
@@ -29,76 +29,66 @@ export interface UploadingCall extends SendingCall {
  * UNAVAILABLE, and its sends reject with that error.
  */
 export class Uploads {
-  private queue: SendQueue | undefined;
-  private loaded: Promise<SendQueue> | undefined;
+  #queue: SendQueue | undefined;
+  #loading: Promise<SendQueue> | undefined;
   /** Operations made before the queue loaded and not yet handed to it. */
-  private early = 0;
-  /** The server's CREDIT under the current session. */
-  private limit = 0;
+  #early = 0;
+  /** The server's CREDIT under the current session, until the queue has loaded. */
+  #limit = 0;
   /** The application half-closed: no more sends. */
   ending = false;
+  readonly #call: UploadingCall;
+  readonly #host: SendHost;
 
-  constructor(
-    private readonly call: UploadingCall,
-    private readonly host: SendHost,
-  ) {}
+  constructor(call: UploadingCall, host: SendHost) {
+    this.#call = call;
+    this.#host = host;
+  }
 
   /** The call opened under a new session: credit starts over. */
   restart(): void {
-    this.limit = 0;
-    this.queue?.restart();
+    this.#limit = 0;
+    this.#queue?.restart();
   }
 
   /** CREDIT from the server: the call may send items up to `limit` in all. */
   credit(limit: number): void {
-    if (limit > this.limit) this.limit = limit;
-    this.queue?.credit(limit);
+    if (limit > this.#limit) this.#limit = limit;
+    this.#queue?.credit(limit);
   }
 
   /** Queues an item; resolves once it went out within the server's credit. */
   push(item: unknown): Promise<void> {
-    return this.withQueue((queue) => queue.push(item));
+    return this.#run((queue) => queue.push(item));
   }
 
   /** Half-closes: END goes out after the items still waiting for credit. */
   end(): void {
     this.ending = true;
-    this.withQueue((queue) => queue.end()).catch(() => undefined);
+    this.#run((queue) => queue.end()).catch(() => undefined);
   }
 
   /** The call settled: every waiting send rejects with `error`. */
   rejectAll(error: RpcError): void {
-    this.queue?.rejectAll(error);
+    this.#queue?.rejectAll(error);
   }
 
   /** Runs `operation` on the queue now, or once it loaded, after the operations made before it. */
-  private withQueue<T>(operation: (queue: SendQueue) => T | Promise<T>): Promise<T> {
-    const queue = this.queue;
-    if (queue !== undefined && this.early === 0) return Promise.resolve(operation(queue));
-    this.early++;
-    return this.load().then((loaded) => {
-      this.early--;
-      // Settled while the queue loaded: reject as the queue does once its call settled.
-      const outcome = this.call.settled;
-      if (outcome !== undefined) return Promise.reject(outcome.ok ? FINISHED : outcome.error);
-      return operation(loaded);
-    });
-  }
-
-  private load(): Promise<SendQueue> {
-    this.loaded ??= loadSendQueue().then(
-      (module) => {
-        const queue = new module.SendQueue(KIT, this.call, this.host);
-        queue.credit(this.limit);
-        this.queue = queue;
-        return queue;
-      },
+  #run(operation: (queue: SendQueue) => Promise<void> | void): Promise<void> {
+    const queue = this.#queue;
+    if (queue !== undefined && this.#early === 0) return Promise.resolve(operation(queue));
+    this.#early++;
+    this.#loading ??= loadSendQueue().then(
+      (module) => (this.#queue = new module.SendQueue(KIT, this.#call, this.#host, this.#limit)),
       (error: unknown) => {
         const reason = new RpcError('UNAVAILABLE', `client streams could not be loaded: ${(error as Error)?.message}`);
-        this.call.cancel(reason);
+        this.#call.cancel(reason);
         throw reason;
       },
     );
-    return this.loaded;
+    return this.#loading.then((loaded) => {
+      this.#early--;
+      return operation(loaded);
+    });
   }
 }

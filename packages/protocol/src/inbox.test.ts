@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
-import { ProtocolViolation } from './errors.js';
 import { decodeClientFrame } from './frame.js';
 import { Inbox } from './inbox.js';
 import { jsonCodec } from './json-codec.js';
 import { type ClientMessage, type Message, MessageType } from './messages.js';
 import { msg } from './msg.js';
 import { Outbox } from './outbox.js';
+import { ServerInbox } from './server-inbox.js';
 
 function receiveAll(inbox: Inbox, messages: readonly Message[]): Message[] {
   const acks: Message[] = [];
@@ -90,59 +89,36 @@ describe('Inbox', () => {
     expect(inbox.pos()).toStrictEqual(msg.pos(2));
   });
 
-  it('takes stream ids in increasing order, gaps allowed', () => {
-    const inbox = new Inbox();
-    expect(inbox.lastStreamId).toBe(0);
-    inbox.openStream(1);
-    inbox.openStream(2);
-    inbox.openStream(10);
-    expect(inbox.lastStreamId).toBe(10);
-  });
-
-  it.each([
-    ['a reused id', 5, 'stream id 5 is not greater than 5'],
-    ['a smaller id', 3, 'stream id 3 is not greater than 5'],
-  ])('closes with STREAM_ID_REUSED on %s, recording nothing', (_, id, text) => {
-    const inbox = new Inbox();
-    inbox.openStream(5);
-    let thrown: unknown;
-    try {
-      inbox.openStream(id);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(ProtocolViolation);
-    expect((thrown as ProtocolViolation).closeCode).toBe(CloseCode.STREAM_ID_REUSED);
-    expect((thrown as ProtocolViolation).message).toBe(text);
-    expect(inbox.lastStreamId).toBe(5);
-  });
-
-  it('resumes where it stopped: count, POS spacing and ids carry over to the next connection', () => {
+  it('resumes where it stopped: count and POS spacing carry over to the next connection', () => {
     const inbox = new Inbox({ ackEvery: 4 });
-    inbox.openStream(1);
     expect(receiveAll(inbox, items(6))).toStrictEqual([msg.pos(4)]);
     // The connection drops; the same session's inbox serves the next one.
     expect(msg.hello(null, 'token', inbox.received)).toStrictEqual([1, null, 'token', 6]);
     expect(receiveAll(inbox, items(2))).toStrictEqual([msg.pos(8)]);
-    expect(() => inbox.openStream(1)).toThrow(ProtocolViolation);
-    inbox.openStream(2);
   });
 
   it('starts over on reset (a session that could not be resumed), keeping ackEvery', () => {
     const inbox = new Inbox({ ackEvery: 2 });
-    inbox.openStream(7);
     receiveAll(inbox, items(3));
     inbox.reset();
-    expect([inbox.received, inbox.lastStreamId, inbox.ackEvery]).toStrictEqual([0, 0, 2]);
-    inbox.openStream(1);
+    expect([inbox.received, inbox.ackEvery]).toStrictEqual([0, 2]);
     expect(receiveAll(inbox, items(2))).toStrictEqual([msg.pos(2)]);
+  });
+
+  it('continues a moved session from its count', () => {
+    const inbox = new Inbox({ ackEvery: 2 });
+    inbox.restore(7);
+    expect([inbox.received, inbox.pos()]).toEqual([7, undefined]);
+    inbox.receive(msg.data(5, 1));
+    inbox.receive(msg.data(5, 2));
+    expect(inbox.pos()).toEqual(msg.pos(9));
   });
 
   it('serves a receive loop beside an Outbox: PONG and POS leave in the frame of the answers', () => {
     const frames: unknown[] = [];
     const outbox = new Outbox({ codec: jsonCodec, schedule: () => {} });
     outbox.attach((frame) => frames.push(JSON.parse(frame as string)));
-    const inbox = new Inbox({ ackEvery: 2 });
+    const inbox = new ServerInbox({ ackEvery: 2 });
     const frame = JSON.stringify([msg.call(1, 'a', null), msg.ping(0), msg.call(2, 'b', null), msg.cancel(1)]);
     outbox.cork();
     for (const message of decodeClientFrame(jsonCodec, frame, false, DEFAULT_LIMITS) as ClientMessage[]) {
@@ -162,15 +138,5 @@ describe('Inbox', () => {
     outbox.uncork();
     expect(frames).toStrictEqual([[msg.end(1, 'a'), msg.pong(1), msg.end(2, 'b'), msg.pos(3)]]);
     expect(outbox.sent).toBe(2);
-  });
-
-  it('continues a moved session from its count and highest stream id', () => {
-    const inbox = new Inbox({ ackEvery: 2 });
-    inbox.restore(7, 4);
-    expect([inbox.received, inbox.lastStreamId, inbox.pos()]).toEqual([7, 4, undefined]);
-    expect(() => inbox.openStream(4)).toThrow(ProtocolViolation);
-    inbox.receive(msg.data(5, 1));
-    inbox.receive(msg.data(5, 2));
-    expect(inbox.pos()).toEqual(msg.pos(9));
   });
 });

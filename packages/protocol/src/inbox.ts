@@ -1,6 +1,4 @@
-import { CloseCode } from './codes.js';
 import { DEFAULT_LIMITS } from './defaults.js';
-import { ProtocolViolation } from './errors.js';
 import { isSequenced, type Message, MessageType, type PongMessage, type PosMessage } from './messages.js';
 import { pong as pongMessage, pos as posMessage } from './msg.js';
 
@@ -16,8 +14,9 @@ export interface InboxOptions {
 /**
  * The receiving half of a session, beside the `Outbox` that sends: it counts the sequenced
  * messages received (the `received` every PING, PONG, POS, HELLO and WELCOME carries), says when
- * an acknowledgement (POS) is due, answers PING with PONG, and holds the client-chosen stream ids
- * to increasing order. It knows no socket, timer or outbox; the caller sends what it returns.
+ * an acknowledgement (POS) is due and answers PING with PONG; the server's {@link ServerInbox}
+ * also holds the client-chosen stream ids to increasing order. It knows no socket, timer or
+ * outbox; the caller sends what it returns.
  *
  * One inbox lives as long as its session, across connections, so the count resumes where it
  * stopped (docs/protocol.md, section 4). Nothing here allocates but the PONG and POS messages it
@@ -43,7 +42,6 @@ export class Inbox {
   #count = 0;
   /** `count` when a message carrying it last left, less the items of ITEMS beyond one each since. */
   #acked = 0;
-  #lastId = 0;
 
   constructor(options: InboxOptions = {}) {
     this.ackEvery = options.ackEvery ?? DEFAULT_LIMITS.ackEvery;
@@ -52,11 +50,6 @@ export class Inbox {
   /** Sequenced messages received in the session: the `received` this side sends. */
   get received(): number {
     return this.#count;
-  }
-
-  /** The highest stream id the peer opened (CALL or EVENT) in the session, 0 before the first. */
-  get lastStreamId(): number {
-    return this.#lastId;
   }
 
   /**
@@ -98,31 +91,17 @@ export class Inbox {
     this.#acked = this.#count;
   }
 
-  /**
-   * Records `id` as the stream a CALL or EVENT opens. Throws {@link ProtocolViolation} with
-   * STREAM_ID_REUSED (4409), recording nothing, when `id` is not greater than every id before it
-   * in the session (docs/protocol.md, section 3.5).
-   */
-  openStream(id: number): void {
-    if (id <= this.#lastId) {
-      throw new ProtocolViolation(CloseCode.STREAM_ID_REUSED, `stream id ${id} is not greater than ${this.#lastId}`);
-    }
-    this.#lastId = id;
-  }
-
-  /** Continues a session moved from another server: `received` counted, `lastStreamId` the highest id opened. */
-  restore(received: number, lastStreamId: number): void {
+  /** Continues a session moved from another server: `received` counted and acknowledged. */
+  restore(received: number): void {
     this.#count = this.#acked = received;
-    this.#lastId = lastStreamId;
   }
 
   /**
-   * Starts over for a new session (the old one could not be resumed): the count, the last
-   * acknowledgement and the stream ids return to 0. `ackEvery` is kept.
+   * Starts over for a new session (the old one could not be resumed): the count and the last
+   * acknowledgement return to 0. `ackEvery` is kept.
    */
   reset(): void {
     this.#count = 0;
     this.#acked = 0;
-    this.#lastId = 0;
   }
 }

@@ -2,7 +2,7 @@
  * The Switchboard wire protocol, version 1: message types and their constructors (`msg`, and each
  * alone as `<name>Message`), codecs (JSON and MessagePack), validation of everything a peer sends,
  * the two halves of a session (`Outbox` sends, the client's `BaseOutbox` without the server's
- * stream runs; `Inbox` receives), subprotocol tokens, the close-code and
+ * stream runs; `Inbox` receives, and the server's `ServerInbox` also holds the client's stream ids to increasing order), subprotocol tokens, the close-code and
  * error-code tables with the one conversion between `RpcError` and ERROR, and the protocol's
  * defaults. docs/protocol.md is the normative text this package mirrors.
  *
@@ -82,6 +82,7 @@ export {
 export { MAP_EXTENSION_TYPE, msgpackCodec } from './msgpack-codec.js';
 export { msgpackrCodec } from './msgpackr-codec.js';
 export { MAX_CLIENT_PROCEDURES, parseClientMessage, parseServerMessage } from './parse.js';
+export { ServerInbox } from './server-inbox.js';
 export {
   type ApiId,
   buildSubprotocol,

@@ -3,11 +3,11 @@ import {
   type Codec,
   EncodeError,
   type FrameWriter,
-  Inbox,
   type Message,
   msg,
   Outbox,
   type RpcError,
+  ServerInbox,
 } from '@switchboard/protocol';
 import { type CallHost, ServerCall } from './call/call.js';
 import type { CallEnvironment } from './call/environment.js';
@@ -33,9 +33,9 @@ export const EMPTY_CONTEXT: unique symbol = Symbol('switchboard.emptyContext');
  * connection at a time, kept for `resumeWindowMs` after that connection drops so a client can
  * resume it without loss or duplicates, taken over by a newer connection of the same principal,
  * then ended, or moved to another server with the `id` and `resumeToken` it was given (session-state.ts).
- * It is its own inbox (it extends `Inbox` instead of holding one): an idle session is one object less.
+ * It is its own inbox (it extends `ServerInbox` instead of holding one): an idle session is one object less.
  */
-export class Session extends Inbox implements CallHost, ResumeTerms<Service, Codec> {
+export class Session extends ServerInbox implements CallHost, ResumeTerms<Service, Codec> {
   readonly outbox: Outbox;
   /** Client frames handled in the session: a CREDIT granted during frame n cannot have reached the client before it sent n. */
   frames = 0;
@@ -77,7 +77,7 @@ export class Session extends Inbox implements CallHost, ResumeTerms<Service, Cod
   }
 
   /** The count of what the session received: the session itself. */
-  get inbox(): Inbox {
+  get inbox(): ServerInbox {
     return this;
   }
 

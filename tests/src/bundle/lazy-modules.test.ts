@@ -20,6 +20,7 @@ interface BundleSize {
 const LAZY = {
   'client/src/topic-group.ts': 'topic subscriptions shared by channel',
   'client/src/client-procedure-runner.ts': "running the handlers of the server's calls",
+  'contract/src/schema.ts': "validating the input of the server's calls",
   'client/src/send-queue.ts': 'client streams and channels sending',
   'client/src/socket-http.ts': 'the HTTP fallback',
   'protocol/src/http-records.ts': "the HTTP fallback's records",
