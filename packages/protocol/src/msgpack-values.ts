@@ -218,7 +218,9 @@ export function frame(parts: readonly EncodedMessage[], count: number = parts.le
 // (`copyBuffers` for bin values; strings are copies anyway), so nothing refers to it afterwards.
 const SCRATCH_BYTES = 64 * 1024;
 // A plain Uint8Array, not a Buffer: bin values are slices of it, and they decode as Uint8Array.
-const scratch = new Uint8Array(SCRATCH_BYTES);
+// Made at the first small frame decoded, so that a process that never decodes MessagePack (a
+// server whose clients all speak JSON) does not hold it.
+let scratch: Uint8Array | undefined;
 
 function plainView(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype
@@ -300,6 +302,7 @@ export function msgpackFamilyCodec(name: CodecName, createPackers: () => Packers
         else {
           // A small frame is read from one reused buffer: msgpackr's set-up for a new buffer (a
           // DataView, stored as a property of it) costs more than reading a small message does.
+          scratch ??= new Uint8Array(SCRATCH_BYTES);
           scratch.set(bytes);
           value = unpackr.unpack(scratch, bytes.length);
         }

@@ -1,8 +1,9 @@
 import type { Schema } from '@switchboard/contract';
+import { defineContract, event, unary } from '@switchboard/contract';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { fastSchema, loadSchemaCompiler } from './compiled-schemas.js';
+import { fastSchema, holdsZodSchema, loadSchemaCompiler } from './compiled-schemas.js';
 
 const user = z.object({
   id: z.number().int().min(1),
@@ -122,5 +123,67 @@ describe('fastSchema', () => {
     } finally {
       z.config({ jitless: false });
     }
+  });
+});
+
+/** A Standard Schema of another validator, which zod's compiler has nothing to do with. */
+const anything: Schema = { '~standard': { version: 1, vendor: 'valibot', validate: (value) => ({ value }) } };
+
+describe('holdsZodSchema', () => {
+  it('finds a zod schema anywhere in a contract: nested namespaces, error maps, client procedures', () => {
+    expect(
+      holdsZodSchema(defineContract({ procedures: { get: unary({ input: z.string(), output: anything }) } })),
+    ).toBe(true);
+    const nested = defineContract({
+      procedures: { users: { admin: { ban: unary({ input: anything, errors: { GONE: z.object({}) } }) } } },
+    });
+    expect(holdsZodSchema(nested)).toBe(true);
+    const clientSide = defineContract({
+      procedures: { ping: unary({ input: anything }) },
+      clientProcedures: { confirm: unary({ input: anything, output: z.boolean() }) },
+    });
+    expect(holdsZodSchema(clientSide)).toBe(true);
+  });
+
+  it('finds none in a contract of other validators or of procedures without schemas', () => {
+    const other = defineContract({
+      procedures: {
+        get: unary({ input: anything, output: anything }),
+        seen: event({ payload: anything }),
+        none: unary({}),
+      },
+    });
+    expect(holdsZodSchema(other)).toBe(false);
+  });
+});
+
+describe('a service', () => {
+  afterEach(() => {
+    vi.doUnmock('./compiled-schemas.js');
+    vi.resetModules();
+  });
+
+  /** `implement` from a fresh service module whose compiler loading is a spy. */
+  async function implementWithSpy(): Promise<[typeof import('./service.js').implement, () => number]> {
+    vi.resetModules();
+    const load = vi.fn(() => Promise.resolve());
+    vi.doMock('./compiled-schemas.js', async (original) => ({
+      ...(await original<typeof import('./compiled-schemas.js')>()),
+      loadSchemaCompiler: load,
+    }));
+    const { implement } = await import('./service.js');
+    return [implement, () => load.mock.calls.length];
+  }
+
+  it('loads zod’s compiler when its contract holds a zod schema', async () => {
+    const [implement, loads] = await implementWithSpy();
+    implement(defineContract({ procedures: { get: unary({ input: z.string() }) } }), { get: () => undefined });
+    expect(loads()).toBe(1);
+  });
+
+  it('leaves zod unloaded when its contract holds none', async () => {
+    const [implement, loads] = await implementWithSpy();
+    implement(defineContract({ procedures: { get: unary({ input: anything }) } }), { get: () => undefined });
+    expect(loads()).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@switchboard/contract';
 import { type CallMetadata, RpcError } from '@switchboard/protocol';
 import type { Broker } from './broker.js';
-import { fastSchema, loadSchemaCompiler } from './compiled-schemas.js';
+import { fastSchema, holdsZodSchema, loadSchemaCompiler } from './compiled-schemas.js';
 import type { ErrorBuilders, Handlers, TopicAt, TopicPath, TypedErrorOptions } from './handlers.js';
 
 /** What the server knows about a connection when it builds the session's context. */
@@ -165,7 +165,7 @@ export class Service<TContract extends Contract = Contract, TContext = unknown> 
     this.principal = options.principal;
     this.middleware = options.middleware ?? [];
     this.validateOutput = options.validateOutput ?? true;
-    void loadSchemaCompiler();
+    if (holdsZodSchema(contract)) void loadSchemaCompiler();
   }
 
   /**

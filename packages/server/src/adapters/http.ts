@@ -13,6 +13,7 @@ import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord } from '@switch
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { UpgradeRequest } from '../socket.js';
+import { fallbackQuery } from './http-loader.js';
 import { nodeOf, type RelayedSend, type SendRelay } from './http-relay.js';
 import { BODY_OVERRUN_BYTES, SendDelivery, sendAllowed } from './http-send.js';
 import { StreamSocket } from './http-stream-socket.js';
@@ -193,16 +194,12 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
   }
 
   const handle = (request: IncomingMessage, response: ServerResponse): boolean => {
-    const url = request.url ?? '/';
-    const mark = url.indexOf('?');
-    if (mark === -1 || url.slice(0, mark) !== path) return false;
-    const query = new URLSearchParams(url.slice(mark + 1));
+    const query = fallbackQuery(request.url ?? '/', path);
+    if (query === undefined) return false;
     const kind = query.get(HttpFallbackQuery.kind);
     if (kind === HttpFallbackQuery.stream && request.method === 'GET') openStream(request, response, query);
     else if (kind === HttpFallbackQuery.send && request.method === 'POST') receive(request, response, query);
-    else if (kind === HttpFallbackQuery.stream || kind === HttpFallbackQuery.send) {
-      answer(response, 405, 'method not allowed', { allow: kind === HttpFallbackQuery.stream ? 'GET' : 'POST' });
-    } else return false;
+    else answer(response, 405, 'method not allowed', { allow: kind === HttpFallbackQuery.stream ? 'GET' : 'POST' });
     return true;
   };
   const stopRelay = relay?.serve(relayed);

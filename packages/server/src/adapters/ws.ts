@@ -20,7 +20,8 @@ import type { CloseOptions } from '../server-options.js';
 import type { UpgradeRequest } from '../socket.js';
 import type { Acceptance, UpgradeRefusal } from '../upgrade.js';
 import { deflateThreshold, type PerMessageDeflateOptions, wsPerMessageDeflate } from './deflate.js';
-import { attachFallback, type SendRelay } from './http.js';
+import type { SendRelay } from './http.js';
+import { attachFallbackOnDemand } from './http-loader.js';
 import { wsSocket } from './ws-socket.js';
 
 export type { PerMessageDeflateOptions };
@@ -49,7 +50,8 @@ export interface AttachOptions {
   /**
    * Serve the HTTP fallback transport (protocol.md section 9, `@switchboard/server/http`) on the
    * same path, in front of the HTTP server's other `request` listeners, for clients whose network
-   * refuses WebSocket upgrades. @default true
+   * refuses WebSocket upgrades. Its code is imported at its first request (with a `relay`, at
+   * once), so a process whose clients all use WebSocket does not hold it. @default true
    */
   readonly fallback?: boolean;
   /**
@@ -232,7 +234,7 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
   http.on('upgrade', onUpgrade);
   const detachFallback =
     (options.fallback ?? DEFAULT_LISTEN_OPTIONS.fallback)
-      ? attachFallback(server, http, options.relay ? { path, relay: options.relay } : { path })
+      ? attachFallbackOnDemand(server, http, options.relay ? { path, relay: options.relay } : { path })
       : undefined;
   return () => {
     detachFallback?.();
