@@ -1,7 +1,7 @@
 import { createClient } from '@switchboard/client';
 import { defineContract, serverStream } from '@switchboard/contract';
 import { createFaultProxy, type FaultProxy } from '@switchboard/fault-proxy';
-import { MessageType } from '@switchboard/protocol';
+import { DEFAULT_LIMITS, MessageType } from '@switchboard/protocol';
 import { implement } from '@switchboard/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -79,37 +79,64 @@ describe.each(CODECS)('ITEMS over %s', (codec) => {
     }
   });
 
-  it('loses and repeats no item across 20 cuts that tear and split ITEMS frames', async () => {
-    server = await startServer({ services: service });
-    const faulty = await createFaultProxy({ target: { port: server.port } });
-    proxy = faulty;
-    // The first 20 connections are cut at seeded points, between frames or inside one.
-    let connections = 0;
-    faulty.on('connection', (connection) => {
-      if (++connections > 20) return;
-      connection.cutRandomly({ seed: connections, meanFrames: 8, direction: 'server-to-client' });
-    });
-    const client = createClient(api, {
-      url: faulty.url('/'),
-      codecs: [codec],
-      reconnect: { initialDelayMs: 2, maxDelayMs: 20 },
-    });
+  it.each([
+    ['its own cadence, ackItems (by default 1,024)', {}, DEFAULT_LIMITS.ackItems],
+    ['ackEvery (256), for a server whose ackItems is 0', { ackItems: 0 }, DEFAULT_LIMITS.ackEvery],
+  ])('a client acknowledges a stream by %s: a client frame per that many items', async (_what, limits, every) => {
+    server = await startServer({ services: service, limits });
+    const client = createClient(api, { url: server.url, codecs: [codec], reconnect: false });
     closers.push(() => client.$close());
-    let resumes = 0;
-    client.$on('state', (change) => {
-      if (change.state === 'open' && change.resumed) resumes++;
+    let count = 0;
+    await client.numbers({ to: ITEMS }).forEach(() => {
+      count++;
     });
-    const received: number[] = [];
-    for await (const item of client.numbers({ to: ITEMS })) received.push(item.n);
+    expect(count).toBe(ITEMS);
+    // HELLO and CALL, then POS with the CREDIT it carries every `every` items (the default
+    // window, granted back by quarters, grants every 1,024): the frames of a few more at most.
+    const frames = (server as Started).server.metrics.framesReceived;
+    const expected = 2 + ITEMS / every;
+    expect(frames).toBeGreaterThanOrEqual(expected - 3);
+    expect(frames).toBeLessThanOrEqual(expected + 3);
+  });
 
-    // Compared as text: toEqual on 20,000 numbers that differ would print them all.
-    const expected = Array.from({ length: ITEMS }, (_, i) => i + 1);
-    expect(received.length).toBe(ITEMS);
-    expect(received.join(',') === expected.join(',')).toBe(true);
-    console.log(`[${codec}] ${ITEMS} items after ${resumes} resumes`);
-    expect(resumes).toBeGreaterThanOrEqual(5);
-    const metrics = (server as Started).server.metrics;
-    expect(metrics.sessionsStarted).toBe(1);
-    expect(metrics.resumesFailed).toBe(0);
-  }, 60_000);
+  it.each([
+    ['its own cadence (ackItems 1,024)', {}],
+    ['ackEvery alone (ackItems 0)', { ackItems: 0 }],
+  ])(
+    'loses and repeats no item across 20 cuts that tear and split ITEMS frames, acknowledged by %s',
+    async (_what, limits) => {
+      server = await startServer({ services: service, limits });
+      const faulty = await createFaultProxy({ target: { port: server.port } });
+      proxy = faulty;
+      // The first 20 connections are cut at seeded points, between frames or inside one.
+      let connections = 0;
+      faulty.on('connection', (connection) => {
+        if (++connections > 20) return;
+        connection.cutRandomly({ seed: connections, meanFrames: 8, direction: 'server-to-client' });
+      });
+      const client = createClient(api, {
+        url: faulty.url('/'),
+        codecs: [codec],
+        reconnect: { initialDelayMs: 2, maxDelayMs: 20 },
+      });
+      closers.push(() => client.$close());
+      let resumes = 0;
+      client.$on('state', (change) => {
+        if (change.state === 'open' && change.resumed) resumes++;
+      });
+      const received: number[] = [];
+      for await (const item of client.numbers({ to: ITEMS })) received.push(item.n);
+
+      // Compared as text: toEqual on 20,000 numbers that differ would print them all.
+      const expected = Array.from({ length: ITEMS }, (_, i) => i + 1);
+      expect(received.length).toBe(ITEMS);
+      expect(received.join(',') === expected.join(',')).toBe(true);
+      console.log(`[${codec}] ${ITEMS} items after ${resumes} resumes`);
+      expect(resumes).toBeGreaterThanOrEqual(5);
+      const metrics = (server as Started).server.metrics;
+      expect(metrics.sessionsStarted).toBe(1);
+      expect(metrics.resumesFailed).toBe(0);
+    },
+    60_000,
+  );
 });
