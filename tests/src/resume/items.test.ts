@@ -89,13 +89,16 @@ describe.each(CODECS)('ITEMS over %s', (codec) => {
     const sent = { positions: 0, credits: 0 };
     const decode = codecFor(codec);
     class Counting extends WebSocket {
-      override send(...args: Parameters<WebSocket['send']>): void {
-        const data = args[0] as string | Uint8Array;
-        for (const message of decode.decode(data, codec !== 'json') as unknown[][]) {
-          if (message[0] === MessageType.POS) sent.positions++;
-          else if (message[0] === MessageType.CREDIT) sent.credits++;
-        }
-        super.send(...args);
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        const send = this.send.bind(this) as (...args: unknown[]) => void;
+        this.send = ((data: string | Uint8Array, ...rest: unknown[]) => {
+          for (const message of decode.decode(data, codec !== 'json') as unknown[][]) {
+            if (message[0] === MessageType.POS) sent.positions++;
+            else if (message[0] === MessageType.CREDIT) sent.credits++;
+          }
+          send(data, ...rest);
+        }) as WebSocket['send'];
       }
     }
     const client = createClient(api, {
