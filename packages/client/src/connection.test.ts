@@ -12,8 +12,11 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallOptions, ClientCall } from './call.js';
 import { ClientConnection } from './connection.js';
-import type { ConnectionOptions, StateChange } from './options.js';
+import { type ConnectionOptions, DEFAULT_CONNECTION, type StateChange } from './options.js';
 import { FAKE_LIMITS, type FakeSocket, fakeTransport } from './testing/fake-socket.js';
+
+/** The credit a CALL carries: the default window. */
+const WINDOW = DEFAULT_CONNECTION.creditWindow;
 
 /** What every HELLO of this client offers: it reads ITEMS (protocol.md section 3.13). */
 const READS_ITEMS = { items: true };
@@ -110,7 +113,7 @@ describe('ClientConnection handshake', () => {
     expect(connection.state).toBe('open');
     expect(connection.sessionId).toBe('s1');
     expect(states).toEqual([{ state: 'open' }]);
-    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'add', { a: 1 }, 1024]);
+    expect(await socket.next(T.CALL)).toEqual([T.CALL, 1, 'add', { a: 1 }, WINDOW]);
     socket.receive([T.END, 1, 3]);
     await expect(call.result()).resolves.toBe(3);
   });
@@ -155,6 +158,44 @@ describe('ClientConnection inbox', () => {
     expect(socket.ofType(T.POS)).toEqual([]);
     socket.receive([T.DATA, 1, 'c']);
     expect(await socket.next(T.POS)).toEqual([T.POS, 3]);
+  });
+
+  it("acknowledges a stream's ITEMS every ackItems items, with the CREDIT in the same frame", async () => {
+    const { transport, connection } = setup({ creditWindow: 16 });
+    const socket = transport.last();
+    await welcome(socket, { limits: { ...FAKE_LIMITS, ackEvery: 100, ackItems: 4 } });
+    const seen: unknown[] = [];
+    void startCall(connection, 'numbers').forEach((item) => {
+      seen.push(item);
+    });
+    await socket.next(T.CALL);
+    socket.receive([T.ITEMS, 1, [1, 2, 3]]);
+    await settle();
+    expect(socket.ofType(T.POS)).toEqual([]);
+    socket.receive([T.ITEMS, 1, [4, 5]]);
+    await settle();
+    // Five items in two messages: ackItems (4) is reached, ackEvery (100) is far; the fourth item
+    // consumed, a quarter of the window, grants 4 + 16, and both leave in one frame.
+    expect(socket.ofType(T.POS)).toEqual([[T.POS, 2]]);
+    expect(socket.frames.at(-1)).toEqual([
+      [T.POS, 2],
+      [T.CREDIT, 1, 20],
+    ]);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("counts ITEMS' items toward ackEvery for a server whose WELCOME has no ackItems", async () => {
+    const { transport, connection } = setup();
+    const socket = transport.last();
+    const { ackItems: _, ...older } = { ...FAKE_LIMITS, ackEvery: 4 };
+    await welcome(socket, { limits: older as Limits });
+    startCall(connection, 'numbers');
+    await socket.next(T.CALL);
+    socket.receive([T.ITEMS, 1, [1, 2, 3]]);
+    await settle();
+    expect(socket.ofType(T.POS)).toEqual([]);
+    socket.receive([T.ITEMS, 1, [4]]);
+    expect(await socket.next(T.POS)).toEqual([T.POS, 2]);
   });
 
   it('queues the POS a message makes due before what handling that message sends', async () => {
@@ -226,7 +267,7 @@ describe('ClientConnection resume', () => {
     expect(await welcome(second, { resumed: true, received: 0 })).toEqual([T.HELLO, null, 't1', 1, READS_ITEMS]);
     expect(states.slice(-2)).toEqual([{ state: 'connecting' }, { state: 'open', resumed: true }]);
     // The server had not received the CALL: it goes out again, under the same id.
-    expect(await second.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, 1024]);
+    expect(await second.next(T.CALL)).toEqual([T.CALL, 1, 'numbers', { a: 1 }, WINDOW]);
     second.receive([T.DATA, 1, 'b'], [T.END, 1]);
     expect(call.done).toBe(true);
     expect(await call.nextItem()).toEqual({ done: false, value: 'a' });
@@ -315,7 +356,7 @@ describe('ClientConnection resume', () => {
     const held = startCall(connection, 'second');
     first.receive([T.ERROR, 1, 'UNAVAILABLE', 'the server is draining']);
     await settle();
-    expect(first.ofType(T.CALL)).toEqual([[T.CALL, 1, 'first', { a: 1 }, 1024]]);
+    expect(first.ofType(T.CALL)).toEqual([[T.CALL, 1, 'first', { a: 1 }, WINDOW]]);
     first.drop(CloseCode.GOING_AWAY);
     await settle();
     const second = transport.last();
@@ -323,8 +364,8 @@ describe('ClientConnection resume', () => {
     await settle();
     // In the order they joined the wait: the held call, then the refused one.
     expect(second.ofType(T.CALL)).toEqual([
-      [T.CALL, 1, 'second', { a: 1 }, 1024],
-      [T.CALL, 2, 'first', { a: 1 }, 1024],
+      [T.CALL, 1, 'second', { a: 1 }, WINDOW],
+      [T.CALL, 2, 'first', { a: 1 }, WINDOW],
     ]);
     expect(refused.done || held.done).toBe(false);
   });
@@ -344,7 +385,7 @@ describe('ClientConnection resume', () => {
     expect(await welcome(second, { resumed: true, received: 1 })).toEqual([T.HELLO, null, 't1', 0, READS_ITEMS]);
     second.receive([T.ERROR, 1, 'SESSION_MOVED', 'the session moved to another server while the call ran']);
     await settle();
-    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 2, 'second', { a: 1 }, 1024]]);
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 2, 'second', { a: 1 }, WINDOW]]);
     const error = await errorOf(running);
     expect([error.code, error.retryable]).toEqual(['SESSION_MOVED', true]);
     expect(held.done).toBe(false);
@@ -374,7 +415,7 @@ describe('ClientConnection call start while the session is lost', () => {
     await welcome(second, { session: 's2', token: 't2' });
     await settle();
     expect((await errorOf(lost)).code).toBe('SESSION_LOST');
-    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 1, 'again', { a: 1 }, 1024]]);
+    expect(second.ofType(T.CALL)).toEqual([[T.CALL, 1, 'again', { a: 1 }, WINDOW]]);
     expect(retry?.done).toBe(false);
   });
 });

@@ -184,6 +184,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.limits = limits;
     const session = this.#session;
     session.inbox.ackEvery = limits.ackEvery;
+    session.inbox.ackItems = limits.ackItems;
     const previous = session.current;
     session.current = { token, id: sessionId };
     this.#reconnect.succeeded();

@@ -68,9 +68,10 @@ export interface ConnectionOptions {
   readonly timeoutMs?: number;
   /**
    * Credit window for items the server streams to this client: how many it may send ahead of what
-   * was consumed, per stream; credit goes back each time a quarter of it was consumed. Large
-   * enough that a fast stream does not wait for CREDIT round trips; lower it for streams of large
-   * items. @default 1024 ({@link DEFAULT_CONNECTION})
+   * was consumed, per stream, and so the most items a reader that does not keep up holds; credit
+   * goes back each time a quarter of it was consumed. With the default a fast stream's CREDIT goes
+   * every 1,024 items, in the frame of the POS the WELCOME's `ackItems` makes due, and never waits
+   * for a round trip; lower it for streams of large items. @default 4096 ({@link DEFAULT_CONNECTION})
    */
   readonly creditWindow?: number;
   /**
@@ -115,7 +116,7 @@ export interface ConnectionOptions {
 
 /** The defaults of {@link ConnectionOptions}, named once. */
 export const DEFAULT_CONNECTION = {
-  creditWindow: 1024,
+  creditWindow: 4096,
   bufferMessages: 10_000,
   bufferBytes: 8 * 1024 * 1024,
   maxStalledResumes: 8,

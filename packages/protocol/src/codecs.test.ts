@@ -107,6 +107,7 @@ const limits: fc.Arbitrary<Limits> = fc.record(
     heartbeatMs: count,
     heartbeatTimeoutMs: count,
     ackEvery: count,
+    ackItems: count,
     resumeWindowMs: count,
     resumeBufferMessages: count,
     resumeBufferBytes: count,

@@ -12,7 +12,8 @@ const here = new URL('.', import.meta.url);
 const DEFAULTS_OF: Record<string, Readonly<Record<string, number>>> = {
   'messages.ts': DEFAULT_LIMITS,
   'outbox-options.ts': DEFAULT_OUTBOX,
-  'inbox.ts': { ackEvery: DEFAULT_LIMITS.ackEvery },
+  // An inbox counts ITEMS' items toward ackEvery until told an ackItems: what a WELCOME without it means.
+  'inbox.ts': { ackEvery: DEFAULT_LIMITS.ackEvery, ackItems: 0 },
   'decode-limits.ts': DEFAULT_DECODE_LIMITS,
 };
 

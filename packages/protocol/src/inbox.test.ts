@@ -65,6 +65,55 @@ describe('Inbox', () => {
     expect(inbox.received).toBe(7);
   });
 
+  describe('with ackItems (a WELCOME that advertises it)', () => {
+    it('counts ITEMS once toward ackEvery and its items toward ackItems: POS at whichever comes first', () => {
+      const inbox = new Inbox({ ackEvery: 3, ackItems: 8 });
+      // 3 + 4 items: neither 3 messages nor 8 items yet.
+      expect(receiveAll(inbox, [msg.items(1, ['a', 'b', 'c']), msg.items(1, ['d', 'e', 'f', 'g'])])).toStrictEqual([]);
+      // The eighth item makes POS due, carrying the 3 messages that held them.
+      expect(receiveAll(inbox, [msg.items(1, ['h', 'i'])])).toStrictEqual([msg.pos(3)]);
+      // Then 3 messages of 2 items each: ackEvery comes first.
+      expect(receiveAll(inbox, [msg.items(1, [1, 2]), msg.data(1, 3), msg.items(1, [4, 5])])).toStrictEqual([
+        msg.pos(6),
+      ]);
+      expect(inbox.received).toBe(6);
+    });
+
+    it('lets a stream run ackItems items between two POS, where ackEvery alone would acknowledge four times', () => {
+      const inbox = new Inbox({ ackEvery: 256, ackItems: 1024 });
+      const run = (): Message =>
+        msg.items(
+          1,
+          Array.from({ length: 256 }, (_, i) => i),
+        );
+      expect(receiveAll(inbox, [run(), run(), run()])).toStrictEqual([]);
+      expect(receiveAll(inbox, [run()])).toStrictEqual([msg.pos(4)]);
+      expect(receiveAll(inbox, [run(), run(), run(), run()])).toStrictEqual([msg.pos(8)]);
+    });
+
+    it('counts the items from every acknowledgement: PONG, WELCOME, a resume', () => {
+      const inbox = new Inbox({ ackEvery: 100, ackItems: 4 });
+      receiveAll(inbox, [msg.items(1, [1, 2, 3])]);
+      inbox.pong();
+      expect(receiveAll(inbox, [msg.items(1, [4, 5, 6])])).toStrictEqual([]);
+      inbox.acknowledged();
+      expect(receiveAll(inbox, [msg.items(1, [7, 8, 9])])).toStrictEqual([]);
+      inbox.restore(3);
+      expect(receiveAll(inbox, [msg.items(1, [10, 11, 12])])).toStrictEqual([]);
+      expect(receiveAll(inbox, [msg.items(1, [13])])).toStrictEqual([msg.pos(5)]);
+      inbox.reset();
+      expect(inbox.ackItems).toBe(4);
+      expect(receiveAll(inbox, [msg.items(1, [1, 2, 3])])).toStrictEqual([]);
+    });
+
+    it('goes back to counting items toward ackEvery when ackItems is 0 (a server that advertises none)', () => {
+      const inbox = new Inbox({ ackEvery: 4, ackItems: 1024 });
+      expect(new Inbox().ackItems).toBe(0);
+      inbox.ackItems = 0;
+      expect(receiveAll(inbox, [msg.items(1, [1, 2, 3, 4])])).toStrictEqual([msg.pos(1)]);
+    });
+  });
+
   it('answers PING with PONG carrying the count, and counts the next POS from it', () => {
     const inbox = new Inbox({ ackEvery: 3 });
     receiveAll(inbox, items(2));

@@ -9,6 +9,12 @@ export interface InboxOptions {
    * (WELCOME's `ackEvery`). @default 256
    */
   readonly ackEvery?: number;
+  /**
+   * POS is also due after this many items of ITEMS received since the last acknowledgement sent
+   * (WELCOME's `ackItems`), an ITEMS then counting once toward `ackEvery`; 0: each of its items
+   * counts toward `ackEvery` instead, as a server that advertises no `ackItems` expects. @default 0
+   */
+  readonly ackItems?: number;
 }
 
 /**
@@ -39,12 +45,23 @@ export class Inbox {
    * it from each WELCOME's limits.
    */
   ackEvery: number;
+  /**
+   * POS is also due after this many items of ITEMS since the last acknowledgement, 0 for none (each
+   * item then counts toward `ackEvery`). A client sets it from each WELCOME's limits.
+   */
+  ackItems: number;
   #count = 0;
-  /** `count` when a message carrying it last left, less the items of ITEMS beyond one each since. */
+  /**
+   * `count` when a message carrying it last left, less the items of ITEMS beyond one each since
+   * when `ackItems` is 0.
+   */
   #acked = 0;
+  /** Items of ITEMS received since the last acknowledgement, when `ackItems` counts them. */
+  #items = 0;
 
   constructor(options: InboxOptions = {}) {
     this.ackEvery = options.ackEvery ?? DEFAULT_LIMITS.ackEvery;
+    this.ackItems = options.ackItems ?? 0;
   }
 
   /** Sequenced messages received in the session: the `received` this side sends. */
@@ -55,31 +72,37 @@ export class Inbox {
   /**
    * Counts `message` when it is sequenced (docs/protocol.md, section 4) and says whether it was.
    * Control messages (HELLO, WELCOME, PING, PONG, POS, GOAWAY, ERROR on stream 0) are not counted.
-   * ITEMS counts once, but each of its items brings the next POS nearer as a DATA would (section
-   * 3.13), so the sender keeps no more unacknowledged items than with DATA.
+   * ITEMS counts once; its items bring the next POS nearer by their own cadence, `ackItems`, or
+   * when that is 0 each as a DATA would toward `ackEvery` (section 3.13), so the sender keeps no
+   * more unacknowledged items than with DATA.
    */
   receive(message: Message): boolean {
     if (!isSequenced(message)) return false;
     this.#count++;
-    if (message[0] === MessageType.ITEMS) this.#acked -= message[2].length - 1;
+    if (message[0] === MessageType.ITEMS) {
+      if (this.ackItems > 0) this.#items += message[2].length;
+      else this.#acked -= message[2].length - 1;
+    }
     return true;
   }
 
   /**
    * The POS to send now, or undefined: one is due once `ackEvery` sequenced messages (an ITEMS
-   * counting one per item) arrived
-   * since the last acknowledgement this side sent (a POS, a PONG, or what
-   * {@link Inbox.acknowledged} noted). Returning a POS notes it as sent.
+   * counting one per item when `ackItems` is 0), or `ackItems` items of ITEMS, arrived since the
+   * last acknowledgement this side sent (a POS, a PONG, or what {@link Inbox.acknowledged}
+   * noted). Returning a POS notes it as sent.
    */
   pos(): PosMessage | undefined {
-    if (this.#count - this.#acked < this.ackEvery) return undefined;
-    this.#acked = this.#count;
+    if (this.#count - this.#acked < this.ackEvery && (this.ackItems === 0 || this.#items < this.ackItems)) {
+      return undefined;
+    }
+    this.acknowledged();
     return posMessage(this.#count);
   }
 
   /** The PONG that answers a PING, carrying the count, noted as an acknowledgement sent. */
   pong(): PongMessage {
-    this.#acked = this.#count;
+    this.acknowledged();
     return pongMessage(this.#count);
   }
 
@@ -89,19 +112,22 @@ export class Inbox {
    */
   acknowledged(): void {
     this.#acked = this.#count;
+    this.#items = 0;
   }
 
   /** Continues a session moved from another server: `received` counted and acknowledged. */
   restore(received: number): void {
     this.#count = this.#acked = received;
+    this.#items = 0;
   }
 
   /**
    * Starts over for a new session (the old one could not be resumed): the count and the last
-   * acknowledgement return to 0. `ackEvery` is kept.
+   * acknowledgement return to 0. `ackEvery` and `ackItems` are kept.
    */
   reset(): void {
     this.#count = 0;
     this.#acked = 0;
+    this.#items = 0;
   }
 }

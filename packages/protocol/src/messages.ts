@@ -53,6 +53,12 @@ export interface Limits {
   heartbeatTimeoutMs: number;
   /** The client acknowledges (POS) after at most this many sequenced messages. @default 256 */
   ackEvery: number;
+  /**
+   * The client acknowledges (POS) after at most this many items of ITEMS too, each ITEMS then
+   * counting once toward `ackEvery` (section 3.13). 0, or a WELCOME without the key (a server
+   * that predates it): each item counts toward `ackEvery` instead. @default 1024
+   */
+  ackItems: number;
   /** How long the server keeps a disconnected session, in ms. @default 120000 */
   resumeWindowMs: number;
   /** Most unacknowledged messages the server keeps per session. @default 10000 */

@@ -540,8 +540,17 @@ describe.each(Object.values(CODECS))('valid edge cases ($name codec)', (codec) =
 
   it('fills the WELCOME limits a server left out with their defaults and drops unknown keys', () => {
     const [welcome] = decodeServer([[2, 's', 'r', true, 3, { maxBatch: 16, futureLimit: 1 }]]) as unknown[][];
-    // maxMetadataBytes left out: the server predates call metadata and reads none (section 11).
-    expect(welcome?.[5]).toStrictEqual({ ...DEFAULT_LIMITS, maxBatch: 16, maxMetadataBytes: 0 });
+    // maxMetadataBytes left out: the server predates call metadata and reads none (section 11);
+    // ackItems left out: it expects the items of ITEMS counted toward ackEvery (section 3.13).
+    expect(welcome?.[5]).toStrictEqual({ ...DEFAULT_LIMITS, maxBatch: 16, maxMetadataBytes: 0, ackItems: 0 });
+  });
+
+  it('keeps a WELCOME ackItems, 0 included', () => {
+    const [welcome] = decodeServer([[2, 's', 'r', false, 0, { ackItems: 2048 }]]) as unknown[][];
+    expect(welcome?.[5]).toMatchObject({ ackItems: 2048 });
+    const [none] = decodeServer([[2, 's', 'r', false, 0, { ackItems: 0 }]]) as unknown[][];
+    expect(none?.[5]).toMatchObject({ ackItems: 0 });
+    expect(() => decodeServer([[2, 's', 'r', false, 0, { ackItems: -1 }]])).toThrow(/ackItems/);
   });
 
   it('accepts a CALL without credit and one with a null credit', () => {

@@ -74,6 +74,8 @@ function parseLimits(value: unknown): Limits {
   }
   // A server that predates call metadata (section 11) does not read it: none is sent to it.
   if (record.maxMetadataBytes === undefined) limits.maxMetadataBytes = 0;
+  // Nor one that predates ackItems: its items count toward ackEvery, as it expects (section 3.13).
+  if (record.ackItems === undefined) limits.ackItems = 0;
   return limits;
 }
 

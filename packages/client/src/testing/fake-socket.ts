@@ -18,6 +18,8 @@ export class FakeSocket implements ClientSocket {
   bufferedAmount = 0;
   /** Every message the client sent on this socket, in order. */
   readonly sent: Message[] = [];
+  /** The same messages, frame by frame. */
+  readonly frames: Message[][] = [];
   /** The close code and reason the client closed with, once it did. */
   closedWith: [number | undefined, string | undefined] | undefined;
   private waiters: Array<() => void> = [];
@@ -29,7 +31,9 @@ export class FakeSocket implements ClientSocket {
   ) {}
 
   send(frame: string | Uint8Array): void {
-    for (const message of json.decode(frame as string, false) as Message[]) this.sent.push(message);
+    const messages = json.decode(frame as string, false) as Message[];
+    this.frames.push(messages);
+    for (const message of messages) this.sent.push(message);
     for (const wake of this.waiters.splice(0)) wake();
   }
 

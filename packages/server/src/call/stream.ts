@@ -14,9 +14,12 @@ import { checkWith, isThenable } from './validation.js';
  * thread to itself. The stream yields between two runs (held-items.ts), never inside one, so a
  * turn sends fewer than `ITEMS_PER_TURN` + `RUN_ITEMS` items: a run cut at the bound would leave
  * as a short frame of its own, and the count, not reset when the handler itself waits for a turn,
- * would cut the next runs short too.
+ * would cut the next runs short too. Four runs a turn rather than one: each turn of a stream costs
+ * an immediate, an event-loop pass and a socket write of the turn's output, and at 1,024 the
+ * server's CPU per item fell by a sixth to a quarter (bench (d), docs/performance.md) while a
+ * turn of one stream still lasts about a millisecond.
  */
-export const ITEMS_PER_TURN = 256;
+export const ITEMS_PER_TURN = 1024;
 
 let turn: Promise<void> | undefined;
 
