@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_CONNECTION } from '@switchboard/client';
 import { defineContract, event, unary } from '@switchboard/contract';
 import { buildSubprotocol, type CallMetadata, codecFor, type Message, MessageType as T } from '@switchboard/protocol';
 import { implement } from '@switchboard/server';
@@ -100,6 +101,6 @@ describe('call metadata (protocol.md section 11)', () => {
     });
     cleanup.push(() => oldClient.$close());
     expect(await oldClient.echo()).toEqual({});
-    expect(calls).toEqual([[T.CALL, 1, 'echo', null, 1024]]);
+    expect(calls).toEqual([[T.CALL, 1, 'echo', null, DEFAULT_CONNECTION.creditWindow]]);
   });
 });
