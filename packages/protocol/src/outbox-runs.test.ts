@@ -8,6 +8,7 @@ import { type Message, MessageType } from './messages.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { msgpackrCodec } from './msgpackr-codec.js';
 import { Outbox } from './outbox.js';
+import { messagesIn, partOf, Run } from './outbox-frames.js';
 
 const LIMITS = { maxFrameBytes: 16 * 1024 * 1024, maxBatch: 1024 };
 const CODECS: Codec[] = [jsonCodec, msgpackCodec, msgpackrCodec];
@@ -128,5 +129,16 @@ describe('Outbox runs', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('messagesIn and partOf', () => {
+  it('count a JSON or binary entry as one message and a run as its count, with its part', () => {
+    const binary = new Uint8Array([1, 2, 3]);
+    const run = new Run('[1],[2],[3]', 3);
+    expect([messagesIn('[12,1,null]'), messagesIn(binary), messagesIn(run)]).toEqual([1, 1, 3]);
+    expect(partOf('[12,1,null]')).toBe('[12,1,null]');
+    expect(partOf(binary)).toBe(binary);
+    expect(partOf(run)).toBe('[1],[2],[3]');
   });
 });
