@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from './defaults.js';
 import { decodeClientFrame } from './frame.js';
 import { Inbox } from './inbox.js';
+import { items, receiveAll } from './inbox-testing.js';
 import { jsonCodec } from './json-codec.js';
 import { type ClientMessage, type Message, MessageType } from './messages.js';
 import { msg } from './msg.js';
 import { Outbox } from './outbox.js';
 import { ServerInbox } from './server-inbox.js';
-
-function receiveAll(inbox: Inbox, messages: readonly Message[]): Message[] {
-  const acks: Message[] = [];
-  for (const message of messages) {
-    if (!inbox.receive(message)) continue;
-    const pos = inbox.pos();
-    if (pos) acks.push(pos);
-  }
-  return acks;
-}
-
-const items = (n: number): Message[] => Array.from({ length: n }, (_, i) => msg.data(1, i));
 
 describe('Inbox', () => {
   it('counts sequenced messages and says which it counted', () => {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from './codes.js';
 import { ProtocolViolation } from './errors.js';
-import type { Message } from './messages.js';
+import { items, receiveAll } from './inbox-testing.js';
 import { msg } from './msg.js';
 import { ServerInbox } from './server-inbox.js';
-
-function receiveAll(inbox: ServerInbox, messages: readonly Message[]): Message[] {
-  const acks: Message[] = [];
-  for (const message of messages) {
-    if (!inbox.receive(message)) continue;
-    const pos = inbox.pos();
-    if (pos) acks.push(pos);
-  }
-  return acks;
-}
-
-const items = (n: number): Message[] => Array.from({ length: n }, (_, i) => msg.data(1, i));
 
 describe('ServerInbox', () => {
   it('takes stream ids in increasing order, gaps allowed', () => {
