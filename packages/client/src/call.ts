@@ -226,11 +226,10 @@ export class ClientCall {
   }
 
   /**
-   * Counts an item as consumed, granting the server credit back once a quarter of the window is
-   * used, so a fast stream keeps three quarters of a window to send while the CREDIT travels (at
-   * half, it stalled on a loaded machine, and a window of 2,048 granted at half cost the server
-   * 8% more CPU per item than 4,096 at a quarter). With the default window a CREDIT goes every
-   * 1,024 items, in the frame of the POS that `ackItems` makes due at the same time.
+   * Counts an item as consumed, granting credit back once a quarter of the window is used: a fast
+   * stream keeps three quarters to send while the CREDIT travels (at half it stalled on a loaded
+   * machine, and 2,048 granted at half cost the server 8% more CPU per item than 4,096 at a
+   * quarter). By default a CREDIT goes every 1,024 items, in the frame of `ackItems`'s POS.
    */
   #taken(): void {
     this.#consumed++;

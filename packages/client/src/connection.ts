@@ -183,8 +183,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   #welcome(sessionId: string, token: string, resumed: boolean, serverReceived: number, limits: Limits): void {
     this.limits = limits;
     const session = this.#session;
-    session.inbox.ackEvery = limits.ackEvery;
-    session.inbox.ackItems = limits.ackItems;
+    ({ ackEvery: session.inbox.ackEvery, ackItems: session.inbox.ackItems } = limits);
     const previous = session.current;
     session.current = { token, id: sessionId };
     this.#reconnect.succeeded();
