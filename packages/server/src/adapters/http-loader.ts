@@ -7,6 +7,28 @@ import type { FallbackHandler, FallbackOptions } from './http.js';
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
+ * Puts `serve` in front of `http`'s `request` listeners (as engine.io does): it gets every request
+ * with `passOn`, which hands the request to the listeners that were there before. Returns a
+ * function that puts those listeners back.
+ */
+export function inFrontOfRequests(
+  http: HttpServer,
+  serve: (request: IncomingMessage, response: ServerResponse, passOn: RequestListener) => void,
+): () => void {
+  const others = http.listeners('request') as RequestListener[];
+  http.removeAllListeners('request');
+  const passOn: RequestListener = (request, response) => {
+    for (const listener of others) listener.call(http, request, response);
+  };
+  const onRequest: RequestListener = (request, response) => serve(request, response, passOn);
+  http.on('request', onRequest);
+  return () => {
+    http.off('request', onRequest);
+    for (const listener of others) http.on('request', listener);
+  };
+}
+
+/**
  * The query of a request the HTTP fallback serves (a stream or a send to `path`, whatever its
  * method), or undefined for any other request, which the fallback leaves to other listeners.
  */
@@ -45,12 +67,7 @@ export function attachFallbackOnDemand(
     });
     return loading;
   };
-  const others = http.listeners('request') as RequestListener[];
-  http.removeAllListeners('request');
-  const passOn = (request: IncomingMessage, response: ServerResponse): void => {
-    for (const listener of others) listener.call(http, request, response);
-  };
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+  const detach = inFrontOfRequests(http, (request, response, passOn) => {
     if (handler !== undefined) {
       if (!handler(request, response)) passOn(request, response);
       return;
@@ -68,14 +85,12 @@ export function attachFallbackOnDemand(
         response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('the HTTP fallback did not load');
       },
     );
-  };
-  http.on('request', onRequest);
+  });
   // A failure is reported at the first fallback request, answered 500.
   if (options.relay !== undefined) load().catch(() => undefined);
   return () => {
     detached = true;
     handler?.close();
-    http.off('request', onRequest);
-    for (const listener of others) http.on('request', listener);
+    detach();
   };
 }

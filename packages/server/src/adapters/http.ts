@@ -13,7 +13,7 @@ import { HTTP_STREAM_CONTENT_TYPE, HttpFallbackQuery, openRecord } from '@switch
 import { DEFAULT_LISTEN_OPTIONS } from '../defaults.js';
 import type { SwitchboardServer } from '../server.js';
 import type { UpgradeRequest } from '../socket.js';
-import { fallbackQuery } from './http-loader.js';
+import { fallbackQuery, inFrontOfRequests } from './http-loader.js';
 import { nodeOf, type RelayedSend, type SendRelay } from './http-relay.js';
 import { BODY_OVERRUN_BYTES, SendDelivery, sendAllowed } from './http-send.js';
 import { StreamSocket } from './http-stream-socket.js';
@@ -216,16 +216,11 @@ export function fallbackHandler(server: SwitchboardServer, options: FallbackOpti
  */
 export function attachFallback(server: SwitchboardServer, http: HttpServer, options: FallbackOptions = {}): () => void {
   const handle = fallbackHandler(server, options);
-  const others = http.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
-  http.removeAllListeners('request');
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    if (handle(request, response)) return;
-    for (const listener of others) listener.call(http, request, response);
-  };
-  http.on('request', onRequest);
+  const detach = inFrontOfRequests(http, (request, response, passOn) => {
+    if (!handle(request, response)) passOn(request, response);
+  });
   return () => {
     handle.close();
-    http.off('request', onRequest);
-    for (const listener of others) http.on('request', listener);
+    detach();
   };
 }
