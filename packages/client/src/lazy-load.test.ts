@@ -37,6 +37,19 @@ function fakeConnection(): GroupConnection & CallHost & { sent: Message[] } {
   };
 }
 
+/**
+ * A client-stream call opened under stream id 1 with `credit` from the server, from a `call.js`
+ * imported afresh (after the test's mocks), and the connection it sends through.
+ */
+async function openUpload(credit: number) {
+  const { ClientCall } = await import('./call.js');
+  const connection = fakeConnection();
+  const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
+  call.open(1);
+  call.credit(credit);
+  return { call, connection };
+}
+
 describe('a chunk that cannot be loaded', () => {
   it('fails a topic subscriber with UNAVAILABLE and cancels its subscription; the next one loads the groups', async () => {
     vi.doMock('./topic-group.js', unloadable);
@@ -57,11 +70,7 @@ describe('a chunk that cannot be loaded', () => {
 
   it('cancels a call that sends with UNAVAILABLE, and rejects its sends', async () => {
     vi.doMock('./send-queue.js', unloadable);
-    const { ClientCall } = await import('./call.js');
-    const connection = fakeConnection();
-    const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
-    call.open(1);
-    call.credit(8);
+    const { call, connection } = await openUpload(8);
     const sends = [call.send('a'), call.send('b')];
     call.close();
     for (const send of sends) await expect(send).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -70,11 +79,7 @@ describe('a chunk that cannot be loaded', () => {
   });
 
   it('hands the send queue, once loaded, the credit the server gave before it, and the sends in order', async () => {
-    const { ClientCall } = await import('./call.js');
-    const connection = fakeConnection();
-    const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
-    call.open(1);
-    call.credit(2);
+    const { call, connection } = await openUpload(2);
     const sends = [call.send('a'), call.send('b'), call.send('c')];
     call.close();
     await Promise.all(sends.slice(0, 2));
@@ -85,11 +90,7 @@ describe('a chunk that cannot be loaded', () => {
   });
 
   it('rejects a send made while the send queue loads with the reason of a cancel meanwhile, and sends nothing', async () => {
-    const { ClientCall } = await import('./call.js');
-    const connection = fakeConnection();
-    const call = new ClientCall(connection, 'upload', null, undefined, undefined, {}, undefined);
-    call.open(1);
-    call.credit(8);
+    const { call, connection } = await openUpload(8);
     const send = call.send('a');
     call.cancel(new RpcError('CANCELLED', 'changed my mind'));
     await expect(send).rejects.toMatchObject({ code: 'CANCELLED', message: 'changed my mind' });
