@@ -3,6 +3,7 @@ import type { SessionSettings } from './call/environment.js';
 import type { Connection } from './connection.js';
 import type { DispatchHost } from './dispatch.js';
 import type { Heartbeat } from './heartbeat.js';
+import type { HelloDeadline } from './hello-deadline.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Session } from './session.js';
 import type { SessionRegistry } from './session-link.js';
@@ -13,6 +14,8 @@ import type { WriterSettings } from './socket-writer.js';
 export interface ConnectionHost extends SessionRegistry, DispatchHost, WriterSettings {
   readonly settings: SessionSettings;
   readonly helloTimeoutMs: number;
+  /** Closes connections that send no HELLO within `helloTimeoutMs`, on one timer. */
+  readonly helloDeadline: HelloDeadline;
   /** Frame limits before WELCOME: a HELLO is small, so nothing large is decoded before the handshake. */
   readonly helloLimits: FrameLimits;
   readonly decodeLimits: DecodeLimits;

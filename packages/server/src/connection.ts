@@ -5,7 +5,7 @@ import {
   decodeClientFrame,
   type ErrorCode,
   errorMessage,
-  type HelloFeatures,
+  type HelloMessage,
   MessageType,
   msg,
   ProtocolViolation,
@@ -16,8 +16,9 @@ import { environmentOf } from './call/environment.js';
 import { declareClientProcedures } from './client-of.js';
 import type { ConnectionHost } from './connection-host.js';
 import { dispatch } from './dispatch.js';
-import { identify } from './handshake.js';
+import { type Identity, identify, resumable } from './handshake.js';
 import type { HeartbeatTarget } from './heartbeat.js';
+import { EPOCH, type HelloWaiter, sinceEpoch } from './hello-deadline.js';
 import { ConnectionInfo } from './hooks.js';
 import type { Service } from './service.js';
 import { Session } from './session.js';
@@ -30,30 +31,15 @@ export type { ConnectionHost } from './connection-host.js';
 const State = { Hello: 0, Handshaking: 1, Open: 2, Closed: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
-// Connections note when they opened relative to the module's load: for 12 days such a time is an
-// integer V8 keeps inside the object (a Smi), where an epoch time is a 16-byte heap number each.
-const EPOCH = Date.now();
-function sinceEpoch(): number {
-  const ms = Date.now() - EPOCH;
-  // `| 0` makes the difference of two heap numbers a Smi; past 2^30 ms (12 days) it is left as is.
-  return ms < 2 ** 30 ? ms | 0 : ms;
-}
-
-// The timer gets its connection as an argument: no closure per connection.
-function helloTimedOut(connection: Connection): void {
-  connection.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time');
-}
-
 /**
  * One WebSocket connection on the server: the protocol state machine from HELLO to close. It validates
  * every frame (violations close with their documented code), runs the handshake, dispatches messages to
  * the session's calls, answers heartbeats and applies backpressure (the {@link SocketWriter} it extends).
  */
-export class Connection extends SocketWriter implements SessionLink, HeartbeatTarget {
+export class Connection extends SocketWriter implements SessionLink, HeartbeatTarget, HelloWaiter {
   declare protected readonly host: ConnectionHost;
   private state: State = State.Hello;
   session: Session | undefined;
-  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private framesSeen = 0;
   private framesAtPing = 0;
   /** The heartbeat round of the PING not yet checked, 0 when none is. */
@@ -61,8 +47,8 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
   private finalClose = false;
   /** What the upgrade request said, until the session's context is built from it. */
   private request: UpgradeRequest | undefined;
-  /** When it was accepted, in ms after EPOCH. */
-  private readonly opened = sinceEpoch();
+  /** When it was accepted, in ms after EPOCH ({@link sinceEpoch}). */
+  readonly opened = sinceEpoch();
   private view: ConnectionInfo | undefined;
 
   constructor(
@@ -75,7 +61,7 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
   ) {
     super(socket, codec, host);
     this.request = request;
-    this.helloTimer = setTimeout(helloTimedOut, host.helloTimeoutMs, this);
+    host.helloDeadline.add(this);
     // A hook set now may read the peer's address at the close, after the socket forgot it.
     if (host.settings.hooks.watchConnections) this.view = new ConnectionInfo(this, request.remoteAddress);
   }
@@ -106,47 +92,62 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
       this.violation(error);
       return;
     }
+    if (this.state !== State.Open) {
+      this.opening(batch);
+      return;
+    }
     // What the frame's messages produce at once (results of synchronous handlers, PONG, POS)
     // leaves as one frame when the batch is done; later output waits for the end of the turn.
-    const session = this.state === State.Open ? this.session : undefined;
-    if (session) session.frames++;
-    const outbox = session?.outbox;
-    outbox?.cork();
+    const session = this.session as Session;
+    session.frames++;
+    const outbox = session.outbox;
+    outbox.cork();
     for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
       try {
-        this.handle(batch[i] as ClientMessage);
+        dispatch(session, batch[i] as ClientMessage, this.service, this.host);
       } catch (error) {
         this.violation(error);
       }
     }
-    outbox?.uncork();
+    outbox.uncork();
   }
 
-  private handle(message: ClientMessage): void {
-    if (this.state !== State.Open) {
-      if (message[0] !== MessageType.HELLO)
-        throw new ProtocolViolation(CloseCode.NOT_READY, 'only HELLO is allowed before WELCOME');
-      if (this.state !== State.Hello) throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
-      this.state = State.Handshaking;
-      // An error the handshake did not expect (a failed write, a throwing hook) closes with 1011.
-      this.hello(message[1], message[2], message[3], message[4]).catch((error: unknown) => this.violation(error));
-      return;
+  /** A frame before WELCOME: a HELLO alone (protocol.md section 2, rule 1). */
+  private opening(batch: ClientMessage[]): void {
+    for (let i = 0; i < batch.length && (this.state as State) !== State.Closed; i++) {
+      try {
+        const message = batch[i] as ClientMessage;
+        if (message[0] !== MessageType.HELLO)
+          throw new ProtocolViolation(CloseCode.NOT_READY, 'only HELLO is allowed before WELCOME');
+        if (this.state !== State.Hello) throw new ProtocolViolation(CloseCode.DUPLICATE_HELLO, 'a second HELLO');
+        this.state = State.Handshaking;
+        this.hello(message, batch.length === 1);
+      } catch (error) {
+        // An error the handshake did not expect (a failed write, a throwing hook) closes with 1011.
+        this.violation(error);
+      }
     }
-    dispatch(this.session as Session, message, this.service, this.host);
   }
 
-  private async hello(
-    auth: unknown,
-    resumeToken: string | null,
-    received: number,
-    features: HelloFeatures | undefined,
-  ): Promise<void> {
-    clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
+  /**
+   * Answers a HELLO in this turn when its identity is known at once (see `identify`) and nothing
+   * follows it in its frame; else after a microtask, as for an asynchronous auth hook, so that a
+   * message behind it closes with 4425 before any WELCOME.
+   */
+  private hello(message: HelloMessage, alone: boolean): void {
+    this.host.helloDeadline.remove(this);
     const request = this.request as UpgradeRequest;
     this.request = undefined;
-    const { settings } = this.host;
-    const identity = await identify(this.service, auth, request, settings);
+    const identity = identify(this.service, message[1], request, this.host.settings);
+    if (alone && !(identity instanceof Promise)) this.identified(identity, message);
+    else
+      Promise.resolve(identity)
+        .then((known) => this.identified(known, message))
+        .catch((error: unknown) => this.violation(error));
+  }
+
+  /** Resumes the session the HELLO names, or starts one; asynchronous only to claim a moved session. */
+  private identified(identity: Identity, message: HelloMessage): undefined | Promise<void> {
     if (!identity.ok) {
       // A session this HELLO meant to resume stays resumable: the client may come back with
       // fresh credentials within the resume window.
@@ -154,45 +155,45 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
       return;
     }
     if (this.state === State.Closed) return;
-    const { metrics } = settings;
-    let session: Session | undefined;
-    if (resumeToken !== null) {
-      let previous = this.host.findSession(resumeToken);
-      const mover = previous ? undefined : this.host.mover;
-      if (mover) {
-        // Moved here from another server: claimed only for this HELLO's principal, API and codec.
-        previous = await mover.claim(resumeToken, this.service, this.codec, identity.ctx, identity.principal, received);
-        if ((this.state as State) === State.Closed) return void (previous && mover.moveOut(previous, false));
-      }
-      if (previous && !previous.belongsTo(identity.principal)) {
-        // Another principal's token (stolen, or a shared device): a fresh session for this one,
-        // and the other's session stays for its owner to resume.
-        metrics.resumesRefused++;
-      } else if (previous?.canResume(this.service, this.codec, received)) {
-        session = previous;
-        session.replaceContext(identity.ctx);
-      } else {
-        previous?.destroy();
-      }
-      if (session) metrics.sessionsResumed++;
-      else metrics.resumesFailed++;
-    }
-    const resumed = session !== undefined;
+    const token = message[2];
+    if (token === null) return void this.welcome(identity, undefined, message);
+    const previous = this.host.findSession(token);
+    if (!previous && this.host.mover) return this.claim(identity, token, message);
+    this.welcome(identity, resumable(previous, identity, this, message[3], this.host.settings.metrics), message);
+  }
+
+  /** Resumes a session moved here from another server: claimed only for this HELLO's principal, API and codec. */
+  private async claim(identity: Identity & { ok: true }, token: string, message: HelloMessage): Promise<void> {
+    const mover = this.host.mover as NonNullable<ConnectionHost['mover']>;
+    const moved = await mover.claim(token, this.service, this.codec, identity.ctx, identity.principal, message[3]);
+    if ((this.state as State) === State.Closed) return void (moved && mover.moveOut(moved, false));
+    this.welcome(identity, resumable(moved, identity, this, message[3], this.host.settings.metrics), message);
+  }
+
+  /** Attaches `resumed`, or a new session, and answers WELCOME. */
+  private welcome(identity: Identity & { ok: true }, resumed: Session | undefined, message: HelloMessage): void {
+    const { settings } = this.host;
+    let session = resumed;
     if (!session) {
       const env = environmentOf(this.service, settings);
       session = new Session(env, this.codec, identity.ctx, identity.principal);
-      metrics.sessionsStarted++;
+      settings.metrics.sessionsStarted++;
     }
     this.session = session;
-    declareClientProcedures(session, features);
-    session.itemsOffered = features?.items === true;
+    declareClientProcedures(session, message[4]);
+    session.itemsOffered = message[4]?.items === true;
     this.state = State.Open;
-    session.attach(this, this, resumed, received);
+    session.attach(this, this, resumed !== undefined, message[3]);
     this.host.heartbeat.start();
     if (this.view) this.view.sessionInfo = session.sessionInfo;
     const hooks = settings.hooks;
     if (resumed) hooks.sessionResumed?.(session.sessionInfo, this.info);
     else hooks.sessionStarted?.(session.sessionInfo, this.info);
+  }
+
+  /** No HELLO came within `helloTimeoutMs` of the accept. */
+  helloTimedOut(): void {
+    this.close(CloseCode.HELLO_TIMEOUT, 'no HELLO in time');
   }
 
   /** Another connection resumed this one's session. */
@@ -294,7 +295,7 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     if (this.state === State.Closed) return;
     this.state = State.Closed;
     this.host.settings.metrics.closed(code);
-    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.host.helloDeadline.remove(this);
     this.socketClosed();
     this.host.connectionClosed(this);
     this.host.settings.hooks.connectionClosed?.(this.info, code);

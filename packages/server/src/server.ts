@@ -12,6 +12,7 @@ import type { SessionSettings } from './call/environment.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { DEFAULT_CLOSE_OPTIONS, DEFAULT_RATE_LIMITS, DEFAULT_SERVER_OPTIONS, DEFAULT_SHEDDING } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
+import { HelloDeadline, sinceEpoch } from './hello-deadline.js';
 import { HookSet, type ServerHooks } from './hooks.js';
 import { EventStore, type IdempotencyStore } from './idempotency.js';
 import { ServerMetrics } from './metrics.js';
@@ -49,6 +50,8 @@ export class SwitchboardServer implements ConnectionHost {
   readonly settings: SessionSettings;
   /** @internal */
   readonly helloTimeoutMs: number;
+  /** Closes connections that send no HELLO in time, on one timer. @internal */
+  readonly helloDeadline: HelloDeadline;
   /** Frame limits before WELCOME. @internal */
   readonly helloLimits: FrameLimits;
   /** @internal */
@@ -109,6 +112,7 @@ export class SwitchboardServer implements ConnectionHost {
       registry: this,
     };
     this.helloTimeoutMs = options.helloTimeoutMs ?? defaults.helloTimeoutMs;
+    this.helloDeadline = new HelloDeadline(this.helloTimeoutMs, sinceEpoch);
     const maxHelloBytes = options.maxHelloBytes ?? defaults.maxHelloBytes;
     this.helloLimits = { maxFrameBytes: Math.min(maxHelloBytes, limits.maxFrameBytes), maxBatch: limits.maxBatch };
     this.decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.decodeLimits };
@@ -287,6 +291,7 @@ export class SwitchboardServer implements ConnectionHost {
     if (mover) await Promise.all([...this.sessions.values()].map((session) => mover.moveOut(session, false)));
     for (const connection of [...this.connections]) connection.close(CloseCode.SERVICE_RESTART, 'the server restarted');
     this.heartbeat.stop();
+    this.helloDeadline.stop();
     this.shedder?.stop();
     this.resumeBudget.stop();
     for (const session of this.sessions.values()) session.destroy();
