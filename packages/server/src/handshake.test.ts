@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { identify } from './handshake.js';
 import { createServer, type SwitchboardServer } from './server.js';
-import { implement, type ServiceOptions } from './service.js';
+import { implement, type Service, type ServiceOptions } from './service.js';
 import { EMPTY_CONTEXT } from './session.js';
 import { connectFake } from './testing/fake-socket.js';
 import { settle } from './testing/settle.js';
@@ -18,7 +18,7 @@ const request = { headers: {}, url: '/', remoteAddress: '127.0.0.1' };
 let server: SwitchboardServer | undefined;
 const errors: unknown[] = [];
 
-function serve(options: ServiceOptions<typeof api, { user: string }> | undefined): SwitchboardServer {
+function serve(options: ServiceOptions<{ user: string }> | undefined): SwitchboardServer {
   const service = options === undefined ? implement(api, handlers) : implement(api, options, handlers);
   server = createServer({ services: service, onError: (error) => errors.push(error) });
   return server;
@@ -34,9 +34,13 @@ describe('identify', () => {
   it('returns the identity at once, not as a promise, without a context hook or with a synchronous one', () => {
     const settings = serve(undefined).settings;
     const bare = implement(api, handlers);
-    expect(identify(bare, null, request, settings)).toEqual({ ok: true, ctx: EMPTY_CONTEXT, principal: '' });
+    expect(identify(bare as unknown as Service, null, request, settings)).toEqual({
+      ok: true,
+      ctx: EMPTY_CONTEXT,
+      principal: '',
+    });
     const sync = implement(api, { context: ({ auth }) => ({ user: String(auth) }) }, handlers);
-    const identity = identify(sync, 'ann', request, settings);
+    const identity = identify(sync as unknown as Service, 'ann', request, settings);
     expect(identity).not.toBeInstanceOf(Promise);
     expect(identity).toMatchObject({ ok: true, ctx: { user: 'ann' } });
   });
@@ -44,7 +48,7 @@ describe('identify', () => {
   it('returns a promise for an asynchronous context hook, and a refusal when it throws', async () => {
     const settings = serve(undefined).settings;
     const later = implement(api, { context: async ({ auth }) => ({ user: String(auth) }) }, handlers);
-    const identity = identify(later, 'bob', request, settings);
+    const identity = identify(later as unknown as Service, 'bob', request, settings);
     expect(identity).toBeInstanceOf(Promise);
     expect(await identity).toMatchObject({ ok: true, ctx: { user: 'bob' } });
     const throwing = implement(
@@ -56,7 +60,7 @@ describe('identify', () => {
       },
       handlers,
     );
-    expect(identify(throwing, 'x', request, settings)).toEqual({
+    expect(identify(throwing as unknown as Service, 'x', request, settings)).toEqual({
       ok: false,
       closeCode: CloseCode.INTERNAL_ERROR,
       reason: 'could not build the session context',

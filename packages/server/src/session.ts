@@ -20,6 +20,7 @@ import type { BoundProcedure, Service } from './service.js';
 import { endError, expire } from './session-end.js';
 import type { SessionLink, SessionRare } from './session-link.js';
 import type { Delivery, TopicSink } from './topics.js';
+import { writeWelcome } from './welcome.js';
 
 /**
  * Stands for the context of a session whose service has no `context` option, until a call reads
@@ -140,8 +141,7 @@ export class Session extends ServerInbox implements CallHost, ResumeTerms<Servic
     this.link = link;
     const outbox = this.outbox;
     outbox.attach(sink);
-    outbox.push(msg.welcome(this.id, this.resumeToken, resumed, this.received, this.env.limits));
-    outbox.flush();
+    writeWelcome(outbox, this.id, this.resumeToken, resumed, this.received, this.env.limits);
     if (resumed) outbox.retransmitFrom(clientReceived);
     this.acknowledged();
     this.env.registry.keepSession(this);
