@@ -244,7 +244,8 @@ export class SwitchboardServer implements ConnectionHost {
 
   /** @internal */
   forgetSession(session: Session): void {
-    if (this.sessions.get(session.lookup) === session) this.sessions.delete(session.lookup);
+    const lookup = session.lookup;
+    if (this.sessions.get(lookup) === session) this.sessions.delete(lookup);
     this.resumeBudget.remove(session);
   }
 
