@@ -19,7 +19,11 @@ type Template =
 // By the limits object a server advertises (one per server), then by codec.
 const templates = new WeakMap<Limits, Map<Codec, Template>>();
 
+// The last template used: a server has one limits object, and most one codec.
+let last: { readonly codec: Codec; readonly limits: Limits; readonly template: Template } | undefined;
+
 function templateOf(codec: Codec, limits: Limits): Template {
+  if (last !== undefined && last.codec === codec && last.limits === limits) return last.template;
   let byCodec = templates.get(limits);
   if (byCodec === undefined) templates.set(limits, (byCodec = new Map()));
   let template = byCodec.get(codec);
@@ -35,6 +39,7 @@ function templateOf(codec: Codec, limits: Limits): Template {
     }
     byCodec.set(codec, template);
   }
+  last = { codec, limits, template };
   return template;
 }
 
