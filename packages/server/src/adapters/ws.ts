@@ -194,12 +194,7 @@ function writeRefusal(socket: Duplex, refusal: UpgradeRefusal, timeoutMs: number
 export function attach(server: SwitchboardServer, http: HttpServer, options: AttachOptions = {}): () => void {
   const path = options.path ?? DEFAULT_LISTEN_OPTIONS.path;
   const upgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_LISTEN_OPTIONS.upgradeTimeoutMs;
-  // The upgrade `wss.handleUpgrade` is completing: `ws` asks for its subprotocol and hands its
-  // socket over within that call (no `verifyClient` is set), so the acceptance reaches them here,
-  // with no map entry per request and no callback made per upgrade.
-  let upgrading: Acceptance | undefined;
-  let upgradeRequest: WsUpgradeRequest | undefined;
-  let upgradeSocket: Duplex | undefined;
+  const acceptances = new WeakMap<IncomingMessage, Acceptance>();
   const threshold = deflateThreshold(options.perMessageDeflate ?? DEFAULT_LISTEN_OPTIONS.perMessageDeflate);
   const wss = new WebSocketServer({
     noServer: true,
@@ -213,21 +208,8 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
     // The server tracks its connections itself; `ws`'s tracking would add a set entry and a close
     // listener to every socket.
     clientTracking: false,
-    handleProtocols: () => upgrading?.token ?? false,
+    handleProtocols: (_protocols, request) => acceptances.get(request)?.token ?? false,
   });
-  const upgraded = (ws: WebSocket): void => {
-    const acceptance = upgrading;
-    const upgrade = upgradeRequest;
-    const socket = upgradeSocket;
-    if (acceptance === undefined || upgrade === undefined || socket === undefined) {
-      throw new Error('ws completed an upgrade after handleUpgrade returned');
-    }
-    ws.on('error', onError);
-    const connection = server.accept(wsSocket(ws, socket, threshold), upgrade, acceptance);
-    if (connection === undefined) return;
-    (ws as WiredSocket).connection = connection;
-    ws.on('message', onMessage).on('close', onClose);
-  };
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (socket.listenerCount('error') === 0) socket.on('error', dropOnError);
     const upgrade = new WsUpgradeRequest(request.headers, request.url ?? '/', socket);
@@ -239,16 +221,15 @@ export function attach(server: SwitchboardServer, http: HttpServer, options: Att
       writeRefusal(socket, decision, upgradeTimeoutMs);
       return;
     }
-    upgrading = decision.acceptance;
-    upgradeRequest = upgrade;
-    upgradeSocket = socket;
-    try {
-      wss.handleUpgrade(request, socket, head, upgraded);
-    } finally {
-      upgrading = undefined;
-      upgradeRequest = undefined;
-      upgradeSocket = undefined;
-    }
+    const acceptance = decision.acceptance;
+    acceptances.set(request, acceptance);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', onError);
+      const connection = server.accept(wsSocket(ws, socket, threshold), upgrade, acceptance);
+      if (connection === undefined) return;
+      (ws as WiredSocket).connection = connection;
+      ws.on('message', onMessage).on('close', onClose);
+    });
   };
   http.on('upgrade', onUpgrade);
   const detachFallback =
