@@ -36,7 +36,7 @@ import {
 import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
 import { ClientSession, stalledError } from './session.js';
-import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
+import { type ClientSocket, type ClientSocketEvents, OPEN, type OpenSocket, type SocketData } from './socket.js';
 import { DrainGate, Watchdog } from './watchdog.js';
 
 /**
@@ -75,6 +75,21 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined,
   );
 
+  /** One socket's events, heard while it is the connection's socket (those of one it dropped are not). */
+  static readonly #Listener = class implements ClientSocketEvents {
+    socket: ClientSocket | undefined;
+    constructor(readonly connection: ClientConnection) {}
+    open(): void {
+      if (this.connection.#socket === this.socket && this.socket) void this.connection.#opened(this.socket);
+    }
+    message(data: SocketData, isBinary: boolean): void {
+      if (this.connection.#socket === this.socket) this.connection.#receive(data, isBinary);
+    }
+    close(code: number, reason: string): void {
+      if (this.connection.#socket === this.socket) this.connection.#dropped(code, reason);
+    }
+  };
+
   constructor(
     private readonly options: ConnectionOptions,
     private readonly openSocket: OpenSocket,
@@ -102,27 +117,14 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   #connect(): void {
     if (this.state === 'reconnecting') this.#setState({ state: 'connecting' });
-    let socket: ClientSocket | undefined;
+    const listener = new ClientConnection.#Listener(this);
     try {
-      // Events of a socket the connection has dropped are ignored.
-      socket = this.openSocket(this.options.url, this.#offers, {
-        open: () => {
-          if (this.#socket === socket && socket) void this.#opened(socket);
-        },
-        message: (data, isBinary) => {
-          if (this.#socket === socket) this.#receive(data, isBinary);
-        },
-        close: (code, reason) => {
-          if (this.#socket === socket) this.#dropped(code, reason);
-        },
-      });
+      listener.socket = this.openSocket(this.options.url, this.#offers, listener);
+      this.#socket = listener.socket;
     } catch (error) {
-      this.#terminate(
-        new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`),
-      );
-      return;
+      const message = `cannot open ${this.options.url}: ${(error as Error).message}`;
+      this.#terminate(new RpcError('CONNECTION_CLOSED', message));
     }
-    this.#socket = socket;
   }
 
   /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
@@ -264,10 +266,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#session.outbox.detach();
     this.#drain.wake();
     if (this.#closedByUser || this.state === 'closed') return;
-    const stalled = this.#session.connectionEnded();
-    const maxStalled = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
-    const stop =
-      this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalledError(stalled, maxStalled, code, reason);
+    const stalled = stalledError(this.#session.connectionEnded(), this.options.maxStalledResumes, code, reason);
+    const stop = this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalled;
     if (stop) {
       this.#terminate(stop, code, reason);
       return;
