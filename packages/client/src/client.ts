@@ -182,6 +182,13 @@ class ClientHandler implements ProxyHandler<object> {
 /** The names of {@link ClientControls}. */
 const CONTROLS: ReadonlySet<string> = new Set(['$state', '$sessionId', '$transport', '$on', '$ready', '$close']);
 
+/** The opener of each WebSocket class clients were given, made once and shared by them. */
+const openers = new WeakMap<typeof WebSocket, OpenSocket>();
+
+const noWebSocket: OpenSocket = () => {
+  throw new TypeError('no WebSocket implementation');
+};
+
 /** The transports of a client's options: a WebSocket class is needed unless it uses HTTP only. */
 function transportChooser(options: ClientOptions): TransportChooser {
   const choice = options.transport ?? DEFAULT_FALLBACK.transport;
@@ -189,11 +196,17 @@ function transportChooser(options: ClientOptions): TransportChooser {
   if (!WebSocketImpl && choice !== 'http') {
     throw new TypeError("no WebSocket implementation: pass options.WebSocket, or transport: 'http'");
   }
-  const noWebSocket: OpenSocket = () => {
-    throw new TypeError('no WebSocket implementation');
-  };
-  const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
+  const openWebSocket = WebSocketImpl ? openerOf(WebSocketImpl) : noWebSocket;
   return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, options.fetch);
+}
+
+function openerOf(WebSocketImpl: typeof WebSocket): OpenSocket {
+  let opener = openers.get(WebSocketImpl);
+  if (opener === undefined) {
+    opener = webSocketOpener(WebSocketImpl);
+    openers.set(WebSocketImpl, opener);
+  }
+  return opener;
 }
 
 /**

@@ -8,11 +8,14 @@ export interface HeartbeatLimits {
  * Declares the server dead when nothing arrived for `heartbeatMs + heartbeatTimeoutMs` (the
  * server pings every `heartbeatMs` on an idle session, protocol.md 3.3). One timer per
  * connection, re-armed for the time left rather than reset per message, so a busy socket costs
- * a `Date.now()` per frame and no timer churn.
+ * a `Date.now()` per frame and no timer churn; its callback is one function for every watchdog,
+ * handed the watchdog as the timer's argument, so arming allocates no closure.
  */
 export class Watchdog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastSeen = 0;
+  /** Silence, in ms, after which the server is dead. */
+  #limit = 0;
 
   readonly #onSilent: () => void;
 
@@ -33,17 +36,19 @@ export class Watchdog {
     this.stop();
     const { heartbeatMs, heartbeatTimeoutMs } = limits;
     if (heartbeatMs <= 0) return;
-    const limit = heartbeatMs + heartbeatTimeoutMs;
-    const check = (): void => {
-      const silent = Date.now() - this.#lastSeen;
-      if (silent >= limit) {
-        this.#timer = undefined;
-        this.#onSilent();
-        return;
-      }
-      this.#timer = setTimeout(check, limit - silent);
-    };
-    this.#timer = setTimeout(check, limit);
+    this.#limit = heartbeatMs + heartbeatTimeoutMs;
+    this.#timer = setTimeout(Watchdog.#check, this.#limit, this);
+  }
+
+  /** The timer of `watchdog` fired: the server is dead, or the timer is set for the time left. */
+  static #check(watchdog: Watchdog): void {
+    const silent = Date.now() - watchdog.#lastSeen;
+    if (silent >= watchdog.#limit) {
+      watchdog.#timer = undefined;
+      watchdog.#onSilent();
+      return;
+    }
+    watchdog.#timer = setTimeout(Watchdog.#check, watchdog.#limit - silent, watchdog);
   }
 
   stop(): void {
