@@ -155,9 +155,8 @@ export class Reconnect {
   #patient = false;
   /** When the last 1012 or 1001 close came (Date.now()), until a session is established. */
   #restartedAt: number | undefined;
-  readonly #onOnline = (): void => {
-    if (!this.#patient) this.retryNow();
-  };
+  /** Hurries a waiting retry when the network comes back (browsers); listening from the first retry on. */
+  #onOnline: (() => void) | undefined;
 
   readonly #options: ReconnectOptions | false | undefined;
   readonly #retry: () => void;
@@ -169,10 +168,6 @@ export class Reconnect {
   ) {
     this.#options = options;
     this.#retry = retry;
-    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
-      'online',
-      this.#onOnline,
-    );
   }
 
   /** A session was established: the next close starts the backoff from the beginning. */
@@ -229,6 +224,16 @@ export class Reconnect {
       this.#timer = undefined;
       this.#retry();
     }, delay);
+    if (this.#onOnline === undefined) {
+      // Only a waiting retry can be hurried: a client that never lost its connection does not listen.
+      this.#onOnline = () => {
+        if (!this.#patient) this.retryNow();
+      };
+      (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
+        'online',
+        this.#onOnline,
+      );
+    }
     return undefined;
   }
 
@@ -244,9 +249,11 @@ export class Reconnect {
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#onOnline === undefined) return;
     (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.(
       'online',
       this.#onOnline,
     );
+    this.#onOnline = undefined;
   }
 }
