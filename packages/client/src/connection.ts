@@ -37,14 +37,15 @@ import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
 import { ClientSession, stalledError } from './session.js';
 import { type ClientSocket, type ClientSocketEvents, OPEN, type OpenSocket, type SocketData } from './socket.js';
-import { DrainGate, Watchdog } from './watchdog.js';
+import { drainGate } from './uploads.js';
+import { Watchdog } from './watchdog.js';
 
 /**
  * The client's connection: it opens the socket, runs the handshake, keeps the session across
  * reconnects (resuming it without loss or duplicates when the server still holds it) and routes
- * what the server sends to the calls. The session's own state (token, inbox, outbox) lives in
- * session.ts, reconnect policy in reconnect.ts, liveness and producer backpressure in
- * watchdog.ts, the calls themselves in call-table.ts.
+ * what the server sends to the calls. The session's state (token, inbox, outbox) is in session.ts,
+ * reconnect policy in reconnect.ts, liveness in watchdog.ts, producer backpressure in drain-gate.ts
+ * (loaded with the send queue), the calls themselves in call-table.ts.
  */
 export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
@@ -71,9 +72,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
     socket?.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
   });
-  readonly #drain = new DrainGate(() =>
-    this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined,
-  );
+  #drain: ReturnType<typeof drainGate>; // made when a send queue first asks for room (uploads.ts)
 
   /** One socket's events, heard while it is the connection's socket (those of one it dropped are not). */
   static readonly #Listener = class implements ClientSocketEvents {
@@ -247,7 +246,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   writable(): Promise<void> | undefined {
-    return this.#drain.wait(this.#session.outbox.queuedBytes);
+    this.#drain ??= drainGate(() => (this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined));
+    return this.#drain?.wait(this.#session.outbox.queuedBytes);
   }
 
   #violation(error: unknown): void {
@@ -264,7 +264,7 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#socket = undefined;
     this.#watchdog.stop();
     this.#session.outbox.detach();
-    this.#drain.wake();
+    this.#drain?.wake();
     if (this.#closedByUser || this.state === 'closed') return;
     const stalled = stalledError(this.#session.connectionEnded(), this.options.maxStalledResumes, code, reason);
     const stop = this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalled;
