@@ -135,6 +135,7 @@ function ready(connection: ClientConnection): Promise<void> {
  * controls are read here rather than from an object of getters and functions per client: a client
  * that is opened and then idles holds no closure for them, and `$on`, `$ready` and `$close` are
  * bound on their first read (and kept, so a detached `const { $close } = client` still works).
+ * They are not properties of the proxy's target (`in` and `Object.keys` do not list them).
  */
 class ClientHandler implements ProxyHandler<object> {
   readonly #scope: ClientScope;
@@ -158,14 +159,11 @@ class ClientHandler implements ProxyHandler<object> {
       case '$transport':
         return connection.transport;
       case '$on':
-        this.#on ??= (event, listener) => connection.on(event, listener);
-        return this.#on;
+        return (this.#on ??= (event, listener) => connection.on(event, listener));
       case '$ready':
-        this.#ready ??= () => ready(connection);
-        return this.#ready;
+        return (this.#ready ??= () => ready(connection));
       case '$close':
-        this.#close ??= () => connection.close();
-        return this.#close;
+        return (this.#close ??= () => connection.close());
       case 'then':
         return undefined;
     }
@@ -173,21 +171,7 @@ class ClientHandler implements ProxyHandler<object> {
     this.#children ??= childProxies(this.#scope, '');
     return this.#children(property);
   }
-
-  has(_target: object, property: string | symbol): boolean {
-    return typeof property === 'string' && CONTROLS.has(property);
-  }
 }
-
-/** The names of {@link ClientControls}. */
-const CONTROLS: ReadonlySet<string> = new Set(['$state', '$sessionId', '$transport', '$on', '$ready', '$close']);
-
-/** The opener of each WebSocket class clients were given, made once and shared by them. */
-const openers = new WeakMap<typeof WebSocket, OpenSocket>();
-
-const noWebSocket: OpenSocket = () => {
-  throw new TypeError('no WebSocket implementation');
-};
 
 /** The transports of a client's options: a WebSocket class is needed unless it uses HTTP only. */
 function transportChooser(options: ClientOptions): TransportChooser {
@@ -196,17 +180,11 @@ function transportChooser(options: ClientOptions): TransportChooser {
   if (!WebSocketImpl && choice !== 'http') {
     throw new TypeError("no WebSocket implementation: pass options.WebSocket, or transport: 'http'");
   }
-  const openWebSocket = WebSocketImpl ? openerOf(WebSocketImpl) : noWebSocket;
+  const noWebSocket: OpenSocket = () => {
+    throw new TypeError('no WebSocket implementation');
+  };
+  const openWebSocket = WebSocketImpl ? webSocketOpener(WebSocketImpl) : noWebSocket;
   return new TransportChooser(choice, options.fallback ?? {}, openWebSocket, options.fetch);
-}
-
-function openerOf(WebSocketImpl: typeof WebSocket): OpenSocket {
-  let opener = openers.get(WebSocketImpl);
-  if (opener === undefined) {
-    opener = webSocketOpener(WebSocketImpl);
-    openers.set(WebSocketImpl, opener);
-  }
-  return opener;
 }
 
 /**

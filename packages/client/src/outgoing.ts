@@ -5,8 +5,6 @@ import {
   isSequenced,
   type Limits,
   type Message,
-  type OutboxLimits,
-  outboxLimits,
   RpcError,
 } from '@switchboard/protocol';
 import { type ConnectionOptions, DEFAULT_CONNECTION } from './options.js';
@@ -24,27 +22,16 @@ const settled = Promise.resolve();
 /** Runs an outbox's flush after this turn: one function for every outbox. */
 const scheduleFlush = (flush: () => void): void => void settled.then(flush);
 
-/**
- * The resolved limits of the last outbox made, which the next one shares when its limits are the
- * same (the usual case: the clients of a process talk to servers with the same limits).
- */
-let lastLimits: OutboxLimits | undefined;
-
 /** A session's outbox with the codec and limits of the server that accepted it. */
 export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionOptions): BaseOutbox {
-  const { maxFrameBytes, maxBatch } = limits;
-  const bufferMessages = options.bufferMessages ?? DEFAULT_CONNECTION.bufferMessages;
-  const bufferBytes = options.bufferBytes ?? DEFAULT_CONNECTION.bufferBytes;
-  const last = lastLimits;
-  const same =
-    last !== undefined &&
-    last.maxFrameBytes === maxFrameBytes &&
-    last.maxBatch === maxBatch &&
-    last.bufferMessages === bufferMessages &&
-    last.bufferBytes === bufferBytes;
-  if (!same)
-    lastLimits = outboxLimits({ maxFrameBytes, maxBatch, bufferMessages, bufferBytes, schedule: scheduleFlush });
-  return new BaseOutbox({ codec, limits: lastLimits as OutboxLimits });
+  return new BaseOutbox({
+    codec,
+    maxFrameBytes: limits.maxFrameBytes,
+    maxBatch: limits.maxBatch,
+    bufferMessages: options.bufferMessages ?? DEFAULT_CONNECTION.bufferMessages,
+    bufferBytes: options.bufferBytes ?? DEFAULT_CONNECTION.bufferBytes,
+    schedule: scheduleFlush,
+  });
 }
 
 /**

@@ -185,26 +185,6 @@ describe('Reconnect', () => {
     }
   });
 
-  it('listens for the network coming back from its first retry until it stops', () => {
-    const listeners = new Map<string, () => void>();
-    const target = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
-    const saved = { add: target.addEventListener, remove: target.removeEventListener };
-    target.addEventListener = (type: string, fn: () => void) => listeners.set(type, fn);
-    target.removeEventListener = (type: string) => listeners.delete(type);
-    try {
-      const policy = new Reconnect({}, vi.fn());
-      policy.succeeded();
-      expect(listeners.has('online')).toBe(false);
-      policy.schedule(CloseCode.ABNORMAL, '');
-      expect(listeners.has('online')).toBe(true);
-      policy.stop();
-      expect(listeners.has('online')).toBe(false);
-    } finally {
-      target.addEventListener = saved.add;
-      target.removeEventListener = saved.remove;
-    }
-  });
-
   it('retries quickly after a restart (1012) or shutdown (1001), also when the retries are refused', async () => {
     for (const code of [CloseCode.SERVICE_RESTART, CloseCode.GOING_AWAY]) {
       const retry = vi.fn();

@@ -155,8 +155,9 @@ export class Reconnect {
   #patient = false;
   /** When the last 1012 or 1001 close came (Date.now()), until a session is established. */
   #restartedAt: number | undefined;
-  /** Hurries a waiting retry when the network comes back (browsers); listening from the first retry on. */
-  #onOnline: (() => void) | undefined;
+  readonly #onOnline = (): void => {
+    if (!this.#patient) this.retryNow();
+  };
 
   readonly #options: ReconnectOptions | false | undefined;
   readonly #retry: () => void;
@@ -168,6 +169,10 @@ export class Reconnect {
   ) {
     this.#options = options;
     this.#retry = retry;
+    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
+      'online',
+      this.#onOnline,
+    );
   }
 
   /** A session was established: the next close starts the backoff from the beginning. */
@@ -224,16 +229,6 @@ export class Reconnect {
       this.#timer = undefined;
       this.#retry();
     }, delay);
-    if (this.#onOnline === undefined) {
-      // Only a waiting retry can be hurried: a client that never lost its connection does not listen.
-      this.#onOnline = () => {
-        if (!this.#patient) this.retryNow();
-      };
-      (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
-        'online',
-        this.#onOnline,
-      );
-    }
     return undefined;
   }
 
@@ -249,11 +244,9 @@ export class Reconnect {
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#onOnline === undefined) return;
     (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.(
       'online',
       this.#onOnline,
     );
-    this.#onOnline = undefined;
   }
 }

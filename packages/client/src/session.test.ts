@@ -21,23 +21,6 @@ function setup(ackEvery = 2) {
 }
 
 describe('ClientSession', () => {
-  it('keeps an outbox that never sent anything for a session with the same codec and frame limits', () => {
-    const session = new ClientSession({ url: 'ws://server.test/' }, json, DEFAULT_LIMITS);
-    const first = session.outbox;
-    session.renew(json, { ...DEFAULT_LIMITS });
-    expect(session.outbox).toBe(first);
-    session.renew(codecFor('msgpack'), DEFAULT_LIMITS);
-    expect(session.outbox).not.toBe(first);
-    const second = session.outbox;
-    session.renew(codecFor('msgpack'), { ...DEFAULT_LIMITS, maxBatch: DEFAULT_LIMITS.maxBatch + 1 });
-    expect(session.outbox).not.toBe(second);
-    const third = session.outbox;
-    third.push(msg.event(1, 'audit', 'payload', 'k1'));
-    session.renew(codecFor('msgpack'), { ...DEFAULT_LIMITS, maxBatch: DEFAULT_LIMITS.maxBatch + 1 });
-    expect(session.outbox).not.toBe(third);
-    expect(session.outbox.sent).toBe(0);
-  });
-
   it('says HELLO with no session first, then with its token and the count received in it', () => {
     const { session } = setup();
     expect(session.hello('secret')).toEqual([T.HELLO, 'secret', null, 0, READS_ITEMS]);

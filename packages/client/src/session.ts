@@ -46,13 +46,10 @@ export class ClientSession {
   #receivedAtPing = 0;
 
   readonly #options: ConnectionOptions;
-  /** The limits {@link ClientSession.outbox} was made for. */
-  #outboxLimits: Limits;
 
   constructor(options: ConnectionOptions, codec: Codec, limits: Limits) {
     this.#options = options;
     this.outbox = sessionOutbox(codec, limits, options);
-    this.#outboxLimits = limits;
   }
 
   /**
@@ -168,18 +165,9 @@ export class ClientSession {
     if (received > this.#serverReceived) this.#serverReceived = received;
   }
 
-  /**
-   * A new, empty outbox for a session that starts with a server speaking `codec` under `limits`;
-   * the one held already when it never sent or queued anything and was made for the same codec
-   * and frame limits (a client's first session, usually).
-   */
+  /** A new, empty outbox for a session that starts with a server speaking `codec` under `limits`. */
   renew(codec: Codec, limits: Limits): void {
-    const { outbox } = this;
-    const unused = outbox.sent === 0 && outbox.queuedBytes === 0 && outbox.codec === codec;
-    const made = this.#outboxLimits;
-    if (unused && made.maxFrameBytes === limits.maxFrameBytes && made.maxBatch === limits.maxBatch) return;
     this.outbox = sessionOutbox(codec, limits, this.#options);
-    this.#outboxLimits = limits;
   }
 
   /**
