@@ -26,7 +26,11 @@ export interface ClientOptions extends ConnectionOptions {
   readonly validateArrivals?: ArrivalValidator | undefined;
 }
 
-/** Members of a client beside its procedures; `$` keeps them apart from procedure names. */
+/**
+ * Members of a client beside its procedures; `$` keeps them apart from procedure names. The
+ * client's proxy reads them (they are not own properties: `Object.keys(client)` lists none), and
+ * `$on`, `$ready` and `$close` are bound to the client, so they work detached.
+ */
 export interface ClientControls {
   /** The connection's state now. */
   readonly $state: ConnectionState;
