@@ -1,9 +1,10 @@
 import type { Contract, ProcedureKind } from '@switchboard/contract';
 import { topicChannel } from '@switchboard/contract/define';
-import type { RpcError, TransportName } from '@switchboard/protocol';
+import type { TransportName } from '@switchboard/protocol';
 import { DefaultWebSocket } from '#websocket';
-import { type ArrivalValidator, checkArrival } from './arrivals.js';
+import type { ArrivalValidator } from './arrivals.js';
 import { type CallOptions, ClientCall } from './call.js';
+import { CallHandle } from './call-handle.js';
 import { type ClientProcedureOptions, ClientProcedures } from './client-procedures.js';
 import { ClientConnection } from './connection.js';
 import type { ConnectionOptions, ConnectionState, StateChange } from './options.js';
@@ -25,7 +26,11 @@ export interface ClientOptions extends ConnectionOptions {
   readonly validateArrivals?: ArrivalValidator | undefined;
 }
 
-/** Members of a client beside its procedures; `$` keeps them apart from procedure names. */
+/**
+ * Members of a client beside its procedures; `$` keeps them apart from procedure names. The
+ * client's proxy reads them (they are not own properties: `Object.keys(client)` lists none), and
+ * `$on`, `$ready` and `$close` are bound to the client, so they work detached.
+ */
 export interface ClientControls {
   /** The connection's state now. */
   readonly $state: ConnectionState;
@@ -43,95 +48,6 @@ export interface ClientControls {
 
 /** A typed client of a contract or of its generated stubs. */
 export type Client<TContract extends ContractLike> = ClientTree<ProceduresOf<TContract>> & ClientControls;
-
-/** The object behind every call a client returns; the types show each kind only its part. */
-class CallHandle {
-  readonly #call: ClientCall;
-  readonly #validator: ArrivalValidator | undefined;
-  /** A topic subscriber's position, which its group keeps (topic-group.ts). */
-  readonly #where: (() => string | undefined) | undefined;
-
-  constructor(call: ClientCall, validator?: ArrivalValidator, where?: () => string | undefined) {
-    this.#call = call;
-    this.#validator = validator;
-    this.#where = where;
-  }
-  get position(): string | undefined {
-    return this.#where === undefined ? this.#call.position : this.#where();
-  }
-  /** The call's result, checked when the client validates arrivals. */
-  #result(): Promise<unknown> {
-    const validator = this.#validator;
-    const result = this.#call.result();
-    return validator ? result.then((value) => checkArrival(validator, this.#call.path, 'output', value)) : result;
-  }
-  // biome-ignore lint/suspicious/noThenProperty: a call's handle is awaitable by design (Pending<T>).
-  then<A, B>(
-    onFulfilled?: (value: unknown) => A | PromiseLike<A>,
-    onRejected?: (reason: unknown) => B | PromiseLike<B>,
-  ): Promise<A | B> {
-    return this.#result().then(onFulfilled, onRejected);
-  }
-  catch<B>(onRejected?: (reason: unknown) => B | PromiseLike<B>): Promise<unknown> {
-    return this.#result().catch(onRejected);
-  }
-  finally(onFinally?: () => void): Promise<unknown> {
-    return this.#result().finally(onFinally);
-  }
-  cancel(): void {
-    this.#call.cancel();
-  }
-  send(item: unknown): Promise<void> {
-    return this.#call.send(item);
-  }
-  end(): this {
-    this.#call.close();
-    return this;
-  }
-  pipe(source: AsyncIterable<unknown> | Iterable<unknown>): this {
-    const call = this.#call;
-    void (async () => {
-      try {
-        for await (const item of source) {
-          if (call.done) return;
-          await call.send(item);
-        }
-        call.close();
-      } catch (error) {
-        if (!call.done) call.cancel(error as never);
-      }
-    })();
-    return this;
-  }
-  forEach(onItem: (item: unknown) => void): Promise<void> {
-    const validator = this.#validator;
-    if (!validator) return this.#call.forEach(onItem);
-    // What onItem throws cancels the stream and rejects forEach: so does an item that fails.
-    return this.#call.forEach((item) => {
-      onItem(checkArrival(validator, this.#call.path, 'item', item));
-    });
-  }
-  [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    const call = this.#call;
-    const validator = this.#validator;
-    const checked = (next: IteratorResult<unknown>): IteratorResult<unknown> => {
-      if (next.done || !validator) return next;
-      try {
-        return { done: false, value: checkArrival(validator, call.path, 'item', next.value) };
-      } catch (error) {
-        call.cancel(error as RpcError);
-        throw error;
-      }
-    };
-    return {
-      next: () => (validator ? call.nextItem().then(checked) : call.nextItem()),
-      return: async () => {
-        call.cancel();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-}
 
 function randomKey(): string {
   const crypto = globalThis.crypto as Crypto | undefined;
@@ -152,8 +68,8 @@ interface ClientScope {
   readonly kinds: ReadonlyMap<string, ProcedureKind> | undefined;
   readonly timeoutMs: number | undefined;
   readonly validator: ArrivalValidator | undefined;
-  /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts). */
-  readonly topics: Map<string, SharedSubscription>;
+  /** The local subscribers of each topic channel, sharing one subscription (topic-group.ts); made at the first. */
+  topics: Map<string, SharedSubscription> | undefined;
 }
 
 function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
@@ -162,6 +78,7 @@ function invoke(scope: ClientScope, path: string, args: unknown[]): CallHandle {
   const input = args[0];
   const options = (args[1] ?? NO_OPTIONS) as CallOptions;
   if (kind === 'topic') {
+    scope.topics ??= new Map();
     const subscriber = subscribe(connection, scope.topics, path, channelOf(path, input), input, options, timeoutMs);
     return new CallHandle(subscriber.view, scope.validator, subscriber.position);
   }
@@ -198,6 +115,66 @@ function procedureProxy(scope: ClientScope, path: string): unknown {
       return invoke(scope, path, args);
     },
   });
+}
+
+/** Resolves when `connection` is open; rejects if it closes for good first. */
+function ready(connection: ClientConnection): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (connection.state === 'open') return resolve();
+    if (connection.state === 'closed') return reject(connection.closedError);
+    const off = connection.on('state', (change) => {
+      if (change.state === 'open') {
+        off();
+        resolve();
+      } else if (change.state === 'closed') {
+        off();
+        reject(change.error);
+      }
+    });
+  });
+}
+
+/**
+ * The proxy handler of a client: its {@link ClientControls}, and its procedures by name. The
+ * controls are read here rather than from an object of getters and functions per client: a client
+ * that is opened and then idles holds no closure for them, and `$on`, `$ready` and `$close` are
+ * bound on their first read (and kept, so a detached `const { $close } = client` still works).
+ * They are not properties of the proxy's target (`in` and `Object.keys` do not list them).
+ */
+class ClientHandler implements ProxyHandler<object> {
+  readonly #scope: ClientScope;
+  #children: ((property: string) => unknown) | undefined;
+  #on: ClientControls['$on'] | undefined;
+  #ready: ClientControls['$ready'] | undefined;
+  #close: ClientControls['$close'] | undefined;
+
+  constructor(scope: ClientScope) {
+    this.#scope = scope;
+  }
+
+  get(_target: object, property: string | symbol): unknown {
+    if (typeof property !== 'string') return undefined;
+    const connection = this.#scope.connection;
+    switch (property) {
+      case '$state':
+        return connection.state;
+      case '$sessionId':
+        return connection.sessionId;
+      case '$transport':
+        return connection.transport;
+      case '$on':
+        return (this.#on ??= (event, listener) => connection.on(event, listener));
+      case '$ready':
+        return (this.#ready ??= () => ready(connection));
+      case '$close':
+        return (this.#close ??= () => connection.close());
+      case 'then':
+        return undefined;
+    }
+    if (property.startsWith('$')) return undefined;
+    this.#children ??= childProxies(this.#scope, '');
+    return this.#children(property);
+  }
 }
 
 /** The transports of a client's options: a WebSocket class is needed unless it uses HTTP only. */
@@ -268,42 +245,7 @@ export function createClient<TContract extends ContractLike>(
     kinds,
     timeoutMs: options.timeoutMs,
     validator: options.validateArrivals,
-    topics: new Map(),
+    topics: undefined,
   };
-  const child = childProxies(scope, '');
-  const controls: ClientControls = {
-    get $state() {
-      return connection.state;
-    },
-    get $sessionId() {
-      return connection.sessionId;
-    },
-    get $transport() {
-      return connection.transport;
-    },
-    $on: (event, listener) => connection.on(event, listener),
-    $ready: () =>
-      new Promise<void>((resolve, reject) => {
-        if (connection.state === 'open') return resolve();
-        if (connection.state === 'closed') return reject(connection.closedError);
-        const off = connection.on('state', (change) => {
-          if (change.state === 'open') {
-            off();
-            resolve();
-          } else if (change.state === 'closed') {
-            off();
-            reject(change.error);
-          }
-        });
-      }),
-    $close: () => connection.close(),
-  };
-  return new Proxy(controls, {
-    get(target, property) {
-      if (typeof property !== 'string') return undefined;
-      if (property.startsWith('$')) return target[property as keyof ClientControls];
-      if (property === 'then') return undefined;
-      return child(property);
-    },
-  }) as Client<TContract>;
+  return new Proxy({}, new ClientHandler(scope)) as Client<TContract>;
 }

@@ -36,15 +36,16 @@ import {
 import { queueMessage } from './outgoing.js';
 import { Reconnect } from './reconnect.js';
 import { ClientSession, stalledError } from './session.js';
-import { type ClientSocket, OPEN, type OpenSocket, type SocketData } from './socket.js';
-import { DrainGate, Watchdog } from './watchdog.js';
+import { type ClientSocket, type ClientSocketEvents, OPEN, type OpenSocket, type SocketData } from './socket.js';
+import { drainGate } from './uploads.js';
+import { Watchdog } from './watchdog.js';
 
 /**
  * The client's connection: it opens the socket, runs the handshake, keeps the session across
  * reconnects (resuming it without loss or duplicates when the server still holds it) and routes
- * what the server sends to the calls. The session's own state (token, inbox, outbox) lives in
- * session.ts, reconnect policy in reconnect.ts, liveness and producer backpressure in
- * watchdog.ts, the calls themselves in call-table.ts.
+ * what the server sends to the calls. The session's state (token, inbox, outbox) is in session.ts,
+ * reconnect policy in reconnect.ts, liveness in watchdog.ts, producer backpressure in drain-gate.ts
+ * (loaded with the send queue), the calls themselves in call-table.ts.
  */
 export class ClientConnection extends Emitter<{ state: StateChange }> implements CallHost {
   state: ConnectionState = 'connecting';
@@ -71,9 +72,22 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#dropped(CloseCode.HEARTBEAT_TIMEOUT, 'the server stopped answering');
     socket?.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
   });
-  readonly #drain = new DrainGate(() =>
-    this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined,
-  );
+  #drain: ReturnType<typeof drainGate>; // made when a send queue first asks for room (uploads.ts)
+
+  /** One socket's events, heard while it is the connection's socket (those of one it dropped are not). */
+  static readonly #Listener = class implements ClientSocketEvents {
+    socket: ClientSocket | undefined;
+    constructor(readonly connection: ClientConnection) {}
+    open(): void {
+      if (this.connection.#socket === this.socket && this.socket) void this.connection.#opened(this.socket);
+    }
+    message(data: SocketData, isBinary: boolean): void {
+      if (this.connection.#socket === this.socket) this.connection.#receive(data, isBinary);
+    }
+    close(code: number, reason: string): void {
+      if (this.connection.#socket === this.socket) this.connection.#dropped(code, reason);
+    }
+  };
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -102,27 +116,14 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
 
   #connect(): void {
     if (this.state === 'reconnecting') this.#setState({ state: 'connecting' });
-    let socket: ClientSocket | undefined;
+    const listener = new ClientConnection.#Listener(this);
     try {
-      // Events of a socket the connection has dropped are ignored.
-      socket = this.openSocket(this.options.url, this.#offers, {
-        open: () => {
-          if (this.#socket === socket && socket) void this.#opened(socket);
-        },
-        message: (data, isBinary) => {
-          if (this.#socket === socket) this.#receive(data, isBinary);
-        },
-        close: (code, reason) => {
-          if (this.#socket === socket) this.#dropped(code, reason);
-        },
-      });
+      listener.socket = this.openSocket(this.options.url, this.#offers, listener);
+      this.#socket = listener.socket;
     } catch (error) {
-      this.#terminate(
-        new RpcError('CONNECTION_CLOSED', `cannot open ${this.options.url}: ${(error as Error).message}`),
-      );
-      return;
+      const message = `cannot open ${this.options.url}: ${(error as Error).message}`;
+      this.#terminate(new RpcError('CONNECTION_CLOSED', message));
     }
-    this.#socket = socket;
   }
 
   /** The upgrade succeeded: send HELLO, presenting the session to resume if there is one. */
@@ -245,7 +246,8 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
   }
 
   writable(): Promise<void> | undefined {
-    return this.#drain.wait(this.#session.outbox.queuedBytes);
+    this.#drain ??= drainGate(() => (this.#socket && this.state === 'open' ? this.#socket.bufferedAmount : undefined));
+    return this.#drain?.wait(this.#session.outbox.queuedBytes);
   }
 
   #violation(error: unknown): void {
@@ -262,12 +264,10 @@ export class ClientConnection extends Emitter<{ state: StateChange }> implements
     this.#socket = undefined;
     this.#watchdog.stop();
     this.#session.outbox.detach();
-    this.#drain.wake();
+    this.#drain?.wake();
     if (this.#closedByUser || this.state === 'closed') return;
-    const stalled = this.#session.connectionEnded();
-    const maxStalled = this.options.maxStalledResumes ?? DEFAULT_CONNECTION.maxStalledResumes;
-    const stop =
-      this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalledError(stalled, maxStalled, code, reason);
+    const stalled = stalledError(this.#session.connectionEnded(), this.options.maxStalledResumes, code, reason);
+    const stop = this.#reconnect.stopFor(code, reason, this.#lastError) ?? stalled;
     if (stop) {
       this.#terminate(stop, code, reason);
       return;

@@ -19,6 +19,9 @@ const FRAME_OVERHEAD = 16;
  */
 const settled = Promise.resolve();
 
+/** Runs an outbox's flush after this turn: one function for every outbox. */
+const scheduleFlush = (flush: () => void): void => void settled.then(flush);
+
 /** A session's outbox with the codec and limits of the server that accepted it. */
 export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionOptions): BaseOutbox {
   return new BaseOutbox({
@@ -27,7 +30,7 @@ export function sessionOutbox(codec: Codec, limits: Limits, options: ConnectionO
     maxBatch: limits.maxBatch,
     bufferMessages: options.bufferMessages ?? DEFAULT_CONNECTION.bufferMessages,
     bufferBytes: options.bufferBytes ?? DEFAULT_CONNECTION.bufferBytes,
-    schedule: (flush) => void settled.then(flush),
+    schedule: scheduleFlush,
   });
 }
 

@@ -6,6 +6,8 @@ import type { dataMessage, endMessage, Message, RpcError } from '@switchboard/pr
 // entry imports too, a bundler would move those into a chunk shared by both, loaded at start
 // (docs/performance.md, "Browser bundle").
 
+export { DrainGate } from './drain-gate.js';
+
 /** Sends that may wait for the server's credit at once; awaiting each send() never reaches it. */
 export const MAX_WAITING_SENDS = 1024;
 

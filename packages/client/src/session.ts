@@ -13,7 +13,7 @@ import {
   RpcError,
   type ServerMessage,
 } from '@switchboard/protocol';
-import type { ConnectionOptions } from './options.js';
+import { type ConnectionOptions, DEFAULT_CONNECTION } from './options.js';
 import { sessionOutbox } from './outgoing.js';
 
 /**
@@ -183,10 +183,15 @@ export class ClientSession {
 
 /**
  * The error a client stops with once `stalled` resumes in a row (at least `limit`, the
- * `maxStalledResumes` option) ended before the session moved: reconnecting again would only repeat
- * them. Undefined below the limit.
+ * `maxStalledResumes` option, {@link DEFAULT_CONNECTION} when unset) ended before the session
+ * moved: reconnecting again would only repeat them. Undefined below the limit.
  */
-export function stalledError(stalled: number, limit: number, code: number, reason: string): RpcError | undefined {
+export function stalledError(
+  stalled: number,
+  limit: number = DEFAULT_CONNECTION.maxStalledResumes,
+  code: number,
+  reason: string,
+): RpcError | undefined {
   if (stalled < limit) return undefined;
   return new RpcError(
     'CONNECTION_CLOSED',

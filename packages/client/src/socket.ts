@@ -45,16 +45,13 @@ export type OpenSocket = (url: string, protocols: readonly string[], events: Cli
 export const OPEN = 1;
 
 /**
- * Adapts a socket of a runtime-specific class (`ws` in Node) before the browser API is used:
- * `refused` hands over how a refused upgrade closes, its code (1013 for a refusal for load;
- * undefined: the socket's own) and its reason. Returns the socket to drive, or undefined to use
- * the browser API. The Node build has one (socket-ws.ts); the browser build has none.
+ * Adapts a socket of a runtime-specific class (`ws` in Node) before the browser API is used: the
+ * adapter relays the socket's events to `events` itself (open, each message, and the close with
+ * its code and reason, 1013 for an upgrade refused for load) and returns the socket to drive, or
+ * returns undefined, having touched nothing, to leave the socket to the browser API. The Node
+ * build has one (socket-ws.ts); the browser build has none.
  */
-export type AdaptSocket = (
-  socket: WebSocket,
-  events: ClientSocketEvents,
-  refused: (code: number | undefined, reason: string) => void,
-) => ClientSocket | undefined;
+export type AdaptSocket = (socket: WebSocket, events: ClientSocketEvents) => ClientSocket | undefined;
 
 /**
  * The {@link OpenSocket} of a WebSocket class: the browser's, Node's global one, `ws`'s, or any
@@ -64,6 +61,8 @@ export type AdaptSocket = (
 export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
   return (url, protocols, events) => {
     const socket = new WebSocketImpl(url, protocols as string[]);
+    const adapted = adaptSocket?.(socket, events);
+    if (adapted) return adapted;
     // A transport's error (a refused upgrade, an invalid frame) reaches the close as its reason.
     let failure = '';
     socket.onopen = () => events.open();
@@ -71,14 +70,7 @@ export function webSocketOpener(WebSocketImpl: typeof WebSocket): OpenSocket {
       const message = (event as { message?: unknown }).message;
       if (typeof message === 'string') failure = message;
     };
-    let refused = '';
-    let refusedCode: number | undefined;
-    socket.onclose = (event: CloseEvent) => events.close(refusedCode ?? event.code, event.reason || refused || failure);
-    const adapted = adaptSocket?.(socket, events, (code, reason) => {
-      refusedCode = code;
-      refused = reason;
-    });
-    if (adapted) return adapted;
+    socket.onclose = (event: CloseEvent) => events.close(event.code, event.reason || failure);
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data as string | ArrayBuffer;

@@ -23,4 +23,9 @@ describe('contract stubs', () => {
     expect([...kindsOf(stubs)]).toEqual([...kindsOf(api)]);
     expect(kindsOf(stubs).get('users.get')).toBe('unary');
   });
+
+  it('reads a contract once for every client made from it', () => {
+    expect(kindsOf(api)).toBe(kindsOf(api));
+    expect(kindsOf(stubs)).toBe(kindsOf(stubs));
+  });
 });

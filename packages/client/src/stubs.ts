@@ -44,8 +44,21 @@ export function isStubs(contract: ContractLike): contract is ContractStubs {
   return 'kinds' in contract && !('procedures' in contract);
 }
 
-/** Every procedure's kind by dotted path, from a contract or from its stubs. */
+/** The kinds of each contract or stubs object a client was made from (see {@link kindsOf}). */
+const kindsByContract = new WeakMap<ContractLike, ReadonlyMap<string, ProcedureKind>>();
+
+/**
+ * Every procedure's kind by dotted path, from a contract or from its stubs: read once per contract
+ * object and shared by every client made from it (a contract does not change once defined), so
+ * opening a client does not walk the procedure tree again.
+ */
 export function kindsOf(contract: ContractLike): ReadonlyMap<string, ProcedureKind> {
-  if (isStubs(contract)) return new Map(Object.entries(contract.kinds));
-  return new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const));
+  let kinds = kindsByContract.get(contract);
+  if (kinds === undefined) {
+    kinds = isStubs(contract)
+      ? new Map(Object.entries(contract.kinds))
+      : new Map([...flattenProcedures(contract.procedures)].map(([path, proc]) => [path, proc.kind] as const));
+    kindsByContract.set(contract, kinds);
+  }
+  return kinds;
 }

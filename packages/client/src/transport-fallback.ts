@@ -38,5 +38,5 @@ export function openHttp(
 export function adopt(attempt: ProbedAttempt, ready: ReadyProbe, events: ClientSocketEvents): void {
   attempt.inner = ready.socket;
   ready.target = events;
-  queueMicrotask(events.open);
+  queueMicrotask(() => events.open());
 }

@@ -1,5 +1,6 @@
 import { dataMessage, endMessage, RpcError } from '@switchboard/protocol';
 import type { Outcome } from './call.js';
+import type { DrainGate } from './drain-gate.js';
 import { lazyModule } from './lazy-module.js';
 import type { SendHost, SendingCall, SendKit, SendQueue } from './send-queue.js';
 
@@ -9,7 +10,16 @@ export const FINISHED = new RpcError('CANCELLED', 'the stream is finished');
 type SendQueueModule = typeof import('./send-queue.js');
 
 /** The send queue's module, imported once; a failed load is tried again by the next call that sends. */
-const { load: loadSendQueue } = lazyModule<SendQueueModule>(() => import('./send-queue.js'));
+const { load: loadSendQueue, loaded: loadedSendQueue } = lazyModule<SendQueueModule>(() => import('./send-queue.js'));
+
+/**
+ * A connection's gate for producers waiting for room (drain-gate.ts), which comes in the send
+ * queue's chunk: only a send queue asks for room, so its chunk has loaded by then. Undefined before.
+ */
+export function drainGate(socketBuffered: () => number | undefined): DrainGate | undefined {
+  const chunk = loadedSendQueue();
+  return chunk && new chunk.DrainGate(socketBuffered);
+}
 
 /** What the queue's module uses of the entry's: it imports nothing at run time (see send-queue.ts). */
 const KIT: SendKit = { RpcError, dataMessage, endMessage, FINISHED };
