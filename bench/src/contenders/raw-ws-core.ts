@@ -20,6 +20,14 @@ import { streamItem } from '../payloads.ts';
 import { tcpPort } from './tcp-port.ts';
 import { WireCounter } from './wire-counter.ts';
 
+let wsModule: Promise<typeof import('ws')> | undefined;
+
+/** `ws`, loaded on first use and then held: importing it again on every connect cost the client its share. */
+function loadWs(): Promise<typeof import('ws')> {
+  wsModule ??= import('ws');
+  return wsModule;
+}
+
 /** Turns wire messages into frames and back; `binary` picks the WebSocket frame type. */
 export interface WireCodec {
   readonly binary: boolean;
@@ -49,7 +57,7 @@ export interface RawServerOptions {
 /** Starts the server half; stream producers also wait on the socket's `bufferedAmount`. */
 export async function startRawWsServer(codec: WireCodec, options: RawServerOptions = {}): Promise<ContenderServer> {
   const { streamBatch, perMessageDeflate = false } = options;
-  const { WebSocketServer } = await import('ws');
+  const { WebSocketServer } = await loadWs();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
   await once(wss, 'listening');
   const wire = new WireCounter();
@@ -130,7 +138,7 @@ export async function connectRawWs(
   port: number,
   options: ConnectOptions & { perMessageDeflate?: boolean } = {},
 ): Promise<ContenderClient> {
-  const { WebSocket } = await import('ws');
+  const { WebSocket } = await loadWs();
   const { perMessageDeflate = false, localAddress } = options;
   const socket = new WebSocket(`ws://127.0.0.1:${port}`, {
     perMessageDeflate,

@@ -53,12 +53,21 @@ function loadClientSide(): Promise<[typeof import('@switchboard/client'), Awaite
 
 const bound = new Map<string, typeof WebSocket>();
 
-/** A `ws` WebSocket class whose connections leave from `localAddress`, one per address. */
-async function boundWebSocket(localAddress: string): Promise<typeof WebSocket> {
-  let found = bound.get(localAddress);
+/**
+ * A `ws` WebSocket class whose connections leave from `localAddress` (or anywhere) and offer
+ * permessage-deflate only when `offerDeflate`, one per address and offer. `ws`'s client offers the
+ * extension by default and builds its negotiation state on every connect; the raw `ws` contenders
+ * pass `perMessageDeflate: false` but for the deflate scenario, and so do these.
+ */
+async function boundWebSocket(localAddress: string | undefined, offerDeflate: boolean): Promise<typeof WebSocket> {
+  const key = `${localAddress ?? ''}/${offerDeflate}`;
+  let found = bound.get(key);
   if (found === undefined) {
-    found = (await import('@switchboard/client/node')).wsWithOptions({ localAddress });
-    bound.set(localAddress, found);
+    found = (await import('@switchboard/client/node')).wsWithOptions({
+      perMessageDeflate: offerDeflate,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
+    bound.set(key, found);
   }
   return found;
 }
@@ -151,16 +160,13 @@ function switchboard(
       const { localAddress } = options;
       const url = `ws://127.0.0.1:${port}/`;
       const transport = http ? 'http' : 'websocket';
-      const client =
-        localAddress === undefined
-          ? createClient(api, { url, codecs: [codec], reconnect: false, transport })
-          : createClient(api, {
-              url,
-              codecs: [codec],
-              reconnect: false,
-              transport,
-              WebSocket: await boundWebSocket(localAddress),
-            });
+      const client = createClient(api, {
+        url,
+        codecs: [codec],
+        reconnect: false,
+        transport,
+        WebSocket: await boundWebSocket(localAddress, deflate),
+      });
       await client.$ready();
       return {
         echo: async (payload: EchoPayload) => client.echo(payload),
