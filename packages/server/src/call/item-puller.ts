@@ -23,8 +23,10 @@ export const ITEMS_PER_TURN = 1024;
  * the stream has to wait: for credit, for room on the socket (looked at between runs), for the
  * next turn (`ITEMS_PER_TURN`), or because the call ended or the source finished; call/stream.ts
  * does the waiting. The items of an async iterator are taken through callbacks made once per
- * stream: per item that is one reaction to the `next()` promise, where resuming an async function
- * after `await` also restored its frame (about 300 instructions an item, docs/performance.md).
+ * stream: per item that is one reaction to the `next()` promise, as an `await` was, without
+ * suspending and resuming the pump's async function around it; counted with callgrind (main
+ * thread), a generator stream's item fell from about 6,100 to 5,400 instructions, a push
+ * stream's from 5,000 to 4,400.
  */
 export class ItemPuller {
   /** The source ended; the call was ended with it. */
