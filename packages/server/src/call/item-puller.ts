@@ -2,7 +2,7 @@ import type { Schema } from '@switchboard/contract';
 import { NOTHING, PushStream } from '../push.js';
 import type { ServerCall } from './call.js';
 import type { HeldItems } from './held-items.js';
-import { checkWith, isThenable } from './validation.js';
+import { checkItem, isThenable } from './validation.js';
 
 /**
  * Items a stream sends before it lets the event loop run other work (other connections' frames,
@@ -131,7 +131,7 @@ export class ItemPuller {
   /** Checks and holds an item; false when it waits for an asynchronous validator. */
   private accept(item: unknown): boolean {
     if (this.fast !== undefined) {
-      const checked = checkWith(this.fast, item, 'INTERNAL', 'stream item failed validation');
+      const checked = checkItem(this.fast, item);
       if (isThenable(checked)) {
         Promise.resolve(checked).then(this.onChecked, this.onError);
         return false;
