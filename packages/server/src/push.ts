@@ -131,8 +131,8 @@ export class PushStream<T> extends AsyncSource<T> {
 
   /**
    * The next queued item at once, or {@link NOTHING} when none is queued or the stream failed:
-   * the server's pump takes items this way while some wait, with no promise per item, and waits
-   * through the iterator otherwise.
+   * the server (call/item-puller.ts) takes items this way while some wait, with no promise per
+   * item, and waits through the iterator otherwise.
    */
   poll(): T | typeof NOTHING {
     if (this.failure !== undefined || this.queue.length === 0) return NOTHING;

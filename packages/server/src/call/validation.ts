@@ -47,6 +47,22 @@ export function checkWith(
 }
 
 /**
+ * {@link checkWith} for a stream's items (INTERNAL, "stream item failed validation"): a
+ * validator's synchronous success is taken straight from its result, with no `Validation` object
+ * per item. Issues and promises go through {@link checkWith} with the result already there, so the
+ * validator still runs once per item (and again only for the `null` retry `validate` makes).
+ */
+export function checkItem(fast: Schema, value: unknown): unknown {
+  const standard = fast['~standard'];
+  const result = standard.validate(value);
+  if (!(result instanceof Promise) && !result.issues) return result.value;
+  const answered: Schema = {
+    '~standard': { ...standard, validate: (again) => (again === value ? result : standard.validate(again)) },
+  };
+  return checkWith(answered, value, 'INTERNAL', 'stream item failed validation');
+}
+
+/**
  * A typed error of the procedure (its `errors` map) with its data checked against the code's
  * schema when outputs are validated: data that does not match becomes INTERNAL, reported to
  * `onError`, as an invalid result does. Asynchronous schemas are not checked here.

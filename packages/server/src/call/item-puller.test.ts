@@ -1,0 +1,167 @@
+import { defineContract, type Schema, serverStream } from '@switchboard/contract';
+import { MessageType as T } from '@switchboard/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createServer } from '../server.js';
+import { implement } from '../service.js';
+import { connectFake, type FakeSocket } from '../testing/fake-socket.js';
+
+/** A Standard Schema whose check always answers with a promise: numbers pass. */
+const asyncNumber: Schema<number> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: async (value: unknown) =>
+      typeof value === 'number' ? { value } : { issues: [{ message: 'not a number' }] },
+  },
+};
+
+const api = defineContract({
+  procedures: {
+    thenables: serverStream({ input: z.object({ to: z.number() }), item: z.number() }),
+    rejecting: serverStream({ item: z.number() }),
+    waiting: serverStream({ item: z.number() }),
+    checkedLater: serverStream({ input: z.object({ items: z.array(z.unknown()) }), item: asyncNumber }),
+    plain: serverStream({ input: z.object({ to: z.number() }), item: z.number() }),
+  },
+});
+
+/** What the tests' iterators saw: `return()` calls, and the `finally` of the waiting generator. */
+const seen = { returns: 0, closed: false };
+let release: (() => void) | undefined;
+
+/** A thenable that is not a promise, as a hand-written async iterator may return. */
+function thenable<T>(value: T): PromiseLike<T> {
+  // biome-ignore lint/suspicious/noThenProperty: the point of the test is a thenable that is not a promise.
+  return { then: (resolve) => Promise.resolve(resolve?.(value)) } as PromiseLike<T>;
+}
+
+const service = implement(api, {
+  thenables: ({ to }) => {
+    let n = 0;
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () => thenable(n < to ? { done: false, value: ++n } : { done: true, value: undefined }),
+      }),
+    } as AsyncIterable<number>;
+  },
+  rejecting: () => {
+    let n = 0;
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          ++n <= 2 ? Promise.resolve({ done: false, value: n }) : Promise.reject(new Error('the source broke')),
+        return: () => {
+          seen.returns++;
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      }),
+    } as AsyncIterable<number>;
+  },
+  waiting: async function* () {
+    try {
+      yield 1;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      yield 2;
+    } finally {
+      seen.closed = true;
+    }
+  },
+  checkedLater: async function* ({ items }) {
+    for (const item of items) yield item as number;
+  },
+  plain: function* ({ to }) {
+    for (let n = 1; n <= to; n++) yield n;
+  },
+});
+
+const FAKE: Parameters<typeof vi.useFakeTimers>[0] = {
+  toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+};
+
+/** Lets microtasks, the outbox's end-of-turn flush and a stream's next turns run. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 6; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function open(): Promise<FakeSocket> {
+  const server = createServer({ services: service, onError: () => undefined });
+  const socket = connectFake(server);
+  socket.receive([T.HELLO, null, null, 0]);
+  await settle();
+  return socket;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  seen.returns = 0;
+  seen.closed = false;
+  release = undefined;
+});
+
+describe('ItemPuller: how a stream takes its items', () => {
+  it('takes the items of an iterator whose next() returns thenables that are not promises, then ends', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'thenables', { to: 5 }, 100]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2, 3, 4, 5]);
+    expect(socket.sent.at(-1)).toEqual([T.END, 1]);
+  });
+
+  it('takes the items of a synchronous iterable, within the credit, and ends once it is done', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'plain', { to: 7 }, 3]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2, 3]);
+    socket.receive([T.CREDIT, 1, 10]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(socket.sent.at(-1)).toEqual([T.END, 1]);
+  });
+
+  it('fails the call after the items before a rejected next(), and closes the iterator', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'rejecting', null, 100]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2]);
+    expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'internal error']]);
+    expect(seen.returns).toBe(1);
+  });
+
+  it("closes the handler's generator when the client cancels while it waits for an item", async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'waiting', null, 100]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1]);
+    socket.receive([T.CANCEL, 1]);
+    release?.();
+    await settle();
+    expect(seen.closed).toBe(true);
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1]);
+  });
+
+  it('checks each item with an asynchronous validator, in order, and ends the call', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'checkedLater', { items: [1, 2, 3] }, 100]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2, 3]);
+    expect(socket.sent.at(-1)).toEqual([T.END, 1]);
+  });
+
+  it('fails the call at the first item an asynchronous validator rejects, after the items before it', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    socket.receive([T.CALL, 1, 'checkedLater', { items: [1, 2, 'three', 4] }, 100]);
+    await settle();
+    expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2]);
+    expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'stream item failed validation']]);
+    expect(socket.ofType(T.END)).toEqual([]);
+  });
+});
