@@ -23,12 +23,15 @@ const api = defineContract({
     waiting: serverStream({ item: z.number() }),
     checkedLater: serverStream({ input: z.object({ items: z.array(z.unknown()) }), item: asyncNumber }),
     plain: serverStream({ input: z.object({ to: z.number() }), item: z.number() }),
+    filling: serverStream({ input: z.object({ to: z.number(), fullAt: z.number() }), item: z.number() }),
   },
 });
 
 /** What the tests' iterators saw: `return()` calls, and the `finally` of the waiting generator. */
 const seen = { returns: 0, closed: false };
 let release: (() => void) | undefined;
+/** The socket the `filling` stream reports as full once it reaches `fullAt`. */
+let filled: FakeSocket | undefined;
 
 /** A thenable that is not a promise, as a hand-written async iterator may return. */
 function thenable<T>(value: T): PromiseLike<T> {
@@ -75,6 +78,12 @@ const service = implement(api, {
   plain: function* ({ to }) {
     for (let n = 1; n <= to; n++) yield n;
   },
+  filling: function* ({ to, fullAt }) {
+    for (let n = 1; n <= to; n++) {
+      if (n === fullAt && filled) filled.bufferedAmount = 64 * 1024 * 1024;
+      yield n;
+    }
+  },
 });
 
 const FAKE: Parameters<typeof vi.useFakeTimers>[0] = {
@@ -99,6 +108,7 @@ afterEach(() => {
   seen.returns = 0;
   seen.closed = false;
   release = undefined;
+  filled = undefined;
 });
 
 describe('ItemPuller: how a stream takes its items', () => {
@@ -163,5 +173,21 @@ describe('ItemPuller: how a stream takes its items', () => {
     expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2]);
     expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'stream item failed validation']]);
     expect(socket.ofType(T.END)).toEqual([]);
+  });
+
+  it('goes on to the next turn when the socket drains after a turn full of items', async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    filled = socket;
+    // The socket is full from item 1,000: at the end of the turn's 1,024th item the stream waits
+    // for room, and once it has room the turn's bound is reached: the next turn comes, not a
+    // loop on the room it already had.
+    socket.receive([T.CALL, 1, 'filling', { to: 2000, fullAt: 1000 }, 5000]);
+    await settle();
+    expect(socket.ofType(T.DATA).length).toBe(1024);
+    socket.flushSent(0);
+    await settle();
+    expect(socket.ofType(T.DATA).length).toBe(2000);
+    expect(socket.sent.at(-1)).toEqual([T.END, 1]);
   });
 });

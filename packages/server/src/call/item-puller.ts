@@ -86,6 +86,8 @@ export class ItemPuller {
    */
   pull(roomKnown: boolean): Promise<void> | undefined {
     this.roomKnown = roomKnown;
+    // Set again only if this pull finds the socket full: one it waited for before is spent.
+    this.room = undefined;
     if (!this.step()) return undefined;
     return new Promise((resolve, reject) => {
       this.resolve = resolve;
