@@ -6,7 +6,8 @@
  * --reps=N, --out=path, --profile=dir (server children write CPU profiles there),
  * --floors=path|none (the performance gate; on by default in quick mode, see gate/gate.ts),
  * --scale-connections=N (the opt-in scale scenario's connection count), --compiled-servers (server
- * children run their host bundled ahead of time by plain node, not under tsx: server/compiled-host.ts).
+ * children, and the scale scenario's client processes, run bundled ahead of time by plain node, not
+ * under tsx: server/compiled-host.ts).
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -76,7 +77,9 @@ for (const fit of [storm, fanoutFit]) {
 config.connections.count = storm.count;
 // Said beside the figures: memory figures of such a run are not comparable with the tsx runs'.
 if (flags['compiled-servers'])
-  warnings.push('server children ran their host compiled ahead of time by plain node, not under tsx.');
+  warnings.push(
+    "server children ran their host compiled ahead of time by plain node, not under tsx (and the scale scenario's client processes).",
+  );
 config.fanout.connections = fanoutFit.count;
 const run = new RunRecord(fdLimit, warnings);
 for (const warning of warnings) console.error(`warning: ${warning}`);

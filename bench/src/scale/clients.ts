@@ -2,6 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { withTimeout } from '../async.ts';
+import { compiledScaleClient } from '../server/compiled-host.ts';
+import { serversCompiled } from '../server/spawn.ts';
 import type { FromClients, ToClients } from './protocol.ts';
 
 const CLIENT_PATH = fileURLToPath(new URL('./client-process.ts', import.meta.url));
@@ -23,9 +25,10 @@ class ClientProcess {
   readonly #inbox: FromClients[] = [];
   #waiter: ((message: FromClients) => void) | undefined;
 
-  constructor() {
-    this.#child = fork(CLIENT_PATH, [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+  /** `compiled`: the bundled client process (compiled-host.ts) run by plain node, else client-process.ts under tsx. */
+  constructor(compiled: string | undefined) {
+    this.#child = fork(compiled ?? CLIENT_PATH, [], {
+      execArgv: compiled === undefined ? ['--import', import.meta.resolve('tsx')] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (message: FromClients) => {
@@ -77,7 +80,9 @@ export class ScaleClients {
 
   /** Starts `count` client processes and waits until each has loaded. */
   static async start(count: number): Promise<ScaleClients> {
-    const processes = Array.from({ length: count }, () => new ClientProcess());
+    // With compiled servers the clients are compiled too, as installed packages run.
+    const compiled = serversCompiled() ? await compiledScaleClient() : undefined;
+    const processes = Array.from({ length: count }, () => new ClientProcess(compiled));
     const clients = new ScaleClients(processes);
     try {
       for (const process of processes) await process.next(READY_TIMEOUT_MS, 'starting');

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compiledHost } from './compiled-host.ts';
+import { compiledHost, compiledScaleClient } from './compiled-host.ts';
 import { compileServers, startServerProcess } from './spawn.ts';
 
 describe('compiledHost', () => {
@@ -10,6 +10,8 @@ describe('compiledHost', () => {
     expect(await compiledHost()).toBe(host);
     const files = (await readdir(dirname(host))).filter((file) => file.endsWith('.mjs'));
     expect(files).toContain('host.mjs');
+    expect(dirname(await compiledScaleClient())).toBe(dirname(host));
+    expect(files).toContain('scale-client.mjs');
     const specifiers: string[] = [];
     for (const file of files) {
       const code = await readFile(join(dirname(host), file), 'utf8');

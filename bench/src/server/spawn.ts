@@ -95,6 +95,11 @@ export function compileServers(): void {
   compiled = true;
 }
 
+/** Whether {@link compileServers} was called: the scale scenario's client processes follow it. */
+export function serversCompiled(): boolean {
+  return compiled;
+}
+
 /** Spawns the host for `contenderId` with --expose-gc; rejects if it does not report a port. */
 export async function startServerProcess(contenderId: string, options: ServerOptions = {}): Promise<ServerProcess> {
   const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
