@@ -1,5 +1,5 @@
 import { CloseCode, type TransportName } from '@switchboard/protocol';
-import type { ClientSocket, ClientSocketEvents, OpenSocket, SocketData } from './socket.js';
+import type { ClientSocket, ClientSocketEvents, OpenSocket } from './socket.js';
 import type { OpenHttpSocket } from './socket-http.js';
 import { type HttpChunk, loadedHttpChunk, loadHttpChunk } from './socket-http-lazy.js';
 import {
@@ -75,31 +75,24 @@ class Attempt implements TransportSocket {
 
   /** The events of the socket about to be opened. */
   #relay(): ClientSocketEvents {
-    return new Attempt.#Relay(this, this.generation);
+    const generation = this.generation;
+    return {
+      open: () => {
+        if (generation === this.generation) this.#open();
+      },
+      message: (data, isBinary) => {
+        if (generation !== this.generation) return;
+        if (!this.heard) {
+          this.heard = true;
+          this.#chooser.heard(this);
+        }
+        this.events.message(data, isBinary);
+      },
+      close: (code, reason) => {
+        if (generation === this.generation) this.#closed(code, reason);
+      },
+    };
   }
-
-  /** One socket's events, heard while it is the attempt's socket (its generation is the attempt's). */
-  static readonly #Relay = class implements ClientSocketEvents {
-    constructor(
-      readonly attempt: Attempt,
-      readonly generation: number,
-    ) {}
-    open(): void {
-      if (this.generation === this.attempt.generation) this.attempt.#open();
-    }
-    message(data: SocketData, isBinary: boolean): void {
-      const attempt = this.attempt;
-      if (this.generation !== attempt.generation) return;
-      if (!attempt.heard) {
-        attempt.heard = true;
-        attempt.#chooser.heard(attempt);
-      }
-      attempt.events.message(data, isBinary);
-    }
-    close(code: number, reason: string): void {
-      if (this.generation === this.attempt.generation) this.attempt.#closed(code, reason);
-    }
-  };
 
   #open(): void {
     if (this.opened) return;
