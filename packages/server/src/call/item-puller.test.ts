@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createServer } from '../server.js';
 import { implement } from '../service.js';
 import { connectFake, type FakeSocket } from '../testing/fake-socket.js';
+import { settle as settleTurns } from '../testing/settle.js';
 
 /** A Standard Schema whose check always answers with a promise: numbers pass. */
 const asyncNumber: Schema<number> = {
@@ -91,9 +92,7 @@ const FAKE: Parameters<typeof vi.useFakeTimers>[0] = {
 };
 
 /** Lets microtasks, the outbox's end-of-turn flush and a stream's next turns run. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 6; turn++) await new Promise((resolve) => setImmediate(resolve));
-}
+const settle = (): Promise<void> => settleTurns(6);
 
 async function open(): Promise<FakeSocket> {
   const server = createServer({ services: service, onError: () => undefined });
