@@ -139,11 +139,12 @@ export class Connection extends SocketWriter implements SessionLink, HeartbeatTa
     const request = this.request as UpgradeRequest;
     this.request = undefined;
     const identity = identify(this.service, message[1], request, this.host.settings);
-    if (alone && !(identity instanceof Promise)) this.identified(identity, message);
-    else
-      Promise.resolve(identity)
-        .then((known) => this.identified(known, message))
-        .catch((error: unknown) => this.violation(error));
+    const answered =
+      alone && !(identity instanceof Promise)
+        ? this.identified(identity, message)
+        : Promise.resolve(identity).then((known) => this.identified(known, message));
+    // Claiming a moved session answers later, as an asynchronous hook does: what fails then closes too.
+    answered?.catch((error: unknown) => this.violation(error));
   }
 
   /** Resumes the session the HELLO names, or starts one; asynchronous only to claim a moved session. */

@@ -2,6 +2,7 @@ import { defineContract, unary } from '@switchboard/contract';
 import { CloseCode, MessageType as T } from '@switchboard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { SessionHandover } from './handover.js';
 import { identify } from './handshake.js';
 import { createServer, type SwitchboardServer } from './server.js';
 import { implement, type Service, type ServiceOptions } from './service.js';
@@ -121,5 +122,30 @@ describe('Connection: the HELLO answered', () => {
     expect(thief.welcome()).toMatchObject({ resumed: false });
     expect(thief.welcome().sessionId).not.toBe(sessionId);
     expect(srv.metrics).toMatchObject({ sessionsResumed: 1, resumesRefused: 1, resumesFailed: 1 });
+  });
+
+  it('closes with 1011, reported, when answering a HELLO that claimed a moved session fails', async () => {
+    const nowhere: SessionHandover = {
+      offer: async () => undefined,
+      peek: async () => undefined,
+      claim: async () => false,
+      request: async () => false,
+      serve: () => () => undefined,
+    };
+    server = createServer({
+      services: implement(api, handlers),
+      handover: nowhere,
+      onError: (error) => errors.push(error),
+    });
+    const socket = connectFake(server);
+    // The HELLO is answered after the claim's await: a write that throws then must close the
+    // connection, not reject a promise nobody holds.
+    socket.send = () => {
+      throw new Error('the write failed');
+    };
+    socket.receive([T.HELLO, null, 'a'.repeat(36), 0]);
+    await settle();
+    expect(socket.closedWith?.[0]).toBe(CloseCode.INTERNAL_ERROR);
+    expect(errors.map(String)).toContain('Error: the write failed');
   });
 });
