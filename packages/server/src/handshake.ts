@@ -1,5 +1,6 @@
 import { CloseCode, type Codec, isRpcError } from '@switchboard/protocol';
 import type { SessionSettings } from './call/environment.js';
+import { isThenable } from './call/validation.js';
 import type { ServerMetrics } from './metrics.js';
 import { emptyContext, type Service } from './service.js';
 import { EMPTY_CONTEXT, type Session } from './session.js';
@@ -38,7 +39,7 @@ export function identify(
         return request.remoteAddress;
       },
     });
-    if (!isPromiseLike(ctx)) return { ok: true, ctx, principal: service.principalOf(ctx) };
+    if (!isThenable(ctx)) return { ok: true, ctx, principal: service.principalOf(ctx) };
     return Promise.resolve(ctx).then(
       (value): Identity => {
         try {
@@ -52,10 +53,6 @@ export function identify(
   } catch (error) {
     return refused(error, settings);
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**
