@@ -59,8 +59,6 @@ export class ServerCall implements CallView {
   /** Outgoing items sent, and the credit limit the client granted. */
   sent = 0;
   limit: number;
-  /** Items a stream sent since it last let the event loop turn. */
-  sentThisTurn = 0;
   /** A stream's items not queued yet; queued before the call ends, dropped when it is cancelled. */
   held: HeldItems | undefined;
   /** The client's items for a client stream or channel. */

@@ -1,11 +1,13 @@
 import { defineContract, type Schema, serverStream } from '@switchboard/contract';
-import { MessageType as T } from '@switchboard/protocol';
+import { codecFor, type Message, MessageType as T } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createServer } from '../server.js';
 import { implement } from '../service.js';
 import { connectFake, type FakeSocket } from '../testing/fake-socket.js';
 import { settle as settleTurns } from '../testing/settle.js';
+
+const json = codecFor('json');
 
 /** A Standard Schema whose check always answers with a promise: numbers pass. */
 const asyncNumber: Schema<number> = {
@@ -25,6 +27,7 @@ const api = defineContract({
     checkedLater: serverStream({ input: z.object({ items: z.array(z.unknown()) }), item: asyncNumber }),
     plain: serverStream({ input: z.object({ to: z.number() }), item: z.number() }),
     filling: serverStream({ input: z.object({ to: z.number(), fullAt: z.number() }), item: z.number() }),
+    chunked: serverStream({ input: z.object({ to: z.number(), chunk: z.number() }), item: z.number() }),
   },
 });
 
@@ -78,6 +81,13 @@ const service = implement(api, {
   },
   plain: function* ({ to }) {
     for (let n = 1; n <= to; n++) yield n;
+  },
+  // Lets the loop turn after every `chunk` items, as a handler that shares the thread does.
+  chunked: async function* ({ to, chunk }) {
+    for (let n = 1; n <= to; n++) {
+      yield n;
+      if (n % chunk === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   },
   filling: function* ({ to, fullAt }) {
     for (let n = 1; n <= to; n++) {
@@ -172,6 +182,21 @@ describe('ItemPuller: how a stream takes its items', () => {
     expect(socket.ofType(T.DATA).map((m) => m[2])).toEqual([1, 2]);
     expect(socket.ofType(T.ERROR)).toEqual([[T.ERROR, 1, 'INTERNAL', 'stream item failed validation']]);
     expect(socket.ofType(T.END)).toEqual([]);
+  });
+
+  it("counts the turn's items again after the handler let the loop turn, taking no turn of its own", async () => {
+    vi.useFakeTimers(FAKE);
+    const socket = await open();
+    const framesBefore = socket.frames.length;
+    // 1,000 items a turn, under ITEMS_PER_TURN (1,024): counted on across the handler's turns, the
+    // stream took a turn of its own after the next run, and wrote that run alone.
+    socket.receive([T.CALL, 1, 'chunked', { to: 4000, chunk: 1000 }, 10_000]);
+    for (let turn = 0; turn < 50 && socket.sent.at(-1)?.[0] !== T.END; turn++) await settle();
+    const perFrame = socket.frames
+      .slice(framesBefore)
+      .map((frame) => (json.decode(frame as string, false) as Message[]).filter((m) => m[0] === T.DATA).length)
+      .filter((count) => count > 0);
+    expect(perFrame).toEqual([1000, 1000, 1000, 1000]);
   });
 
   it('goes on to the next turn when the socket drains after a turn full of items', async () => {

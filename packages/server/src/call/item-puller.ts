@@ -2,19 +2,23 @@ import type { Schema } from '@switchboard/contract';
 import { NOTHING, PushStream } from '../push.js';
 import type { ServerCall } from './call.js';
 import type { HeldItems } from './held-items.js';
+import { currentTurn } from './turn.js';
 import { checkItem, isThenable } from './validation.js';
 
 /**
  * Items a stream sends before it lets the event loop run other work (other connections' frames,
- * timers). A socket with room never makes a stream wait, and an async generator with an item
- * ready resolves in a microtask: without this bound one stream with a large credit would keep the
- * thread to itself. The stream yields between two runs (held-items.ts), never inside one, so a
- * turn sends fewer than `ITEMS_PER_TURN` + `RUN_ITEMS` items: a run cut at the bound would leave
- * as a short frame of its own, and the count, not reset when the handler itself waits for a turn,
- * would cut the next runs short too. Four runs a turn rather than one: each turn of a stream costs
- * an immediate, an event-loop pass and a socket write of the turn's output, and at 1,024 the
- * server's CPU per item fell by a sixth to a quarter (bench (d), docs/performance.md) while a
- * turn of one stream still lasts about a millisecond.
+ * timers). A socket with room never makes a stream wait, and an async generator with an item ready
+ * resolves in a microtask: without this bound one stream with a large credit would keep the thread
+ * to itself. The stream yields between two runs (held-items.ts), never inside one, so a turn sends
+ * fewer than `ITEMS_PER_TURN` + `RUN_ITEMS` items: a run cut at the bound would leave as a short
+ * frame of its own. The count starts again once the loop has turned (turn.ts), whether the stream
+ * waited for the turn or its handler did (it awaited I/O, a timer or `setImmediate`): the thread
+ * was shared either way. Counted on across the handler's turns, a handler that lets the loop turn
+ * every 1,000 items (as the bench's does) made the stream take a turn of its own one run later,
+ * about every second handler turn: a quarter more socket writes for the same items. Four runs a
+ * turn rather than one: each turn of a stream costs an immediate, an event-loop pass and a socket
+ * write of the turn's output, and at 1,024 the server's CPU per item fell by a sixth to a quarter
+ * (bench (d), docs/performance.md) while a turn of one stream still lasts about a millisecond.
  */
 export const ITEMS_PER_TURN = 1024;
 
@@ -35,6 +39,9 @@ export class ItemPuller {
   room: Promise<void> | undefined;
   /** The room was looked at already before this pull's first item (the pump waited for it). */
   private roomKnown = false;
+  /** Items taken in the turn numbered `turn` (turn.ts), the last one this stream looked at. */
+  private sentThisTurn = 0;
+  private turn = -1;
   private readonly pushed: PushStream<unknown> | undefined;
   private resolve: (() => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
@@ -109,7 +116,11 @@ export class ItemPuller {
           if (this.room) return false;
         }
         this.roomKnown = false;
-        if (call.sentThisTurn >= ITEMS_PER_TURN) return false;
+        const turn = currentTurn();
+        if (turn !== this.turn) {
+          this.turn = turn;
+          this.sentThisTurn = 0;
+        } else if (this.sentThisTurn >= ITEMS_PER_TURN) return false;
       }
       // A push stream's queued items are taken at once; the iterator waits for the others.
       let item = this.pushed === undefined ? NOTHING : this.pushed.poll();
@@ -147,7 +158,7 @@ export class ItemPuller {
   private hold(item: unknown): void {
     const call = this.call;
     call.itemSent();
-    call.sentThisTurn++;
+    this.sentThisTurn++;
     this.held.add(item);
   }
 

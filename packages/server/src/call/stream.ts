@@ -5,21 +5,9 @@ import { Inbound } from '../inbound.js';
 import type { ServerCall } from './call.js';
 import { HeldItems } from './held-items.js';
 import { ItemPuller } from './item-puller.js';
+import { nextTurn } from './turn.js';
 
 export { ITEMS_PER_TURN } from './item-puller.js';
-
-let turn: Promise<void> | undefined;
-
-function endTurn(resolve: () => void): void {
-  turn = undefined;
-  resolve();
-}
-
-/** Resolves in the next turn of the event loop; one promise shared by every stream waiting for it. */
-function nextTurn(): Promise<void> {
-  turn ??= new Promise((resolve) => setImmediate(endTurn, resolve));
-  return turn;
-}
 
 /**
  * Sends a handler's items while the client grants credit, the socket has room and a connection
@@ -55,7 +43,6 @@ export async function pump(call: ServerCall, source: AsyncIterable<unknown> | It
       }
       // Share the thread: a generator that always has an item resolves in microtasks only.
       await nextTurn();
-      call.sentThisTurn = 0;
       roomKnown = true;
     }
   } finally {
