@@ -33,6 +33,28 @@ describe('createClient', () => {
     expect(isRpcError(error) && error.code).toBe('CONNECTION_CLOSED');
   });
 
+  it("offers the contract's API when the options hold api: undefined", () => {
+    const offered: string[][] = [];
+    // Records the offer and never opens: the browser path sets its handlers and waits.
+    class Recording {
+      constructor(_url: string, protocols: string[]) {
+        offered.push(protocols);
+      }
+      close(): void {}
+    }
+    const versioned = defineContract({ api: { name: 'chat', version: '2' }, procedures: {} });
+    const client = createClient(versioned, {
+      url: 'ws://127.0.0.1:9/',
+      api: undefined,
+      codecs: ['json'],
+      reconnect: false,
+      transport: 'websocket',
+      WebSocket: Recording as unknown as typeof WebSocket,
+    });
+    expect(offered).toEqual([['switchboard.v1.json.chat.2', 'switchboard']]);
+    client.$close();
+  });
+
   it('is not awaitable and has no $ member beside its controls', () => {
     const client = unopened();
     expect((client as unknown as { then?: unknown }).then).toBeUndefined();

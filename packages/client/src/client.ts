@@ -236,7 +236,12 @@ export function createClient<TContract extends ContractLike>(
         connection.send(message),
       )
     : undefined;
-  const connection = new ClientConnection({ ...options, api }, chooser.open, procedures);
+  // `api` first, then the spread, then its value (options may hold `api: undefined`): in V8 an
+  // object that gets a property after a spread has a hidden class of its own, and every later read
+  // of these options would miss its inline caches.
+  const connectionOptions = { api, ...options };
+  connectionOptions.api = api;
+  const connection = new ClientConnection(connectionOptions, chooser.open, procedures);
   connection.on('state', (change) => {
     if (change.state === 'closed') chooser.stop();
   });
