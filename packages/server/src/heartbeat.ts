@@ -1,3 +1,5 @@
+import { afterIO } from './call/turn.js';
+
 /** What the heartbeat needs of a connection. */
 export interface HeartbeatTarget {
   /** Sends PING; a connection with no PING outstanding notes `round` and the frames seen so far. */
@@ -8,10 +10,6 @@ export interface HeartbeatTarget {
 
 /** Connections PINGed in one go before the heartbeat lets the event loop run. */
 export const PING_SLICE = 512;
-
-// Between slices the heartbeat yields to I/O (setImmediate), not just to other microtasks.
-const nextTurn: (run: () => void) => void =
-  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
 /**
  * The heartbeat of every connection of a server on one timer: each `heartbeatMs` it PINGs every
@@ -68,6 +66,7 @@ export class Heartbeat {
       }
       next.value.ping(round);
     }
-    nextTurn(() => this.pingFrom(targets, round));
+    // Between slices the heartbeat yields to I/O, not just to other microtasks.
+    afterIO(() => this.pingFrom(targets, round));
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { currentTurn, nextTurn } from './turn.js';
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -25,5 +25,20 @@ describe('turns as a stream counts them', () => {
     order.push('turn');
     expect(order).toEqual(['flush', 'turn']);
     expect(currentTurn()).not.toBe(before);
+  });
+
+  it('takes its turns from a 0 ms timer in a runtime without setImmediate', async () => {
+    vi.resetModules();
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      const turns = await import('./turn.js');
+      const first = turns.currentTurn();
+      await turns.nextTurn();
+      expect(turns.currentTurn()).not.toBe(first);
+      const moved = new Promise<void>((resolve) => turns.afterIO(resolve));
+      await expect(moved).resolves.toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

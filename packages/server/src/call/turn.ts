@@ -3,6 +3,15 @@
  * once the loop has run its immediates after the number was read, and a promise of the next
  * turn. Each is one `setImmediate` shared by every stream, scheduled only while a stream asks.
  */
+
+/**
+ * Runs `run` in a later turn of the event loop, after the I/O that is ready: `setImmediate`, or a
+ * 0 ms timer in a runtime without it (an edge runtime running the transport-free core), which is
+ * also after I/O and after the outbox's end-of-turn flush, a microtask there (outbox-frames.ts).
+ */
+export const afterIO: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
+
 let number = 0;
 let numbering = false;
 let turn: Promise<void> | undefined;
@@ -27,7 +36,7 @@ function endTurn(resolve: () => void): void {
 export function currentTurn(): number {
   if (!numbering) {
     numbering = true;
-    setImmediate(nextNumber);
+    afterIO(nextNumber);
   }
   return number;
 }
@@ -39,6 +48,6 @@ export function currentTurn(): number {
  */
 export function nextTurn(): Promise<void> {
   currentTurn();
-  turn ??= new Promise((resolve) => setImmediate(endTurn, resolve));
+  turn ??= new Promise((resolve) => afterIO(() => endTurn(resolve)));
   return turn;
 }
