@@ -1,7 +1,8 @@
 /**
  * The event loop's turns as a server stream counts them (item-puller.ts): a number that moves on
  * once the loop has run its immediates after the number was read, and a promise of the next
- * turn. Each is one `setImmediate` shared by every stream, scheduled only while a stream asks.
+ * turn. Each is one {@link afterIO} (a `setImmediate` on Node) shared by every stream, scheduled
+ * only while a stream asks.
  */
 
 /**
